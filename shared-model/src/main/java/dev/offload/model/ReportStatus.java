@@ -1,0 +1,59 @@
+package dev.offload.model;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The lifecycle of a report, with every allowed transition kept in this one place.
+ * PostgreSQL holds the current status; every status change in SQL is a conditional update
+ * that names the status it expects, so two processes can never both make the same move.
+ */
+public enum ReportStatus {
+
+	/** Accepted and recorded; its task is on (or on its way to) the queue. */
+	QUEUED,
+
+	/** Claimed by a worker, which is building it. */
+	RUNNING,
+
+	/** Built and stored; the file can be downloaded. */
+	SUCCEEDED,
+
+	/** Given up on: a permanent error or the last retry failed. */
+	FAILED,
+
+	/** Cancelled by its owner before it finished. */
+	CANCELLED;
+
+	/**
+	 * Whether a report may move from this status to {@code next}.
+	 * @param next the status to move to
+	 * @return {@code true} if the move is allowed
+	 */
+	public boolean canMoveTo(ReportStatus next) {
+		return allowedNext().contains(next);
+	}
+
+	/**
+	 * The statuses a report may move to from this one.
+	 * @return the allowed next statuses; empty for a finished report
+	 */
+	public Set<ReportStatus> allowedNext() {
+		return switch (this) {
+			// RUNNING -> QUEUED hands a report back for a retry after a transient
+			// failure.
+			case QUEUED -> EnumSet.of(RUNNING, FAILED, CANCELLED);
+			case RUNNING -> EnumSet.of(QUEUED, SUCCEEDED, FAILED, CANCELLED);
+			case SUCCEEDED, FAILED, CANCELLED -> EnumSet.noneOf(ReportStatus.class);
+		};
+	}
+
+	/**
+	 * Whether the report has reached an end state and will never change again.
+	 * @return {@code true} for SUCCEEDED, FAILED and CANCELLED
+	 */
+	public boolean isFinished() {
+		return allowedNext().isEmpty();
+	}
+
+}

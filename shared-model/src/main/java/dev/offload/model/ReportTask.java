@@ -1,0 +1,33 @@
+package dev.offload.model;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * The work order the API publishes to {@code reports.generate}: build this report. It
+ * carries what a worker needs to build it; the report row in PostgreSQL stays the source
+ * of truth for its status.
+ *
+ * @param reportId the report's id, also the message id used for de-duplication
+ * @param type the kind of report
+ * @param parameters the type's parameters, by name, as strings (dates in ISO-8601)
+ * @param owner who asked for it
+ * @param requestedAt when the API accepted the request
+ * @param format the file format to write
+ */
+public record ReportTask(UUID reportId, ReportType type, Map<String, String> parameters, Owner owner,
+		Instant requestedAt, ReportFormat format) {
+
+	/** Checks that every field is present, so a task is never half-read. */
+	public ReportTask {
+		Objects.requireNonNull(reportId, "reportId");
+		Objects.requireNonNull(type, "type");
+		Objects.requireNonNull(owner, "owner");
+		Objects.requireNonNull(requestedAt, "requestedAt");
+		Objects.requireNonNull(format, "format");
+		parameters = (parameters != null) ? Map.copyOf(parameters) : Map.of();
+	}
+
+}

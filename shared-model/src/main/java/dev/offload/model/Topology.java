@@ -1,0 +1,111 @@
+package dev.offload.model;
+
+import java.util.Objects;
+
+/**
+ * The names of every RabbitMQ exchange, queue and routing key Offload uses, in one place.
+ * The services declare what they use from these names at start-up; operators get the same
+ * names as RabbitMQ definitions.
+ * <p>
+ * A prefix puts a whole topology beside another on one broker: tests use a prefix per
+ * run; production uses {@link #DEFAULT}, which has none.
+ *
+ * @param prefix prepended to every exchange and queue name; empty in production
+ */
+public record Topology(String prefix) {
+
+	/** The topology without a prefix, as deployed. */
+	public static final Topology DEFAULT = new Topology("");
+
+	/** Checks the prefix holds only characters safe in a RabbitMQ name. */
+	public Topology {
+		Objects.requireNonNull(prefix, "prefix");
+		if (!prefix.matches("[A-Za-z0-9._-]*")) {
+			throw new IllegalArgumentException(
+					"Topology prefix may hold only letters, digits, '.', '_' and '-', was '" + prefix + "'");
+		}
+	}
+
+	/**
+	 * The direct exchange the API publishes report tasks to.
+	 * @return {@code reports.tasks}
+	 */
+	public String tasksExchange() {
+		return this.prefix + "reports.tasks";
+	}
+
+	/**
+	 * The routing key binding {@link #generateQueue()} to {@link #tasksExchange()}.
+	 * @return {@code reports.generate}
+	 */
+	public String generateRoutingKey() {
+		return "reports.generate";
+	}
+
+	/**
+	 * The durable quorum queue workers consume report tasks from.
+	 * @return {@code reports.generate}
+	 */
+	public String generateQueue() {
+		return this.prefix + "reports.generate";
+	}
+
+	/**
+	 * The fanout exchange that carries report events to every subscriber.
+	 * @return {@code reports.events}
+	 */
+	public String eventsExchange() {
+		return this.prefix + "reports.events";
+	}
+
+	/**
+	 * The durable queue the worker's email sender consumes events from.
+	 * @return {@code reports.events.email}
+	 */
+	public String emailQueue() {
+		return this.prefix + "reports.events.email";
+	}
+
+	/**
+	 * The direct exchange that dead-lettered messages go to.
+	 * @return {@code reports.dlx}
+	 */
+	public String deadLetterExchange() {
+		return this.prefix + "reports.dlx";
+	}
+
+	/**
+	 * The queue where report tasks that cannot be processed are parked.
+	 * @return {@code reports.generate.dlq}
+	 */
+	public String generateDeadLetterQueue() {
+		return this.prefix + "reports.generate.dlq";
+	}
+
+	/**
+	 * The routing key binding {@link #generateDeadLetterQueue()} to
+	 * {@link #deadLetterExchange()}.
+	 * @return {@code reports.generate.dlq}
+	 */
+	public String generateDeadLetterRoutingKey() {
+		return "reports.generate.dlq";
+	}
+
+	/**
+	 * The queue where events the email sender cannot read are parked.
+	 * @return {@code reports.events.email.dlq}
+	 */
+	public String emailDeadLetterQueue() {
+		return this.prefix + "reports.events.email.dlq";
+	}
+
+	/**
+	 * The routing key binding {@link #emailDeadLetterQueue()} to
+	 * {@link #deadLetterExchange()}.
+	 * @return {@code reports.events.email.dlq}
+	 */
+	public String emailDeadLetterRoutingKey() {
+		return "reports.events.email.dlq";
+	}
+
+}

@@ -1,0 +1,166 @@
+package dev.offload.testsupport;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+
+import dev.offload.model.Topology;
+
+/**
+ * A RabbitMQ topology of its own for one test class or run: every exchange and queue name
+ * carries a unique prefix, and {@link #close()} deletes them, so runs on one broker never
+ * see each other's messages.
+ */
+public final class TestBroker implements AutoCloseable {
+
+	private final Endpoint server;
+
+	private final Topology topology;
+
+	private TestBroker(Endpoint server, Topology topology) {
+		this.server = server;
+		this.topology = topology;
+	}
+
+	/**
+	 * A new topology with a unique prefix on the tests' broker. Nothing is declared yet;
+	 * the services declare what they use when they start.
+	 * @return the broker
+	 */
+	public static TestBroker create() {
+		String prefix = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + ".";
+		return new TestBroker(Infrastructure.rabbit(), new Topology(prefix));
+	}
+
+	/**
+	 * The topology the services under test should use.
+	 * @return the topology
+	 */
+	public Topology topology() {
+		return this.topology;
+	}
+
+	/**
+	 * Where the broker listens.
+	 * @return the endpoint
+	 */
+	public Endpoint endpoint() {
+		return this.server;
+	}
+
+	/**
+	 * A new AMQP connection factory for the broker.
+	 * @return the factory
+	 */
+	public ConnectionFactory connectionFactory() {
+		ConnectionFactory factory = new ConnectionFactory();
+		factory.setHost(this.server.host());
+		factory.setPort(this.server.port());
+		factory.setUsername(this.server.username());
+		factory.setPassword(this.server.password());
+		return factory;
+	}
+
+	/**
+	 * The number of ready messages in a queue, as the broker reports it on a passive
+	 * declare.
+	 * @param queue the queue's full name
+	 * @return the count of ready messages
+	 */
+	public long messageCount(String queue) {
+		try (Connection connection = connectionFactory().newConnection();
+				Channel channel = connection.createChannel()) {
+			return channel.queueDeclarePassive(queue).getMessageCount();
+		}
+		catch (IOException | TimeoutException ex) {
+			throw new IllegalStateException("Could not read the depth of " + queue, ex);
+		}
+	}
+
+	/**
+	 * Spring Boot properties that point a service at this broker and topology.
+	 * @return the properties
+	 */
+	public Map<String, Object> springProperties() {
+		Map<String, Object> properties = new HashMap<>();
+		properties.put("spring.rabbitmq.host", this.server.host());
+		properties.put("spring.rabbitmq.port", this.server.port());
+		properties.put("spring.rabbitmq.username", this.server.username());
+		properties.put("spring.rabbitmq.password", this.server.password());
+		properties.put("offload.topology.prefix", this.topology.prefix());
+		return properties;
+	}
+
+	/**
+	 * Deletes every queue and exchange of this topology that exists.
+	 */
+	@Override
+	public void close() {
+		List<String> queues = List.of(this.topology.generateQueue(), this.topology.generateDeadLetterQueue(),
+				this.topology.emailQueue(), this.topology.emailDeadLetterQueue());
+		List<String> exchanges = List.of(this.topology.tasksExchange(), this.topology.eventsExchange(),
+				this.topology.deadLetterExchange());
+		try (Connection connection = connectionFactory().newConnection()) {
+			for (String queue : queues) {
+				deleteQuietly(connection, (channel) -> channel.queueDelete(queue));
+			}
+			for (String exchange : exchanges) {
+				deleteQuietly(connection, (channel) -> channel.exchangeDelete(exchange));
+			}
+		}
+		catch (IOException | TimeoutException ex) {
+			throw new IllegalStateException("Could not clean up topology " + this.topology.prefix(), ex);
+		}
+	}
+
+	/**
+	 * Deletes more queues or exchanges a test declared itself under this prefix.
+	 * @param queues full names of queues to delete
+	 */
+	public void deleteQueues(String... queues) {
+		try (Connection connection = connectionFactory().newConnection()) {
+			for (String queue : queues) {
+				deleteQuietly(connection, (channel) -> channel.queueDelete(queue));
+			}
+		}
+		catch (IOException | TimeoutException ex) {
+			throw new IllegalStateException("Could not delete queues", ex);
+		}
+	}
+
+	private static void deleteQuietly(Connection connection, ChannelAction action) throws IOException {
+		// A channel is closed by the broker when a delete fails, so each gets its own.
+		Channel channel = connection.createChannel();
+		try {
+			action.run(channel);
+		}
+		catch (IOException ex) {
+			// Absent already: nothing to clean.
+		}
+		finally {
+			if (channel.isOpen()) {
+				try {
+					channel.close();
+				}
+				catch (TimeoutException | IOException ex) {
+					// The connection is closed next anyway.
+				}
+			}
+		}
+	}
+
+	@FunctionalInterface
+	private interface ChannelAction {
+
+		void run(Channel channel) throws IOException;
+
+	}
+
+}
