@@ -1,0 +1,61 @@
+package dev.offload.model;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.amqp.core.Binding;
+import org.springframework.amqp.core.Declarables;
+import org.springframework.amqp.core.Exchange;
+import org.springframework.amqp.core.Queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+class TopologyTests {
+
+	@Test
+	void defaultTopologyUsesTheDocumentedNames() {
+		Topology topology = Topology.DEFAULT;
+		assertThat(topology.tasksExchange()).isEqualTo("reports.tasks");
+		assertThat(topology.generateQueue()).isEqualTo("reports.generate");
+		assertThat(topology.eventsExchange()).isEqualTo("reports.events");
+		assertThat(topology.emailQueue()).isEqualTo("reports.events.email");
+		assertThat(topology.generateDeadLetterQueue()).isEqualTo("reports.generate.dlq");
+	}
+
+	@Test
+	void prefixIsAppliedToEveryExchangeAndQueueButNotToRoutingKeys() {
+		Topology topology = new Topology("t1.");
+		assertThat(topology.tasksExchange()).isEqualTo("t1.reports.tasks");
+		assertThat(topology.generateQueue()).isEqualTo("t1.reports.generate");
+		assertThat(topology.generateRoutingKey()).isEqualTo("reports.generate");
+	}
+
+	@Test
+	void prefixWithCharactersUnsafeInNamesIsRejected() {
+		assertThatIllegalArgumentException().isThrownBy(() -> new Topology("a b/"))
+			.withMessageContaining("Topology prefix");
+	}
+
+	@Test
+	void declarationsMakeDurableQuorumQueuesThatDeadLetter() {
+		Topology topology = new Topology("t2.");
+		Declarables declarables = TopologyDeclarations.all(topology);
+
+		Queue generate = declarables.getDeclarablesByType(Queue.class)
+			.stream()
+			.filter((queue) -> queue.getName().equals(topology.generateQueue()))
+			.findFirst()
+			.orElseThrow();
+		assertThat(generate.isDurable()).isTrue();
+		assertThat(generate.getArguments()).containsEntry("x-queue-type", "quorum")
+			.containsEntry("x-dead-letter-exchange", topology.deadLetterExchange())
+			.containsEntry("x-dead-letter-routing-key", topology.generateDeadLetterRoutingKey());
+		assertThat(declarables.getDeclarablesByType(Queue.class)).allMatch(Queue::isDurable)
+			.allMatch((queue) -> "quorum".equals(queue.getArguments().get("x-queue-type")));
+		assertThat(declarables.getDeclarablesByType(Exchange.class)).extracting(Exchange::getName)
+			.containsExactlyInAnyOrder(topology.tasksExchange(), topology.eventsExchange(),
+					topology.deadLetterExchange());
+		assertThat(declarables.getDeclarablesByType(Binding.class)).hasSize(4);
+	}
+
+}
