@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Runs Offload's main job end to end on this machine:
+#   local RabbitMQ and PostgreSQL (started or installed if needed), a mail catcher (GreenMail),
+#   the sales data seeded, api-service and report-worker started from their jars; then one
+#   report is requested the way a frontend would, its status followed, and the email printed.
+# The services keep running afterwards so you can try the API; `scripts/demo.sh stop` stops them.
+#
+# Settings (environment): ORDERS (seeded orders, default 100000), API_PORT (8080),
+# WORKER_PORT (8081), SMTP_PORT (3025), MAIL_API_PORT (8025), DB_NAME (offload).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ORDERS="${ORDERS:-100000}"
+API_PORT="${API_PORT:-8080}"
+WORKER_PORT="${WORKER_PORT:-8081}"
+SMTP_PORT="${SMTP_PORT:-3025}"
+MAIL_API_PORT="${MAIL_API_PORT:-8025}"
+DB_NAME="${DB_NAME:-offload}"
+RUN_DIR=".run-local"
+VERSION="0.1.0-SNAPSHOT"
+GREENMAIL_VERSION="2.1.13"
+API_JAR="api-service/target/api-service-$VERSION-exec.jar"
+WORKER_JAR="report-worker/target/report-worker-$VERSION-exec.jar"
+USER_NAME=alice
+USER_PASSWORD=alice-secret
+USER_EMAIL=alice@example.com
+
+say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+stop_all() {
+  for name in report-worker api-service mail-catcher; do
+    if [ -f "$RUN_DIR/$name.pid" ]; then
+      pid=$(cat "$RUN_DIR/$name.pid")
+      if kill -0 "$pid" 2>/dev/null; then
+        echo "stopping $name (pid $pid)"
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+      fi
+      rm -f "$RUN_DIR/$name.pid"
+    fi
+  done
+}
+
+if [ "${1:-}" = "stop" ]; then
+  stop_all
+  exit 0
+fi
+
+wait_http() { # name url seconds
+  for _ in $(seq 1 "$3"); do
+    if curl -fsS -o /dev/null "$2" 2>/dev/null; then return 0; fi
+    sleep 1
+  done
+  echo "$1 did not answer at $2 within $3 s; see $RUN_DIR/$1.log" >&2
+  exit 1
+}
+
+start_bg() { # name command...
+  local name=$1; shift
+  "$@" >"$RUN_DIR/$name.log" 2>&1 &
+  echo $! >"$RUN_DIR/$name.pid"
+  echo "started $name (pid $!), log $RUN_DIR/$name.log"
+}
+
+mkdir -p "$RUN_DIR"
+stop_all
+
+say "Local RabbitMQ and PostgreSQL"
+bash scripts/local-services.sh
+
+say "Building the services (./mvnw package, tests skipped: run them with ./mvnw verify)"
+./mvnw -q -ntp -DskipTests package
+GREENMAIL_JAR="$RUN_DIR/greenmail-standalone-$GREENMAIL_VERSION.jar"
+if [ ! -f "$GREENMAIL_JAR" ]; then
+  ./mvnw -q -ntp dependency:copy -Dartifact="com.icegreen:greenmail-standalone:$GREENMAIL_VERSION" \
+    -DoutputDirectory="$RUN_DIR"
+fi
+
+say "Database '$DB_NAME'"
+if ! psql -h 127.0.0.1 -U postgres -w -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" postgres | grep -q 1; then
+  psql -h 127.0.0.1 -U postgres -w -c "CREATE DATABASE $DB_NAME" postgres
+fi
+DB_URL="jdbc:postgresql://127.0.0.1:5432/$DB_NAME"
+
+say "Mail catcher (GreenMail): SMTP on $SMTP_PORT, messages at http://127.0.0.1:$MAIL_API_PORT/api/user/$USER_EMAIL/messages/INBOX"
+start_bg mail-catcher java -Dgreenmail.smtp.hostname=127.0.0.1 -Dgreenmail.smtp.port="$SMTP_PORT" \
+  -Dgreenmail.auth.disabled -Dgreenmail.api.hostname=127.0.0.1 -Dgreenmail.api.port="$MAIL_API_PORT" \
+  -jar "$GREENMAIL_JAR"
+wait_http mail-catcher "http://127.0.0.1:$MAIL_API_PORT/api/service/readiness" 60
+
+say "Seeding $ORDERS orders of sales data (deterministic; re-running replaces them)"
+java -jar "$WORKER_JAR" --spring.profiles.active=seed --offload.seed.orders="$ORDERS" \
+  --spring.datasource.url="$DB_URL" >"$RUN_DIR/seeder.log" 2>&1 || { cat "$RUN_DIR/seeder.log"; exit 1; }
+grep -E "Seeded" "$RUN_DIR/seeder.log" | sed 's/.*\] //' || true
+
+say "Starting api-service on :$API_PORT and report-worker (management on :$WORKER_PORT)"
+start_bg api-service java -jar "$API_JAR" --server.port="$API_PORT" --spring.datasource.url="$DB_URL"
+wait_http api-service "http://127.0.0.1:$API_PORT/actuator/health" 120
+start_bg report-worker java -jar "$WORKER_JAR" --server.port="$WORKER_PORT" --spring.datasource.url="$DB_URL" \
+  --spring.mail.host=127.0.0.1 --spring.mail.port="$SMTP_PORT" \
+  --offload.worker.email.download-base-url="http://127.0.0.1:$API_PORT"
+wait_http report-worker "http://127.0.0.1:$WORKER_PORT/actuator/health" 120
+
+say "Requesting a sales summary for 2024 as $USER_NAME"
+REQUEST='{"type":"SALES_SUMMARY","format":"CSV","parameters":{"from":"2024-01-01","to":"2024-12-31"}}'
+echo "POST /api/reports $REQUEST"
+RESPONSE=$(curl -sS -u "$USER_NAME:$USER_PASSWORD" -H 'Content-Type: application/json' \
+  -D "$RUN_DIR/headers.txt" -w '\n%{http_code} in %{time_total}s' -d "$REQUEST" "http://127.0.0.1:$API_PORT/api/reports")
+echo "$RESPONSE"
+LOCATION=$(grep -i '^location:' "$RUN_DIR/headers.txt" | tr -d '\r' | awk '{print $2}')
+[ -n "$LOCATION" ] || { echo "no Location header: the request was not accepted" >&2; exit 1; }
+
+say "Following $LOCATION"
+last=""
+for _ in $(seq 1 120); do
+  report=$(curl -sS -u "$USER_NAME:$USER_PASSWORD" "http://127.0.0.1:$API_PORT$LOCATION")
+  status=$(printf '%s' "$report" | sed -n 's/.*"status":"\([A-Z]*\)".*/\1/p')
+  progress=$(printf '%s' "$report" | sed -n 's/.*"progress":\([0-9]*\).*/\1/p')
+  if [ "$status $progress" != "$last" ]; then
+    echo "$(date +%T) status=$status progress=${progress:-0}%"
+    last="$status $progress"
+  fi
+  case "$status" in SUCCEEDED|FAILED|CANCELLED) break ;; esac
+  sleep 0.5
+done
+echo "$report"
+
+say "Email received by $USER_EMAIL"
+for _ in $(seq 1 30); do
+  messages=$(curl -sS "http://127.0.0.1:$MAIL_API_PORT/api/user/$USER_EMAIL/messages/INBOX" || true)
+  if printf '%s' "$messages" | grep -q '"subject"'; then break; fi
+  sleep 1
+done
+printf '%s' "$messages" | python3 -c '
+import json, sys, email
+from email import policy
+for m in json.load(sys.stdin):
+    msg = email.message_from_string(m["mimeMessage"], policy=policy.default)
+    print("From:    ", msg["From"]); print("To:      ", msg["To"]); print("Subject: ", msg["Subject"]); print()
+    body = msg.get_body(preferencelist=("plain", "html"))
+    print(body.get_content() if body else msg.get_payload())
+' 2>/dev/null || printf '%s\n' "$messages"
+
+if [ "${status:-}" = "SUCCEEDED" ]; then
+  say "The report file (first lines)"
+  curl -sS -u "$USER_NAME:$USER_PASSWORD" "http://127.0.0.1:$API_PORT$LOCATION/file" | head -n 8
+  echo "..."
+fi
+
+cat <<EOT
+
+Offload is running:
+  API            http://127.0.0.1:$API_PORT/api/reports        (users alice/alice-secret, bob/bob-secret)
+  Worker health  http://127.0.0.1:$WORKER_PORT/actuator/health
+  Mail catcher   http://127.0.0.1:$MAIL_API_PORT/                (GreenMail REST API)
+  RabbitMQ UI    http://127.0.0.1:15672/                         (if the management plugin is on)
+  Logs           $RUN_DIR/*.log
+Stop everything with: scripts/demo.sh stop
+EOT
+[ "${status:-}" = "SUCCEEDED" ]
