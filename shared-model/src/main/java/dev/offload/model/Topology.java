@@ -1,5 +1,6 @@
 package dev.offload.model;
 
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -106,6 +107,51 @@ public record Topology(String prefix) {
 	 */
 	public String emailDeadLetterRoutingKey() {
 		return "reports.events.email.dlq";
+	}
+
+	/**
+	 * The direct exchange that failed tasks are published to for a delayed retry.
+	 * @return {@code reports.retry}
+	 */
+	public String retryExchange() {
+		return this.prefix + "reports.retry";
+	}
+
+	/**
+	 * The routing key of the retry queue that holds a task for {@code delay}.
+	 * @param delay the queue's message TTL
+	 * @return for example {@code retry.30s}
+	 */
+	public String retryRoutingKey(Duration delay) {
+		return "retry." + label(delay);
+	}
+
+	/**
+	 * The queue that holds a failed task for {@code delay}, then dead-letters it back to
+	 * {@link #tasksExchange()}. The delay is part of the name, because RabbitMQ cannot
+	 * change a queue's TTL once it is declared.
+	 * @param delay the queue's message TTL
+	 * @return for example {@code reports.generate.retry.30s}
+	 */
+	public String retryQueue(Duration delay) {
+		return this.prefix + "reports.generate." + retryRoutingKey(delay);
+	}
+
+	private static String label(Duration delay) {
+		long millis = delay.toMillis();
+		if (millis <= 0) {
+			throw new IllegalArgumentException("A retry delay must be positive, was " + delay);
+		}
+		if (millis % 3_600_000 == 0) {
+			return (millis / 3_600_000) + "h";
+		}
+		if (millis % 60_000 == 0) {
+			return (millis / 60_000) + "m";
+		}
+		if (millis % 1000 == 0) {
+			return (millis / 1000) + "s";
+		}
+		return millis + "ms";
 	}
 
 }

@@ -1,7 +1,13 @@
 package dev.offload.model;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+
 import org.springframework.amqp.core.Binding;
 import org.springframework.amqp.core.BindingBuilder;
+import org.springframework.amqp.core.Declarable;
 import org.springframework.amqp.core.Declarables;
 import org.springframework.amqp.core.DirectExchange;
 import org.springframework.amqp.core.ExchangeBuilder;
@@ -16,6 +22,12 @@ import org.springframework.amqp.core.QueueBuilder;
  * arguments would fail, so there is only this one).
  */
 public final class TopologyDeclarations {
+
+	/**
+	 * The default delays of the retries of a failed report: 5 s, 30 s, 2 min, 10 min.
+	 */
+	public static final List<Duration> DEFAULT_RETRY_DELAYS = List.of(Duration.ofSeconds(5), Duration.ofSeconds(30),
+			Duration.ofMinutes(2), Duration.ofMinutes(10));
 
 	private TopologyDeclarations() {
 	}
@@ -35,15 +47,22 @@ public final class TopologyDeclarations {
 		// Quorum queues: replicated and durable, the queue type RabbitMQ recommends for
 		// data
 		// that must not be lost; they also count deliveries (x-delivery-count).
+		// At-least-once dead-lettering: a quorum queue drops a dead letter it cannot
+		// route
+		// by default; with this strategy it keeps it until the target queue confirms it.
 		Queue generate = QueueBuilder.durable(topology.generateQueue())
 			.quorum()
 			.deadLetterExchange(topology.deadLetterExchange())
 			.deadLetterRoutingKey(topology.generateDeadLetterRoutingKey())
+			.withArgument("x-dead-letter-strategy", "at-least-once")
+			.overflow(QueueBuilder.Overflow.rejectPublish)
 			.build();
 		Queue email = QueueBuilder.durable(topology.emailQueue())
 			.quorum()
 			.deadLetterExchange(topology.deadLetterExchange())
 			.deadLetterRoutingKey(topology.emailDeadLetterRoutingKey())
+			.withArgument("x-dead-letter-strategy", "at-least-once")
+			.overflow(QueueBuilder.Overflow.rejectPublish)
 			.build();
 		Queue generateDlq = QueueBuilder.durable(topology.generateDeadLetterQueue()).quorum().build();
 		Queue emailDlq = QueueBuilder.durable(topology.emailDeadLetterQueue()).quorum().build();
@@ -59,6 +78,33 @@ public final class TopologyDeclarations {
 
 		return new Declarables(tasks, events, deadLetters, generate, email, generateDlq, emailDlq, generateBinding,
 				emailBinding, generateDlqBinding, emailDlqBinding);
+	}
+
+	/**
+	 * The delayed-retry queues for the given delays: each holds a failed task for its
+	 * delay (a queue TTL), then dead-letters it back to the tasks exchange, so a retry
+	 * never sleeps on a consumer thread.
+	 * @param topology the names
+	 * @param delays the delay of each retry, in order
+	 * @return the retry exchange, its queues and their bindings
+	 */
+	public static Declarables retries(Topology topology, List<Duration> delays) {
+		List<Declarable> declarables = new ArrayList<>();
+		DirectExchange retry = ExchangeBuilder.directExchange(topology.retryExchange()).durable(true).build();
+		declarables.add(retry);
+		for (Duration delay : new LinkedHashSet<>(delays)) {
+			Queue queue = QueueBuilder.durable(topology.retryQueue(delay))
+				.quorum()
+				.ttl(Math.toIntExact(delay.toMillis()))
+				.deadLetterExchange(topology.tasksExchange())
+				.deadLetterRoutingKey(topology.generateRoutingKey())
+				.withArgument("x-dead-letter-strategy", "at-least-once")
+				.overflow(QueueBuilder.Overflow.rejectPublish)
+				.build();
+			declarables.add(queue);
+			declarables.add(BindingBuilder.bind(queue).to(retry).with(topology.retryRoutingKey(delay)));
+		}
+		return new Declarables(declarables);
 	}
 
 }

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -27,7 +28,11 @@ class DefinitionsFileTests {
 
 	private final JsonNode definitions = Messages.json().readTree(DEFINITIONS.toFile());
 
-	private final Declarables declared = TopologyDeclarations.all(Topology.DEFAULT);
+	private final Declarables declared = new Declarables(Stream
+		.of(TopologyDeclarations.all(Topology.DEFAULT),
+				TopologyDeclarations.retries(Topology.DEFAULT, TopologyDeclarations.DEFAULT_RETRY_DELAYS))
+		.flatMap((declarables) -> declarables.getDeclarables().stream())
+		.toList());
 
 	@Test
 	void definitionsHoldTheSameExchangesAsTheServicesDeclare() {

@@ -1,5 +1,8 @@
 package dev.offload.model;
 
+import java.time.Duration;
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 import org.springframework.amqp.core.Binding;
@@ -56,6 +59,22 @@ class TopologyTests {
 			.containsExactlyInAnyOrder(topology.tasksExchange(), topology.eventsExchange(),
 					topology.deadLetterExchange());
 		assertThat(declarables.getDeclarablesByType(Binding.class)).hasSize(4);
+	}
+
+	@Test
+	void retryQueuesAreNamedByTheirDelayAndDeadLetterBackToTheTasksExchange() {
+		Topology topology = new Topology("t3.");
+		Declarables retries = TopologyDeclarations.retries(topology,
+				List.of(Duration.ofMillis(200), Duration.ofSeconds(30), Duration.ofMinutes(2)));
+
+		assertThat(retries.getDeclarablesByType(Queue.class)).extracting(Queue::getName)
+			.containsExactly("t3.reports.generate.retry.200ms", "t3.reports.generate.retry.30s",
+					"t3.reports.generate.retry.2m");
+		Queue thirtySeconds = retries.getDeclarablesByType(Queue.class).get(1);
+		assertThat(thirtySeconds.getArguments()).containsEntry("x-message-ttl", 30_000)
+			.containsEntry("x-dead-letter-exchange", topology.tasksExchange())
+			.containsEntry("x-dead-letter-routing-key", topology.generateRoutingKey())
+			.containsEntry("x-dead-letter-strategy", "at-least-once");
 	}
 
 }

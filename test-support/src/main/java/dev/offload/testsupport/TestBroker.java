@@ -106,7 +106,7 @@ public final class TestBroker implements AutoCloseable {
 		List<String> queues = List.of(this.topology.generateQueue(), this.topology.generateDeadLetterQueue(),
 				this.topology.emailQueue(), this.topology.emailDeadLetterQueue());
 		List<String> exchanges = List.of(this.topology.tasksExchange(), this.topology.eventsExchange(),
-				this.topology.deadLetterExchange());
+				this.topology.deadLetterExchange(), this.topology.retryExchange());
 		try (Connection connection = connectionFactory().newConnection()) {
 			for (String queue : queues) {
 				deleteQuietly(connection, (channel) -> channel.queueDelete(queue));
