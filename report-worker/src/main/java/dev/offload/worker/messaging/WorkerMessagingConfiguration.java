@@ -1,0 +1,172 @@
+package dev.offload.worker.messaging;
+
+import java.time.Duration;
+
+import dev.offload.model.Messages;
+import dev.offload.model.Topology;
+import dev.offload.model.TopologyDeclarations;
+import dev.offload.worker.WorkerProperties;
+
+import org.springframework.amqp.core.AcknowledgeMode;
+import org.springframework.amqp.core.Declarables;
+import org.springframework.amqp.rabbit.config.SimpleRabbitListenerContainerFactory;
+import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.amqp.support.converter.MessageConverter;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.amqp.autoconfigure.RabbitTemplateConfigurer;
+import org.springframework.boot.amqp.autoconfigure.SimpleRabbitListenerContainerFactoryConfigurer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.util.Assert;
+
+/**
+ * The worker's RabbitMQ setup in one place: the topology it declares, the message
+ * converter, the two listener container factories and the template events are published
+ * with. Spring's defaults are not safe for this job (prefetch 250, rejected messages
+ * requeued, no publisher confirms), so every setting that matters is made here on
+ * purpose.
+ */
+@Configuration(proxyBeanMethods = false)
+public class WorkerMessagingConfiguration {
+
+	/**
+	 * The email listener sends one mail at a time; a small prefetch keeps the next few
+	 * events ready without one worker hoarding the queue.
+	 */
+	private static final int EMAIL_PREFETCH = 10;
+
+	private static final int EMAIL_CONCURRENCY = 1;
+
+	/**
+	 * How long a stopping worker waits for the reports and mails in hand, within
+	 * {@code spring.lifecycle.timeout-per-shutdown-phase}. A report still running after
+	 * that is abandoned: its task goes back to the queue as redelivered, and the next
+	 * worker takes the report over.
+	 */
+	private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(25);
+
+	/**
+	 * The names of every exchange and queue. Listeners refer to this bean by name in SpEL
+	 * ({@code #{topology.generateQueue()}}).
+	 * @param prefix empty in production; a unique prefix per test run
+	 * @return the topology
+	 */
+	@Bean
+	public Topology topology(@Value("${offload.topology.prefix:}") String prefix) {
+		return new Topology(prefix);
+	}
+
+	/**
+	 * The whole topology, declared idempotently when the first connection opens. The API
+	 * declares the same, with the same arguments, so whichever starts first creates it.
+	 * @param topology the names
+	 * @return the declarations
+	 */
+	@Bean
+	public Declarables offloadTopology(Topology topology) {
+		return TopologyDeclarations.all(topology);
+	}
+
+	/**
+	 * The one converter for tasks and events. It throws a fatal
+	 * {@code MessageConversionException} for a body it cannot read (no JSON, unknown
+	 * schema version), which the containers reject without requeueing.
+	 * @return the converter
+	 */
+	@Bean
+	public MessageConverter messageConverter() {
+		return Messages.converter();
+	}
+
+	/**
+	 * The containers consuming report tasks.
+	 * <ul>
+	 * <li>Prefetch from {@code offload.worker.prefetch} (default 1) instead of Spring's
+	 * 250: a worker takes only what it can build now and leaves the backlog to other
+	 * workers.</li>
+	 * <li>{@link AcknowledgeMode#AUTO}: the broker still sees manual acknowledgements (no
+	 * auto-ack on delivery); the container acknowledges a task only after the listener
+	 * has returned, that is after the file is stored and the status set in PostgreSQL. A
+	 * worker that dies before that leaves the task unacknowledged, and the broker
+	 * delivers it again.</li>
+	 * <li>{@code defaultRequeueRejected=false}: a task the listener throws on is rejected
+	 * without requeue and dead-lettered to {@code reports.generate.dlq} instead of being
+	 * redelivered in a hot loop (spring-projects/spring-amqp#2437).</li>
+	 * </ul>
+	 * Boot's {@code spring.rabbitmq.listener.simple.*} properties (such as
+	 * {@code auto-startup}) are applied first; the settings above override them.
+	 * @param configurer Boot's configurer
+	 * @param connectionFactory the connection factory
+	 * @param messageConverter the converter
+	 * @param properties the worker's settings
+	 * @return the factory
+	 */
+	@Bean
+	public SimpleRabbitListenerContainerFactory taskListenerContainerFactory(
+			SimpleRabbitListenerContainerFactoryConfigurer configurer, ConnectionFactory connectionFactory,
+			MessageConverter messageConverter, WorkerProperties properties) {
+		return listenerContainerFactory(configurer, connectionFactory, messageConverter, properties.prefetch(),
+				properties.concurrency());
+	}
+
+	/**
+	 * The container consuming report events for the email sender, with the same
+	 * acknowledgement and dead-lettering rules as the task containers: an event is
+	 * acknowledged after its mail was handed to the SMTP server, and a mail that cannot
+	 * be sent is dead-lettered to {@code reports.events.email.dlq} (retries are a later
+	 * change).
+	 * @param configurer Boot's configurer
+	 * @param connectionFactory the connection factory
+	 * @param messageConverter the converter
+	 * @return the factory
+	 */
+	@Bean
+	public SimpleRabbitListenerContainerFactory emailListenerContainerFactory(
+			SimpleRabbitListenerContainerFactoryConfigurer configurer, ConnectionFactory connectionFactory,
+			MessageConverter messageConverter) {
+		return listenerContainerFactory(configurer, connectionFactory, messageConverter, EMAIL_PREFETCH,
+				EMAIL_CONCURRENCY);
+	}
+
+	/**
+	 * The template events are published with: the one converter, {@code mandatory} so an
+	 * unroutable event comes back instead of vanishing, and a connection factory with
+	 * correlated publisher confirms and returns
+	 * ({@code spring.rabbitmq.publisher-confirm-type=correlated},
+	 * {@code spring.rabbitmq.publisher-returns=true}), so the publisher can wait until
+	 * the broker has taken an event.
+	 * @param configurer Boot's configurer (applies {@code spring.rabbitmq.template.*})
+	 * @param connectionFactory the connection factory
+	 * @param messageConverter the converter
+	 * @return the template
+	 */
+	@Bean
+	public RabbitTemplate rabbitTemplate(RabbitTemplateConfigurer configurer, ConnectionFactory connectionFactory,
+			MessageConverter messageConverter) {
+		Assert.state(connectionFactory.isPublisherConfirms() && connectionFactory.isPublisherReturns(),
+				"Events must be published with confirms and returns: set spring.rabbitmq.publisher-confirm-type="
+						+ "correlated and spring.rabbitmq.publisher-returns=true");
+		RabbitTemplate template = new RabbitTemplate();
+		configurer.configure(template, connectionFactory);
+		template.setMessageConverter(messageConverter);
+		template.setMandatory(true);
+		return template;
+	}
+
+	private static SimpleRabbitListenerContainerFactory listenerContainerFactory(
+			SimpleRabbitListenerContainerFactoryConfigurer configurer, ConnectionFactory connectionFactory,
+			MessageConverter messageConverter, int prefetch, int concurrency) {
+		SimpleRabbitListenerContainerFactory factory = new SimpleRabbitListenerContainerFactory();
+		configurer.configure(factory, connectionFactory);
+		factory.setMessageConverter(messageConverter);
+		factory.setPrefetchCount(prefetch);
+		factory.setConcurrentConsumers(concurrency);
+		factory.setMaxConcurrentConsumers(concurrency);
+		factory.setAcknowledgeMode(AcknowledgeMode.AUTO);
+		factory.setDefaultRequeueRejected(false);
+		factory.setContainerCustomizer((container) -> container.setShutdownTimeout(SHUTDOWN_TIMEOUT.toMillis()));
+		return factory;
+	}
+
+}

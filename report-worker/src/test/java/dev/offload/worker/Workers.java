@@ -1,0 +1,141 @@
+package dev.offload.worker;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import dev.offload.model.Messages;
+import dev.offload.model.ReportEvent;
+import dev.offload.model.ReportTask;
+import dev.offload.model.Topology;
+import dev.offload.testsupport.TestBroker;
+import dev.offload.testsupport.TestDatabase;
+
+import org.springframework.amqp.core.AmqpAdmin;
+import org.springframework.amqp.core.Binding;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.Queue;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Starts whole worker applications against a test's database, broker and SMTP server, and
+ * talks to them the way api-service would.
+ */
+public final class Workers {
+
+	private Workers() {
+	}
+
+	/**
+	 * Starts a worker. Settings are passed as command-line arguments, which win over
+	 * {@code application.yaml}, as they do for a worker started by operators.
+	 * @param database the database
+	 * @param broker the broker
+	 * @param smtpPort the port of the test's SMTP server on 127.0.0.1
+	 * @param settings further settings, overriding the defaults
+	 * @return the running application
+	 */
+	public static ConfigurableApplicationContext start(TestDatabase database, TestBroker broker, int smtpPort,
+			Map<String, Object> settings) {
+		Map<String, Object> properties = new LinkedHashMap<>();
+		properties.putAll(database.springProperties());
+		properties.putAll(broker.springProperties());
+		properties.put("spring.mail.host", "127.0.0.1");
+		properties.put("spring.mail.port", smtpPort);
+		properties.put("spring.main.web-application-type", "none");
+		properties.put("spring.main.banner-mode", "off");
+		properties.putAll(settings);
+		String[] args = properties.entrySet()
+			.stream()
+			.map((entry) -> "--" + entry.getKey() + "=" + entry.getValue())
+			.toArray(String[]::new);
+		return new SpringApplicationBuilder(WorkerApplication.class).run(args);
+	}
+
+	/**
+	 * A free TCP port on this machine.
+	 * @return the port
+	 */
+	public static int freePort() {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * Records a QUEUED report, as api-service does before publishing its task.
+	 * @param jdbc the database
+	 * @param task the report's task
+	 */
+	public static void insertQueuedReport(JdbcClient jdbc, ReportTask task) {
+		jdbc.sql("""
+				INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status)
+				VALUES (:id, :ownerId, :ownerEmail, :type, :format, CAST(:parameters AS jsonb), 'QUEUED')
+				""")
+			.param("id", task.reportId())
+			.param("ownerId", task.owner().userId())
+			.param("ownerEmail", task.owner().email())
+			.param("type", task.type().name())
+			.param("format", task.format().name())
+			.param("parameters", Messages.json().writeValueAsString(task.parameters()))
+			.update();
+	}
+
+	/**
+	 * Publishes a task to the tasks exchange, as api-service's relay does.
+	 * @param worker the worker whose template and topology to use
+	 * @param task the task
+	 */
+	public static void publish(ConfigurableApplicationContext worker, ReportTask task) {
+		Topology topology = worker.getBean(Topology.class);
+		worker.getBean(RabbitTemplate.class)
+			.convertAndSend(topology.tasksExchange(), topology.generateRoutingKey(), task);
+	}
+
+	/**
+	 * A report's status.
+	 * @param jdbc the database
+	 * @param reportId the report
+	 * @return its status
+	 */
+	public static String status(JdbcClient jdbc, UUID reportId) {
+		return jdbc.sql("SELECT status FROM reports WHERE id = :id").param("id", reportId).query(String.class).single();
+	}
+
+	/**
+	 * Declares a queue of the test's own that receives a copy of every report event.
+	 * @param worker the worker whose broker connection to use
+	 * @return the queue's name; the broker deletes it with the connection
+	 */
+	public static String eventTap(ConfigurableApplicationContext worker) {
+		AmqpAdmin admin = worker.getBean(AmqpAdmin.class);
+		Topology topology = worker.getBean(Topology.class);
+		// Exclusive but not auto-delete: reading with a timeout consumes and cancels, and
+		// an auto-delete queue would go with its first consumer.
+		String queue = admin
+			.declareQueue(new Queue(topology.prefix() + "test.events." + UUID.randomUUID(), false, true, false));
+		admin.declareBinding(new Binding(queue, Binding.DestinationType.QUEUE, topology.eventsExchange(), "", null));
+		return queue;
+	}
+
+	/**
+	 * Reads the next event from an event tap.
+	 * @param worker the worker whose broker connection to use
+	 * @param queue the tap
+	 * @return the event, or {@code null} if none came within five seconds
+	 */
+	public static ReportEvent nextEvent(ConfigurableApplicationContext worker, String queue) {
+		Message message = worker.getBean(RabbitTemplate.class).receive(queue, 5000);
+		return (message != null) ? Messages.json().readValue(message.getBody(), ReportEvent.class) : null;
+	}
+
+}

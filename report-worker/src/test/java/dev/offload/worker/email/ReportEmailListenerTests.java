@@ -1,0 +1,130 @@
+package dev.offload.worker.email;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.UUID;
+
+import com.icegreen.greenmail.junit5.GreenMailExtension;
+import com.icegreen.greenmail.util.GreenMailUtil;
+import com.icegreen.greenmail.util.ServerSetup;
+import dev.offload.model.Owner;
+import dev.offload.model.ReportEvent;
+import dev.offload.model.ReportFormat;
+import dev.offload.model.ReportTask;
+import dev.offload.model.ReportType;
+import dev.offload.model.Topology;
+import dev.offload.testsupport.TestBroker;
+import dev.offload.testsupport.TestDatabase;
+import dev.offload.worker.Workers;
+import jakarta.mail.internet.MimeMessage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The email sender against real RabbitMQ, PostgreSQL and SMTP. It reads one event at a
+ * time, so events are handled in the order they were published.
+ */
+class ReportEmailListenerTests {
+
+	private static final int SMTP_PORT = Workers.freePort();
+
+	@RegisterExtension
+	static final GreenMailExtension greenMail = new GreenMailExtension(
+			new ServerSetup(SMTP_PORT, "127.0.0.1", ServerSetup.PROTOCOL_SMTP))
+		.withPerMethodLifecycle(false);
+
+	private static final Owner OWNER = new Owner("user-1", "ada@example.com");
+
+	private static TestDatabase database;
+
+	private static TestBroker broker;
+
+	private static ConfigurableApplicationContext worker;
+
+	private static JdbcClient jdbc;
+
+	@BeforeAll
+	static void startWorker() {
+		database = TestDatabase.create();
+		broker = TestBroker.create();
+		worker = Workers.start(database, broker, SMTP_PORT, Map.of());
+		jdbc = worker.getBean(JdbcClient.class);
+	}
+
+	@AfterAll
+	static void stopWorker() {
+		if (worker != null) {
+			worker.close();
+		}
+		if (broker != null) {
+			broker.close();
+		}
+		if (database != null) {
+			database.close();
+		}
+	}
+
+	@Test
+	void eachOutcomeIsMailedOnceAndOtherEventsNotAtAll() throws Exception {
+		UUID succeeded = report();
+		UUID cancelled = report();
+
+		publish(event(succeeded, ReportEvent.Type.RUNNING, 0, null));
+		publish(event(succeeded, ReportEvent.Type.PROGRESS, 50, null));
+		publish(event(succeeded, ReportEvent.Type.SUCCEEDED, 100, 2048L));
+		publish(event(succeeded, ReportEvent.Type.SUCCEEDED, 100, 2048L));
+		publish(event(cancelled, ReportEvent.Type.CANCELLED, 0, null));
+
+		// The cancellation comes last, so once it is mailed every event before it was
+		// read.
+		assertThat(greenMail.waitForIncomingEmail(10_000, 2)).isTrue();
+		MimeMessage[] mails = greenMail.getReceivedMessages();
+		assertThat(mails).extracting(MimeMessage::getSubject)
+			.containsExactly("Your report is ready: Sales summary", "Your report was cancelled: Sales summary");
+		assertThat(GreenMailUtil.getBody(mails[0])).contains("http://localhost:8080/api/reports/" + succeeded + "/file",
+				"2.0 KB (2048 bytes)");
+		assertThat(jdbc.sql("SELECT outcome FROM sent_emails ORDER BY sent_at").query(String.class).list())
+			.containsExactly("SUCCEEDED", "CANCELLED");
+		assertThat(broker.messageCount(worker.getBean(Topology.class).emailDeadLetterQueue())).isZero();
+	}
+
+	@Test
+	void lineBreaksNeverReachAMailHeader() {
+		assertThat(ReportMailer.headerSafe("Report\r\nBcc: someone@example.com"))
+			.isEqualTo("Report Bcc: someone@example.com");
+		assertThat(ReportMailer.headerSafe("ada@example.com\n")).isEqualTo("ada@example.com");
+	}
+
+	@Test
+	void sizesAreHumanReadable() {
+		assertThat(Arrays.asList(ReportMailer.size(512L), ReportMailer.size(1536L), ReportMailer.size(3_145_728L),
+				ReportMailer.size(null)))
+			.containsExactly("512 bytes", "1.5 KB (1536 bytes)", "3.0 MB (3145728 bytes)", "unknown");
+	}
+
+	private static UUID report() {
+		ReportTask task = new ReportTask(UUID.randomUUID(), ReportType.SALES_SUMMARY,
+				Map.of("from", "2024-01-01", "to", "2024-12-31"), OWNER, Instant.now(), ReportFormat.CSV);
+		Workers.insertQueuedReport(jdbc, task);
+		return task.reportId();
+	}
+
+	private static ReportEvent event(UUID reportId, ReportEvent.Type type, int progress, Long fileSize) {
+		return new ReportEvent(reportId, type, progress, Instant.now(), OWNER, ReportType.SALES_SUMMARY,
+				ReportFormat.CSV, fileSize, null);
+	}
+
+	private static void publish(ReportEvent event) {
+		worker.getBean(RabbitTemplate.class).convertAndSend(worker.getBean(Topology.class).eventsExchange(), "", event);
+	}
+
+}

@@ -1,0 +1,294 @@
+package dev.offload.worker.generation;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import com.icegreen.greenmail.junit5.GreenMailExtension;
+import com.icegreen.greenmail.util.GreenMailUtil;
+import com.icegreen.greenmail.util.ServerSetup;
+import dev.offload.model.Messages;
+import dev.offload.model.Owner;
+import dev.offload.model.ReportEvent;
+import dev.offload.model.ReportFormat;
+import dev.offload.model.ReportTask;
+import dev.offload.model.ReportType;
+import dev.offload.model.Topology;
+import dev.offload.testsupport.TestBroker;
+import dev.offload.testsupport.TestDatabase;
+import dev.offload.worker.Workers;
+import dev.offload.worker.sales.SalesSeeder;
+import jakarta.mail.Message.RecipientType;
+import jakarta.mail.internet.MimeMessage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A whole worker against real PostgreSQL, RabbitMQ and SMTP: tasks in, files, events and
+ * mails out. The worker builds one report at a time, so tasks are handled in the order
+ * they were published.
+ */
+class ReportTaskListenerTests {
+
+	private static final int SMTP_PORT = Workers.freePort();
+
+	@RegisterExtension
+	static final GreenMailExtension greenMail = new GreenMailExtension(
+			new ServerSetup(SMTP_PORT, "127.0.0.1", ServerSetup.PROTOCOL_SMTP))
+		.withPerMethodLifecycle(false);
+
+	private static final Owner OWNER = new Owner("user-1", "ada@example.com");
+
+	private static TestDatabase database;
+
+	private static TestBroker broker;
+
+	private static ConfigurableApplicationContext worker;
+
+	private static JdbcClient jdbc;
+
+	private static Topology topology;
+
+	private static String events;
+
+	@BeforeAll
+	static void startWorker() {
+		database = TestDatabase.create();
+		broker = TestBroker.create();
+		worker = Workers.start(database, broker, SMTP_PORT,
+				// Every step of progress is passed on, so even a small report shows some.
+				Map.of("offload.worker.concurrency", 1, "offload.worker.progress-interval", "0ms",
+						"offload.worker.email.download-base-url", "https://offload.example/",
+						"offload.worker.email.from", "reports@offload.example"));
+		jdbc = worker.getBean(JdbcClient.class);
+		topology = worker.getBean(Topology.class);
+		worker.getBean(SalesSeeder.class).seed(500);
+		events = Workers.eventTap(worker);
+	}
+
+	@AfterAll
+	static void stopWorker() {
+		if (worker != null) {
+			worker.close();
+		}
+		if (broker != null) {
+			broker.close();
+		}
+		if (database != null) {
+			database.close();
+		}
+	}
+
+	@BeforeEach
+	void emptyMailboxAndEventTap() throws Exception {
+		greenMail.purgeEmailFromAllMailboxes();
+		worker.getBean(RabbitTemplate.class).execute((channel) -> channel.queuePurge(events));
+	}
+
+	@Test
+	void queuedReportIsBuiltStoredAnnouncedAndMailed() throws Exception {
+		ReportTask task = salesSummary("2022-01-01", "2022-12-31");
+		Workers.insertQueuedReport(jdbc, task);
+
+		Workers.publish(worker, task);
+
+		await().atMost(Duration.ofSeconds(20))
+			.untilAsserted(() -> assertThat(Workers.status(jdbc, task.reportId())).isEqualTo("SUCCEEDED"));
+		Map<String, Object> report = jdbc
+			.sql("SELECT progress, attempts, file_size, started_at, finished_at FROM reports WHERE id = :id")
+			.param("id", task.reportId())
+			.query()
+			.singleRow();
+		assertThat(report).containsEntry("progress", 100).containsEntry("attempts", 1);
+		assertThat(report.get("started_at")).isNotNull();
+		assertThat(report.get("finished_at")).isNotNull();
+		Map<String, Object> file = jdbc
+			.sql("SELECT file_name, content_type, length(content) AS size, content FROM report_files"
+					+ " WHERE report_id = :id")
+			.param("id", task.reportId())
+			.query()
+			.singleRow();
+		assertThat(file).containsEntry("file_name", "sales-summary-2022-01-01-2022-12-31.csv")
+			.containsEntry("content_type", "text/csv");
+		assertThat(((Number) file.get("size")).longValue()).isEqualTo(((Number) report.get("file_size")).longValue());
+		assertThat(new String((byte[]) file.get("content"), StandardCharsets.UTF_8)).contains("TOTAL,");
+
+		List<ReportEvent> published = eventsUntil(ReportEvent.Type.SUCCEEDED);
+		assertThat(published).extracting(ReportEvent::type)
+			.startsWith(ReportEvent.Type.RUNNING)
+			.endsWith(ReportEvent.Type.SUCCEEDED);
+		List<Integer> progress = published.stream()
+			.filter((event) -> event.type() == ReportEvent.Type.PROGRESS)
+			.map(ReportEvent::progress)
+			.toList();
+		assertThat(progress).isNotEmpty().isSorted().allSatisfy((percent) -> assertThat(percent).isBetween(1, 99));
+		ReportEvent succeeded = published.get(published.size() - 1);
+		assertThat(succeeded.reportId()).isEqualTo(task.reportId());
+		assertThat(succeeded.owner()).isEqualTo(OWNER);
+		assertThat(succeeded.progress()).isEqualTo(100);
+		assertThat(succeeded.fileSize()).isEqualTo(((Number) report.get("file_size")).longValue());
+
+		assertThat(greenMail.waitForIncomingEmail(10_000, 1)).isTrue();
+		MimeMessage mail = greenMail.getReceivedMessages()[0];
+		assertThat(mail.getSubject()).isEqualTo("Your report is ready: Sales summary");
+		assertThat(mail.getRecipients(RecipientType.TO)).extracting(Object::toString)
+			.containsExactly("ada@example.com");
+		assertThat(mail.getFrom()).extracting(Object::toString).containsExactly("reports@offload.example");
+		assertThat(GreenMailUtil.getBody(mail))
+			.contains("https://offload.example/api/reports/" + task.reportId() + "/file");
+	}
+
+	@Test
+	void redeliveredTaskForFinishedReportSendsNoSecondEmail() throws Exception {
+		ReportTask task = noOp();
+		Workers.insertQueuedReport(jdbc, task);
+		Workers.publish(worker, task);
+		await().atMost(Duration.ofSeconds(20))
+			.untilAsserted(() -> assertThat(Workers.status(jdbc, task.reportId())).isEqualTo("SUCCEEDED"));
+		assertThat(greenMail.waitForIncomingEmail(10_000, 1)).isTrue();
+
+		Workers.publish(worker, task);
+		// Tasks are handled in order: once the next report is done, so is the duplicate.
+		ReportTask next = noOp();
+		Workers.insertQueuedReport(jdbc, next);
+		Workers.publish(worker, next);
+		await().atMost(Duration.ofSeconds(20))
+			.untilAsserted(() -> assertThat(Workers.status(jdbc, next.reportId())).isEqualTo("SUCCEEDED"));
+		assertThat(greenMail.waitForIncomingEmail(10_000, 2)).isTrue();
+
+		assertThat(mailsAbout(task.reportId())).isEqualTo(1);
+		assertThat(jdbc.sql("SELECT attempts FROM reports WHERE id = :id")
+			.param("id", task.reportId())
+			.query(Integer.class)
+			.single()).isEqualTo(1);
+		assertThat(jdbc.sql("SELECT count(*) FROM report_files WHERE report_id = :id")
+			.param("id", task.reportId())
+			.query(Long.class)
+			.single()).isEqualTo(1);
+		assertThat(jdbc.sql("SELECT count(*) FROM sent_emails WHERE report_id = :id")
+			.param("id", task.reportId())
+			.query(Long.class)
+			.single()).isEqualTo(1);
+	}
+
+	@Test
+	void badParametersFailTheReportAndTellTheOwnerWhy() throws Exception {
+		ReportTask task = salesSummary("2022-12-31", "2022-01-01");
+		Workers.insertQueuedReport(jdbc, task);
+
+		Workers.publish(worker, task);
+
+		await().atMost(Duration.ofSeconds(20))
+			.untilAsserted(() -> assertThat(Workers.status(jdbc, task.reportId())).isEqualTo("FAILED"));
+		String error = jdbc.sql("SELECT error FROM reports WHERE id = :id")
+			.param("id", task.reportId())
+			.query(String.class)
+			.single();
+		assertThat(error).contains("'from' (2022-12-31) is after 'to' (2022-01-01)");
+		ReportEvent failed = eventsUntil(ReportEvent.Type.FAILED).get(1);
+		assertThat(failed.type()).isEqualTo(ReportEvent.Type.FAILED);
+		assertThat(failed.error()).isEqualTo(error);
+		assertThat(greenMail.waitForIncomingEmail(10_000, 1)).isTrue();
+		MimeMessage mail = greenMail.getReceivedMessages()[0];
+		assertThat(mail.getSubject()).isEqualTo("Your report failed: Sales summary");
+		assertThat(GreenMailUtil.getBody(mail)).contains("is after 'to'");
+		assertThat(jdbc.sql("SELECT count(*) FROM report_files WHERE report_id = :id")
+			.param("id", task.reportId())
+			.query(Long.class)
+			.single()).isZero();
+	}
+
+	@Test
+	void taskForUnknownReportIsDroppedWithoutEvents() {
+		long deadLettersBefore = broker.messageCount(topology.generateDeadLetterQueue());
+		ReportTask unknown = noOp();
+		Workers.publish(worker, unknown);
+		ReportTask next = noOp();
+		Workers.insertQueuedReport(jdbc, next);
+		Workers.publish(worker, next);
+
+		await().atMost(Duration.ofSeconds(20))
+			.untilAsserted(() -> assertThat(Workers.status(jdbc, next.reportId())).isEqualTo("SUCCEEDED"));
+
+		assertThat(eventsUntil(ReportEvent.Type.SUCCEEDED)).extracting(ReportEvent::reportId)
+			.containsOnly(next.reportId());
+		assertThat(broker.messageCount(topology.generateDeadLetterQueue())).isEqualTo(deadLettersBefore);
+	}
+
+	@Test
+	void unreadableTasksAreDeadLetteredOnceAndTheWorkerKeepsWorking() {
+		long deadLettersBefore = broker.messageCount(topology.generateDeadLetterQueue());
+		ReportTask readable = noOp();
+		MessageProperties noSchemaVersion = new MessageProperties();
+		noSchemaVersion.setContentType(MessageProperties.CONTENT_TYPE_JSON);
+		MessageProperties badJson = new MessageProperties();
+		badJson.setContentType(MessageProperties.CONTENT_TYPE_JSON);
+		badJson.setHeader(Messages.SCHEMA_VERSION_HEADER, Messages.SCHEMA_VERSION);
+		RabbitTemplate rabbit = worker.getBean(RabbitTemplate.class);
+
+		rabbit.send(topology.tasksExchange(), topology.generateRoutingKey(),
+				new Message(Messages.json().writeValueAsBytes(readable), noSchemaVersion));
+		rabbit.send(topology.tasksExchange(), topology.generateRoutingKey(),
+				new Message("{\"reportId\": ".getBytes(StandardCharsets.UTF_8), badJson));
+
+		await().atMost(Duration.ofSeconds(20))
+			.untilAsserted(() -> assertThat(broker.messageCount(topology.generateDeadLetterQueue()))
+				.isEqualTo(deadLettersBefore + 2));
+		ReportTask next = noOp();
+		Workers.insertQueuedReport(jdbc, next);
+		Workers.publish(worker, next);
+		await().atMost(Duration.ofSeconds(20))
+			.untilAsserted(() -> assertThat(Workers.status(jdbc, next.reportId())).isEqualTo("SUCCEEDED"));
+		assertThat(broker.messageCount(topology.generateDeadLetterQueue())).isEqualTo(deadLettersBefore + 2);
+		assertThat(broker.messageCount(topology.generateQueue())).isZero();
+	}
+
+	private static ReportTask salesSummary(String from, String to) {
+		return new ReportTask(UUID.randomUUID(), ReportType.SALES_SUMMARY, Map.of("from", from, "to", to), OWNER,
+				Instant.now(), ReportFormat.CSV);
+	}
+
+	private static ReportTask noOp() {
+		return new ReportTask(UUID.randomUUID(), ReportType.NO_OP, Map.of(), OWNER, Instant.now(), ReportFormat.CSV);
+	}
+
+	/** The events in the tap, up to the first of the given type. */
+	private static List<ReportEvent> eventsUntil(ReportEvent.Type last) {
+		List<ReportEvent> received = new ArrayList<>();
+		ReportEvent event;
+		do {
+			event = Workers.nextEvent(worker, events);
+			assertThat(event).as("an event after %s", received).isNotNull();
+			received.add(event);
+		}
+		while (event.type() != last);
+		return received;
+	}
+
+	private static long mailsAbout(UUID reportId) throws Exception {
+		long count = 0;
+		for (MimeMessage mail : greenMail.getReceivedMessages()) {
+			if (GreenMailUtil.getBody(mail).contains(reportId.toString())) {
+				count++;
+			}
+		}
+		return count;
+	}
+
+}
