@@ -1,0 +1,52 @@
+package dev.offload.api;
+
+import java.time.Duration;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * How the API accepts report requests and relays their tasks ({@code offload.api.*}).
+ *
+ * @param relay publishing the tasks of accepted reports to RabbitMQ
+ * @param limits what a single request may ask for
+ */
+@ConfigurationProperties("offload.api")
+@Validated
+public record ApiProperties(@DefaultValue @Valid Relay relay, @DefaultValue @Valid Limits limits) {
+
+	/**
+	 * The outbox relay ({@code offload.api.relay.*}). Each accepted request wakes the
+	 * relay at once; the interval is only the fallback for rows left behind (a broker
+	 * outage, a restart between commit and publish, another replica's unfinished batch).
+	 *
+	 * @param batchSize how many reports one relay transaction publishes and locks at most
+	 * @param interval how often the relay looks for unpublished reports without being
+	 * woken
+	 * @param confirmTimeout how long the relay waits for the broker to confirm a batch;
+	 * tasks not confirmed by then stay unpublished and are sent again in a later round
+	 * @param maxBackoff the longest pause between two attempts while the broker cannot be
+	 * reached (the pause doubles from {@code interval} up to this)
+	 */
+	public record Relay(@DefaultValue("100") @Min(1) @Max(1000) int batchSize,
+			@DefaultValue("1s") @NotNull Duration interval, @DefaultValue("10s") @NotNull Duration confirmTimeout,
+			@DefaultValue("30s") @NotNull Duration maxBackoff) {
+
+	}
+
+	/**
+	 * Limits on report requests ({@code offload.api.limits.*}).
+	 *
+	 * @param maxRangeYears the longest date range, in years, a report may cover
+	 */
+	public record Limits(@DefaultValue("5") @Min(1) @Max(100) int maxRangeYears) {
+
+	}
+
+}

@@ -1,0 +1,110 @@
+package dev.offload.api.report;
+
+import java.util.List;
+import java.util.UUID;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.offload.model.Owner;
+import dev.offload.model.ReportStatus;
+
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Accepts report requests and answers questions about a caller's reports.
+ * <p>
+ * Accepting a report is one insert in one transaction: the row is both the report and the
+ * outbox entry of its task, so a report is either accepted and will be published, or not
+ * stored at all. Nothing talks to RabbitMQ on the request path; after commit the outbox
+ * relay is woken and publishes the task within milliseconds. The API never changes a
+ * report's status after that; the worker does.
+ */
+@Service
+class ReportService {
+
+	private static final Logger logger = LoggerFactory.getLogger(ReportService.class);
+
+	private final Reports reports;
+
+	private final ApplicationEventPublisher events;
+
+	ReportService(Reports reports, ApplicationEventPublisher events) {
+		this.reports = reports;
+		this.events = events;
+	}
+
+	/**
+	 * Accepts a report, or returns the one the owner already created with the same
+	 * idempotency key.
+	 * @param owner the authenticated caller
+	 * @param specification the validated request
+	 * @param idempotencyKey the client's key, or {@code null}
+	 * @return the QUEUED report (or, on a replay, the earlier report as it is now)
+	 * @throws IdempotencyKeyReusedException if the key was used for a different request
+	 */
+	@Transactional
+	Report create(Owner owner, ReportSpecification specification, String idempotencyKey) {
+		UUID id = UUID.randomUUID();
+		Report created = this.reports.insert(id, owner, specification, idempotencyKey).orElse(null);
+		if (created != null) {
+			this.events.publishEvent(new ReportAccepted(created.id()));
+			logger.info("Accepted report {} ({} as {}) for {}", created.id(), created.type(), created.format(),
+					owner.userId());
+			return created;
+		}
+		// The insert found the key taken; a concurrent request with the same key has
+		// committed by now (the insert waited for it), so the row is there to read.
+		Report existing = this.reports.findByIdempotencyKey(owner.userId(), idempotencyKey)
+			.orElseThrow(() -> new IllegalStateException("Idempotency-Key conflict without a report"));
+		if (!existing.isFor(specification)) {
+			throw new IdempotencyKeyReusedException(idempotencyKey);
+		}
+		logger.info("Replayed Idempotency-Key for report {} of {}", existing.id(), owner.userId());
+		return existing;
+	}
+
+	@Transactional(readOnly = true)
+	Report get(Owner owner, UUID id) {
+		return this.reports.findById(id, owner.userId()).orElseThrow(() -> new ReportNotFoundException(id));
+	}
+
+	/**
+	 * A page of the owner's reports, newest first.
+	 * @param owner the authenticated caller
+	 * @param status only reports in this status, or {@code null} for all
+	 * @param page the page number, from 0
+	 * @param size the page size
+	 * @return the page
+	 */
+	@Transactional(readOnly = true)
+	ReportPage list(Owner owner, ReportStatus status, int page, int size) {
+		long total = this.reports.countByOwner(owner.userId(), status);
+		List<ReportView> items = this.reports.findByOwner(owner.userId(), status, size, (long) page * size)
+			.stream()
+			.map(ReportView::of)
+			.toList();
+		return ReportPage.of(items, page, size, total);
+	}
+
+	/**
+	 * The file of one of the owner's reports.
+	 * @param owner the authenticated caller
+	 * @param id the report's id
+	 * @return the file
+	 * @throws ReportNotFoundException if the owner has no such report
+	 * @throws ReportFileNotReadyException if the report has not succeeded
+	 */
+	@Transactional(readOnly = true)
+	ReportFile file(Owner owner, UUID id) {
+		Report report = get(owner, id);
+		if (report.status() != ReportStatus.SUCCEEDED) {
+			throw new ReportFileNotReadyException(id, report.status());
+		}
+		return this.reports.findFile(id, owner.userId())
+			.orElseThrow(() -> new ReportNotFoundException("Report " + id + " has no stored file"));
+	}
+
+}

@@ -1,0 +1,157 @@
+package dev.offload.api.report;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.offload.model.Owner;
+import dev.offload.model.ReportFormat;
+import dev.offload.model.ReportStatus;
+import dev.offload.model.ReportType;
+
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * The {@code reports} and {@code report_files} tables, as far as the API reads and writes
+ * them. Every query for a caller names the owner, so one user can never read another's
+ * report, not even by guessing its id.
+ */
+@Repository
+class Reports {
+
+	private static final TypeReference<Map<String, String>> PARAMETERS = new TypeReference<>() {
+	};
+
+	private static final String COLUMNS = """
+			id, owner_id, type, format, parameters::text AS parameters, status, progress, attempts, error,
+			idempotency_key, created_at, started_at, finished_at, file_size""";
+
+	private final JdbcClient jdbc;
+
+	private final JsonMapper json;
+
+	private final RowMapper<Report> rowMapper = this::mapRow;
+
+	Reports(JdbcClient jdbc, JsonMapper json) {
+		this.jdbc = jdbc;
+		this.json = json;
+	}
+
+	/**
+	 * Inserts a new QUEUED report, unless the owner already has one with the same
+	 * idempotency key. The row is also the outbox entry of its task
+	 * ({@code task_published_at} stays NULL until the broker confirmed it).
+	 * @param id the new report's id
+	 * @param owner who asks for it
+	 * @param specification what to build
+	 * @param idempotencyKey the client's key, or {@code null}
+	 * @return the inserted report, or empty if the key was already used
+	 */
+	Optional<Report> insert(UUID id, Owner owner, ReportSpecification specification, String idempotencyKey) {
+		return this.jdbc
+			.sql("""
+					INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status, idempotency_key)
+					VALUES (:id, :ownerId, :ownerEmail, :type, :format, CAST(:parameters AS jsonb), :status, :idempotencyKey)
+					ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+					RETURNING %s"""
+				.formatted(COLUMNS))
+			.param("id", id)
+			.param("ownerId", owner.userId())
+			.param("ownerEmail", owner.email())
+			.param("type", specification.type().name())
+			.param("format", specification.format().name())
+			.param("parameters", this.json.writeValueAsString(specification.parameters()))
+			.param("status", ReportStatus.QUEUED.name())
+			.param("idempotencyKey", idempotencyKey)
+			.query(this.rowMapper)
+			.optional();
+	}
+
+	Optional<Report> findByIdempotencyKey(String ownerId, String idempotencyKey) {
+		return this.jdbc
+			.sql("SELECT " + COLUMNS + " FROM reports WHERE owner_id = :ownerId AND idempotency_key = :idempotencyKey")
+			.param("ownerId", ownerId)
+			.param("idempotencyKey", idempotencyKey)
+			.query(this.rowMapper)
+			.optional();
+	}
+
+	Optional<Report> findById(UUID id, String ownerId) {
+		return this.jdbc.sql("SELECT " + COLUMNS + " FROM reports WHERE id = :id AND owner_id = :ownerId")
+			.param("id", id)
+			.param("ownerId", ownerId)
+			.query(this.rowMapper)
+			.optional();
+	}
+
+	/**
+	 * A page of the owner's reports, newest first.
+	 * @param ownerId the owner
+	 * @param status only reports in this status, or {@code null} for all
+	 * @param limit the page size
+	 * @param offset how many reports to skip
+	 * @return the reports
+	 */
+	List<Report> findByOwner(String ownerId, ReportStatus status, int limit, long offset) {
+		return this.jdbc
+			.sql("SELECT " + COLUMNS + " FROM reports WHERE " + ownerAndStatus(status)
+					+ " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset")
+			.params(ownerAndStatusParams(ownerId, status))
+			.param("limit", limit)
+			.param("offset", offset)
+			.query(this.rowMapper)
+			.list();
+	}
+
+	long countByOwner(String ownerId, ReportStatus status) {
+		return this.jdbc.sql("SELECT count(*) FROM reports WHERE " + ownerAndStatus(status))
+			.params(ownerAndStatusParams(ownerId, status))
+			.query(Long.class)
+			.single();
+	}
+
+	Optional<ReportFile> findFile(UUID id, String ownerId) {
+		return this.jdbc.sql("""
+				SELECT f.file_name, f.content_type, f.content
+				FROM report_files f JOIN reports r ON r.id = f.report_id
+				WHERE f.report_id = :id AND r.owner_id = :ownerId""")
+			.param("id", id)
+			.param("ownerId", ownerId)
+			.query((rs, rowNum) -> new ReportFile(rs.getString("file_name"), rs.getString("content_type"),
+					rs.getBytes("content")))
+			.optional();
+	}
+
+	private static String ownerAndStatus(ReportStatus status) {
+		return (status != null) ? "owner_id = :ownerId AND status = :status" : "owner_id = :ownerId";
+	}
+
+	private static Map<String, Object> ownerAndStatusParams(String ownerId, ReportStatus status) {
+		return (status != null) ? Map.of("ownerId", ownerId, "status", status.name()) : Map.of("ownerId", ownerId);
+	}
+
+	private Report mapRow(ResultSet rs, int rowNum) throws SQLException {
+		return new Report(rs.getObject("id", UUID.class), rs.getString("owner_id"),
+				ReportType.valueOf(rs.getString("type")), ReportFormat.valueOf(rs.getString("format")),
+				this.json.readValue(rs.getString("parameters"), PARAMETERS),
+				ReportStatus.valueOf(rs.getString("status")), rs.getInt("progress"), rs.getInt("attempts"),
+				rs.getString("error"), rs.getString("idempotency_key"), instant(rs, "created_at"),
+				instant(rs, "started_at"), instant(rs, "finished_at"), rs.getObject("file_size", Long.class));
+	}
+
+	private static Instant instant(ResultSet rs, String column) throws SQLException {
+		OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+		return (value != null) ? value.toInstant() : null;
+	}
+
+}

@@ -1,0 +1,230 @@
+package dev.offload.api.report;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import dev.offload.api.ApiProperties;
+import dev.offload.api.security.SecurityConfiguration;
+import dev.offload.model.Owner;
+import dev.offload.model.ReportFormat;
+import dev.offload.model.ReportStatus;
+import dev.offload.model.ReportType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
+import org.springframework.context.annotation.Import;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.bean.override.mockito.MockitoBean;
+import org.springframework.test.web.servlet.assertj.MockMvcTester;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.ArgumentMatchers.isNull;
+import static org.mockito.BDDMockito.given;
+import static org.mockito.BDDMockito.then;
+import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.httpBasic;
+
+/**
+ * The HTTP contract of {@link ReportController} and {@link ReportTypeController}:
+ * validation, error shapes and who may see what, with the service mocked.
+ */
+@WebMvcTest(controllers = { ReportController.class, ReportTypeController.class })
+@Import({ ReportRequestValidator.class, SecurityConfiguration.class })
+@EnableConfigurationProperties(ApiProperties.class)
+class ReportControllerTests {
+
+	private static final Owner ALICE = new Owner("alice", "alice@example.com");
+
+	private static final Owner BOB = new Owner("bob", "bob@example.com");
+
+	@Autowired
+	private MockMvcTester mvc;
+
+	@MockitoBean
+	private ReportService reportService;
+
+	@Test
+	void validRequestIsAcceptedForTheAuthenticatedOwnerNotTheBody() {
+		Report queued = queuedReport(UUID.randomUUID());
+		given(this.reportService.create(eq(ALICE), any(), isNull())).willReturn(queued);
+
+		assertThat(this.mvc.post()
+			.uri("/api/reports")
+			.with(httpBasic("alice", "alice-secret"))
+			.contentType(MediaType.APPLICATION_JSON)
+			.content("""
+					{"type": "sales_summary", "format": "csv",
+					 "parameters": {"from": "2024-01-01", "to": "2024-12-31"},
+					 "owner": {"userId": "bob", "email": "bob@example.com"}}""")).hasStatus(HttpStatus.ACCEPTED)
+			.hasHeader(HttpHeaders.LOCATION, "/api/reports/" + queued.id())
+			.bodyJson()
+			.extractingPath("$.status")
+			.isEqualTo("QUEUED");
+		then(this.reportService).should()
+			.create(ALICE, new ReportSpecification(ReportType.SALES_SUMMARY, ReportFormat.CSV,
+					Map.of("from", "2024-01-01", "to", "2024-12-31")), null);
+	}
+
+	static Stream<Arguments> invalidRequests() {
+		return Stream.of(Arguments.of("unknown type", json("{'type': 'NOPE', 'format': 'CSV'}"), "type"),
+				Arguments.of("missing type", json("{'format': 'CSV'}"), "type"),
+				Arguments.of("unknown format", json("{'type': 'NO_OP', 'format': 'XLSX'}"), "format"),
+				Arguments.of("missing format", json("{'type': 'NO_OP'}"), "format"),
+				Arguments.of("missing required parameter",
+						json("{'type': 'SALES_SUMMARY', 'format': 'CSV', 'parameters': {'to': '2024-12-31'}}"),
+						"parameters.from"),
+				Arguments.of("unparseable date", salesSummary("2024-13-01", "2024-12-31"), "parameters.from"),
+				Arguments.of("from after to", salesSummary("2025-01-01", "2024-12-31"), "parameters.from"),
+				Arguments.of("range over five years", salesSummary("2015-01-01", "2024-12-31"), "parameters.to"),
+				Arguments.of("unknown parameter",
+						json("{'type': 'NO_OP', 'format': 'CSV', 'parameters': {'region': 'north'}}"),
+						"parameters.region"),
+				Arguments.of("malformed JSON", json("{'type': 'NO_OP', 'format': "), "body"),
+				Arguments.of("parameters not an object",
+						json("{'type': 'NO_OP', 'format': 'CSV', 'parameters': 'all'}"), "parameters"),
+				Arguments.of("parameter value not a string", json(
+						"{'type': 'SALES_SUMMARY', 'format': 'CSV', 'parameters': {'from': {'year': 2024}, 'to': '2024-12-31'}}"),
+						"parameters.from"),
+				Arguments.of("type not a string", json("{'type': ['NO_OP'], 'format': 'CSV'}"), "type"));
+	}
+
+	/** JSON written with single quotes, to keep the cases readable. */
+	private static String json(String singleQuoted) {
+		return singleQuoted.replace('\'', '"');
+	}
+
+	private static String salesSummary(String from, String to) {
+		return json("{'type': 'SALES_SUMMARY', 'format': 'CSV', 'parameters': {'from': '%s', 'to': '%s'}}"
+			.formatted(from, to));
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("invalidRequests")
+	void invalidRequestIsA400ProblemNamingTheFieldAndReachesNothing(String description, String body, String field) {
+		assertThat(this.mvc.post()
+			.uri("/api/reports")
+			.with(httpBasic("alice", "alice-secret"))
+			.contentType(MediaType.APPLICATION_JSON)
+			.content(body)).satisfies((result) -> {
+				assertThat(result).hasStatus(HttpStatus.BAD_REQUEST)
+					.hasContentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+				assertThat(result).bodyJson().extractingPath("$.errors[*].field").asArray().contains(field);
+				assertThat(result).bodyJson().extractingPath("$.detail").asString().contains(field);
+			});
+		then(this.reportService).shouldHaveNoInteractions();
+	}
+
+	@Test
+	void blankIdempotencyKeyIsA400ProblemNamingTheHeader() {
+		assertThat(this.mvc.post()
+			.uri("/api/reports")
+			.with(httpBasic("alice", "alice-secret"))
+			.header("Idempotency-Key", " ")
+			.contentType(MediaType.APPLICATION_JSON)
+			.content("""
+					{"type": "NO_OP", "format": "CSV"}""")).hasStatus(HttpStatus.BAD_REQUEST)
+			.bodyJson()
+			.extractingPath("$.errors[0].field")
+			.isEqualTo("Idempotency-Key");
+		then(this.reportService).shouldHaveNoInteractions();
+	}
+
+	@Test
+	void requestWithoutCredentialsIsA401Problem() {
+		assertThat(this.mvc.post().uri("/api/reports").contentType(MediaType.APPLICATION_JSON).content("""
+				{"type": "NO_OP", "format": "CSV"}""")).satisfies((result) -> {
+			assertThat(result).hasStatus(HttpStatus.UNAUTHORIZED)
+				.hasContentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+				.hasHeader(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"offload\"");
+			assertThat(result).bodyJson().extractingPath("$.status").isEqualTo(401);
+		});
+		then(this.reportService).shouldHaveNoInteractions();
+	}
+
+	@Test
+	void requestWithWrongPasswordIsA401Problem() {
+		assertThat(this.mvc.get().uri("/api/reports").with(httpBasic("alice", "wrong")))
+			.hasStatus(HttpStatus.UNAUTHORIZED)
+			.hasContentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+	}
+
+	@Test
+	void reportOfAnotherUserIsA404Problem() {
+		UUID id = UUID.randomUUID();
+		given(this.reportService.get(BOB, id)).willThrow(new ReportNotFoundException(id));
+
+		assertThat(this.mvc.get().uri("/api/reports/{id}", id).with(httpBasic("bob", "bob-secret")))
+			.hasStatus(HttpStatus.NOT_FOUND)
+			.hasContentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+			.bodyJson()
+			.extractingPath("$.title")
+			.isEqualTo("Report not found");
+	}
+
+	@Test
+	void reportIdThatIsNotAUuidIsA400ProblemNamingIt() {
+		assertThat(this.mvc.get().uri("/api/reports/not-a-uuid").with(httpBasic("alice", "alice-secret")))
+			.hasStatus(HttpStatus.BAD_REQUEST)
+			.bodyJson()
+			.extractingPath("$.errors[0].field")
+			.isEqualTo("id");
+	}
+
+	@Test
+	void fileOfAnUnfinishedReportIsA409Problem() {
+		UUID id = UUID.randomUUID();
+		given(this.reportService.file(ALICE, id)).willThrow(new ReportFileNotReadyException(id, ReportStatus.RUNNING));
+
+		assertThat(this.mvc.get().uri("/api/reports/{id}/file", id).with(httpBasic("alice", "alice-secret")))
+			.hasStatus(HttpStatus.CONFLICT)
+			.hasContentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+			.bodyJson()
+			.extractingPath("$.status")
+			.isEqualTo("RUNNING");
+	}
+
+	@Test
+	void pageSizeOverOneHundredIsA400ProblemNamingIt() {
+		assertThat(this.mvc.get().uri("/api/reports?size=101").with(httpBasic("alice", "alice-secret")))
+			.hasStatus(HttpStatus.BAD_REQUEST)
+			.bodyJson()
+			.extractingPath("$.errors[0].field")
+			.isEqualTo("size");
+		then(this.reportService).shouldHaveNoInteractions();
+	}
+
+	@Test
+	void unknownStatusFilterIsA400ProblemNamingIt() {
+		assertThat(this.mvc.get().uri("/api/reports?status=DONE").with(httpBasic("alice", "alice-secret")))
+			.hasStatus(HttpStatus.BAD_REQUEST)
+			.bodyJson()
+			.extractingPath("$.errors[0].field")
+			.isEqualTo("status");
+	}
+
+	@Test
+	void catalogueIsPublic() {
+		assertThat(this.mvc.get().uri("/api/report-types")).hasStatusOk()
+			.bodyJson()
+			.extractingPath("$[?(@.name == 'SALES_SUMMARY')].parameters[*].name")
+			.asArray()
+			.containsExactly("from", "to");
+	}
+
+	private static Report queuedReport(UUID id) {
+		return new Report(id, "alice", ReportType.SALES_SUMMARY, ReportFormat.CSV,
+				Map.of("from", "2024-01-01", "to", "2024-12-31"), ReportStatus.QUEUED, 0, 0, null, null, Instant.now(),
+				null, null, null);
+	}
+
+}
