@@ -43,7 +43,7 @@ public final class ServiceProcess implements AutoCloseable {
 	}
 
 	/**
-	 * Starts a service and waits until its health endpoint answers UP.
+	 * Starts a service and waits until its readiness health group answers UP.
 	 * @param name a name for logs
 	 * @param jar the service's executable jar
 	 * @param port the HTTP port it serves Actuator on ({@code server.port})
@@ -185,7 +185,7 @@ public final class ServiceProcess implements AutoCloseable {
 
 	private void awaitHealthy(Duration timeout) {
 		HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-		HttpRequest request = HttpRequest.newBuilder(baseUri().resolve("/actuator/health"))
+		HttpRequest request = HttpRequest.newBuilder(baseUri().resolve("/actuator/health/readiness"))
 			.timeout(Duration.ofSeconds(2))
 			.build();
 		Instant deadline = Instant.now().plus(timeout);

@@ -1,0 +1,141 @@
+package dev.offload.system;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+
+import dev.offload.testsupport.ServiceProcess;
+import dev.offload.testsupport.TestBroker;
+import dev.offload.testsupport.TestDatabase;
+
+/**
+ * Offload as it runs in production, on this machine: a fresh database and topology, the
+ * sales data seeded, and api-service and report-worker as separate JVMs started from
+ * their executable jars.
+ */
+final class RunningSystem implements AutoCloseable {
+
+	static final String ALICE = "alice";
+
+	static final String ALICE_PASSWORD = "alice-secret";
+
+	static final String ALICE_EMAIL = "alice@example.com";
+
+	private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+
+	final TestDatabase database;
+
+	final TestBroker broker;
+
+	final ServiceProcess api;
+
+	final ServiceProcess worker;
+
+	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+	private RunningSystem(TestDatabase database, TestBroker broker, ServiceProcess api, ServiceProcess worker) {
+		this.database = database;
+		this.broker = broker;
+		this.api = api;
+		this.worker = worker;
+	}
+
+	/**
+	 * Seeds the sales data and starts both services.
+	 * @param orders how many orders to seed
+	 * @param smtpPort the port of the SMTP server the worker sends mail to
+	 * @return the running system
+	 */
+	static RunningSystem start(int orders, int smtpPort) {
+		TestDatabase database = TestDatabase.create();
+		TestBroker broker = TestBroker.create();
+		Path logs = Path.of(System.getProperty("offload.logs", "target/service-logs")).resolve(database.name());
+		Map<String, Object> common = new HashMap<>();
+		common.putAll(database.springProperties());
+		common.putAll(broker.springProperties());
+
+		Map<String, Object> seed = new HashMap<>(common);
+		seed.put("spring.profiles.active", "seed");
+		seed.put("offload.seed.orders", orders);
+		ServiceProcess.runToCompletion("seeder", jar("report-worker"), seed, logs, Duration.ofMinutes(3));
+
+		int apiPort = ServiceProcess.freePort();
+		Map<String, Object> apiProperties = new HashMap<>(common);
+		apiProperties.put("server.port", apiPort);
+		ServiceProcess api = ServiceProcess.start("api-service", jar("api-service"), apiPort, apiProperties, logs,
+				START_TIMEOUT);
+
+		int workerPort = ServiceProcess.freePort();
+		Map<String, Object> workerProperties = new HashMap<>(common);
+		workerProperties.put("server.port", workerPort);
+		workerProperties.put("spring.mail.host", "127.0.0.1");
+		workerProperties.put("spring.mail.port", smtpPort);
+		workerProperties.put("offload.worker.email.download-base-url", api.baseUri().toString());
+		ServiceProcess worker = ServiceProcess.start("report-worker", jar("report-worker"), workerPort,
+				workerProperties, logs, START_TIMEOUT);
+		return new RunningSystem(database, broker, api, worker);
+	}
+
+	HttpResponse<String> post(String path, String json) {
+		HttpRequest request = authorized(this.api.baseUri().resolve(path)).header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString(json))
+			.build();
+		return send(request, HttpResponse.BodyHandlers.ofString());
+	}
+
+	HttpResponse<String> get(String path) {
+		return send(authorized(this.api.baseUri().resolve(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+	}
+
+	HttpResponse<byte[]> download(URI link) {
+		return send(authorized(link).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+	}
+
+	private HttpRequest.Builder authorized(URI uri) {
+		String credentials = Base64.getEncoder()
+			.encodeToString((ALICE + ":" + ALICE_PASSWORD).getBytes(StandardCharsets.UTF_8));
+		return HttpRequest.newBuilder(uri)
+			.timeout(Duration.ofSeconds(10))
+			.header("Authorization", "Basic " + credentials);
+	}
+
+	private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+		try {
+			return this.http.send(request, handler);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static Path jar(String service) {
+		String path = System.getProperty("offload." + service + ".jar");
+		if (path == null) {
+			throw new IllegalStateException(
+					"System property offload." + service + ".jar is not set; run these tests with ./mvnw verify");
+		}
+		return Path.of(path);
+	}
+
+	@Override
+	public void close() {
+		try (TestDatabase db = this.database; TestBroker mq = this.broker) {
+			this.worker.close();
+			this.api.close();
+		}
+	}
+
+}
