@@ -35,11 +35,17 @@ public final class ServiceProcess implements AutoCloseable {
 
 	private final Path log;
 
-	private ServiceProcess(String name, Process process, int port, Path log) {
+	private final Path jar;
+
+	private final Map<String, ?> properties;
+
+	private ServiceProcess(String name, Process process, int port, Path log, Path jar, Map<String, ?> properties) {
 		this.name = name;
 		this.process = process;
 		this.port = port;
 		this.log = log;
+		this.jar = jar;
+		this.properties = Map.copyOf(properties);
 	}
 
 	/**
@@ -107,11 +113,34 @@ public final class ServiceProcess implements AutoCloseable {
 				.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
 				.start();
 			logger.info("Started {} (pid {}), log {}", name, process.pid(), log);
-			return new ServiceProcess(name, process, port, log);
+			return new ServiceProcess(name, process, port, log, jar, properties);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Could not start " + name, ex);
 		}
+	}
+
+	/**
+	 * Starts the same service again, with the same jar, port and properties, once this
+	 * process has exited; its output is appended to the same log.
+	 * @param startTimeout how long to wait for it to be healthy
+	 * @return the new process
+	 */
+	public ServiceProcess restart(Duration startTimeout) {
+		if (this.process.isAlive()) {
+			throw new IllegalStateException(this.name + " is still running; stop or kill it first");
+		}
+		ServiceProcess service = launch(this.name, this.jar, this.port, this.properties, this.log.getParent());
+		service.awaitHealthy(startTimeout);
+		return service;
+	}
+
+	/**
+	 * The service's name.
+	 * @return the name given at start
+	 */
+	public String name() {
+		return this.name;
 	}
 
 	/**

@@ -1,0 +1,426 @@
+package dev.offload.system.faults;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.GreenMailUtil;
+import com.icegreen.greenmail.util.ServerSetup;
+import dev.offload.model.Messages;
+import dev.offload.testsupport.ServiceProcess;
+import dev.offload.testsupport.TcpProxy;
+import dev.offload.testsupport.TestBroker;
+import dev.offload.testsupport.TestDatabase;
+import jakarta.mail.internet.MimeMessage;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The fault-injection suite: two api-service and three report-worker processes on the
+ * real RabbitMQ, PostgreSQL and a GreenMail SMTP server take at least 1,000 report
+ * requests while workers are killed with SIGKILL, RabbitMQ is restarted, SMTP refuses
+ * connections for 30 s and an api-service is restarted. It prints what happened to every
+ * accepted request and asserts that none was lost and no outcome was mailed twice.
+ * <p>
+ * Not part of {@code ./mvnw verify}: run it with {@code ./mvnw verify -Pfault-injection}.
+ * It restarts the local RabbitMQ (with {@code rabbitmqctl}), so run it on a machine where
+ * nothing else uses that broker at the time.
+ */
+@Tag("fault-injection")
+class NoAcceptedReportIsLostUnderFaultsTests {
+
+	private static final Logger logger = LoggerFactory.getLogger(NoAcceptedReportIsLostUnderFaultsTests.class);
+
+	private static final int REPORTS = Integer.getInteger("offload.faults.reports", 1000);
+
+	private static final Duration SUBMISSION_SPAN = Duration.ofSeconds(50);
+
+	private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+
+	private static final Duration FINISH_TIMEOUT = Duration.ofMinutes(9);
+
+	private static final Pattern REPORT_ID = Pattern
+		.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+	private static final Pattern STORED = Pattern.compile("\\[(" + REPORT_ID.pattern() + ")\\] .*Stored ");
+
+	private final List<String> timeline = new ArrayList<>();
+
+	private final Instant started = Instant.now();
+
+	@Test
+	void acceptedReportsAreNeverLostAndEachOutcomeIsMailedOnce() throws Exception {
+		int smtpPort = ServiceProcess.freePort();
+		GreenMail mail = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", "smtp"));
+		mail.start();
+		try (TestDatabase database = TestDatabase.create();
+				TestBroker broker = TestBroker.create();
+				TcpProxy smtp = TcpProxy.start("127.0.0.1", smtpPort)) {
+			Path logs = Path.of(System.getProperty("offload.logs", "target/service-logs"))
+				.resolve("faults-" + database.name());
+			Map<String, Object> common = new HashMap<>();
+			common.putAll(database.springProperties());
+			common.putAll(broker.springProperties());
+
+			Map<String, Object> seed = new HashMap<>(common);
+			seed.put("spring.profiles.active", "seed");
+			seed.put("offload.seed.orders", 2_000);
+			ServiceProcess.runToCompletion("seeder", jar("report-worker"), seed, logs, Duration.ofMinutes(3));
+
+			List<ServiceProcess> apis = new CopyOnWriteArrayList<>();
+			for (int i = 1; i <= 2; i++) {
+				int port = ServiceProcess.freePort();
+				Map<String, Object> properties = new HashMap<>(common);
+				properties.put("server.port", port);
+				// One user sends every request here; the back-pressure limits are not
+				// under test.
+				properties.put("offload.api.limits.max-unfinished-per-user", 1_000_000);
+				properties.put("offload.api.limits.max-backlog", 1_000_000);
+				apis.add(ServiceProcess.start("api-" + i, jar("api-service"), port, properties, logs, START_TIMEOUT));
+			}
+			List<ServiceProcess> workers = new CopyOnWriteArrayList<>();
+			for (int i = 1; i <= 3; i++) {
+				int port = ServiceProcess.freePort();
+				Map<String, Object> properties = new HashMap<>(common);
+				properties.put("server.port", port);
+				properties.put("spring.mail.host", "127.0.0.1");
+				properties.put("spring.mail.port", smtp.port());
+				properties.put("offload.worker.email.download-base-url", apis.get(0).baseUri());
+				properties.put("offload.worker.retry.delays", "1s,2s,4s,8s");
+				properties.put("offload.worker.email.retry.initial", "1s");
+				properties.put("offload.worker.email.retry.max", "5s");
+				workers.add(ServiceProcess.start("worker-" + i, jar("report-worker"), port, properties, logs,
+						START_TIMEOUT));
+			}
+			note("system up: 2 api-service, 3 report-worker");
+
+			Set<String> accepted = ConcurrentHashMap.newKeySet();
+			AtomicInteger rejected = new AtomicInteger();
+			ExecutorService clients = Executors.newFixedThreadPool(8);
+			ExecutorService chaos = Executors.newSingleThreadExecutor();
+			chaos.submit(() -> injectFaults(apis, workers, smtp));
+			long pauseNanos = SUBMISSION_SPAN.toNanos() / REPORTS;
+			for (int i = 0; i < REPORTS; i++) {
+				int n = i;
+				clients.submit(() -> submit(n, apis, accepted, rejected));
+				TimeUnit.NANOSECONDS.sleep(pauseNanos); // pacing the load, not waiting
+														// for a result
+			}
+			clients.shutdown();
+			assertThat(clients.awaitTermination(5, TimeUnit.MINUTES)).isTrue();
+			note(accepted.size() + " accepted, " + rejected.get() + " never accepted");
+			chaos.shutdown();
+			assertThat(chaos.awaitTermination(5, TimeUnit.MINUTES)).isTrue();
+
+			Map<String, String> statuses = awaitFinished(database, accepted);
+			long finished = statuses.values().stream().filter(NoAcceptedReportIsLostUnderFaultsTests::isFinal).count();
+			awaitEmails(mail, finished);
+
+			Map<String, Long> emailsPerReport = emailsPerReport(mail);
+			Map<String, Long> generationsPerReport = generationsPerReport(logs);
+			long lost = accepted.stream().filter((id) -> !isFinal(statuses.get(id))).count();
+			long duplicateEmails = emailsPerReport.values().stream().filter((count) -> count > 1).count();
+			long missingEmails = accepted.stream()
+				.filter((id) -> isFinal(statuses.get(id)) && !emailsPerReport.containsKey(id))
+				.count();
+			long duplicateGenerations = generationsPerReport.values().stream().filter((count) -> count > 1).count();
+			long dlq = broker.messageCount(broker.topology().generateDeadLetterQueue());
+			Duration wall = Duration.between(this.started, Instant.now());
+
+			String table = """
+					| figure | value |
+					| --- | --- |
+					| reports submitted | %d |
+					| accepted (202) | %d |
+					| succeeded | %d |
+					| failed | %d |
+					| cancelled | %d |
+					| lost (accepted, never finished) | %d |
+					| duplicate emails (reports mailed more than once) | %d |
+					| finished reports without an email | %d |
+					| duplicate generations (reports stored more than once) | %d |
+					| DLQ depth | %d |
+					| wall time | %d s |
+					""".formatted(REPORTS, accepted.size(), count(statuses, "SUCCEEDED"), count(statuses, "FAILED"),
+					count(statuses, "CANCELLED"), lost, duplicateEmails, missingEmails, duplicateGenerations, dlq,
+					wall.toSeconds());
+			String report = "# Fault injection\n\n" + table + "\n## Timeline\n\n"
+					+ this.timeline.stream().map((line) -> "- " + line).collect(Collectors.joining("\n")) + "\n";
+			System.out.println(report);
+			Path results = Path.of("target", "fault-injection-results.md");
+			Files.writeString(results, report);
+			logger.info("Results written to {}", results.toAbsolutePath());
+
+			workers.forEach(ServiceProcess::close);
+			apis.forEach(ServiceProcess::close);
+
+			assertThat(accepted).hasSizeGreaterThanOrEqualTo(REPORTS * 99 / 100);
+			assertThat(lost).as("accepted reports that never finished").isZero();
+			assertThat(duplicateEmails).as("reports mailed more than once").isZero();
+			assertThat(missingEmails).as("finished reports never mailed").isZero();
+		}
+		finally {
+			mail.stop();
+		}
+	}
+
+	private void injectFaults(List<ServiceProcess> apis, List<ServiceProcess> workers, TcpProxy smtp) {
+		try {
+			at(5, () -> killAndRestart(workers, 0));
+			at(12, this::restartRabbitMq);
+			at(25, () -> {
+				smtp.cut();
+				note("SMTP refuses connections");
+			});
+			at(30, () -> killAndRestart(workers, 1));
+			at(38, () -> {
+				ServiceProcess api = apis.get(0);
+				note("SIGTERM " + api.name());
+				api.stop(Duration.ofSeconds(30));
+				apis.set(0, api.restart(START_TIMEOUT));
+				note(api.name() + " back");
+			});
+			at(45, () -> killAndRestart(workers, 2));
+			at(55, () -> {
+				smtp.restore();
+				note("SMTP accepts connections again");
+			});
+			at(60, () -> killAndRestart(workers, 0));
+		}
+		catch (RuntimeException ex) {
+			note("fault injection failed: " + ex);
+			throw ex;
+		}
+	}
+
+	private void killAndRestart(List<ServiceProcess> workers, int index) {
+		ServiceProcess worker = workers.get(index);
+		note("SIGKILL " + worker.name());
+		worker.kill();
+		workers.set(index, worker.restart(START_TIMEOUT));
+		note(worker.name() + " back");
+	}
+
+	private void restartRabbitMq() {
+		note("RabbitMQ stop_app");
+		run("rabbitmqctl", "stop_app");
+		run("rabbitmqctl", "start_app");
+		run("rabbitmqctl", "await_startup");
+		note("RabbitMQ start_app done");
+	}
+
+	private void run(String... command) {
+		try {
+			Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+			String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			if (!process.waitFor(2, TimeUnit.MINUTES) || process.exitValue() != 0) {
+				throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
+			}
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Could not run " + String.join(" ", command)
+					+ "; the fault-injection suite restarts the local RabbitMQ with rabbitmqctl", ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private void at(int second, Runnable action) {
+		Instant when = this.started.plusSeconds(second);
+		long wait = Duration.between(Instant.now(), when).toMillis();
+		if (wait > 0) {
+			try {
+				Thread.sleep(wait); // the fault schedule is a timetable, not a wait for a
+									// result
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException(ex);
+			}
+		}
+		action.run();
+	}
+
+	private void submit(int n, List<ServiceProcess> apis, Set<String> accepted, AtomicInteger rejected) {
+		String body = (n % 2 == 0) ? """
+				{"type":"NO_OP","format":"CSV"}"""
+				: """
+						{"type":"SALES_SUMMARY","format":"%s","parameters":{"from":"%s","to":"%s"}}""".formatted(
+						(n % 4 == 1) ? "CSV" : "PDF", LocalDate.of(2021, 1, 1).plusMonths(n % 48),
+						LocalDate.of(2021, 1, 1).plusMonths(n % 48 + 3));
+		String key = "faults-" + n;
+		// A client retries on another instance with the same Idempotency-Key, so a
+		// request
+		// whose answer was lost in a crash is accepted at most once.
+		for (int attempt = 0; attempt < 20; attempt++) {
+			ServiceProcess api = apis.get((n + attempt) % apis.size());
+			try {
+				HttpResponse<String> response = HTTP.send(post(api.baseUri().resolve("/api/reports"), key, body),
+						HttpResponse.BodyHandlers.ofString());
+				if (response.statusCode() == 202) {
+					accepted.add(Messages.json().readTree(response.body()).get("id").asString());
+					return;
+				}
+				if (response.statusCode() < 500 && response.statusCode() != 429) {
+					throw new IllegalStateException(
+							"Request " + n + " refused: " + response.statusCode() + " " + response.body());
+				}
+			}
+			catch (IOException ex) {
+				// That instance is down: try the other one.
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+			try {
+				Thread.sleep(500); // client back-off before retrying
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
+		rejected.incrementAndGet();
+	}
+
+	private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+	private static HttpRequest post(URI uri, String key, String body) {
+		String credentials = Base64.getEncoder().encodeToString("alice:alice-secret".getBytes(StandardCharsets.UTF_8));
+		return HttpRequest.newBuilder(uri)
+			.timeout(Duration.ofSeconds(10))
+			.header("Authorization", "Basic " + credentials)
+			.header("Content-Type", "application/json")
+			.header("Idempotency-Key", key)
+			.POST(HttpRequest.BodyPublishers.ofString(body))
+			.build();
+	}
+
+	private Map<String, String> awaitFinished(TestDatabase database, Set<String> accepted) throws Exception {
+		Instant deadline = Instant.now().plus(FINISH_TIMEOUT);
+		Map<String, String> statuses;
+		do {
+			statuses = statuses(database);
+			Map<String, String> current = statuses;
+			long open = accepted.stream().filter((id) -> !isFinal(current.get(id))).count();
+			if (open == 0) {
+				note("every accepted report finished");
+				return statuses;
+			}
+			Thread.sleep(1000); // polling the database for the end state
+		}
+		while (Instant.now().isBefore(deadline));
+		note("gave up waiting for reports to finish");
+		return statuses;
+	}
+
+	private void awaitEmails(GreenMail mail, long expected) throws InterruptedException {
+		Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
+		while (Instant.now().isBefore(deadline) && mail.getReceivedMessages().length < expected) {
+			Thread.sleep(1000); // polling the SMTP server's inbox
+		}
+		// Time for a duplicate to arrive, if anything would send one.
+		Thread.sleep(5000);
+		note(mail.getReceivedMessages().length + " emails received for " + expected + " finished reports");
+	}
+
+	private static Map<String, String> statuses(TestDatabase database) throws Exception {
+		Map<String, String> statuses = new HashMap<>();
+		try (Connection connection = database.connect();
+				Statement statement = connection.createStatement();
+				ResultSet rows = statement.executeQuery("SELECT id, status FROM reports")) {
+			while (rows.next()) {
+				statuses.put(rows.getString(1), rows.getString(2));
+			}
+		}
+		return statuses;
+	}
+
+	private static Map<String, Long> emailsPerReport(GreenMail mail) throws Exception {
+		List<String> ids = new ArrayList<>();
+		for (MimeMessage message : mail.getReceivedMessages()) {
+			Matcher matcher = REPORT_ID.matcher(message.getSubject() + " " + GreenMailUtil.getBody(message));
+			ids.add(matcher.find() ? matcher.group() : "unknown");
+		}
+		return ids.stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+	}
+
+	private static Map<String, Long> generationsPerReport(Path logs) throws IOException {
+		try (Stream<Path> files = Files.list(logs)) {
+			List<Path> workerLogs = files.filter((file) -> file.getFileName().toString().startsWith("worker-"))
+				.toList();
+			List<String> stored = new ArrayList<>();
+			for (Path file : workerLogs) {
+				for (String line : Files.readAllLines(file)) {
+					Matcher matcher = STORED.matcher(line);
+					if (matcher.find()) {
+						stored.add(matcher.group(1));
+					}
+				}
+			}
+			return stored.stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+		}
+	}
+
+	private static boolean isFinal(String status) {
+		return "SUCCEEDED".equals(status) || "FAILED".equals(status) || "CANCELLED".equals(status);
+	}
+
+	private static long count(Map<String, String> statuses, String status) {
+		return statuses.values().stream().filter(status::equals).count();
+	}
+
+	private synchronized void note(String event) {
+		String line = String.format("%5.1f s  %s", Duration.between(this.started, Instant.now()).toMillis() / 1000.0,
+				event);
+		this.timeline.add(line);
+		logger.info(line);
+		System.out.println(line);
+	}
+
+	private static Path jar(String service) {
+		String path = System.getProperty("offload." + service + ".jar");
+		if (path == null) {
+			throw new IllegalStateException(
+					"System property offload." + service + ".jar is not set; run with ./mvnw verify -Pfault-injection");
+		}
+		return Path.of(path);
+	}
+
+}
