@@ -99,8 +99,17 @@ public final class TcpProxy implements AutoCloseable {
 			try {
 				Socket client = server.accept();
 				Socket upstream = new Socket(this.targetHost, this.targetPort);
-				this.sockets.add(client);
-				this.sockets.add(upstream);
+				synchronized (this) {
+					if (this.listener != server) {
+						// Cut while this connection was being made: it must not outlive
+						// the cut.
+						closeQuietly(client);
+						closeQuietly(upstream);
+						continue;
+					}
+					this.sockets.add(client);
+					this.sockets.add(upstream);
+				}
 				pump(client, upstream);
 				pump(upstream, client);
 			}
