@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import dev.offload.testsupport.ServiceProcess;
@@ -58,31 +60,47 @@ final class RunningSystem implements AutoCloseable {
 	static RunningSystem start(int orders, int smtpPort) {
 		TestDatabase database = TestDatabase.create();
 		TestBroker broker = TestBroker.create();
-		Path logs = Path.of(System.getProperty("offload.logs", "target/service-logs")).resolve(database.name());
-		Map<String, Object> common = new HashMap<>();
-		common.putAll(database.springProperties());
-		common.putAll(broker.springProperties());
+		List<AutoCloseable> started = new ArrayList<>(List.of(broker, database));
+		try {
+			Path logs = Path.of(System.getProperty("offload.logs", "target/service-logs")).resolve(database.name());
+			Map<String, Object> common = new HashMap<>();
+			common.putAll(database.springProperties());
+			common.putAll(broker.springProperties());
 
-		Map<String, Object> seed = new HashMap<>(common);
-		seed.put("spring.profiles.active", "seed");
-		seed.put("offload.seed.orders", orders);
-		ServiceProcess.runToCompletion("seeder", jar("report-worker"), seed, logs, Duration.ofMinutes(3));
+			Map<String, Object> seed = new HashMap<>(common);
+			seed.put("spring.profiles.active", "seed");
+			seed.put("offload.seed.orders", orders);
+			ServiceProcess.runToCompletion("seeder", jar("report-worker"), seed, logs, Duration.ofMinutes(3));
 
-		int apiPort = ServiceProcess.freePort();
-		Map<String, Object> apiProperties = new HashMap<>(common);
-		apiProperties.put("server.port", apiPort);
-		ServiceProcess api = ServiceProcess.start("api-service", jar("api-service"), apiPort, apiProperties, logs,
-				START_TIMEOUT);
+			int apiPort = ServiceProcess.freePort();
+			Map<String, Object> apiProperties = new HashMap<>(common);
+			apiProperties.put("server.port", apiPort);
+			ServiceProcess api = ServiceProcess.start("api-service", jar("api-service"), apiPort, apiProperties, logs,
+					START_TIMEOUT);
+			started.add(0, api);
 
-		int workerPort = ServiceProcess.freePort();
-		Map<String, Object> workerProperties = new HashMap<>(common);
-		workerProperties.put("server.port", workerPort);
-		workerProperties.put("spring.mail.host", "127.0.0.1");
-		workerProperties.put("spring.mail.port", smtpPort);
-		workerProperties.put("offload.worker.email.download-base-url", api.baseUri().toString());
-		ServiceProcess worker = ServiceProcess.start("report-worker", jar("report-worker"), workerPort,
-				workerProperties, logs, START_TIMEOUT);
-		return new RunningSystem(database, broker, api, worker);
+			int workerPort = ServiceProcess.freePort();
+			Map<String, Object> workerProperties = new HashMap<>(common);
+			workerProperties.put("server.port", workerPort);
+			workerProperties.put("spring.mail.host", "127.0.0.1");
+			workerProperties.put("spring.mail.port", smtpPort);
+			workerProperties.put("offload.worker.email.download-base-url", api.baseUri().toString());
+			ServiceProcess worker = ServiceProcess.start("report-worker", jar("report-worker"), workerPort,
+					workerProperties, logs, START_TIMEOUT);
+			return new RunningSystem(database, broker, api, worker);
+		}
+		catch (RuntimeException ex) {
+			// Nothing may outlive a failed start: no process, no database, no queues.
+			for (AutoCloseable resource : started) {
+				try {
+					resource.close();
+				}
+				catch (Exception closeFailure) {
+					ex.addSuppressed(closeFailure);
+				}
+			}
+			throw ex;
+		}
 	}
 
 	HttpResponse<String> post(String path, String json) {
