@@ -1,5 +1,6 @@
 package dev.offload.worker.email;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
@@ -28,6 +29,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The email sender against real RabbitMQ, PostgreSQL and SMTP. It reads one event at a
@@ -92,8 +94,11 @@ class ReportEmailListenerTests {
 			.containsExactly("Your report is ready: Sales summary", "Your report was cancelled: Sales summary");
 		assertThat(GreenMailUtil.getBody(mails[0])).contains("http://localhost:8080/api/reports/" + succeeded + "/file",
 				"2.0 KB (2048 bytes)");
-		assertThat(jdbc.sql("SELECT outcome FROM sent_emails ORDER BY sent_at").query(String.class).list())
-			.containsExactly("SUCCEEDED", "CANCELLED");
+		// The record commits just after the SMTP server has the mail.
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(
+					jdbc.sql("SELECT outcome FROM sent_emails ORDER BY sent_at").query(String.class).list())
+				.containsExactly("SUCCEEDED", "CANCELLED"));
 		assertThat(broker.messageCount(worker.getBean(Topology.class).emailDeadLetterQueue())).isZero();
 	}
 
