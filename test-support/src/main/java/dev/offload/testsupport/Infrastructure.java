@@ -39,7 +39,8 @@ public final class Infrastructure {
 		if (rabbit == null) {
 			String host = env("OFFLOAD_TEST_RABBIT_HOST", "127.0.0.1");
 			int port = Integer.parseInt(env("OFFLOAD_TEST_RABBIT_PORT", "5672"));
-			rabbit = switch (InfrastructureChoice.choose("RabbitMQ", answers(host, port), dockerAvailable())) {
+			rabbit = switch (InfrastructureChoice.choose("RabbitMQ", answers(host, port),
+					Infrastructure::dockerAvailable)) {
 				case LOCAL -> new Endpoint(host, port, "guest", "guest", InfrastructureChoice.LOCAL);
 				case TESTCONTAINERS -> startRabbit();
 			};
@@ -56,7 +57,8 @@ public final class Infrastructure {
 		if (postgres == null) {
 			String host = env("OFFLOAD_TEST_PG_HOST", "127.0.0.1");
 			int port = Integer.parseInt(env("OFFLOAD_TEST_PG_PORT", "5432"));
-			postgres = switch (InfrastructureChoice.choose("PostgreSQL", answers(host, port), dockerAvailable())) {
+			postgres = switch (InfrastructureChoice.choose("PostgreSQL", answers(host, port),
+					Infrastructure::dockerAvailable)) {
 				case LOCAL -> new Endpoint(host, port, env("OFFLOAD_TEST_PG_USER", "postgres"),
 						env("OFFLOAD_TEST_PG_PASSWORD", ""), InfrastructureChoice.LOCAL);
 				case TESTCONTAINERS -> startPostgres();

@@ -1,5 +1,7 @@
 package dev.offload.testsupport;
 
+import java.util.function.BooleanSupplier;
+
 /**
  * Where a test gets a service (RabbitMQ or PostgreSQL) from.
  */
@@ -16,15 +18,17 @@ public enum InfrastructureChoice {
 	 * already there and starts nothing; otherwise Testcontainers, where Docker runs.
 	 * @param service the service's name, for the error message
 	 * @param localAnswers whether the local service accepted a connection
-	 * @param dockerAvailable whether a Docker engine answers
+	 * @param dockerAvailable whether a Docker engine answers; asked only when no local
+	 * service answers, because looking for Docker is slow and logs errors where there is
+	 * none
 	 * @return the choice
 	 * @throws IllegalStateException if there is neither
 	 */
-	public static InfrastructureChoice choose(String service, boolean localAnswers, boolean dockerAvailable) {
+	public static InfrastructureChoice choose(String service, boolean localAnswers, BooleanSupplier dockerAvailable) {
 		if (localAnswers) {
 			return LOCAL;
 		}
-		if (dockerAvailable) {
+		if (dockerAvailable.getAsBoolean()) {
 			return TESTCONTAINERS;
 		}
 		throw new IllegalStateException("No " + service

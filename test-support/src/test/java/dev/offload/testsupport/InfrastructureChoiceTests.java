@@ -12,19 +12,27 @@ class InfrastructureChoiceTests {
 
 	@Test
 	void localServiceThatAnswersIsUsedEvenWhereDockerRuns() {
-		assertThat(InfrastructureChoice.choose("RabbitMQ", true, true)).isEqualTo(InfrastructureChoice.LOCAL);
-		assertThat(InfrastructureChoice.choose("RabbitMQ", true, false)).isEqualTo(InfrastructureChoice.LOCAL);
+		assertThat(InfrastructureChoice.choose("RabbitMQ", true, () -> true)).isEqualTo(InfrastructureChoice.LOCAL);
+		assertThat(InfrastructureChoice.choose("RabbitMQ", true, () -> false)).isEqualTo(InfrastructureChoice.LOCAL);
+	}
+
+	@Test
+	void dockerIsNotLookedForWhenALocalServiceAnswers() {
+		assertThat(InfrastructureChoice.choose("RabbitMQ", true, () -> {
+			throw new AssertionError("looked for Docker");
+		})).isEqualTo(InfrastructureChoice.LOCAL);
 	}
 
 	@Test
 	void testcontainersIsUsedWhenNothingAnswersLocallyAndDockerRuns() {
-		assertThat(InfrastructureChoice.choose("PostgreSQL", false, true))
+		assertThat(InfrastructureChoice.choose("PostgreSQL", false, () -> true))
 			.isEqualTo(InfrastructureChoice.TESTCONTAINERS);
 	}
 
 	@Test
 	void neitherLocalServiceNorDockerIsAClearError() {
-		assertThatIllegalStateException().isThrownBy(() -> InfrastructureChoice.choose("PostgreSQL", false, false))
+		assertThatIllegalStateException()
+			.isThrownBy(() -> InfrastructureChoice.choose("PostgreSQL", false, () -> false))
 			.withMessageContaining("No PostgreSQL for the tests")
 			.withMessageContaining("Docker");
 	}
