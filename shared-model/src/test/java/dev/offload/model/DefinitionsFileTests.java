@@ -18,13 +18,13 @@ import org.springframework.amqp.core.Queue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The RabbitMQ definitions file operators load (deploy/rabbitmq/definitions.json)
+ * The RabbitMQ definitions file operators load (k8s/base/rabbitmq/definitions.json)
  * declares exactly what the services declare at start-up, with the same arguments: a
  * difference would make one of them fail with PRECONDITION_FAILED.
  */
 class DefinitionsFileTests {
 
-	private static final Path DEFINITIONS = Path.of("..", "deploy", "rabbitmq", "definitions.json");
+	private static final Path DEFINITIONS = Path.of("..", "k8s", "base", "rabbitmq", "definitions.json");
 
 	private final JsonNode definitions = Messages.json().readTree(DEFINITIONS.toFile());
 
