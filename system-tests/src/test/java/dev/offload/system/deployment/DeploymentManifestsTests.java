@@ -1,0 +1,173 @@
+package dev.offload.system.deployment;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import dev.offload.model.Topology;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.yaml.snakeyaml.Yaml;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Renders every kustomize overlay with {@code kubectl kustomize} and checks what a
+ * cluster would get: probes, requests and limits and a non-root user on every container,
+ * a worker grace period that covers its shutdown wait, a KEDA trigger on the queue
+ * shared-model names, and images that the Dockerfiles build.
+ */
+class DeploymentManifestsTests {
+
+	private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+	private static final Pattern IMAGE_TAG = Pattern.compile("docker build -f (\\S+)/Dockerfile -t (\\S+) \\.");
+
+	@ParameterizedTest
+	@ValueSource(strings = { "dev", "prod" })
+	void everyContainerHasProbesResourcesAndRunsAsNonRoot(String overlay) throws Exception {
+		for (Map<String, Object> workload : workloads(render(overlay))) {
+			Map<String, Object> pod = map(map(map(workload, "spec"), "template"), "spec");
+			Map<String, Object> podSecurity = map(pod, "securityContext");
+			for (Map<String, Object> container : list(pod, "containers")) {
+				String name = overlay + "/" + map(workload, "metadata").get("name") + "/" + container.get("name");
+				assertThat(container).as(name).containsKeys("readinessProbe", "livenessProbe");
+				Map<String, Object> resources = map(container, "resources");
+				assertThat(map(resources, "requests")).as(name + " requests").containsKeys("cpu", "memory");
+				assertThat(map(resources, "limits")).as(name + " limits").containsKeys("cpu", "memory");
+				Map<String, Object> security = map(container, "securityContext");
+				boolean nonRoot = Boolean.TRUE
+					.equals(security.getOrDefault("runAsNonRoot", podSecurity.get("runAsNonRoot")));
+				Object user = security.getOrDefault("runAsUser", podSecurity.get("runAsUser"));
+				assertThat(nonRoot).as(name + " runAsNonRoot").isTrue();
+				assertThat(user).as(name + " runAsUser").isInstanceOf(Integer.class).isNotEqualTo(0);
+				assertThat(security.get("allowPrivilegeEscalation")).as(name + " allowPrivilegeEscalation")
+					.isEqualTo(false);
+			}
+		}
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "dev", "prod" })
+	void workerGracePeriodCoversItsShutdownWait(String overlay) throws Exception {
+		Map<String, Object> worker = named(workloads(render(overlay)), "report-worker");
+		Map<String, Object> pod = map(map(map(worker, "spec"), "template"), "spec");
+		Duration grace = Duration.ofSeconds(((Number) pod.get("terminationGracePeriodSeconds")).longValue());
+		Map<String, Object> container = list(pod, "containers").get(0);
+		Duration shutdownWait = Duration.ZERO;
+		for (Map<String, Object> env : list(container, "env")) {
+			String name = (String) env.get("name");
+			if (name.equals("OFFLOAD_WORKER_SHUTDOWN_GRACE_PERIOD")
+					|| name.equals("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE")) {
+				Duration value = seconds((String) env.get("value"));
+				shutdownWait = (value.compareTo(shutdownWait) > 0) ? value : shutdownWait;
+			}
+		}
+		assertThat(shutdownWait).as("the worker's configured shutdown wait").isPositive();
+		assertThat(grace).as("terminationGracePeriodSeconds").isGreaterThanOrEqualTo(shutdownWait);
+		assertThat(named(objects(render(overlay), "PodDisruptionBudget"), "report-worker")).isNotNull();
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "prod" })
+	void kedaScalesTheWorkerOnTheQueueSharedModelNamesOverHttp(String overlay) throws Exception {
+		Map<String, Object> scaledObject = named(objects(render(overlay), "ScaledObject"), "report-worker");
+		Map<String, Object> spec = map(scaledObject, "spec");
+		assertThat(map(spec, "scaleTargetRef").get("name")).isEqualTo("report-worker");
+		Map<String, Object> trigger = list(spec, "triggers").get(0);
+		assertThat(trigger.get("type")).isEqualTo("rabbitmq");
+		assertThat(map(trigger, "metadata")).containsEntry("queueName", Topology.DEFAULT.generateQueue())
+			.containsEntry("protocol", "http");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "dev", "prod" })
+	void imagesAreTheOnesTheDockerfilesBuild(String overlay) throws Exception {
+		Map<String, String> built = new java.util.HashMap<>();
+		for (String service : List.of("api-service", "report-worker")) {
+			String dockerfile = Files.readString(ROOT.resolve(service).resolve("Dockerfile"));
+			Matcher matcher = IMAGE_TAG.matcher(dockerfile);
+			assertThat(matcher.find()).as(service + "/Dockerfile names its image").isTrue();
+			assertThat(matcher.group(1)).isEqualTo(service);
+			built.put(service, matcher.group(2));
+		}
+		for (Map<String, Object> workload : workloads(render(overlay))) {
+			String name = (String) map(workload, "metadata").get("name");
+			if (built.containsKey(name)) {
+				Map<String, Object> pod = map(map(map(workload, "spec"), "template"), "spec");
+				assertThat(list(pod, "containers").get(0).get("image")).as(name).isEqualTo(built.get(name));
+			}
+		}
+	}
+
+	static String render(String overlay) throws IOException, InterruptedException {
+		Assumptions.assumeTrue(onPath("kubectl"),
+				"kubectl is not installed: the overlays are not rendered (bash .ci/run installs it where it can)");
+		Process process = new ProcessBuilder("kubectl", "kustomize",
+				ROOT.resolve("k8s/overlays").resolve(overlay).toString())
+			.redirectErrorStream(true)
+			.start();
+		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		assertThat(process.exitValue()).as("kubectl kustomize %s:%n%s", overlay, output).isZero();
+		return output;
+	}
+
+	private static boolean onPath(String command) {
+		return Stream.of(System.getenv("PATH").split(java.io.File.pathSeparator))
+			.anyMatch((directory) -> Files.isExecutable(Path.of(directory, command)));
+	}
+
+	@SuppressWarnings("unchecked")
+	static List<Map<String, Object>> objects(String yaml, String kind) {
+		List<Map<String, Object>> objects = new ArrayList<>();
+		for (Object document : new Yaml().loadAll(yaml)) {
+			if (document instanceof Map<?, ?> object && kind.equals(object.get("kind"))) {
+				objects.add((Map<String, Object>) object);
+			}
+		}
+		return objects;
+	}
+
+	private static List<Map<String, Object>> workloads(String yaml) {
+		List<Map<String, Object>> workloads = new ArrayList<>(objects(yaml, "Deployment"));
+		workloads.addAll(objects(yaml, "StatefulSet"));
+		assertThat(workloads).isNotEmpty();
+		return workloads;
+	}
+
+	private static Map<String, Object> named(List<Map<String, Object>> objects, String name) {
+		return objects.stream()
+			.filter((object) -> name.equals(map(object, "metadata").get("name")))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("no object named " + name));
+	}
+
+	@SuppressWarnings("unchecked")
+	static Map<String, Object> map(Map<String, Object> parent, String key) {
+		Object value = parent.get(key);
+		return (value instanceof Map) ? (Map<String, Object>) value : Map.of();
+	}
+
+	@SuppressWarnings("unchecked")
+	static List<Map<String, Object>> list(Map<String, Object> parent, String key) {
+		Object value = parent.get(key);
+		return (value instanceof List) ? (List<Map<String, Object>>) value : List.of();
+	}
+
+	private static Duration seconds(String value) {
+		assertThat(value).matches("\\d+s");
+		return Duration.ofSeconds(Long.parseLong(value.substring(0, value.length() - 1)));
+	}
+
+}
