@@ -45,7 +45,9 @@ public record ApiProperties(@DefaultValue @Valid Relay relay, @DefaultValue @Val
 	 *
 	 * @param maxRangeYears the longest date range, in years, a report may cover
 	 */
-	public record Limits(@DefaultValue("5") @Min(1) @Max(100) int maxRangeYears) {
+	public record Limits(@DefaultValue("5") @Min(1) @Max(100) int maxRangeYears,
+			@DefaultValue("20") @Min(1) int maxUnfinishedPerUser, @DefaultValue("10000") @Min(1) long maxBacklog,
+			@DefaultValue("30s") @NotNull Duration retryAfter, @DefaultValue("1s") @NotNull Duration backlogCacheTtl) {
 
 	}
 

@@ -14,6 +14,7 @@ import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -74,6 +75,17 @@ class ReportController {
 			@RequestParam(defaultValue = "0") @Min(0) int page,
 			@RequestParam(defaultValue = "20") @Min(1) @Max(MAX_PAGE_SIZE) int size, Owner owner) {
 		return this.reportService.list(owner, status, page, size);
+	}
+
+	/**
+	 * Cancels a report that has not finished.
+	 * @param id the report's id
+	 * @param owner the caller
+	 * @return the cancelled report
+	 */
+	@DeleteMapping("/{id}")
+	ReportView cancel(@PathVariable UUID id, Owner owner) {
+		return ReportView.of(this.reportService.cancel(owner, id));
 	}
 
 	@GetMapping("/{id}/file")

@@ -31,9 +31,12 @@ class ReportService {
 
 	private final ApplicationEventPublisher events;
 
-	ReportService(Reports reports, ApplicationEventPublisher events) {
+	private final Backpressure backpressure;
+
+	ReportService(Reports reports, ApplicationEventPublisher events, Backpressure backpressure) {
 		this.reports = reports;
 		this.events = events;
+		this.backpressure = backpressure;
 	}
 
 	/**
@@ -44,9 +47,19 @@ class ReportService {
 	 * @param idempotencyKey the client's key, or {@code null}
 	 * @return the QUEUED report (or, on a replay, the earlier report as it is now)
 	 * @throws IdempotencyKeyReusedException if the key was used for a different request
+	 * @throws ReportLimitExceededException if the owner or the system has too much
+	 * unfinished work
 	 */
 	@Transactional
 	Report create(Owner owner, ReportSpecification specification, String idempotencyKey) {
+		if (idempotencyKey != null) {
+			// A replay of an accepted request is answered as before, whatever the load.
+			Report existing = this.reports.findByIdempotencyKey(owner.userId(), idempotencyKey).orElse(null);
+			if (existing != null) {
+				return replayed(existing, specification, idempotencyKey);
+			}
+		}
+		this.backpressure.check(owner);
 		UUID id = UUID.randomUUID();
 		Report created = this.reports.insert(id, owner, specification, idempotencyKey).orElse(null);
 		if (created != null) {
@@ -59,11 +72,35 @@ class ReportService {
 		// committed by now (the insert waited for it), so the row is there to read.
 		Report existing = this.reports.findByIdempotencyKey(owner.userId(), idempotencyKey)
 			.orElseThrow(() -> new IllegalStateException("Idempotency-Key conflict without a report"));
+		return replayed(existing, specification, idempotencyKey);
+	}
+
+	private Report replayed(Report existing, ReportSpecification specification, String idempotencyKey) {
 		if (!existing.isFor(specification)) {
 			throw new IdempotencyKeyReusedException(idempotencyKey);
 		}
-		logger.info("Replayed Idempotency-Key for report {} of {}", existing.id(), owner.userId());
+		logger.info("Replayed Idempotency-Key for report {}", existing.id());
 		return existing;
+	}
+
+	/**
+	 * Cancels one of the owner's reports that has not finished. A worker checks the
+	 * status when it claims the report and whenever it records progress, so a cancelled
+	 * report is never stored.
+	 * @param owner the authenticated caller
+	 * @param id the report's id
+	 * @return the cancelled report
+	 * @throws ReportNotFoundException if the owner has no such report
+	 * @throws ReportNotCancellableException if it has already finished
+	 */
+	@Transactional
+	Report cancel(Owner owner, UUID id) {
+		if (!this.reports.cancel(id, owner.userId())) {
+			Report report = get(owner, id);
+			throw new ReportNotCancellableException(id, report.status());
+		}
+		logger.info("Cancelled report {} for {}", id, owner.userId());
+		return get(owner, id);
 	}
 
 	@Transactional(readOnly = true)

@@ -120,6 +120,45 @@ class Reports {
 			.single();
 	}
 
+	/**
+	 * How many of the owner's reports are waiting or being built.
+	 * @param ownerId the owner
+	 * @return the count of QUEUED and RUNNING reports
+	 */
+	long countUnfinished(String ownerId) {
+		return this.jdbc
+			.sql("SELECT count(*) FROM reports WHERE owner_id = :ownerId AND status IN ('QUEUED', 'RUNNING')")
+			.param("ownerId", ownerId)
+			.query(Long.class)
+			.single();
+	}
+
+	/**
+	 * How many reports wait for a worker, over all owners (uses the partial index on
+	 * unfinished reports).
+	 * @return the count of QUEUED reports
+	 */
+	long countQueued() {
+		return this.jdbc.sql("SELECT count(*) FROM reports WHERE status = 'QUEUED'").query(Long.class).single();
+	}
+
+	/**
+	 * Cancels one of the owner's reports if it has not finished: a conditional update
+	 * that names the statuses it expects, so it never overwrites an outcome a worker
+	 * stored.
+	 * @param id the report's id
+	 * @param ownerId the owner
+	 * @return whether the report was cancelled
+	 */
+	boolean cancel(UUID id, String ownerId) {
+		return this.jdbc.sql("""
+				UPDATE reports SET status = 'CANCELLED', finished_at = now(), updated_at = now()
+				WHERE id = :id AND owner_id = :ownerId AND status IN ('QUEUED', 'RUNNING')""")
+			.param("id", id)
+			.param("ownerId", ownerId)
+			.update() == 1;
+	}
+
 	Optional<ReportFile> findFile(UUID id, String ownerId) {
 		return this.jdbc.sql("""
 				SELECT f.file_name, f.content_type, f.content
