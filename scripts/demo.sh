@@ -150,7 +150,9 @@ fi
 cat <<EOT
 
 Offload is running:
-  API            http://127.0.0.1:$API_PORT/api/reports        (users alice/alice-secret, bob/bob-secret)
+  Report page    http://127.0.0.1:$API_PORT/                   (users alice/alice-secret, bob/bob-secret)
+  API            http://127.0.0.1:$API_PORT/api/reports
+  API docs       http://127.0.0.1:$API_PORT/swagger-ui.html    (OpenAPI: /v3/api-docs)
   Worker health  http://127.0.0.1:$WORKER_PORT/actuator/health
   Mail catcher   http://127.0.0.1:$MAIL_API_PORT/                (GreenMail REST API)
   RabbitMQ UI    http://127.0.0.1:15672/                         (if the management plugin is on)

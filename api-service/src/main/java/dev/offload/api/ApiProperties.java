@@ -16,10 +16,13 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param relay publishing the tasks of accepted reports to RabbitMQ
  * @param limits what a single request may ask for
+ * @param retention how long report files are kept
+ * @param live the live status stream to browsers
  */
 @ConfigurationProperties("offload.api")
 @Validated
-public record ApiProperties(@DefaultValue @Valid Relay relay, @DefaultValue @Valid Limits limits) {
+public record ApiProperties(@DefaultValue @Valid Relay relay, @DefaultValue @Valid Limits limits,
+		@DefaultValue @Valid Retention retention, @DefaultValue @Valid Live live) {
 
 	/**
 	 * The outbox relay ({@code offload.api.relay.*}). Each accepted request wakes the
@@ -48,6 +51,36 @@ public record ApiProperties(@DefaultValue @Valid Relay relay, @DefaultValue @Val
 	public record Limits(@DefaultValue("5") @Min(1) @Max(100) int maxRangeYears,
 			@DefaultValue("20") @Min(1) int maxUnfinishedPerUser, @DefaultValue("10000") @Min(1) long maxBacklog,
 			@DefaultValue("30s") @NotNull Duration retryAfter, @DefaultValue("1s") @NotNull Duration backlogCacheTtl) {
+
+	}
+
+	/**
+	 * How long report files are kept ({@code offload.api.retention.*}). A job deletes the
+	 * files of reports that finished longer ago than {@code keep-files-for}; the report
+	 * stays listed, and downloading it answers 410 Gone.
+	 *
+	 * @param keepFilesFor how long after a report finished its file is kept
+	 * @param interval how often the job looks for expired files
+	 * @param batchSize how many files one transaction of the job deletes at most
+	 */
+	public record Retention(@DefaultValue("30d") @NotNull Duration keepFilesFor,
+			@DefaultValue("1h") @NotNull Duration interval, @DefaultValue("500") @Min(1) @Max(10_000) int batchSize) {
+
+	}
+
+	/**
+	 * The live status stream ({@code GET /api/reports/events},
+	 * {@code offload.api.live.*}).
+	 *
+	 * @param heartbeatInterval how often an idle stream gets a comment line, so proxies
+	 * keep it open and a vanished browser is noticed
+	 * @param streamTimeout how long one stream stays open; the browser then reconnects
+	 * (and catches up from the database), which spreads streams over replicas again
+	 * @param maxStreamsPerUser how many streams one user may hold open on one replica;
+	 * another is refused with 429
+	 */
+	public record Live(@DefaultValue("15s") @NotNull Duration heartbeatInterval,
+			@DefaultValue("30m") @NotNull Duration streamTimeout, @DefaultValue("10") @Min(1) int maxStreamsPerUser) {
 
 	}
 

@@ -7,12 +7,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
+import com.icegreen.greenmail.base.GreenMailOperations;
+import com.icegreen.greenmail.util.GreenMailUtil;
 import dev.offload.model.Messages;
 import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportTask;
 import dev.offload.model.Topology;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
+import jakarta.mail.internet.MimeMessage;
 
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.Binding;
@@ -125,6 +128,23 @@ public final class Workers {
 			.declareQueue(new Queue(topology.prefix() + "test.events." + UUID.randomUUID(), false, true, false));
 		admin.declareBinding(new Binding(queue, Binding.DestinationType.QUEUE, topology.eventsExchange(), "", null));
 		return queue;
+	}
+
+	/**
+	 * How many mails a test's SMTP server received about a report (every mail names it).
+	 * @param smtp the server
+	 * @param reportId the report
+	 * @return the count
+	 * @throws Exception if a mail cannot be read
+	 */
+	public static long mailsAbout(GreenMailOperations smtp, UUID reportId) throws Exception {
+		long count = 0;
+		for (MimeMessage mail : smtp.getReceivedMessages()) {
+			if (GreenMailUtil.getBody(mail).contains(reportId.toString())) {
+				count++;
+			}
+		}
+		return count;
 	}
 
 	/**

@@ -36,7 +36,8 @@ public enum ReportStatus {
 
 	/**
 	 * The statuses a report may move to from this one.
-	 * @return the allowed next statuses; empty for a finished report
+	 * @return the allowed next statuses; only an operator's replay moves a finished
+	 * (FAILED) report on
 	 */
 	public Set<ReportStatus> allowedNext() {
 		return switch (this) {
@@ -44,7 +45,10 @@ public enum ReportStatus {
 			// failure.
 			case QUEUED -> EnumSet.of(RUNNING, FAILED, CANCELLED);
 			case RUNNING -> EnumSet.of(QUEUED, SUCCEEDED, FAILED, CANCELLED);
-			case SUCCEEDED, FAILED, CANCELLED -> EnumSet.noneOf(ReportStatus.class);
+			// FAILED -> QUEUED: an operator replays the task parked in the dead letter
+			// queue after its last attempt.
+			case FAILED -> EnumSet.of(QUEUED);
+			case SUCCEEDED, CANCELLED -> EnumSet.noneOf(ReportStatus.class);
 		};
 	}
 
@@ -53,7 +57,7 @@ public enum ReportStatus {
 	 * @return {@code true} for SUCCEEDED, FAILED and CANCELLED
 	 */
 	public boolean isFinished() {
-		return allowedNext().isEmpty();
+		return this == SUCCEEDED || this == FAILED || this == CANCELLED;
 	}
 
 }

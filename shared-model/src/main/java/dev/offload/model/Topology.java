@@ -68,6 +68,22 @@ public record Topology(String prefix) {
 	}
 
 	/**
+	 * The queue of one api-service replica's own that receives every event of
+	 * {@link #eventsExchange()} and pushes it to that replica's browsers (live status).
+	 * It is exclusive and auto-delete: it lives as long as the replica's connection, so
+	 * each replica sees every event and a stopped replica leaves nothing behind.
+	 * @param replicaId a name unique to the replica, for example a random id
+	 * @return {@code reports.events.live.<replicaId>}
+	 */
+	public String liveStatusQueue(String replicaId) {
+		if (!replicaId.matches("[A-Za-z0-9._-]+")) {
+			throw new IllegalArgumentException(
+					"A replica id may hold only letters, digits, '.', '_' and '-', was '" + replicaId + "'");
+		}
+		return this.prefix + "reports.events.live." + replicaId;
+	}
+
+	/**
 	 * The direct exchange that dead-lettered messages go to.
 	 * @return {@code reports.dlx}
 	 */

@@ -34,6 +34,14 @@ class TopologyTests {
 	}
 
 	@Test
+	void liveStatusQueueIsNamedPerReplicaUnderThePrefix() {
+		Topology topology = new Topology("t3.");
+		assertThat(topology.liveStatusQueue("a1b2")).isEqualTo("t3.reports.events.live.a1b2");
+		assertThatIllegalArgumentException().isThrownBy(() -> topology.liveStatusQueue("a b"))
+			.withMessageContaining("replica id");
+	}
+
+	@Test
 	void prefixWithCharactersUnsafeInNamesIsRejected() {
 		assertThatIllegalArgumentException().isThrownBy(() -> new Topology("a b/"))
 			.withMessageContaining("Topology prefix");

@@ -83,7 +83,7 @@ class ReportRequestEndToEndTests {
 
 			await().atMost(Duration.ofSeconds(30)).until(() -> status(reportPath).equals("RUNNING"));
 			timeline.add("RUNNING");
-			assertThat(mail.getReceivedMessages()).isEmpty();
+			assertThat(emailsTo(RunningSystem.ALICE_EMAIL, reportPath)).isEmpty();
 			lock.rollback();
 			timeline.add("lock released");
 		}
@@ -92,7 +92,7 @@ class ReportRequestEndToEndTests {
 		timeline.add("SUCCEEDED");
 		assertThat(timeline).containsExactly("202 QUEUED", "RUNNING", "lock released", "SUCCEEDED");
 
-		MimeMessage email = awaitOneEmailTo(RunningSystem.ALICE_EMAIL);
+		MimeMessage email = awaitOneEmailTo(RunningSystem.ALICE_EMAIL, reportPath);
 		URI link = linkIn(email);
 		HttpResponse<byte[]> file = system.download(link);
 		assertThat(file.statusCode()).isEqualTo(200);
@@ -100,6 +100,14 @@ class ReportRequestEndToEndTests {
 			.hasValueSatisfying((type) -> assertThat(type).startsWith("text/csv"));
 		String csv = new String(file.body(), StandardCharsets.UTF_8);
 		assertThat(totalsIn(csv)).isEqualTo(totalsFromSql("2023-01-01", "2023-12-31"));
+		// The link the worker signed works without credentials at the API (another
+		// process, the same secret), and only as it was signed.
+		assertThat(link.getQuery()).contains("expires=").contains("signature=");
+		HttpResponse<byte[]> signed = system.downloadWithoutCredentials(link);
+		assertThat(signed.statusCode()).isEqualTo(200);
+		assertThat(signed.body()).isEqualTo(file.body());
+		URI tampered = URI.create(link.toString().replaceFirst("expires=(\\d+)", "expires=9$1"));
+		assertThat(system.downloadWithoutCredentials(tampered).statusCode()).isEqualTo(403);
 	}
 
 	@Test
@@ -120,26 +128,79 @@ class ReportRequestEndToEndTests {
 		}
 	}
 
+	@Test
+	void prometheusEndpointsExposeTheOperatingMetricsAndProbesAnswer() throws Exception {
+		HttpResponse<String> accepted = system.post("/api/reports", """
+				{"type":"NO_OP","format":"CSV"}""");
+		assertThat(accepted.statusCode()).isEqualTo(202);
+		String reportPath = accepted.headers().firstValue("Location").orElseThrow();
+		await().atMost(Duration.ofSeconds(60)).until(() -> status(reportPath).equals("SUCCEEDED"));
+		await().atMost(Duration.ofSeconds(30)).until(() -> emailsTo(RunningSystem.ALICE_EMAIL, reportPath).size() >= 1);
+
+		assertThat(actuator(system.api, "/actuator/prometheus", null, 401)).as("metrics are not public").isNotNull();
+		String api = actuator(system.api, "/actuator/prometheus", "admin:admin-secret", 200);
+		assertThat(api).contains("offload_reports_requested_total{", "type=\"NO_OP\"")
+			.contains("offload_outbox_backlog")
+			.contains("offload_queue_depth{", "queue=\"" + system.broker.topology().generateQueue() + "\"")
+			.contains("offload_queue_depth{", "queue=\"" + system.broker.topology().generateDeadLetterQueue() + "\"")
+			.contains("http_server_requests_seconds_bucket");
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+			String worker = actuator(system.worker, "/actuator/prometheus");
+			assertThat(worker).contains("offload_reports_succeeded_total{", "offload_reports_failed_total{")
+				.contains("offload_report_generation_seconds_bucket{")
+				.contains("offload_emails_sent_total", "offload_emails_failed_total", "offload_emails_pending")
+				.containsPattern("offload_reports_succeeded_total\\{[^}]*type=\"NO_OP\"[^}]*\\} [1-9]")
+				.containsPattern("offload_emails_sent_total(\\{[^}]*\\})? [1-9]");
+		});
+
+		for (ServiceProcess service : new ServiceProcess[] { system.api, system.worker }) {
+			assertThat(actuator(service, "/actuator/health/liveness")).contains("\"UP\"");
+			assertThat(actuator(service, "/actuator/health/readiness")).contains("\"UP\"");
+			assertThat(actuator(service, "/actuator/health")).contains("\"db\"", "\"rabbit\"");
+		}
+		assertThat(actuator(system.worker, "/actuator/health")).contains("\"mail\"");
+	}
+
+	private static String actuator(ServiceProcess service, String path) throws Exception {
+		return actuator(service, path, null, 200);
+	}
+
+	private static String actuator(ServiceProcess service, String path, String credentials, int expectedStatus)
+			throws Exception {
+		java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest
+			.newBuilder(service.baseUri().resolve(path));
+		if (credentials != null) {
+			request.header("Authorization", "Basic "
+					+ java.util.Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
+		}
+		HttpResponse<String> response = java.net.http.HttpClient.newHttpClient()
+			.send(request.build(), HttpResponse.BodyHandlers.ofString());
+		assertThat(response.statusCode()).as(path).isEqualTo(expectedStatus);
+		return response.body();
+	}
+
 	private static String status(String reportPath) {
 		HttpResponse<String> response = system.get(reportPath);
 		assertThat(response.statusCode()).isEqualTo(200);
 		return Messages.json().readTree(response.body()).get("status").asString();
 	}
 
-	private static MimeMessage awaitOneEmailTo(String recipient) throws Exception {
-		await().atMost(Duration.ofSeconds(30)).until(() -> emailsTo(recipient).size() >= 1);
+	private static MimeMessage awaitOneEmailTo(String recipient, String reportPath) throws Exception {
+		await().atMost(Duration.ofSeconds(30)).until(() -> emailsTo(recipient, reportPath).size() >= 1);
 		// A second email would come from a redelivered event; give it the time one takes.
 		await().during(Duration.ofSeconds(3))
 			.atMost(Duration.ofSeconds(10))
-			.until(() -> emailsTo(recipient).size() == 1);
-		return emailsTo(recipient).get(0);
+			.until(() -> emailsTo(recipient, reportPath).size() == 1);
+		return emailsTo(recipient, reportPath).get(0);
 	}
 
-	private static List<MimeMessage> emailsTo(String recipient) throws Exception {
+	/** The "ready" emails to a recipient about one report (its path names its id). */
+	private static List<MimeMessage> emailsTo(String recipient, String reportPath) throws Exception {
+		String reportId = reportPath.substring(reportPath.lastIndexOf('/') + 1);
 		List<MimeMessage> emails = new ArrayList<>();
 		for (MimeMessage message : mail.getReceivedMessages()) {
 			if (GreenMailUtil.getAddressList(message.getAllRecipients()).contains(recipient)
-					&& message.getSubject().contains("ready")) {
+					&& message.getSubject().contains("ready") && GreenMailUtil.getBody(message).contains(reportId)) {
 				emails.add(message);
 			}
 		}

@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 import dev.offload.testsupport.ServiceProcess;
 import dev.offload.testsupport.TestBroker;
@@ -38,16 +40,21 @@ final class RunningSystem implements AutoCloseable {
 
 	final TestBroker broker;
 
+	/** The first api-service replica; the one the HTTP helpers call. */
 	final ServiceProcess api;
+
+	/** Every api-service replica, the first being {@link #api}. */
+	final List<ServiceProcess> apis;
 
 	final ServiceProcess worker;
 
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-	private RunningSystem(TestDatabase database, TestBroker broker, ServiceProcess api, ServiceProcess worker) {
+	private RunningSystem(TestDatabase database, TestBroker broker, List<ServiceProcess> apis, ServiceProcess worker) {
 		this.database = database;
 		this.broker = broker;
-		this.api = api;
+		this.api = apis.get(0);
+		this.apis = List.copyOf(apis);
 		this.worker = worker;
 	}
 
@@ -58,36 +65,78 @@ final class RunningSystem implements AutoCloseable {
 	 * @return the running system
 	 */
 	static RunningSystem start(int orders, int smtpPort) {
+		return start(orders, smtpPort, 1);
+	}
+
+	/**
+	 * Seeds the sales data (unless {@code orders} is 0) and starts one worker and
+	 * {@code apiInstances} api-service replicas, all at once.
+	 * @param orders how many orders to seed; 0 seeds nothing
+	 * @param smtpPort the port of the SMTP server the worker sends mail to
+	 * @param apiInstances how many api-service replicas to start
+	 * @return the running system
+	 */
+	static RunningSystem start(int orders, int smtpPort, int apiInstances) {
 		TestDatabase database = TestDatabase.create();
 		TestBroker broker = TestBroker.create();
 		List<AutoCloseable> started = new ArrayList<>(List.of(broker, database));
+		List<CompletableFuture<ServiceProcess>> starting = new ArrayList<>();
 		try {
 			Path logs = Path.of(System.getProperty("offload.logs", "target/service-logs")).resolve(database.name());
 			Map<String, Object> common = new HashMap<>();
 			common.putAll(database.springProperties());
 			common.putAll(broker.springProperties());
 
-			Map<String, Object> seed = new HashMap<>(common);
-			seed.put("spring.profiles.active", "seed");
-			seed.put("offload.seed.orders", orders);
-			ServiceProcess.runToCompletion("seeder", jar("report-worker"), seed, logs, Duration.ofMinutes(3));
+			if (orders > 0) {
+				Map<String, Object> seed = new HashMap<>(common);
+				seed.put("spring.profiles.active", "seed");
+				seed.put("offload.seed.orders", orders);
+				ServiceProcess.runToCompletion("seeder", jar("report-worker"), seed, logs, Duration.ofMinutes(3));
+			}
 
-			int apiPort = ServiceProcess.freePort();
-			Map<String, Object> apiProperties = new HashMap<>(common);
-			apiProperties.put("server.port", apiPort);
-			ServiceProcess api = ServiceProcess.start("api-service", jar("api-service"), apiPort, apiProperties, logs,
-					START_TIMEOUT);
-			started.add(0, api);
-
+			// The services start in parallel: each waits only for its own health.
+			List<Integer> apiPorts = new ArrayList<>();
+			for (int i = 0; i < apiInstances; i++) {
+				int apiPort = ServiceProcess.freePort();
+				apiPorts.add(apiPort);
+				Map<String, Object> apiProperties = new HashMap<>(common);
+				apiProperties.put("server.port", apiPort);
+				String name = (apiInstances == 1) ? "api-service" : "api-service-" + (i + 1);
+				starting.add(CompletableFuture.supplyAsync(() -> ServiceProcess.start(name, jar("api-service"), apiPort,
+						apiProperties, logs, START_TIMEOUT)));
+			}
 			int workerPort = ServiceProcess.freePort();
 			Map<String, Object> workerProperties = new HashMap<>(common);
 			workerProperties.put("server.port", workerPort);
 			workerProperties.put("spring.mail.host", "127.0.0.1");
 			workerProperties.put("spring.mail.port", smtpPort);
-			workerProperties.put("offload.worker.email.download-base-url", api.baseUri().toString());
-			ServiceProcess worker = ServiceProcess.start("report-worker", jar("report-worker"), workerPort,
-					workerProperties, logs, START_TIMEOUT);
-			return new RunningSystem(database, broker, api, worker);
+			workerProperties.put("offload.worker.email.download-base-url", "http://127.0.0.1:" + apiPorts.get(0));
+			starting.add(CompletableFuture.supplyAsync(() -> ServiceProcess.start("report-worker", jar("report-worker"),
+					workerPort, workerProperties, logs, START_TIMEOUT)));
+
+			List<ServiceProcess> services = new ArrayList<>();
+			RuntimeException failure = null;
+			for (CompletableFuture<ServiceProcess> service : starting) {
+				try {
+					ServiceProcess process = service.join();
+					services.add(process);
+					started.add(0, process);
+				}
+				catch (CompletionException ex) {
+					RuntimeException cause = (ex.getCause() instanceof RuntimeException runtime) ? runtime : ex;
+					if (failure == null) {
+						failure = cause;
+					}
+					else {
+						failure.addSuppressed(cause);
+					}
+				}
+			}
+			if (failure != null) {
+				throw failure;
+			}
+			ServiceProcess worker = services.remove(services.size() - 1);
+			return new RunningSystem(database, broker, services, worker);
 		}
 		catch (RuntimeException ex) {
 			// Nothing may outlive a failed start: no process, no database, no queues.
@@ -116,6 +165,16 @@ final class RunningSystem implements AutoCloseable {
 
 	HttpResponse<byte[]> download(URI link) {
 		return send(authorized(link).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+	}
+
+	/**
+	 * Fetches a URL with no credentials at all, as a mail client's browser would.
+	 * @param link the URL
+	 * @return the response
+	 */
+	HttpResponse<byte[]> downloadWithoutCredentials(URI link) {
+		return send(HttpRequest.newBuilder(link).timeout(Duration.ofSeconds(10)).GET().build(),
+				HttpResponse.BodyHandlers.ofByteArray());
 	}
 
 	private HttpRequest.Builder authorized(URI uri) {
@@ -152,7 +211,7 @@ final class RunningSystem implements AutoCloseable {
 	public void close() {
 		try (TestDatabase db = this.database; TestBroker mq = this.broker) {
 			this.worker.close();
-			this.api.close();
+			this.apis.forEach(ServiceProcess::close);
 		}
 	}
 

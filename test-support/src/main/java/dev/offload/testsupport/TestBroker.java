@@ -2,6 +2,7 @@ package dev.offload.testsupport;
 
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -12,6 +13,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 
 import dev.offload.model.Topology;
+import dev.offload.model.TopologyDeclarations;
 
 /**
  * A RabbitMQ topology of its own for one test class or run: every exchange and queue name
@@ -85,6 +87,21 @@ public final class TestBroker implements AutoCloseable {
 	}
 
 	/**
+	 * The number of consumers of a queue, as the broker reports it on a passive declare.
+	 * @param queue the queue's full name
+	 * @return the count of consumers
+	 */
+	public long consumerCount(String queue) {
+		try (Connection connection = connectionFactory().newConnection();
+				Channel channel = connection.createChannel()) {
+			return channel.queueDeclarePassive(queue).getConsumerCount();
+		}
+		catch (IOException | TimeoutException ex) {
+			throw new IllegalStateException("Could not read the consumers of " + queue, ex);
+		}
+	}
+
+	/**
 	 * Spring Boot properties that point a service at this broker and topology.
 	 * @return the properties
 	 */
@@ -99,12 +116,17 @@ public final class TestBroker implements AutoCloseable {
 	}
 
 	/**
-	 * Deletes every queue and exchange of this topology that exists.
+	 * Deletes every queue and exchange of this topology that exists, the retry queues of
+	 * the default delays included; a test that sets other delays deletes their queues
+	 * with {@link #deleteQueues}.
 	 */
 	@Override
 	public void close() {
-		List<String> queues = List.of(this.topology.generateQueue(), this.topology.generateDeadLetterQueue(),
-				this.topology.emailQueue(), this.topology.emailDeadLetterQueue());
+		List<String> queues = new ArrayList<>(
+				List.of(this.topology.generateQueue(), this.topology.generateDeadLetterQueue(),
+						this.topology.emailQueue(), this.topology.emailDeadLetterQueue()));
+		// The services declare a retry queue per delay; these are the default delays.
+		TopologyDeclarations.DEFAULT_RETRY_DELAYS.forEach((delay) -> queues.add(this.topology.retryQueue(delay)));
 		List<String> exchanges = List.of(this.topology.tasksExchange(), this.topology.eventsExchange(),
 				this.topology.deadLetterExchange(), this.topology.retryExchange());
 		try (Connection connection = connectionFactory().newConnection()) {

@@ -3,7 +3,6 @@ package dev.offload.testsupport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -12,48 +11,58 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
+/**
+ * The proxy carries bytes to its target, carries none while cut, and carries them again
+ * once restored. "None while cut" is checked by a round trip rather than by a refused
+ * connection: on a shared machine another process may bind the freed port, or Linux may
+ * connect a socket to itself, and neither reaches the target.
+ */
 class TcpProxyTests {
 
 	@Test
-	void proxyCarriesBytesAndRefusesConnectionsWhileCut() throws Exception {
+	void proxyCarriesBytesOnlyWhileNotCut() throws Exception {
 		try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-			Thread server = new Thread(() -> echoOnce(echo));
+			Thread server = new Thread(() -> echoForever(echo));
 			server.setDaemon(true);
 			server.start();
 			try (TcpProxy proxy = TcpProxy.start("127.0.0.1", echo.getLocalPort())) {
 				assertThat(roundTrip(proxy.port(), "ping")).isEqualTo("ping");
 
 				proxy.cut();
-				assertThatExceptionOfType(ConnectException.class)
-					.isThrownBy(() -> new Socket("127.0.0.1", proxy.port()).close());
-				assertThat(Infrastructure.answers("127.0.0.1", proxy.port())).isFalse();
+				assertThat(roundTrip(proxy.port(), "lost")).isNotEqualTo("lost");
 
 				proxy.restore();
-				assertThat(Infrastructure.answers("127.0.0.1", proxy.port())).isTrue();
+				assertThat(roundTrip(proxy.port(), "back")).isEqualTo("back");
 			}
 		}
 	}
 
-	private static String roundTrip(int port, String text) throws IOException {
+	/** Sends the text and reads as many bytes back; empty if the connection fails. */
+	private static String roundTrip(int port, String text) {
 		try (Socket socket = new Socket("127.0.0.1", port)) {
+			socket.setSoTimeout(2000);
 			OutputStream out = socket.getOutputStream();
 			out.write(text.getBytes(StandardCharsets.UTF_8));
 			out.flush();
 			InputStream in = socket.getInputStream();
 			return new String(in.readNBytes(text.length()), StandardCharsets.UTF_8);
 		}
+		catch (IOException ex) {
+			return "";
+		}
 	}
 
-	private static void echoOnce(ServerSocket server) {
-		try (Socket socket = server.accept()) {
-			byte[] buffer = new byte[4];
-			int read = socket.getInputStream().readNBytes(buffer, 0, 4);
-			socket.getOutputStream().write(buffer, 0, read);
-		}
-		catch (IOException ex) {
-			// The test fails on the client side if this happens.
+	private static void echoForever(ServerSocket server) {
+		while (!server.isClosed()) {
+			try (Socket socket = server.accept()) {
+				byte[] buffer = new byte[4];
+				int read = socket.getInputStream().readNBytes(buffer, 0, 4);
+				socket.getOutputStream().write(buffer, 0, read);
+			}
+			catch (IOException ex) {
+				// Closed at the end of the test, or a client went away.
+			}
 		}
 	}
 

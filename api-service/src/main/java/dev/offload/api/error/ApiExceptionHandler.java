@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
+import dev.offload.api.security.RequestBodyTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -27,11 +28,14 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
+import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.validation.FieldError;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.RequestAttributes;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.HandlerMethodValidationException;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
@@ -53,22 +57,41 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
 	private static final Logger logger = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
+	/**
+	 * The request attribute in which the security configuration leaves the
+	 * {@code WWW-Authenticate} challenge of a 401 ({@code Basic} or {@code Bearer}).
+	 */
+	public static final String CHALLENGE_ATTRIBUTE = ApiExceptionHandler.class.getName() + ".challenge";
+
 	/** Seconds a client should wait after a 503 before it tries again. */
 	private static final String RETRY_AFTER_SECONDS = "5";
 
 	/**
 	 * A request without valid credentials. The security filters hand it over to this
 	 * advice (see {@code SecurityConfiguration}) so it looks like every other error.
+	 * <p>
+	 * A script that says so ({@code X-Requested-With: XMLHttpRequest}, as the web page
+	 * does) gets no challenge, as with Spring Security's own HTTP Basic default: a
+	 * browser answers a {@code Basic} challenge with its own password dialog, and the
+	 * page shows its sign-in form instead.
 	 * @param ex the exception
-	 * @return 401 with a {@code WWW-Authenticate} challenge
+	 * @param request the request
+	 * @return 401 with a {@code WWW-Authenticate} challenge, except for scripts
 	 */
 	@ExceptionHandler(AuthenticationException.class)
-	ResponseEntity<ProblemDetail> handleAuthentication(AuthenticationException ex) {
+	ResponseEntity<ProblemDetail> handleAuthentication(AuthenticationException ex, WebRequest request) {
+		boolean badToken = ex instanceof OAuth2AuthenticationException;
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNAUTHORIZED,
-				"Authentication is required to access this resource");
-		return ResponseEntity.status(HttpStatus.UNAUTHORIZED)
-			.header(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"offload\"")
-			.body(problem);
+				badToken ? "The bearer token is not valid (expired, wrongly signed, or missing the owner's claims)"
+						: "Authentication is required to access this resource");
+		ResponseEntity.BodyBuilder response = ResponseEntity.status(HttpStatus.UNAUTHORIZED);
+		// The page's own requests get no challenge, so the browser shows no login dialog.
+		if (!"XMLHttpRequest".equals(request.getHeader("X-Requested-With"))) {
+			Object challenge = request.getAttribute(CHALLENGE_ATTRIBUTE, RequestAttributes.SCOPE_REQUEST);
+			String header = (challenge != null) ? challenge.toString() : "Basic realm=\"offload\"";
+			response.header(HttpHeaders.WWW_AUTHENTICATE, badToken ? "Bearer error=\"invalid_token\"" : header);
+		}
+		return response.body(problem);
 	}
 
 	/**
@@ -81,6 +104,39 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.FORBIDDEN,
 				"You are not allowed to access this resource");
 		return ResponseEntity.status(HttpStatus.FORBIDDEN).body(problem);
+	}
+
+	/**
+	 * A header, path or parameter holding characters Spring Security's firewall does not
+	 * allow (control or non-ASCII characters in a header value, say), found when a
+	 * controller reads it.
+	 * @param ex the exception
+	 * @return 400
+	 */
+	@ExceptionHandler(RequestRejectedException.class)
+	ResponseEntity<ProblemDetail> handleRequestRejected(RequestRejectedException ex) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
+				"The request holds characters that are not allowed in a header, the path or a parameter");
+		problem.setTitle("Malformed request");
+		return ResponseEntity.badRequest().body(problem);
+	}
+
+	/**
+	 * A request body over {@code offload.api.security.max-request-body}, refused by the
+	 * security filters before or while it was read.
+	 * @param ex the exception
+	 * @return 413
+	 */
+	@ExceptionHandler(RequestBodyTooLargeException.class)
+	ResponseEntity<ProblemDetail> handleBodyTooLarge(RequestBodyTooLargeException ex) {
+		return bodyTooLarge(ex);
+	}
+
+	private static ResponseEntity<ProblemDetail> bodyTooLarge(RequestBodyTooLargeException ex) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE,
+				"The request body may have at most " + ex.maxBytes() + " bytes");
+		problem.setTitle("Request body too large");
+		return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(problem);
 	}
 
 	/**
@@ -115,6 +171,10 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	@Override
 	protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
 			HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+		RequestBodyTooLargeException tooLarge = findCause(ex, RequestBodyTooLargeException.class);
+		if (tooLarge != null) {
+			return new ResponseEntity<>(bodyTooLarge(tooLarge).getBody(), HttpStatus.CONTENT_TOO_LARGE);
+		}
 		InvalidField error = describe(ex);
 		return handleExceptionInternal(ex, InvalidRequestException.problemDetail(List.of(error)), headers,
 				HttpStatus.BAD_REQUEST, request);

@@ -1,5 +1,7 @@
 package dev.offload.api.messaging;
 
+import java.util.UUID;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -7,19 +9,27 @@ import dev.offload.model.Messages;
 import dev.offload.model.Topology;
 import dev.offload.model.TopologyDeclarations;
 
+import org.springframework.amqp.core.AcknowledgeMode;
+import org.springframework.amqp.core.Binding;
 import org.springframework.amqp.core.Declarables;
+import org.springframework.amqp.core.Queue;
+import org.springframework.amqp.core.QueueBuilder;
+import org.springframework.amqp.rabbit.config.SimpleRabbitListenerContainerFactory;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.amqp.support.converter.MessageConverter;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.amqp.autoconfigure.RabbitTemplateConfigurer;
+import org.springframework.boot.amqp.autoconfigure.SimpleRabbitListenerContainerFactoryConfigurer;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.Assert;
 
 /**
- * The API's RabbitMQ setup in one place: the topology it declares, the message converter
- * and the template the outbox relay publishes report tasks with.
+ * The API's RabbitMQ setup in one place: the topology it declares, the message converter,
+ * the template the outbox relay publishes report tasks with, and this replica's own queue
+ * of report events for the live status pushed to browsers.
  * <p>
  * Spring's defaults are not safe for this job: publisher confirms and returns are off, so
  * a task the broker never took (or could not route) would count as sent and the report
@@ -43,13 +53,15 @@ public class ApiMessagingConfiguration {
 	}
 
 	/**
-	 * The whole topology, declared idempotently when the first connection opens. The
-	 * worker declares the same, with the same arguments, so whichever starts first
-	 * creates it.
+	 * The whole topology, declared idempotently when the first connection opens, unless
+	 * {@code offload.topology.declare} is false (a deployment whose broker loads the
+	 * definitions file, so the service's user needs no configure permission). The worker
+	 * declares the same, with the same arguments, so whichever starts first creates it.
 	 * @param topology the names
 	 * @return the declarations
 	 */
 	@Bean
+	@ConditionalOnBooleanProperty(name = "offload.topology.declare", matchIfMissing = true)
 	public Declarables offloadTopology(Topology topology) {
 		return TopologyDeclarations.all(topology);
 	}
@@ -93,6 +105,68 @@ public class ApiMessagingConfiguration {
 				(returned) -> logger.debug("Returned by the broker: {} {} (message {})", returned.getReplyCode(),
 						returned.getReplyText(), returned.getMessage().getMessageProperties().getMessageId()));
 		return template;
+	}
+
+	/**
+	 * This replica's own queue of report events: every replica binds one to the events
+	 * fanout, so each receives every event and can push it to whichever browsers are
+	 * connected to it. Exclusive and auto-delete, so it lives exactly as long as the
+	 * replica's connection (Spring declares it again after a reconnect) and a stopped
+	 * replica leaves no queue behind. Events are notifications, and a replica that falls
+	 * behind should drop the oldest rather than grow: the browsers catch up from the
+	 * database when they reconnect.
+	 * @param topology the names
+	 * @return the queue
+	 */
+	@Bean
+	public Queue liveStatusQueue(Topology topology) {
+		String replicaId = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+		return QueueBuilder.nonDurable(topology.liveStatusQueue(replicaId))
+			.exclusive()
+			.autoDelete()
+			.maxLength(10_000)
+			.overflow(QueueBuilder.Overflow.dropHead)
+			.build();
+	}
+
+	/**
+	 * Binds {@link #liveStatusQueue(Topology)} to the events fanout (declared with the
+	 * rest of the topology).
+	 * @param topology the names
+	 * @param liveStatusQueue the queue
+	 * @return the binding
+	 */
+	@Bean
+	public Binding liveStatusBinding(Topology topology, Queue liveStatusQueue) {
+		return new Binding(liveStatusQueue.getName(), Binding.DestinationType.QUEUE, topology.eventsExchange(), "",
+				null);
+	}
+
+	/**
+	 * The listener container for the live status queue, set on purpose rather than left
+	 * to Spring's defaults: one consumer, so a report's events reach browsers in the
+	 * order they were published (PROGRESS 40 before PROGRESS 60); a message that cannot
+	 * be read is dropped, never requeued (the default would loop it forever, and a
+	 * notification is not worth a dead-letter queue); a modest prefetch.
+	 * @param configurer Boot's configurer (applies
+	 * {@code spring.rabbitmq.listener.simple.*})
+	 * @param connectionFactory the connection factory
+	 * @param messageConverter the converter
+	 * @return the factory
+	 */
+	@Bean
+	public SimpleRabbitListenerContainerFactory liveStatusContainerFactory(
+			SimpleRabbitListenerContainerFactoryConfigurer configurer, ConnectionFactory connectionFactory,
+			MessageConverter messageConverter) {
+		SimpleRabbitListenerContainerFactory factory = new SimpleRabbitListenerContainerFactory();
+		configurer.configure(factory, connectionFactory);
+		factory.setMessageConverter(messageConverter);
+		factory.setConcurrentConsumers(1);
+		factory.setMaxConcurrentConsumers(1);
+		factory.setPrefetchCount(50);
+		factory.setAcknowledgeMode(AcknowledgeMode.AUTO);
+		factory.setDefaultRequeueRejected(false);
+		return factory;
 	}
 
 }

@@ -7,6 +7,9 @@ import java.util.UUID;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+
 import dev.offload.model.Owner;
 import dev.offload.model.ReportStatus;
 
@@ -31,6 +34,7 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 @RequestMapping(ReportController.BASE_PATH)
+@Tag(name = "Reports", description = "The caller's reports")
 class ReportController {
 
 	static final String BASE_PATH = "/api/reports";
@@ -38,6 +42,11 @@ class ReportController {
 	static final String IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
 
 	static final int MAX_PAGE_SIZE = 100;
+
+	/**
+	 * The last page number accepted, so no request asks the database to skip without end.
+	 */
+	static final int MAX_PAGE = 100_000;
 
 	private final ReportRequestValidator validator;
 
@@ -56,7 +65,10 @@ class ReportController {
 	 * @param owner the caller
 	 * @return 202 with the report's location and the report
 	 */
-	@PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+	@Operation(summary = "Request a report (202; it is built in the background)")
+	// produces: a client that cannot take JSON is refused before anything is stored, not
+	// after (a 406 for an accepted report would invite a second request).
+	@PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
 	ResponseEntity<ReportView> create(@RequestBody CreateReportRequest request,
 			@RequestHeader(name = IDEMPOTENCY_KEY_HEADER, required = false) String idempotencyKey, Owner owner) {
 		ReportSpecification specification = this.validator.validate(request);
@@ -65,14 +77,16 @@ class ReportController {
 		return ResponseEntity.accepted().location(location(report.id())).body(ReportView.of(report));
 	}
 
+	@Operation(summary = "A report's status, progress, timestamps and links")
 	@GetMapping("/{id}")
 	ReportView get(@PathVariable UUID id, Owner owner) {
 		return ReportView.of(this.reportService.get(owner, id));
 	}
 
+	@Operation(summary = "The caller's reports, newest first, paged")
 	@GetMapping
 	ReportPage list(@RequestParam(required = false) ReportStatus status,
-			@RequestParam(defaultValue = "0") @Min(0) int page,
+			@RequestParam(defaultValue = "0") @Min(0) @Max(MAX_PAGE) int page,
 			@RequestParam(defaultValue = "20") @Min(1) @Max(MAX_PAGE_SIZE) int size, Owner owner) {
 		return this.reportService.list(owner, status, page, size);
 	}
@@ -83,22 +97,60 @@ class ReportController {
 	 * @param owner the caller
 	 * @return the cancelled report
 	 */
-	@DeleteMapping("/{id}")
+	@Operation(summary = "Cancel a report that has not finished")
+	@DeleteMapping(path = "/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
 	ReportView cancel(@PathVariable UUID id, Owner owner) {
 		return ReportView.of(this.reportService.cancel(owner, id));
 	}
 
+	@Operation(summary = "Download a succeeded report's file")
 	@GetMapping("/{id}/file")
 	ResponseEntity<byte[]> file(@PathVariable UUID id, Owner owner) {
-		ReportFile file = this.reportService.file(owner, id);
+		return download(this.reportService.file(owner, id));
+	}
+
+	/**
+	 * The file behind a signed link from an email: no credentials needed while the
+	 * signature matches and the link has not expired; otherwise 403.
+	 * @param id the report's id
+	 * @param expires the link's expiry, in seconds since the epoch
+	 * @param signature the link's signature
+	 * @return the file
+	 */
+	@GetMapping(path = "/{id}/file", params = "signature")
+	ResponseEntity<byte[]> signedFile(@PathVariable UUID id, @RequestParam(required = false) Long expires,
+			@RequestParam String signature) {
+		if (expires == null) {
+			throw DownloadLinkRejectedException.invalid();
+		}
+		return download(this.reportService.signedFile(id, expires, signature));
+	}
+
+	private static ResponseEntity<byte[]> download(ReportFile file) {
 		ContentDisposition disposition = ContentDisposition.attachment()
-			.filename(file.fileName(), StandardCharsets.UTF_8)
+			.filename(safeFileName(file.fileName()), StandardCharsets.UTF_8)
 			.build();
 		return ResponseEntity.ok()
 			.contentType(MediaType.parseMediaType(file.contentType()))
 			.contentLength(file.content().length)
 			.header(HttpHeaders.CONTENT_DISPOSITION, disposition.toString())
 			.body(file.content());
+	}
+
+	/**
+	 * The name a download is offered under, reduced to letters, digits, '.', '-' and '_'
+	 * so that no path (a '/', '\\' or '..'), quote or control character reaches the
+	 * client's file system or the header.
+	 * @param fileName the stored name
+	 * @return a safe name, {@code report} if nothing is left
+	 */
+	static String safeFileName(String fileName) {
+		String safe = (fileName != null) ? fileName.replaceAll("[^A-Za-z0-9._-]", "_").replaceAll("\\.{2,}", ".") : "";
+		safe = safe.replaceAll("^[._]+", "");
+		if (safe.length() > 100) {
+			safe = safe.substring(safe.length() - 100);
+		}
+		return safe.isEmpty() ? "report" : safe;
 	}
 
 	/**

@@ -1,11 +1,13 @@
 package dev.offload.api.report;
 
+import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.offload.model.DownloadLinkSignature;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportStatus;
 
@@ -33,10 +35,19 @@ class ReportService {
 
 	private final Backpressure backpressure;
 
-	ReportService(Reports reports, ApplicationEventPublisher events, Backpressure backpressure) {
+	private final ReportMetrics metrics;
+
+	private final DownloadLinkSignature downloadLinks;
+
+	private final Clock clock = Clock.systemUTC();
+
+	ReportService(Reports reports, ApplicationEventPublisher events, Backpressure backpressure, ReportMetrics metrics,
+			DownloadLinkProperties downloadLinks) {
 		this.reports = reports;
 		this.events = events;
 		this.backpressure = backpressure;
+		this.metrics = metrics;
+		this.downloadLinks = new DownloadLinkSignature(downloadLinks.secret());
 	}
 
 	/**
@@ -64,6 +75,7 @@ class ReportService {
 		Report created = this.reports.insert(id, owner, specification, idempotencyKey).orElse(null);
 		if (created != null) {
 			this.events.publishEvent(new ReportAccepted(created.id()));
+			this.metrics.requested(created.type());
 			logger.info("Accepted report {} ({} as {}) for {}", created.id(), created.type(), created.format(),
 					owner.userId());
 			return created;
@@ -100,7 +112,9 @@ class ReportService {
 			throw new ReportNotCancellableException(id, report.status());
 		}
 		logger.info("Cancelled report {} for {}", id, owner.userId());
-		return get(owner, id);
+		Report cancelled = get(owner, id);
+		this.events.publishEvent(new ReportCancelled(cancelled.id(), owner, cancelled.type(), cancelled.format()));
+		return cancelled;
 	}
 
 	@Transactional(readOnly = true)
@@ -133,15 +147,46 @@ class ReportService {
 	 * @return the file
 	 * @throws ReportNotFoundException if the owner has no such report
 	 * @throws ReportFileNotReadyException if the report has not succeeded
+	 * @throws ReportFileGoneException if the retention job deleted the file
 	 */
 	@Transactional(readOnly = true)
 	ReportFile file(Owner owner, UUID id) {
-		Report report = get(owner, id);
+		return fileOf(owner.userId(), id);
+	}
+
+	private ReportFile fileOf(String ownerId, UUID id) {
+		Report report = this.reports.findById(id, ownerId).orElseThrow(() -> new ReportNotFoundException(id));
 		if (report.status() != ReportStatus.SUCCEEDED) {
 			throw new ReportFileNotReadyException(id, report.status());
 		}
-		return this.reports.findFile(id, owner.userId())
-			.orElseThrow(() -> new ReportNotFoundException("Report " + id + " has no stored file"));
+		return this.reports.findFile(id, ownerId)
+			.orElseThrow(() -> this.reports.fileDeletedAt(id)
+				.<RuntimeException>map((deletedAt) -> new ReportFileGoneException(id, deletedAt))
+				.orElseGet(() -> new ReportNotFoundException("Report " + id + " has no stored file")));
+	}
+
+	/**
+	 * The file of a report, for a signed download link instead of a signed-in owner. The
+	 * signature covers the report, its owner and the expiry, so it is checked against the
+	 * report's owner as stored.
+	 * @param id the report's id
+	 * @param expiresEpochSecond the expiry the link carries
+	 * @param signature the signature the link carries
+	 * @return the file
+	 * @throws DownloadLinkRejectedException if the signature does not match or the link
+	 * has expired
+	 * @throws ReportFileNotReadyException if the report has not succeeded
+	 */
+	@Transactional(readOnly = true)
+	ReportFile signedFile(UUID id, long expiresEpochSecond, String signature) {
+		String ownerId = this.reports.findOwnerId(id).orElseThrow(DownloadLinkRejectedException::invalid);
+		if (!this.downloadLinks.matches(id, ownerId, expiresEpochSecond, signature)) {
+			throw DownloadLinkRejectedException.invalid();
+		}
+		if (this.clock.instant().getEpochSecond() > expiresEpochSecond) {
+			throw DownloadLinkRejectedException.expired();
+		}
+		return fileOf(ownerId, id);
 	}
 
 }

@@ -86,6 +86,19 @@ class Reports {
 			.optional();
 	}
 
+	/**
+	 * The owner of a report, whoever that is: only for checking a signed download link,
+	 * which names no user.
+	 * @param id the report
+	 * @return its owner's user id
+	 */
+	Optional<String> findOwnerId(UUID id) {
+		return this.jdbc.sql("SELECT owner_id FROM reports WHERE id = :id")
+			.param("id", id)
+			.query(String.class)
+			.optional();
+	}
+
 	Optional<Report> findById(UUID id, String ownerId) {
 		return this.jdbc.sql("SELECT " + COLUMNS + " FROM reports WHERE id = :id AND owner_id = :ownerId")
 			.param("id", id)
@@ -168,6 +181,18 @@ class Reports {
 			.param("ownerId", ownerId)
 			.query((rs, rowNum) -> new ReportFile(rs.getString("file_name"), rs.getString("content_type"),
 					rs.getBytes("content")))
+			.optional();
+	}
+
+	/**
+	 * When the retention job deleted a report's file.
+	 * @param id the report
+	 * @return the time, or empty if its file was never deleted
+	 */
+	Optional<Instant> fileDeletedAt(UUID id) {
+		return this.jdbc.sql("SELECT file_deleted_at FROM reports WHERE id = :id AND file_deleted_at IS NOT NULL")
+			.param("id", id)
+			.query((rs, row) -> rs.getTimestamp("file_deleted_at").toInstant())
 			.optional();
 	}
 

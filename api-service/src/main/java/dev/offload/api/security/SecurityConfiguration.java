@@ -6,12 +6,19 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServletRequest;
+
+import dev.offload.api.error.ApiExceptionHandler;
 import dev.offload.model.Owner;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
@@ -22,39 +29,88 @@ import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.core.userdetails.UsernameNotFoundException;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.context.SecurityContextHolderFilter;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
+import org.springframework.util.Assert;
 import org.springframework.web.servlet.HandlerExceptionResolver;
 
 /**
  * Who may call what. The API is stateless: no session, no CSRF token (no cookie
  * authenticates a request, so there is nothing to forge), every request carries its
- * credentials. Today that is HTTP Basic against {@link LocalUsersProperties}; a token
- * issuer can replace the user store and the {@code httpBasic} line without touching the
- * controllers, which only see an {@link OwnerPrincipal}.
+ * credentials. How callers sign in is chosen by {@code offload.api.security.mode}:
+ * <ul>
+ * <li>{@code local} (the default): HTTP Basic against the configured users, for local
+ * runs and tests;</li>
+ * <li>{@code jwt}: an OAuth2 resource server taking bearer JWTs, validated with
+ * {@code spring.security.oauth2.resourceserver.jwt.*}; the owner comes from the token's
+ * claims. Configured users, if there are any, are service accounts that may still use
+ * HTTP Basic.</li>
+ * </ul>
+ * Either way the controllers only see an {@link OwnerPrincipal}. A report's file may also
+ * be fetched without credentials with a signed, unexpired link (the controller checks the
+ * signature). Every {@code /api/**} call is rate limited per user.
  * <p>
  * Authentication and authorization failures are handed to the MVC exception handling, so
  * they leave the API as the same problem details as every other error.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(LocalUsersProperties.class)
+@EnableConfigurationProperties(ApiSecurityProperties.class)
 public class SecurityConfiguration {
 
+	/** The web page's static resources (served from {@code classpath:/static}). */
+	static final String[] PAGE = { "/", "/index.html", "/assets/**", "/favicon.svg" };
+
+	/** The OpenAPI document and Swagger UI (springdoc's default paths). */
+	static final String[] API_DOCS = { "/v3/api-docs", "/v3/api-docs/**", "/swagger-ui.html", "/swagger-ui/**" };
+
+	/** A download with a signature in its query string: checked by the controller. */
+	private static final RequestMatcher SIGNED_DOWNLOAD = signedDownload();
+
 	@Bean
-	SecurityFilterChain apiSecurityFilterChain(HttpSecurity http,
+	SecurityFilterChain apiSecurityFilterChain(HttpSecurity http, ApiSecurityProperties properties,
+			ObjectProvider<JwtDecoder> jwtDecoder,
 			@Qualifier("handlerExceptionResolver") HandlerExceptionResolver exceptionResolver) throws Exception {
-		AuthenticationEntryPoint entryPoint = (request, response, ex) -> exceptionResolver.resolveException(request,
-				response, null, ex);
+		String challenge = (properties.mode() == ApiSecurityProperties.Mode.JWT) ? "Bearer" : "Basic realm=\"offload\"";
+		AuthenticationEntryPoint entryPoint = (request, response, ex) -> {
+			request.setAttribute(ApiExceptionHandler.CHALLENGE_ATTRIBUTE, challenge);
+			exceptionResolver.resolveException(request, response, null, ex);
+		};
 		AccessDeniedHandler accessDeniedHandler = (request, response, ex) -> exceptionResolver.resolveException(request,
 				response, null, ex);
-		http.authorizeHttpRequests((requests) -> requests.requestMatchers(HttpMethod.GET, "/api/report-types")
+		http.authorizeHttpRequests((requests) -> requests
+			// Spring's error page renders errors of other requests; asked for directly it
+			// has no error to show and would answer 500.
+			.dispatcherTypeMatchers(DispatcherType.ERROR)
 			.permitAll()
-			.requestMatchers("/actuator/health/**", "/error")
+			.requestMatchers("/error")
+			.denyAll()
+			.requestMatchers(HttpMethod.GET, "/api/report-types")
+			.permitAll()
+			.requestMatchers(SIGNED_DOWNLOAD)
+			.permitAll()
+			.requestMatchers("/api/admin/**")
+			.hasRole("ADMIN")
+			.requestMatchers("/actuator/health/**")
+			.permitAll()
+			// The API's port is public (Ingress): metrics only for operators; Prometheus
+			// scrapes with basic_auth.
+			.requestMatchers("/actuator/prometheus", "/actuator/metrics/**")
+			.hasRole("ADMIN")
+			// The page and its assets hold no data: the page signs in against the API.
+			.requestMatchers(HttpMethod.GET, PAGE)
+			.permitAll()
+			// The API's description is public, like any published API's; calling it is
+			// not.
+			.requestMatchers(HttpMethod.GET, API_DOCS)
 			.permitAll()
 			.anyRequest()
 			.authenticated())
-			.httpBasic((basic) -> basic.authenticationEntryPoint(entryPoint))
 			.exceptionHandling((exceptions) -> exceptions.authenticationEntryPoint(entryPoint)
 				.accessDeniedHandler(accessDeniedHandler))
 			.sessionManagement((sessions) -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
@@ -62,7 +118,47 @@ public class SecurityConfiguration {
 			.requestCache(AbstractHttpConfigurer::disable)
 			.formLogin(AbstractHttpConfigurer::disable)
 			.logout(AbstractHttpConfigurer::disable);
+		if (properties.mode() == ApiSecurityProperties.Mode.JWT) {
+			Assert.state(jwtDecoder.getIfAvailable() != null,
+					"offload.api.security.mode=jwt needs a JWT decoder: set spring.security.oauth2.resourceserver.jwt."
+							+ "issuer-uri, jwk-set-uri or public-key-location");
+			OwnerJwtConverter converter = new OwnerJwtConverter(properties.jwt());
+			http.oauth2ResourceServer((server) -> server.authenticationEntryPoint(entryPoint)
+				.accessDeniedHandler(accessDeniedHandler)
+				.jwt((jwt) -> jwt.decoder(jwtDecoder.getObject()).jwtAuthenticationConverter(converter)));
+			// Configured users, if any, are service accounts (a metrics scraper, say)
+			// that
+			// keep HTTP Basic beside the tokens; with none, Basic is off.
+			if (properties.users().isEmpty()) {
+				http.httpBasic(AbstractHttpConfigurer::disable);
+			}
+			else {
+				http.httpBasic((basic) -> basic.authenticationEntryPoint(entryPoint));
+			}
+		}
+		else {
+			http.httpBasic((basic) -> basic.authenticationEntryPoint(entryPoint));
+		}
+		http.addFilterBefore(new RequestLimitsFilter(properties.maxRequestBody().toBytes(), exceptionResolver),
+				SecurityContextHolderFilter.class);
+		if (properties.rateLimit().enabled()) {
+			RateLimiter limiter = new RateLimiter(properties.rateLimit().capacity(),
+					properties.rateLimit().refillPeriod());
+			http.addFilterAfter(new RateLimitFilter(limiter, exceptionResolver), AuthorizationFilter.class);
+		}
 		return http.build();
+	}
+
+	/**
+	 * Runs before every other filter, Spring Security's included.
+	 * @return the registration of the {@link MalformedPathFilter}
+	 */
+	@Bean
+	FilterRegistrationBean<MalformedPathFilter> malformedPathFilter() {
+		FilterRegistrationBean<MalformedPathFilter> registration = new FilterRegistrationBean<>(
+				new MalformedPathFilter());
+		registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+		return registration;
 	}
 
 	/**
@@ -77,12 +173,12 @@ public class SecurityConfiguration {
 	}
 
 	@Bean
-	UserDetailsService userDetailsService(LocalUsersProperties properties) {
-		Map<String, LocalUsersProperties.User> users = properties.users()
+	UserDetailsService userDetailsService(ApiSecurityProperties properties) {
+		Map<String, ApiSecurityProperties.User> users = properties.users()
 			.stream()
-			.collect(Collectors.toUnmodifiableMap(LocalUsersProperties.User::username, Function.identity()));
+			.collect(Collectors.toUnmodifiableMap(ApiSecurityProperties.User::username, Function.identity()));
 		return (username) -> {
-			LocalUsersProperties.User user = users.get(username);
+			ApiSecurityProperties.User user = users.get(username);
 			if (user == null) {
 				throw new UsernameNotFoundException("No user " + username);
 			}
@@ -94,6 +190,11 @@ public class SecurityConfiguration {
 
 	private static List<GrantedAuthority> authorities(Collection<String> roles) {
 		return roles.stream().<GrantedAuthority>map((role) -> new SimpleGrantedAuthority("ROLE_" + role)).toList();
+	}
+
+	private static RequestMatcher signedDownload() {
+		RequestMatcher file = PathPatternRequestMatcher.withDefaults().matcher(HttpMethod.GET, "/api/reports/*/file");
+		return (HttpServletRequest request) -> file.matches(request) && request.getParameter("signature") != null;
 	}
 
 }

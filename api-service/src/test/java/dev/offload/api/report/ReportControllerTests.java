@@ -159,6 +159,18 @@ class ReportControllerTests {
 	}
 
 	@Test
+	void scriptWithWrongPasswordGetsNoChallengeSoTheBrowserShowsNoPasswordDialog() {
+		assertThat(this.mvc.get()
+			.uri("/api/reports")
+			.header("X-Requested-With", "XMLHttpRequest")
+			.with(httpBasic("alice", "wrong"))).satisfies((result) -> {
+				assertThat(result).hasStatus(HttpStatus.UNAUTHORIZED)
+					.hasContentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+				assertThat(result).doesNotContainHeader(HttpHeaders.WWW_AUTHENTICATE);
+			});
+	}
+
+	@Test
 	void reportOfAnotherUserIsA404Problem() {
 		UUID id = UUID.randomUUID();
 		given(this.reportService.get(BOB, id)).willThrow(new ReportNotFoundException(id));

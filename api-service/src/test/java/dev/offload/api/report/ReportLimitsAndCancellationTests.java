@@ -1,8 +1,11 @@
 package dev.offload.api.report;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 
+import dev.offload.model.Messages;
+import dev.offload.model.ReportEvent;
 import dev.offload.model.Topology;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
@@ -10,7 +13,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.amqp.core.Message;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureRestTestClient;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -23,6 +28,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.servlet.client.RestTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Back-pressure and cancellation against a real PostgreSQL: a user with too many
@@ -55,6 +61,9 @@ class ReportLimitsAndCancellationTests {
 	@Autowired
 	private Topology topology;
 
+	@Autowired
+	private RabbitTemplate rabbit;
+
 	@DynamicPropertySource
 	static void infrastructure(DynamicPropertyRegistry registry) {
 		database.springProperties().forEach((name, value) -> registry.add(name, () -> value));
@@ -70,6 +79,7 @@ class ReportLimitsAndCancellationTests {
 	@BeforeEach
 	void noReports() {
 		this.rabbitAdmin.initialize();
+		this.rabbitAdmin.purgeQueue(this.topology.emailQueue(), false);
 		this.jdbc.sql("DELETE FROM reports").update();
 	}
 
@@ -127,6 +137,13 @@ class ReportLimitsAndCancellationTests {
 			.jsonPath("$.finishedAt")
 			.isNotEmpty();
 		assertThat(status(queued)).isEqualTo("CANCELLED");
+		// Announced like any outcome: live pages and the email sender hear of it.
+		await().atMost(Duration.ofSeconds(10)).until(() -> broker.messageCount(this.topology.emailQueue()) == 1);
+		Message announced = this.rabbit.receive(this.topology.emailQueue(), 5000);
+		ReportEvent event = Messages.json().readValue(announced.getBody(), ReportEvent.class);
+		assertThat(event.type()).isEqualTo(ReportEvent.Type.CANCELLED);
+		assertThat(event.reportId()).isEqualTo(queued);
+		assertThat(event.owner().email()).isEqualTo("alice@example.com");
 	}
 
 	@Test

@@ -1,99 +1,104 @@
 package dev.offload.worker.email;
 
 import java.net.URI;
+import java.time.Clock;
 import java.util.Locale;
 
+import dev.offload.model.DownloadLinkSignature;
 import dev.offload.model.ReportEvent;
 import dev.offload.worker.WorkerProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.mail.SimpleMailMessage;
-import org.springframework.mail.javamail.JavaMailSender;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Mails a report's owner its outcome, once per report and outcome.
+ * Writes the email telling a report's owner its outcome into the outbox, once per report
+ * and outcome; {@link EmailSender} sends it from there.
  */
 @Service
 class ReportMailer {
 
 	private static final Logger logger = LoggerFactory.getLogger(ReportMailer.class);
 
-	private final SentEmails sentEmails;
-
-	private final JavaMailSender mailSender;
-
-	private final TransactionTemplate transactions;
+	private final EmailOutbox outbox;
 
 	private final WorkerProperties.Email settings;
 
-	ReportMailer(SentEmails sentEmails, JavaMailSender mailSender, PlatformTransactionManager transactionManager,
-			WorkerProperties properties) {
-		this.sentEmails = sentEmails;
-		this.mailSender = mailSender;
-		this.transactions = new TransactionTemplate(transactionManager);
+	private final DownloadLinkProperties links;
+
+	private final DownloadLinkSignature signature;
+
+	private final Clock clock = Clock.systemUTC();
+
+	ReportMailer(EmailOutbox outbox, WorkerProperties properties, DownloadLinkProperties links) {
+		this.outbox = outbox;
 		this.settings = properties.email();
+		this.links = links;
+		this.signature = new DownloadLinkSignature(links.secret());
 	}
 
 	/**
-	 * Mails the outcome of a report unless it was mailed before. The record of the mail
-	 * and the mail itself go together: the row is inserted, the mail handed to the SMTP
-	 * server, then the row committed. If sending fails, the row is rolled back and the
-	 * exception propagates. The one gap left is a crash between handing the mail over and
-	 * the commit, which mails twice; mailing never is the worse failure.
+	 * Records the email of a report's outcome unless it was recorded before.
 	 * @param event an outcome event (SUCCEEDED, FAILED or CANCELLED)
 	 */
 	void mailOutcome(ReportEvent event) {
 		String recipient = headerSafe(event.owner().email());
-		this.transactions.executeWithoutResult((status) -> {
-			if (!this.sentEmails.record(event.reportId(), event.type(), recipient)) {
-				logger.info("Not mailing {}: mailed before, or the report no longer exists", event.type());
-				return;
-			}
-			this.mailSender.send(message(event, recipient));
-			logger.info("Mailed {} to its owner", event.type());
-		});
-	}
-
-	private SimpleMailMessage message(ReportEvent event, String recipient) {
-		SimpleMailMessage message = new SimpleMailMessage();
-		message.setFrom(headerSafe(this.settings.from()));
-		message.setTo(recipient);
 		String title = (event.reportType() != null) ? event.reportType().title() : "Report";
+		String subject;
+		String body;
 		switch (event.type()) {
 			case SUCCEEDED -> {
-				message.setSubject(headerSafe("Your report is ready: " + title));
-				message.setText("""
+				subject = "Your report is ready: " + title;
+				body = """
 						Your %s report is ready.
 
 						Download it here: %s
 						Size: %s
-						""".formatted(title, downloadLink(event), size(event.fileSize())));
+						""".formatted(title, downloadLink(event), size(event.fileSize()));
 			}
 			case FAILED -> {
-				message.setSubject(headerSafe("Your report failed: " + title));
-				message.setText("""
+				subject = "Your report failed: " + title;
+				body = """
 						Your %s report could not be built.
 
 						Reason: %s
-						""".formatted(title, (event.error() != null) ? event.error() : "unknown"));
+						Report: %s
+						""".formatted(title, (event.error() != null) ? event.error() : "unknown", reportLink(event));
 			}
 			case CANCELLED -> {
-				message.setSubject(headerSafe("Your report was cancelled: " + title));
-				message.setText("Your %s report was cancelled before it finished.%n".formatted(title));
+				subject = "Your report was cancelled: " + title;
+				body = """
+						Your %s report was cancelled before it finished.
+
+						Report: %s
+						""".formatted(title, reportLink(event));
 			}
 			default -> throw new IllegalArgumentException("Not an outcome: " + event.type());
 		}
-		return message;
+		if (this.outbox.record(event.reportId(), event.type(), recipient, headerSafe(subject), body)) {
+			logger.info("Queued the {} email to the report's owner", event.type());
+		}
+		else {
+			logger.info("Not mailing {}: mailed before, or the report no longer exists", event.type());
+		}
 	}
 
-	private String downloadLink(ReportEvent event) {
+	/**
+	 * The report's file behind a signed link that works without signing in until it
+	 * expires:
+	 * {@code .../api/reports/<id>/file?expires=<epoch seconds>&signature=<hmac>}.
+	 */
+	String downloadLink(ReportEvent event) {
+		long expires = this.clock.instant().plus(this.links.validity()).getEpochSecond();
+		String signed = this.signature.sign(event.reportId(), event.owner().userId(), expires);
+		return reportLink(event) + "/file?expires=" + expires + "&signature=" + signed;
+	}
+
+	private String reportLink(ReportEvent event) {
 		String base = this.settings.downloadBaseUrl().toString();
 		String trimmed = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-		return URI.create(trimmed + "/api/reports/" + event.reportId() + "/file").toString();
+		return URI.create(trimmed + "/api/reports/" + event.reportId()).toString();
 	}
 
 	static String size(Long bytes) {

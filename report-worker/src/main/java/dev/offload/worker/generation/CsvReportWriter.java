@@ -32,6 +32,11 @@ import org.springframework.stereotype.Component;
  * </pre>
  *
  * Amounts are plain decimals with two places; the {@code TOTAL} line is the last line.
+ * <p>
+ * Text taken from the data (regions, SKUs, product names) is never read as a formula by a
+ * spreadsheet: a value starting with {@code =}, {@code +}, {@code -}, {@code @}, a tab or
+ * a carriage return gets a leading {@code '} (OWASP's advice on CSV injection). Numbers
+ * are written by this class and are left as they are.
  */
 @Component
 class CsvReportWriter implements SalesSummaryWriter {
@@ -52,14 +57,15 @@ class CsvReportWriter implements SalesSummaryWriter {
 		line(csv, "Revenue by month and region");
 		line(csv, "month", "region", "orders", "revenue");
 		for (SalesSummary.MonthRegion row : summary.byMonthAndRegion()) {
-			line(csv, row.month().toString(), row.region(), Long.toString(row.orders()), amount(row.revenue()));
+			line(csv, row.month().toString(), text(row.region()), Long.toString(row.orders()), amount(row.revenue()));
 		}
 		csv.append(LINE_END);
 
 		line(csv, "Top products");
 		line(csv, "sku", "name", "quantity", "revenue");
 		for (SalesSummary.Product product : summary.topProducts()) {
-			line(csv, product.sku(), product.name(), Long.toString(product.quantity()), amount(product.revenue()));
+			line(csv, text(product.sku()), text(product.name()), Long.toString(product.quantity()),
+					amount(product.revenue()));
 		}
 		csv.append(LINE_END);
 
@@ -87,6 +93,22 @@ class CsvReportWriter implements SalesSummaryWriter {
 	 */
 	static String amount(BigDecimal amount) {
 		return amount.setScale(2, RoundingMode.HALF_UP).toPlainString();
+	}
+
+	/**
+	 * A text value from the data, neutralised so that a spreadsheet shows it as text
+	 * instead of evaluating it as a formula.
+	 * @param value the value
+	 * @return the value, with a leading {@code '} if it starts with a formula character
+	 */
+	static String text(String value) {
+		if (value == null || value.isEmpty()) {
+			return value;
+		}
+		char first = value.charAt(0);
+		boolean formula = first == '=' || first == '+' || first == '-' || first == '@' || first == '\t'
+				|| first == '\r';
+		return formula ? "'" + value : value;
 	}
 
 	private static void line(StringBuilder csv, String... fields) {

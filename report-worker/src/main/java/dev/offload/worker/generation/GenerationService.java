@@ -12,14 +12,19 @@ import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportStatus;
 import dev.offload.model.ReportTask;
 import dev.offload.model.ReportType;
+import dev.offload.worker.TransientFailures;
 import dev.offload.worker.WorkerProperties;
 import dev.offload.worker.generation.Reports.Claim;
+import dev.offload.worker.generation.Reports.Outcome;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.amqp.AmqpException;
+import org.springframework.amqp.ImmediateRequeueAmqpException;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.TransactionSystemException;
 
 /**
  * Builds the report a task asks for: claims it, runs its generator, stores the file and
@@ -28,6 +33,19 @@ import org.springframework.stereotype.Service;
  * Tasks are delivered at least once, so this is idempotent: a report is claimed by a
  * conditional status update, and a task whose report is finished or being built by a live
  * worker does nothing.
+ * <p>
+ * What a failure leads to:
+ * <ul>
+ * <li>Bad parameters, a report past its time limit, a bug: the report fails at once and
+ * its owner is told.</li>
+ * <li>A transient failure ({@link TransientFailures}): the report is handed back to
+ * QUEUED and its task goes to a retry queue for the next delay; after the last delay the
+ * report fails, its owner is told, and the task is parked in
+ * {@code reports.generate.dlq}.</li>
+ * <li>If even that cannot be published, this throws
+ * {@link ImmediateRequeueAmqpException}: the delivery is requeued rather than
+ * acknowledged or dead-lettered.</li>
+ * </ul>
  */
 @Service
 class GenerationService {
@@ -40,18 +58,23 @@ class GenerationService {
 
 	private final ReportEventPublisher events;
 
+	private final TaskRetries retries;
+
 	private final Map<ReportType, ReportGenerator> generators = new EnumMap<>(ReportType.class);
 
 	private final Duration lease;
 
 	private final Duration progressInterval;
 
+	private final Duration reportTimeout;
+
 	private final MeterRegistry meters;
 
-	GenerationService(Reports reports, ReportEventPublisher events, List<ReportGenerator> generators,
-			WorkerProperties properties, MeterRegistry meters) {
+	GenerationService(Reports reports, ReportEventPublisher events, TaskRetries retries,
+			List<ReportGenerator> generators, WorkerProperties properties, MeterRegistry meters) {
 		this.reports = reports;
 		this.events = events;
+		this.retries = retries;
 		for (ReportGenerator generator : generators) {
 			ReportGenerator previous = this.generators.put(generator.type(), generator);
 			if (previous != null) {
@@ -61,40 +84,60 @@ class GenerationService {
 		}
 		this.lease = properties.leaseDuration();
 		this.progressInterval = properties.progressInterval();
+		this.reportTimeout = properties.reportTimeout();
 		this.meters = meters;
 	}
 
 	/**
-	 * Builds the report of a task, unless it is not there to be built.
+	 * Builds the report of a task, unless it is not there to be built. Returns normally
+	 * once the task's work is done or safely handed on (to a retry queue or the dead
+	 * letter queue), so the container acknowledges the delivery.
 	 * @param task the task
-	 * @param redelivered whether the broker delivered this task before: RabbitMQ does so
-	 * only after the consumer that held it lost its channel, so a RUNNING report it names
-	 * was abandoned by that consumer and may be taken over at once instead of after its
-	 * lease
-	 * @throws AmqpException if the outcome event could not be published; the report's
-	 * status in PostgreSQL is final by then
+	 * @param delivery how the task came
+	 * @throws ImmediateRequeueAmqpException if the task failed and neither its retry nor
+	 * its outcome could be published: the delivery must go back to the queue
 	 */
-	void generate(ReportTask task, boolean redelivered) {
-		Optional<Claim> claimed = this.reports.claim(task.reportId(), this.lease, redelivered);
-		if (claimed.isEmpty()) {
-			skip(task);
-			return;
+	void generate(ReportTask task, TaskDelivery delivery) {
+		Claim claim = null;
+		try {
+			Optional<Claim> claimed = this.reports.claim(task.reportId(), this.lease, delivery);
+			if (claimed.isEmpty()) {
+				skip(task, delivery);
+				return;
+			}
+			claim = claimed.get();
+			build(task, claim);
 		}
-		Claim claim = claimed.get();
+		catch (RuntimeException ex) {
+			if (ex instanceof ImmediateRequeueAmqpException || !TransientFailures.isTransient(ex)) {
+				throw ex;
+			}
+			retryOrGiveUp(task, delivery, claim, ex);
+		}
+	}
+
+	private void build(ReportTask task, Claim claim) {
 		logger.info("Building {} report as {} (attempt {})", task.type(), task.format(), claim.attempt());
 		publishQuietly(event(task, ReportEvent.Type.RUNNING, 0, null, null));
 
 		long started = System.nanoTime();
+		long deadline = started + this.reportTimeout.toNanos();
 		GeneratedReport report;
 		try {
-			report = generator(task.type()).generate(task, new ThrottledProgress(task, claim));
+			report = generator(task.type()).generate(task, new ThrottledProgress(task, claim, deadline));
 		}
 		catch (ClaimLostException ex) {
 			logger.info("Stopped building the report: {}", ex.getMessage());
 			return;
 		}
 		catch (RuntimeException ex) {
-			fail(task, claim, ex);
+			// A statement cancelled by the report's statement_timeout looks like any
+			// query timeout; the clock tells them apart.
+			Failure failure = Failure.of(ex, System.nanoTime() - deadline >= 0);
+			if (failure == Failure.TRANSIENT) {
+				throw ex;
+			}
+			fail(task, claim, failure, failure.summary(ex, this.reportTimeout), ex);
 			return;
 		}
 
@@ -102,23 +145,47 @@ class GenerationService {
 			logger.info("Built the report but did not store it: it was cancelled or taken over meanwhile");
 			return;
 		}
-		this.meters.counter("offload.reports.generated", "type", task.type().name()).increment();
-		logger.info("Stored {} ({} bytes) after {} ms", report.fileName(), report.size(),
-				Duration.ofNanos(System.nanoTime() - started).toMillis());
+		Duration took = Duration.ofNanos(System.nanoTime() - started);
+		this.meters.counter(GenerationMetrics.SUCCEEDED, "type", task.type().name()).increment();
+		this.meters.timer(GenerationMetrics.DURATION, "type", task.type().name()).record(took);
+		logger.info("Stored {} ({} bytes) after {} ms", report.fileName(), report.size(), took.toMillis());
+		// Should this fail, the report is SUCCEEDED already: the retry finds it finished
+		// and announces it again (skip).
 		this.events.publish(event(task, ReportEvent.Type.SUCCEEDED, 100, report.size(), null));
 	}
 
-	private void skip(ReportTask task) {
-		Optional<ReportStatus> status = this.reports.status(task.reportId());
-		if (status.isEmpty()) {
+	/**
+	 * A task whose report is not there to be claimed. If the task is a retry or a
+	 * redelivery of one whose report has finished, the attempt that finished it may have
+	 * died or failed between storing the outcome and announcing it, so the outcome is
+	 * announced again; the email sender mails each outcome once however often it hears of
+	 * it.
+	 */
+	private void skip(ReportTask task, TaskDelivery delivery) {
+		Optional<Outcome> outcome = this.reports.outcome(task.reportId());
+		if (outcome.isEmpty()) {
 			logger.warn("Dropping task for unknown report (type {})", task.type());
+			return;
 		}
-		else if (status.get().isFinished()) {
-			logger.info("Dropping task: report is already {}", status.get());
+		ReportStatus status = outcome.get().status();
+		if (!status.isFinished()) {
+			logger.info("Dropping task: report is {} and held by a live worker", status);
+			return;
 		}
-		else {
-			logger.info("Dropping task: report is {} and held by a live worker", status.get());
+		if (status == ReportStatus.FAILED && delivery.attempt() > 1 && this.retries.isLast(delivery)) {
+			// The last attempt failed the report, then could not park or announce it.
+			logger.info("Report is already FAILED after its last attempt; parking and announcing it again");
+			parkAndAnnounce(task, delivery, "Retries exhausted: " + outcome.get().error(), outcome.get().error());
+			return;
 		}
+		if ((delivery.redelivered() || delivery.attempt() > 1) && status != ReportStatus.CANCELLED) {
+			logger.info("Report is already {}; announcing its outcome again in case it was not", status);
+			this.events.publish((status == ReportStatus.SUCCEEDED)
+					? event(task, ReportEvent.Type.SUCCEEDED, 100, outcome.get().fileSize(), null)
+					: event(task, ReportEvent.Type.FAILED, 0, null, outcome.get().error()));
+			return;
+		}
+		logger.info("Dropping task: report is already {}", status);
 	}
 
 	private ReportGenerator generator(ReportType type) {
@@ -129,22 +196,115 @@ class GenerationService {
 		return generator;
 	}
 
-	private void fail(ReportTask task, Claim claim, RuntimeException ex) {
-		Failure failure = Failure.of(ex);
-		String error = failure.summary(ex);
-		// Transient failures (database or broker unavailable, ...) fail the report too,
-		// for now; this is where a retry with a delay will hand the report back to
-		// QUEUED.
+	private void fail(ReportTask task, Claim claim, Failure failure, String error, RuntimeException ex) {
 		switch (failure) {
-			case PERMANENT -> logger.info("Report failed: {}", error);
-			case TRANSIENT -> logger.error("Report failed on an unexpected error", ex);
+			case PERMANENT, TIMED_OUT -> logger.info("Report failed: {}", error);
+			default -> logger.error("Report failed on an unexpected error", ex);
 		}
 		if (!this.reports.fail(claim, error)) {
 			logger.info("Not marking the report FAILED: it was cancelled or taken over meanwhile");
 			return;
 		}
-		this.meters.counter("offload.reports.failed", "type", task.type().name(), "failure", failure.tag()).increment();
+		this.meters.counter(GenerationMetrics.FAILED, "type", task.type().name(), "failure", failure.tag()).increment();
 		this.events.publish(event(task, ReportEvent.Type.FAILED, 0, null, error));
+	}
+
+	/**
+	 * After a transient failure: hands the report back and schedules the next attempt,
+	 * or, after the last one, fails the report and parks its task. Returns normally only
+	 * once the broker has confirmed the retry or the dead letter, so acknowledging the
+	 * delivery in hand never loses the task.
+	 */
+	private void retryOrGiveUp(ReportTask task, TaskDelivery delivery, Claim claim, RuntimeException ex) {
+		String reason = reason(ex);
+		int abandonedClaim = (claim != null) ? claim.attempt() : delivery.abandonedClaim();
+		Optional<Duration> delay = this.retries.delayAfter(delivery);
+		if (delay.isEmpty()) {
+			giveUp(task, delivery, claim, reason, ex);
+			return;
+		}
+		logger.warn("Attempt {} failed for a transient reason, retrying in {}: {}", delivery.attempt(), delay.get(),
+				reason);
+		if (claim != null) {
+			handBackQuietly(claim, reason);
+		}
+		try {
+			this.retries.retryLater(task, delivery, delay.get(), abandonedClaim);
+		}
+		catch (AmqpException publishFailure) {
+			throw requeue("Could not schedule the retry of task " + task.reportId(), publishFailure);
+		}
+		this.meters.counter(GenerationMetrics.RETRIED, "type", task.type().name()).increment();
+	}
+
+	/**
+	 * After the last attempt failed for a transient reason: marks the report FAILED,
+	 * parks the task in the dead letter queue for operators and tells the owner. The
+	 * report is marked first, so a delivery requeued because a later step failed finds it
+	 * FAILED and only parks and announces it again ({@link #skip}). While PostgreSQL is
+	 * unavailable the delivery is requeued as it is; should that go on, the queue's
+	 * delivery limit dead-letters it.
+	 */
+	private void giveUp(ReportTask task, TaskDelivery delivery, Claim claim, String reason, RuntimeException ex) {
+		logger.error("Attempt {} failed for a transient reason and was the last; failing the report",
+				delivery.attempt(), ex);
+		String error = Failure.TRANSIENT.summary(ex, this.reportTimeout).formatted(delivery.attempt());
+		boolean failed;
+		try {
+			failed = (claim != null) ? this.reports.fail(claim, error)
+					: this.reports.failUnclaimed(task.reportId(), delivery, error);
+		}
+		catch (RuntimeException databaseFailure) {
+			if (!TransientFailures.isTransient(databaseFailure)) {
+				throw databaseFailure;
+			}
+			throw requeue("Could not mark report " + task.reportId() + " FAILED", databaseFailure);
+		}
+		if (!failed) {
+			logger.info("Not failing the report: it finished, was cancelled or was taken over meanwhile");
+			return;
+		}
+		this.meters.counter(GenerationMetrics.FAILED, "type", task.type().name(), "failure", "exhausted").increment();
+		parkAndAnnounce(task, delivery, reason, error);
+	}
+
+	private void parkAndAnnounce(ReportTask task, TaskDelivery delivery, String reason, String error) {
+		try {
+			this.retries.park(task, delivery, reason);
+		}
+		catch (AmqpException publishFailure) {
+			throw requeue("Could not park task " + task.reportId() + " in the dead letter queue", publishFailure);
+		}
+		try {
+			this.events.publish(event(task, ReportEvent.Type.FAILED, 0, null, error));
+		}
+		catch (AmqpException publishFailure) {
+			throw requeue("Could not announce the failure of report " + task.reportId(), publishFailure);
+		}
+	}
+
+	private void handBackQuietly(Claim claim, String reason) {
+		try {
+			if (!this.reports.handBack(claim, truncate(reason))) {
+				logger.info("Did not hand the report back: it was cancelled or taken over meanwhile");
+			}
+		}
+		catch (RuntimeException ex) {
+			// The retry carries the abandoned claim, so it can take the report over.
+			logger.warn("Could not hand the report back to QUEUED: {}", ex.getMessage());
+		}
+	}
+
+	/**
+	 * The delivery goes back to the queue. The container would dead-letter any other
+	 * exception (defaultRequeueRejected=false), which is right for a message that can
+	 * never be processed and wrong for one whose successor could not be published.
+	 * RabbitMQ redelivers it with the redelivered flag, at once; a quorum queue's
+	 * delivery limit dead-letters it should this go on.
+	 */
+	private static ImmediateRequeueAmqpException requeue(String message, RuntimeException cause) {
+		logger.warn("{}; requeueing the delivery: {}", message, cause.getMessage());
+		return new ImmediateRequeueAmqpException(message, cause);
 	}
 
 	/**
@@ -168,47 +328,79 @@ class GenerationService {
 	}
 
 	/**
-	 * Whether building the report again could succeed. The split decides what a failed
-	 * attempt leads to once retries exist.
+	 * What went wrong, for logs and the dead letter's header: the innermost cause (a
+	 * driver's message rather than Spring's wrapping with the whole SQL), looking past a
+	 * failed rollback to the failure that caused it.
+	 */
+	private static String reason(RuntimeException ex) {
+		Throwable failure = (ex instanceof TransactionSystemException rollback
+				&& rollback.getApplicationException() != null) ? rollback.getApplicationException() : ex;
+		Throwable cause = NestedExceptionUtils.getMostSpecificCause(failure);
+		return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+	}
+
+	private static String truncate(String text) {
+		return (text.length() > MAX_ERROR_LENGTH) ? text.substring(0, MAX_ERROR_LENGTH) : text;
+	}
+
+	/**
+	 * Why an attempt at a report failed, which decides what happens next.
 	 */
 	enum Failure {
 
 		/** The task itself is wrong (bad parameters): trying again fails the same way. */
 		PERMANENT,
 
-		/**
-		 * Something around the task failed (database, broker, a bug): it may pass later.
-		 */
-		TRANSIENT;
+		/** The report ran past its time limit: it would take as long again. */
+		TIMED_OUT,
 
-		static Failure of(RuntimeException ex) {
+		/**
+		 * Something around the task was unavailable (database, broker, I/O): it may pass
+		 * later, so the task is retried.
+		 */
+		TRANSIENT,
+
+		/** Anything else, a bug: retrying would fail the same way. */
+		UNEXPECTED;
+
+		static Failure of(RuntimeException ex, boolean pastDeadline) {
+			if (ex instanceof ReportTimeoutException || pastDeadline) {
+				return TIMED_OUT;
+			}
 			// ReportParametersException is an IllegalArgumentException; generators also
 			// reject bad input with the standard IllegalArgumentException.
-			return (ex instanceof IllegalArgumentException) ? PERMANENT : TRANSIENT;
+			if (ex instanceof IllegalArgumentException) {
+				return PERMANENT;
+			}
+			return TransientFailures.isTransient(ex) ? TRANSIENT : UNEXPECTED;
 		}
 
 		/**
 		 * What the report's owner is told. A permanent failure's message says what to
-		 * fix; a transient one's details (SQL, host names) stay in the log.
+		 * fix; other details (SQL, host names) stay in the log. The transient summary has
+		 * a {@code %d} for the number of attempts.
 		 */
-		String summary(RuntimeException ex) {
-			String summary = switch (this) {
+		String summary(RuntimeException ex, Duration reportTimeout) {
+			return truncate(switch (this) {
 				case PERMANENT -> (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName();
-				case TRANSIENT -> "The report could not be built because of an internal error ("
+				case TIMED_OUT -> ReportTimeoutException.message(reportTimeout);
+				case TRANSIENT -> "The report could not be built in %d attempts because a service it needs was "
+						+ "unavailable (" + ex.getClass().getSimpleName() + "); please request it again later";
+				case UNEXPECTED -> "The report could not be built because of an internal error ("
 						+ ex.getClass().getSimpleName() + "); please request it again later";
-			};
-			return (summary.length() > MAX_ERROR_LENGTH) ? summary.substring(0, MAX_ERROR_LENGTH) : summary;
+			});
 		}
 
 		String tag() {
-			return name().toLowerCase(Locale.ROOT);
+			return name().toLowerCase(Locale.ROOT).replace('_', '-');
 		}
 
 	}
 
 	/**
 	 * Passes a generator's progress on at most once per progress interval: a conditional
-	 * update of the report (which also renews the lease) and a PROGRESS event.
+	 * update of the report (which also renews the lease) and a PROGRESS event. Stops the
+	 * report once it has run out of time.
 	 */
 	private final class ThrottledProgress implements ProgressListener {
 
@@ -216,20 +408,24 @@ class GenerationService {
 
 		private final Claim claim;
 
+		private final long deadlineNanos;
+
 		private long lastReportedNanos = System.nanoTime();
 
 		private int lastPercent;
 
-		ThrottledProgress(ReportTask task, Claim claim) {
+		ThrottledProgress(ReportTask task, Claim claim, long deadlineNanos) {
 			this.task = task;
 			this.claim = claim;
+			this.deadlineNanos = deadlineNanos;
 		}
 
 		@Override
 		public void progress(int percent) {
+			long now = System.nanoTime();
+			checkDeadline(now);
 			// 100 is only ever set together with the stored file.
 			int bounded = Math.max(0, Math.min(99, percent));
-			long now = System.nanoTime();
 			if (bounded <= this.lastPercent
 					|| now - this.lastReportedNanos < GenerationService.this.progressInterval.toNanos()) {
 				return;
@@ -240,6 +436,19 @@ class GenerationService {
 				throw new ClaimLostException(this.claim.reportId());
 			}
 			publishQuietly(event(this.task, ReportEvent.Type.PROGRESS, bounded, null, null));
+		}
+
+		@Override
+		public Optional<Duration> timeLeft() {
+			long now = System.nanoTime();
+			checkDeadline(now);
+			return Optional.of(Duration.ofNanos(this.deadlineNanos - now));
+		}
+
+		private void checkDeadline(long now) {
+			if (now - this.deadlineNanos >= 0) {
+				throw new ReportTimeoutException(GenerationService.this.reportTimeout);
+			}
 		}
 
 	}

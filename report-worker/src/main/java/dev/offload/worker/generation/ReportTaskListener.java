@@ -1,6 +1,7 @@
 package dev.offload.worker.generation;
 
 import dev.offload.model.ReportTask;
+import dev.offload.model.TaskHeaders;
 import org.slf4j.MDC;
 
 import org.springframework.amqp.rabbit.annotation.RabbitListener;
@@ -9,8 +10,10 @@ import org.springframework.messaging.handler.annotation.Header;
 import org.springframework.stereotype.Component;
 
 /**
- * Consumes report tasks. The container acknowledges a task when this returns and
- * dead-letters it when this throws; prefetch, concurrency and acknowledgement are set in
+ * Consumes report tasks. The container acknowledges a task when this returns (the report
+ * is finished, or its task safely handed to a retry queue or the dead letter queue),
+ * requeues it on {@code ImmediateRequeueAmqpException}, and dead-letters it on anything
+ * else; prefetch, concurrency and acknowledgement are set in
  * {@code WorkerMessagingConfiguration}.
  */
 @Component
@@ -27,9 +30,12 @@ class ReportTaskListener {
 
 	@RabbitListener(id = "reportTasks", queues = "#{topology.generateQueue()}",
 			containerFactory = "taskListenerContainerFactory")
-	void on(ReportTask task, @Header(AmqpHeaders.REDELIVERED) boolean redelivered) {
+	void on(ReportTask task, @Header(AmqpHeaders.REDELIVERED) boolean redelivered,
+			@Header(name = TaskHeaders.ATTEMPT, required = false) Integer attempt,
+			@Header(name = TaskHeaders.ABANDONED_CLAIM, required = false) Integer abandonedClaim) {
 		try (MDC.MDCCloseable mdc = MDC.putCloseable(REPORT_ID, task.reportId().toString())) {
-			this.generation.generate(task, redelivered);
+			this.generation.generate(task, new TaskDelivery((attempt != null) ? attempt : 1, redelivered,
+					(abandonedClaim != null) ? abandonedClaim : 0));
 		}
 	}
 

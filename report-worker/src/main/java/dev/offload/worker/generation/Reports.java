@@ -37,27 +37,93 @@ class Reports {
 
 	/**
 	 * Claims a report for this worker: a QUEUED report, or a RUNNING one whose lease has
-	 * run out (its worker died), or, with {@code takeOverRunning}, any RUNNING one.
+	 * run out (its worker died), or, for a delivery that says so, a RUNNING one whose
+	 * worker let go of it.
+	 * <p>
+	 * The report's {@code attempts} becomes at least the delivery's attempt number, so it
+	 * also counts attempts that failed before they could claim the report (with
+	 * PostgreSQL unreachable); it only ever grows, so it stays a fencing token.
 	 * @param reportId the report
 	 * @param lease how long the claim holds without a sign of life
-	 * @param takeOverRunning whether a RUNNING report with a live lease may be taken over
+	 * @param delivery how the task came: a redelivered task may take over any RUNNING
+	 * report (the consumer that held it lost its channel), a retried one the claim it
+	 * abandoned
 	 * @return the claim, or empty if the report is not there to be claimed
 	 */
-	Optional<Claim> claim(UUID reportId, Duration lease, boolean takeOverRunning) {
+	Optional<Claim> claim(UUID reportId, Duration lease, TaskDelivery delivery) {
 		return this.jdbc.sql("""
 				UPDATE reports
-				   SET status = 'RUNNING', started_at = now(), attempts = attempts + 1,
+				   SET status = 'RUNNING', started_at = now(), attempts = GREATEST(attempts + 1, :attempt),
 				       lease_until = now() + :leaseMillis * interval '1 millisecond',
 				       progress = 0, error = NULL, updated_at = now()
 				 WHERE id = :id
 				   AND (status = 'QUEUED'
-				        OR (status = 'RUNNING' AND (lease_until < now() OR :takeOver)))
+				        OR (status = 'RUNNING'
+				            AND (lease_until < now() OR :takeOver OR attempts = :abandonedClaim)))
 				RETURNING attempts
 				""")
 			.param("id", reportId)
+			.param("attempt", delivery.attempt())
 			.param("leaseMillis", lease.toMillis())
-			.param("takeOver", takeOverRunning)
+			.param("takeOver", delivery.redelivered())
+			.param("abandonedClaim", delivery.abandonedClaim())
 			.query((rs, row) -> new Claim(reportId, rs.getInt("attempts")))
+			.optional();
+	}
+
+	/**
+	 * Hands a claimed report back to QUEUED after a transient failure, so the retry of
+	 * its task can claim it at once.
+	 * @param claim the claim
+	 * @param error what went wrong, kept until the next attempt starts
+	 * @return {@code false} if the claim was lost (cancelled or taken over)
+	 */
+	boolean handBack(Claim claim, String error) {
+		return this.jdbc.sql("""
+				UPDATE reports
+				   SET status = 'QUEUED', error = :error, lease_until = NULL, progress = 0, updated_at = now()
+				 WHERE id = :id AND status = 'RUNNING' AND attempts = :attempt
+				""")
+			.param("error", error)
+			.param("id", claim.reportId())
+			.param("attempt", claim.attempt())
+			.update() == 1;
+	}
+
+	/**
+	 * Marks a report FAILED for good without having claimed it: its last attempt failed
+	 * before the claim (PostgreSQL was unreachable then).
+	 * @param reportId the report
+	 * @param delivery the last delivery; a RUNNING report is failed only if it is the
+	 * claim this task abandoned
+	 * @param error a summary of what went wrong, shown to the report's owner
+	 * @return {@code false} if the report is finished, unknown, or owned by a live worker
+	 */
+	boolean failUnclaimed(UUID reportId, TaskDelivery delivery, String error) {
+		return this.jdbc.sql("""
+				UPDATE reports
+				   SET status = 'FAILED', error = :error, finished_at = now(), updated_at = now(),
+				       lease_until = NULL, attempts = GREATEST(attempts, :attempt)
+				 WHERE id = :id
+				   AND (status = 'QUEUED' OR (status = 'RUNNING' AND attempts = :abandonedClaim))
+				""")
+			.param("error", error)
+			.param("attempt", delivery.attempt())
+			.param("id", reportId)
+			.param("abandonedClaim", delivery.abandonedClaim())
+			.update() == 1;
+	}
+
+	/**
+	 * A finished report's outcome, to announce it again.
+	 * @param reportId the report
+	 * @return its status, file size and error, or empty if there is no such report
+	 */
+	Optional<Outcome> outcome(UUID reportId) {
+		return this.jdbc.sql("SELECT status, file_size, error FROM reports WHERE id = :id")
+			.param("id", reportId)
+			.query((rs, row) -> new Outcome(ReportStatus.valueOf(rs.getString("status")),
+					(Long) rs.getObject("file_size"), rs.getString("error")))
 			.optional();
 	}
 
@@ -156,6 +222,17 @@ class Reports {
 			.param("id", claim.reportId())
 			.param("attempt", claim.attempt())
 			.update() == 1;
+	}
+
+	/**
+	 * What a report's row says about it.
+	 *
+	 * @param status its status
+	 * @param fileSize the stored file's size, once SUCCEEDED
+	 * @param error what went wrong, once FAILED
+	 */
+	record Outcome(ReportStatus status, Long fileSize, String error) {
+
 	}
 
 	/**

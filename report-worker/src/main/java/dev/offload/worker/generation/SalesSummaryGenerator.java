@@ -104,8 +104,16 @@ class SalesSummaryGenerator implements ReportGenerator {
 			// Rows come by date, so the share of days passed is the share of work done.
 			progress.progress((int) (ChronoUnit.DAYS.between(from, orderedOn) * 100 / days));
 		};
-		this.readOnly
-			.executeWithoutResult((status) -> this.jdbc.sql(LINES).param("from", from).param("to", to).query(addLine));
+		this.readOnly.executeWithoutResult((status) -> {
+			// The query may wait (for a lock, for I/O) without calling back, so the
+			// report's time limit is also PostgreSQL's, for this transaction only.
+			progress.timeLeft()
+				.ifPresent((left) -> this.jdbc.sql("SELECT set_config('statement_timeout', :millis, true)")
+					.param("millis", Long.toString(Math.max(1, left.toMillis())))
+					.query(String.class)
+					.single());
+			this.jdbc.sql(LINES).param("from", from).param("to", to).query(addLine);
+		});
 		return accumulator.summary();
 	}
 

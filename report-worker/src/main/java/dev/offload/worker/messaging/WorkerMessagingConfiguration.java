@@ -16,6 +16,7 @@ import org.springframework.amqp.support.converter.MessageConverter;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.amqp.autoconfigure.RabbitTemplateConfigurer;
 import org.springframework.boot.amqp.autoconfigure.SimpleRabbitListenerContainerFactoryConfigurer;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.Assert;
@@ -39,14 +40,6 @@ public class WorkerMessagingConfiguration {
 	private static final int EMAIL_CONCURRENCY = 1;
 
 	/**
-	 * How long a stopping worker waits for the reports and mails in hand, within
-	 * {@code spring.lifecycle.timeout-per-shutdown-phase}. A report still running after
-	 * that is abandoned: its task goes back to the queue as redelivered, and the next
-	 * worker takes the report over.
-	 */
-	private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(25);
-
-	/**
 	 * The names of every exchange and queue. Listeners refer to this bean by name in SpEL
 	 * ({@code #{topology.generateQueue()}}).
 	 * @param prefix empty in production; a unique prefix per test run
@@ -58,14 +51,32 @@ public class WorkerMessagingConfiguration {
 	}
 
 	/**
-	 * The whole topology, declared idempotently when the first connection opens. The API
+	 * The whole topology, declared idempotently when the first connection opens, unless
+	 * {@code offload.topology.declare} is false (a deployment whose broker loads the
+	 * definitions file, so the service's user needs no configure permission). The API
 	 * declares the same, with the same arguments, so whichever starts first creates it.
 	 * @param topology the names
 	 * @return the declarations
 	 */
 	@Bean
+	@ConditionalOnBooleanProperty(name = "offload.topology.declare", matchIfMissing = true)
 	public Declarables offloadTopology(Topology topology) {
 		return TopologyDeclarations.all(topology);
+	}
+
+	/**
+	 * The retry exchange and one retry queue per delay: a task that failed for a
+	 * transient reason waits out its delay there (a message TTL) and is dead-lettered
+	 * back to the tasks exchange, so no consumer thread ever sleeps. The queues' TTLs are
+	 * part of their names, so changing the delays declares new queues beside the old.
+	 * @param topology the names
+	 * @param properties the worker's settings ({@code offload.worker.retry.delays})
+	 * @return the declarations
+	 */
+	@Bean
+	@ConditionalOnBooleanProperty(name = "offload.topology.declare", matchIfMissing = true)
+	public Declarables offloadRetries(Topology topology, WorkerProperties properties) {
+		return TopologyDeclarations.retries(topology, properties.retry().delays());
 	}
 
 	/**
@@ -92,7 +103,15 @@ public class WorkerMessagingConfiguration {
 	 * delivers it again.</li>
 	 * <li>{@code defaultRequeueRejected=false}: a task the listener throws on is rejected
 	 * without requeue and dead-lettered to {@code reports.generate.dlq} instead of being
-	 * redelivered in a hot loop (spring-projects/spring-amqp#2437).</li>
+	 * redelivered in a hot loop (spring-projects/spring-amqp#2437). That is for messages
+	 * that can never be processed (unreadable, a bug). Transient failures never reach the
+	 * container: the listener hands the task to a retry queue and returns, and only when
+	 * that publish fails does it throw {@code ImmediateRequeueAmqpException}, which the
+	 * container requeues despite this setting.</li>
+	 * <li>A stopping worker cancels its consumers (no new deliveries), waits up to
+	 * {@code offload.worker.shutdown-grace-period} for the reports in hand, then closes
+	 * its channels: RabbitMQ requeues what is still unacknowledged, as redelivered, and
+	 * the next worker takes those reports over at once.</li>
 	 * </ul>
 	 * Boot's {@code spring.rabbitmq.listener.simple.*} properties (such as
 	 * {@code auto-startup}) are applied first; the settings above override them.
@@ -107,26 +126,41 @@ public class WorkerMessagingConfiguration {
 			SimpleRabbitListenerContainerFactoryConfigurer configurer, ConnectionFactory connectionFactory,
 			MessageConverter messageConverter, WorkerProperties properties) {
 		return listenerContainerFactory(configurer, connectionFactory, messageConverter, properties.prefetch(),
-				properties.concurrency());
+				properties.concurrency(), properties.shutdownGracePeriod());
 	}
 
 	/**
-	 * The container consuming report events for the email sender, with the same
+	 * The container consuming report events for the email outbox, with the same
 	 * acknowledgement and dead-lettering rules as the task containers: an event is
-	 * acknowledged after its mail was handed to the SMTP server, and a mail that cannot
-	 * be sent is dead-lettered to {@code reports.events.email.dlq} (retries are a later
-	 * change).
+	 * acknowledged once its email is recorded in the outbox (sending is the outbox's job,
+	 * with its own retries), requeued if PostgreSQL is unavailable, and dead-lettered to
+	 * {@code reports.events.email.dlq} only if it cannot be read.
 	 * @param configurer Boot's configurer
 	 * @param connectionFactory the connection factory
 	 * @param messageConverter the converter
+	 * @param properties the worker's settings
 	 * @return the factory
 	 */
 	@Bean
 	public SimpleRabbitListenerContainerFactory emailListenerContainerFactory(
 			SimpleRabbitListenerContainerFactoryConfigurer configurer, ConnectionFactory connectionFactory,
-			MessageConverter messageConverter) {
+			MessageConverter messageConverter, WorkerProperties properties) {
 		return listenerContainerFactory(configurer, connectionFactory, messageConverter, EMAIL_PREFETCH,
-				EMAIL_CONCURRENCY);
+				EMAIL_CONCURRENCY, properties.shutdownGracePeriod());
+	}
+
+	/**
+	 * Checks that Spring gives the listener containers their whole grace period when the
+	 * worker stops: each shutdown phase, the containers' included, is cut off after
+	 * {@code spring.lifecycle.timeout-per-shutdown-phase}.
+	 * @param properties the worker's settings
+	 * @param shutdownPhase Boot's shutdown phase timeout
+	 * @return the check, for the record
+	 */
+	@Bean
+	ShutdownGracePeriodCheck shutdownGracePeriodCheck(WorkerProperties properties,
+			@Value("${spring.lifecycle.timeout-per-shutdown-phase:30s}") Duration shutdownPhase) {
+		return new ShutdownGracePeriodCheck(properties.shutdownGracePeriod(), shutdownPhase);
 	}
 
 	/**
@@ -156,7 +190,7 @@ public class WorkerMessagingConfiguration {
 
 	private static SimpleRabbitListenerContainerFactory listenerContainerFactory(
 			SimpleRabbitListenerContainerFactoryConfigurer configurer, ConnectionFactory connectionFactory,
-			MessageConverter messageConverter, int prefetch, int concurrency) {
+			MessageConverter messageConverter, int prefetch, int concurrency, Duration shutdownGracePeriod) {
 		SimpleRabbitListenerContainerFactory factory = new SimpleRabbitListenerContainerFactory();
 		configurer.configure(factory, connectionFactory);
 		factory.setMessageConverter(messageConverter);
@@ -165,7 +199,12 @@ public class WorkerMessagingConfiguration {
 		factory.setMaxConcurrentConsumers(concurrency);
 		factory.setAcknowledgeMode(AcknowledgeMode.AUTO);
 		factory.setDefaultRequeueRejected(false);
-		factory.setContainerCustomizer((container) -> container.setShutdownTimeout(SHUTDOWN_TIMEOUT.toMillis()));
+		factory.setContainerCustomizer((container) -> {
+			container.setShutdownTimeout(shutdownGracePeriod.toMillis());
+			// After the grace period the channel is closed, so RabbitMQ redelivers what
+			// is still in hand (the default, made explicit).
+			container.setForceCloseChannel(true);
+		});
 		return factory;
 	}
 

@@ -5,10 +5,13 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetup;
+import dev.offload.model.DownloadLinkSignature;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportFormat;
@@ -89,17 +92,38 @@ class ReportEmailListenerTests {
 		// The cancellation comes last, so once it is mailed every event before it was
 		// read.
 		assertThat(greenMail.waitForIncomingEmail(10_000, 2)).isTrue();
+		// The outbox sends both as soon as they are due, in either order.
 		MimeMessage[] mails = greenMail.getReceivedMessages();
 		assertThat(mails).extracting(MimeMessage::getSubject)
-			.containsExactly("Your report is ready: Sales summary", "Your report was cancelled: Sales summary");
-		assertThat(GreenMailUtil.getBody(mails[0])).contains("http://localhost:8080/api/reports/" + succeeded + "/file",
+			.containsExactlyInAnyOrder("Your report is ready: Sales summary",
+					"Your report was cancelled: Sales summary");
+		MimeMessage ready = mails[0].getSubject().contains("ready") ? mails[0] : mails[1];
+		assertThat(GreenMailUtil.getBody(ready)).contains("http://localhost:8080/api/reports/" + succeeded + "/file",
 				"2.0 KB (2048 bytes)");
+		assertSignedLinkValidForSevenDays(GreenMailUtil.getBody(ready), succeeded);
 		// The record commits just after the SMTP server has the mail.
 		await().atMost(Duration.ofSeconds(10))
-			.untilAsserted(() -> assertThat(
-					jdbc.sql("SELECT outcome FROM sent_emails ORDER BY sent_at").query(String.class).list())
-				.containsExactly("SUCCEEDED", "CANCELLED"));
+			.untilAsserted(
+					() -> assertThat(jdbc.sql("SELECT outcome FROM sent_emails WHERE status = 'SENT' ORDER BY sent_at")
+						.query(String.class)
+						.list()).containsExactlyInAnyOrder("SUCCEEDED", "CANCELLED"));
 		assertThat(broker.messageCount(worker.getBean(Topology.class).emailDeadLetterQueue())).isZero();
+	}
+
+	/**
+	 * The link carries an expiry seven days ahead and the signature api-service checks
+	 * (with the secret both services share; here the local default).
+	 */
+	private static void assertSignedLinkValidForSevenDays(String body, UUID reportId) {
+		Matcher link = Pattern.compile("/api/reports/" + reportId + "/file\\?expires=(\\d+)&signature=([A-Za-z0-9_-]+)")
+			.matcher(body.replace("=\r\n", "").replace("=3D", "="));
+		assertThat(link.find()).as(body).isTrue();
+		long expires = Long.parseLong(link.group(1));
+		assertThat(Instant.ofEpochSecond(expires)).isBetween(Instant.now().plus(Duration.ofDays(7)).minusSeconds(60),
+				Instant.now().plus(Duration.ofDays(7)));
+		DownloadLinkSignature signature = new DownloadLinkSignature("local-development-only-download-link-secret");
+		assertThat(signature.matches(reportId, OWNER.userId(), expires, link.group(2))).isTrue();
+		assertThat(signature.matches(reportId, "someone-else", expires, link.group(2))).isFalse();
 	}
 
 	@Test

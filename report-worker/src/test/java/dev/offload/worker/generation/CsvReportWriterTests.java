@@ -44,4 +44,28 @@ class CsvReportWriterTests {
 					+ "\r\n" + "Totals\r\n" + "total,orders,lines,quantity,revenue\r\n" + "TOTAL,3,5,4,30.50\r\n");
 	}
 
+	@Test
+	void textThatASpreadsheetWouldEvaluateIsNeutralised() {
+		assertThat(List.of("=HYPERLINK(\"http://evil\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rCR"))
+			.map(CsvReportWriter::text)
+			.containsExactly("'=HYPERLINK(\"http://evil\")", "'+1+1", "'-2+3", "'@SUM(A1)", "'\tTab", "'\rCR");
+		assertThat(List.of("North", "SKU-1", "a=b", "")).map(CsvReportWriter::text)
+			.containsExactly("North", "SKU-1", "a=b", "");
+	}
+
+	@Test
+	void formulaInjectionFromTheDataIsNeutralisedButNumbersAreNot() {
+		SalesSummary summary = new SalesSummary(LocalDate.of(2024, 1, 1), LocalDate.of(2024, 1, 31),
+				List.of(new SalesSummary.MonthRegion(YearMonth.of(2024, 1), "=cmd|' /C calc'!A0", 1,
+						new BigDecimal("-5"))),
+				List.of(new SalesSummary.Product("@SKU", "+Pen, =1+1", 1, new BigDecimal("-5"))),
+				new SalesSummary.Totals(1, 1, 1, new BigDecimal("-5")));
+
+		String csv = new String(this.writer.write(summary), StandardCharsets.UTF_8);
+
+		assertThat(csv).contains("2024-01,'=cmd|' /C calc'!A0,1,-5.00\r\n")
+			.contains("'@SKU,\"'+Pen, =1+1\",1,-5.00\r\n")
+			.contains("TOTAL,1,1,1,-5.00\r\n");
+	}
+
 }

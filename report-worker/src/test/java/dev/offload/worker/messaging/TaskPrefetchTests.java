@@ -183,7 +183,7 @@ class TaskPrefetchTests {
 
 	private static double generated(ConfigurableApplicationContext worker) {
 		return worker.getBean(MeterRegistry.class)
-			.find("offload.reports.generated")
+			.find("offload.reports.succeeded")
 			.counters()
 			.stream()
 			.mapToDouble(Counter::count)

@@ -17,6 +17,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -112,6 +113,9 @@ class NoAcceptedReportIsLostUnderFaultsTests {
 				// under test.
 				properties.put("offload.api.limits.max-unfinished-per-user", 1_000_000);
 				properties.put("offload.api.limits.max-backlog", 1_000_000);
+				// One user submits the whole load: back-pressure is not what this suite
+				// tests.
+				properties.put("offload.api.security.rate-limit.enabled", false);
 				apis.add(ServiceProcess.start("api-" + i, jar("api-service"), port, properties, logs, START_TIMEOUT));
 			}
 			List<ServiceProcess> workers = new CopyOnWriteArrayList<>();
@@ -123,8 +127,8 @@ class NoAcceptedReportIsLostUnderFaultsTests {
 				properties.put("spring.mail.port", smtp.port());
 				properties.put("offload.worker.email.download-base-url", apis.get(0).baseUri());
 				properties.put("offload.worker.retry.delays", "1s,2s,4s,8s");
-				properties.put("offload.worker.email.retry.initial", "1s");
-				properties.put("offload.worker.email.retry.max", "5s");
+				properties.put("offload.worker.email.retry.initial-interval", "1s");
+				properties.put("offload.worker.email.retry.max-interval", "5s");
 				workers.add(ServiceProcess.start("worker-" + i, jar("report-worker"), port, properties, logs,
 						START_TIMEOUT));
 			}
@@ -153,10 +157,13 @@ class NoAcceptedReportIsLostUnderFaultsTests {
 			long finished = statuses.values().stream().filter(NoAcceptedReportIsLostUnderFaultsTests::isFinal).count();
 			awaitEmails(mail, finished);
 
-			Map<String, Long> emailsPerReport = emailsPerReport(mail);
+			Map<String, Long> emailsPerReport = emailsPerReport(mail, false);
+			Map<String, Long> copiesPerReport = emailsPerReport(mail, true);
 			Map<String, Long> generationsPerReport = generationsPerReport(logs);
 			long lost = accepted.stream().filter((id) -> !isFinal(statuses.get(id))).count();
 			long duplicateEmails = emailsPerReport.values().stream().filter((count) -> count > 1).count();
+			long resentCopies = copiesPerReport.values().stream().mapToLong((count) -> count - 1).sum()
+					- emailsPerReport.values().stream().mapToLong((count) -> count - 1).sum();
 			long missingEmails = accepted.stream()
 				.filter((id) -> isFinal(statuses.get(id)) && !emailsPerReport.containsKey(id))
 				.count();
@@ -174,15 +181,17 @@ class NoAcceptedReportIsLostUnderFaultsTests {
 					| failed | %d |
 					| cancelled | %d |
 					| lost (accepted, never finished) | %d |
-					| duplicate emails (reports mailed more than once) | %d |
+					| duplicate emails (a report's outcome mailed as more than one email) | %d |
+					| re-sent copies of one email (same Message-ID: SMTP took it, then the worker died or the connection broke before it knew) | %d |
 					| finished reports without an email | %d |
 					| duplicate generations (reports stored more than once) | %d |
 					| DLQ depth (tasks) | %d |
 					| DLQ depth (email events) | %d |
 					| wall time | %d s |
-					""".formatted(REPORTS, accepted.size(), count(statuses, "SUCCEEDED"), count(statuses, "FAILED"),
-					count(statuses, "CANCELLED"), lost, duplicateEmails, missingEmails, duplicateGenerations, dlq,
-					emailDlq, wall.toSeconds());
+					"""
+				.formatted(REPORTS, accepted.size(), count(statuses, "SUCCEEDED"), count(statuses, "FAILED"),
+						count(statuses, "CANCELLED"), lost, duplicateEmails, resentCopies, missingEmails,
+						duplicateGenerations, dlq, emailDlq, wall.toSeconds());
 			String report = "# Fault injection\n\n" + table + "\n## Timeline\n\n"
 					+ this.timeline.stream().map((line) -> "- " + line).collect(Collectors.joining("\n")) + "\n";
 			System.out.println(report);
@@ -378,13 +387,25 @@ class NoAcceptedReportIsLostUnderFaultsTests {
 		return statuses;
 	}
 
-	private static Map<String, Long> emailsPerReport(GreenMail mail) throws Exception {
-		List<String> ids = new ArrayList<>();
+	/**
+	 * Emails per report: distinct emails (by Message-ID, which the worker derives from
+	 * the report and outcome), or every copy the SMTP server received.
+	 */
+	private static Map<String, Long> emailsPerReport(GreenMail mail, boolean everyCopy) throws Exception {
+		Map<String, Set<String>> messageIds = new HashMap<>();
+		Map<String, Long> copies = new HashMap<>();
 		for (MimeMessage message : mail.getReceivedMessages()) {
 			Matcher matcher = REPORT_ID.matcher(message.getSubject() + " " + GreenMailUtil.getBody(message));
-			ids.add(matcher.find() ? matcher.group() : "unknown");
+			String id = matcher.find() ? matcher.group() : "unknown";
+			messageIds.computeIfAbsent(id, (key) -> new HashSet<>()).add(message.getMessageID());
+			copies.merge(id, 1L, Long::sum);
 		}
-		return ids.stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+		if (everyCopy) {
+			return copies;
+		}
+		return messageIds.entrySet()
+			.stream()
+			.collect(Collectors.toMap(Map.Entry::getKey, (entry) -> (long) entry.getValue().size()));
 	}
 
 	private static Map<String, Long> generationsPerReport(Path logs) throws IOException {

@@ -1,0 +1,778 @@
+// Offload's report page: plain JavaScript, no build step.
+//
+// The API is stateless HTTP Basic (no session, no cookie), so the page keeps the
+// credentials in sessionStorage (this tab only, gone when it closes) and sends them with
+// every call. The live status stream is read with fetch() rather than EventSource,
+// because EventSource cannot send an Authorization header.
+'use strict';
+
+(function () {
+	const PAGE_SIZE = 20;
+	const STORAGE_KEY = 'offload.credentials';
+	const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+	const CANCELLABLE = new Set(['QUEUED', 'RUNNING']);
+	const RANK = { QUEUED: 0, RUNNING: 1, SUCCEEDED: 2, FAILED: 2, CANCELLED: 2 };
+	const MAX_RECONNECT_DELAY = 15000;
+
+	const $ = (id) => document.getElementById(id);
+
+	const state = {
+		credentials: null,
+		catalogue: [],
+		reports: new Map(),
+		order: [],
+		loadedPages: 0,
+		totalItems: 0,
+		live: null,
+		reconnectDelay: 1000,
+		refreshTimer: null,
+	};
+
+	// ---- HTTP ----------------------------------------------------------------
+
+	class ProblemError extends Error {
+		constructor(status, problem) {
+			super((problem && (problem.detail || problem.title)) || ('HTTP ' + status));
+			this.status = status;
+			this.problem = problem || {};
+		}
+	}
+
+	function headers(extra) {
+		const result = Object.assign({ 'X-Requested-With': 'XMLHttpRequest', Accept: 'application/json' }, extra);
+		if (state.credentials) {
+			result.Authorization = 'Basic ' + state.credentials.token;
+		}
+		return result;
+	}
+
+	async function api(path, options) {
+		const init = Object.assign({}, options);
+		init.headers = headers(init.headers);
+		const response = await fetch(path, init);
+		if (response.status === 401 && state.credentials) {
+			signOut('Please sign in again.');
+		}
+		if (!response.ok) {
+			let problem = null;
+			try {
+				problem = await response.json();
+			}
+			catch (ignored) {
+				// Not a problem document.
+			}
+			throw new ProblemError(response.status, problem);
+		}
+		return response;
+	}
+
+	async function json(path, options) {
+		return (await api(path, options)).json();
+	}
+
+	function randomKey() {
+		const bytes = new Uint8Array(16);
+		crypto.getRandomValues(bytes);
+		return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+	}
+
+	// ---- Signing in ----------------------------------------------------------
+
+	function encodeCredentials(username, password) {
+		const bytes = new TextEncoder().encode(username + ':' + password);
+		let binary = '';
+		bytes.forEach((b) => { binary += String.fromCharCode(b); });
+		return btoa(binary);
+	}
+
+	async function signIn(event) {
+		event.preventDefault();
+		const username = $('username').value.trim();
+		const password = $('password').value;
+		const button = $('sign-in-button');
+		hide($('sign-in-error'));
+		button.disabled = true;
+		try {
+			const candidate = { username, token: encodeCredentials(username, password) };
+			const response = await fetch('/api/reports?size=1', {
+				headers: { 'X-Requested-With': 'XMLHttpRequest', Accept: 'application/json',
+					Authorization: 'Basic ' + candidate.token },
+			});
+			if (response.status === 401) {
+				showError($('sign-in-error'), 'Wrong user name or password.');
+				return;
+			}
+			if (!response.ok) {
+				showError($('sign-in-error'), 'Signing in failed (HTTP ' + response.status + '). Try again.');
+				return;
+			}
+			state.credentials = candidate;
+			sessionStorage.setItem(STORAGE_KEY, JSON.stringify(candidate));
+			$('password').value = '';
+			await showApp();
+		}
+		catch (ex) {
+			showError($('sign-in-error'), 'The service cannot be reached. Try again in a moment.');
+		}
+		finally {
+			button.disabled = false;
+		}
+	}
+
+	function signOut(message) {
+		state.credentials = null;
+		sessionStorage.removeItem(STORAGE_KEY);
+		stopLive();
+		state.reports.clear();
+		state.order = [];
+		hide($('app-view'), $('signed-in-as'), $('sign-out'), $('live-status'));
+		show($('sign-in-view'));
+		if (message) {
+			showError($('sign-in-error'), message);
+		}
+		$('username').focus();
+	}
+
+	async function showApp() {
+		hide($('sign-in-view'));
+		show($('app-view'), $('signed-in-as'), $('sign-out'), $('live-status'));
+		const who = $('signed-in-as');
+		who.textContent = 'Signed in as ';
+		const name = document.createElement('strong');
+		name.textContent = state.credentials.username;
+		who.appendChild(name);
+		await loadCatalogue();
+		renderReports();
+		startLive();
+	}
+
+	// ---- The request form ----------------------------------------------------
+
+	async function loadCatalogue() {
+		if (state.catalogue.length) {
+			return;
+		}
+		try {
+			state.catalogue = await json('/api/report-types');
+		}
+		catch (ex) {
+			showError($('report-form-error'), 'The report catalogue could not be loaded: ' + ex.message);
+			return;
+		}
+		const select = $('report-type');
+		select.replaceChildren();
+		for (const type of state.catalogue) {
+			const option = document.createElement('option');
+			option.value = type.name;
+			option.textContent = type.title;
+			select.appendChild(option);
+		}
+		renderTypeFields();
+	}
+
+	function selectedType() {
+		return state.catalogue.find((type) => type.name === $('report-type').value);
+	}
+
+	function renderTypeFields() {
+		const type = selectedType();
+		if (!type) {
+			return;
+		}
+		$('report-type-description').textContent = type.description;
+		const container = $('report-parameters');
+		container.replaceChildren();
+		for (const parameter of type.parameters) {
+			const id = 'param-' + parameter.name;
+			const label = document.createElement('label');
+			label.htmlFor = id;
+			label.textContent = capitalize(parameter.name) + (parameter.required ? '' : ' (optional)');
+			const input = document.createElement('input');
+			input.id = id;
+			input.name = parameter.name;
+			input.type = parameter.kind === 'DATE' ? 'date' : 'text';
+			input.required = parameter.required;
+			input.value = defaultValue(parameter);
+			const description = document.createElement('p');
+			description.className = 'parameter-description';
+			description.textContent = parameter.description;
+			container.append(label, input, description);
+		}
+		const formats = $('report-formats');
+		const current = formats.querySelector('input:checked');
+		const chosen = current ? current.value : null;
+		formats.replaceChildren();
+		type.formats.forEach((format, index) => {
+			const label = document.createElement('label');
+			const input = document.createElement('input');
+			input.type = 'radio';
+			input.name = 'format';
+			input.value = format.name;
+			input.id = 'format-' + format.name;
+			input.checked = chosen ? chosen === format.name : index === 0;
+			const text = document.createElement('span');
+			text.textContent = format.name;
+			label.append(input, text);
+			formats.appendChild(label);
+		});
+	}
+
+	function defaultValue(parameter) {
+		// A sensible first report: last year's sales.
+		const lastYear = new Date().getFullYear() - 1;
+		if (parameter.kind === 'DATE' && parameter.name === 'from') {
+			return lastYear + '-01-01';
+		}
+		if (parameter.kind === 'DATE' && parameter.name === 'to') {
+			return lastYear + '-12-31';
+		}
+		return '';
+	}
+
+	async function submitReport(event) {
+		event.preventDefault();
+		const type = selectedType();
+		if (!type) {
+			return;
+		}
+		clearFieldErrors();
+		hide($('report-form-error'));
+		const parameters = {};
+		for (const parameter of type.parameters) {
+			const value = $('param-' + parameter.name).value.trim();
+			if (value) {
+				parameters[parameter.name] = value;
+			}
+		}
+		const format = $('report-formats').querySelector('input:checked');
+		const body = { type: type.name, format: format ? format.value : null, parameters };
+		const button = $('submit-report');
+		button.disabled = true;
+		try {
+			const response = await api('/api/reports', {
+				method: 'POST',
+				headers: { 'Content-Type': 'application/json', 'Idempotency-Key': randomKey() },
+				body: JSON.stringify(body),
+			});
+			const report = await response.json();
+			upsert(report, true);
+			renderReports();
+		}
+		catch (ex) {
+			showProblem(ex);
+		}
+		finally {
+			button.disabled = false;
+		}
+	}
+
+	function showProblem(ex) {
+		const errors = (ex.problem && ex.problem.errors) || [];
+		const unplaced = [];
+		for (const error of errors) {
+			const input = error.field && $('param-' + error.field.replace(/^parameters\./, ''));
+			if (input) {
+				input.setAttribute('aria-invalid', 'true');
+				const message = document.createElement('p');
+				message.className = 'field-error';
+				message.textContent = capitalize(humanize(error.message));
+				input.insertAdjacentElement('afterend', message);
+			}
+			else {
+				unplaced.push((error.field ? error.field + ': ' : '') + error.message);
+			}
+		}
+		let message;
+		if (!(ex instanceof ProblemError)) {
+			message = 'The service cannot be reached. Try again in a moment.';
+		}
+		else if (errors.length && !unplaced.length) {
+			message = 'Please correct the highlighted ' + (errors.length === 1 ? 'field.' : 'fields.');
+		}
+		else {
+			message = humanize(unplaced.length ? unplaced.join('; ') : ex.message);
+		}
+		showError($('report-form-error'), message);
+	}
+
+	function clearFieldErrors() {
+		document.querySelectorAll('#report-parameters .field-error').forEach((element) => element.remove());
+		document.querySelectorAll('#report-parameters [aria-invalid]').forEach((element) => element.removeAttribute('aria-invalid'));
+	}
+
+	// ---- The list of reports -------------------------------------------------
+
+	// A report's state only moves forward; the list and the events may arrive in any
+	// order, so an older view never replaces a newer one.
+	function isNewer(candidate, current) {
+		if (!current) {
+			return true;
+		}
+		if (RANK[candidate.status] !== RANK[current.status]) {
+			return RANK[candidate.status] > RANK[current.status];
+		}
+		if (FINISHED.has(current.status)) {
+			// Same end state: the full view (links, size) beats an event's summary.
+			return Boolean(candidate.links) || !current.links;
+		}
+		return candidate.progress >= current.progress;
+	}
+
+	function upsert(report, fresh) {
+		const current = state.reports.get(report.id);
+		if (!current) {
+			state.reports.set(report.id, Object.assign({ fresh: Boolean(fresh) }, report));
+			if (!state.order.includes(report.id)) {
+				state.order.push(report.id);
+				state.order.sort((a, b) => compareNewestFirst(state.reports.get(a), state.reports.get(b)));
+			}
+			return;
+		}
+		if (isNewer(report, current)) {
+			state.reports.set(report.id, Object.assign({}, current, report, { fresh: false }));
+		}
+	}
+
+	function compareNewestFirst(a, b) {
+		const byTime = (b.createdAt || '').localeCompare(a.createdAt || '');
+		return byTime !== 0 ? byTime : b.id.localeCompare(a.id);
+	}
+
+	async function refreshReports() {
+		const pages = Math.max(1, state.loadedPages);
+		try {
+			// One request for everything shown so far (the API's largest page is 100).
+			const page = await json('/api/reports?page=0&size=' + Math.min(100, pages * PAGE_SIZE));
+			page.items.forEach((report) => upsert(report, false));
+			state.loadedPages = pages;
+			state.totalItems = page.totalItems;
+			hide($('reports-error'));
+		}
+		catch (ex) {
+			if (state.credentials) {
+				showError($('reports-error'), 'Your reports could not be loaded: ' + ex.message);
+			}
+		}
+		renderReports();
+	}
+
+	async function loadMore() {
+		try {
+			const page = await json('/api/reports?page=' + state.loadedPages + '&size=' + PAGE_SIZE);
+			page.items.forEach((report) => upsert(report, false));
+			state.loadedPages += 1;
+			state.totalItems = page.totalItems;
+		}
+		catch (ex) {
+			showError($('reports-error'), 'Older reports could not be loaded: ' + ex.message);
+		}
+		renderReports();
+	}
+
+	function scheduleRefresh() {
+		clearTimeout(state.refreshTimer);
+		state.refreshTimer = setTimeout(refreshReports, 150);
+	}
+
+	function renderReports() {
+		const body = $('reports');
+		const rows = state.order.map((id) => state.reports.get(id));
+		body.replaceChildren(...rows.map(renderRow));
+		rows.forEach((report) => { report.fresh = false; });
+		const empty = rows.length === 0;
+		$('reports-table').hidden = empty;
+		$('reports-empty').hidden = !empty;
+		const total = Math.max(state.totalItems, rows.length);
+		$('reports-count').textContent = empty ? '' : (rows.length + ' of ' + total);
+		$('load-more').hidden = rows.length >= total;
+	}
+
+	function renderRow(report) {
+		const row = document.createElement('tr');
+		row.dataset.reportId = report.id;
+		row.dataset.status = report.status;
+		if (report.fresh) {
+			row.className = 'fresh';
+		}
+
+		const what = document.createElement('td');
+		const title = document.createElement('div');
+		title.className = 'report-title';
+		title.textContent = typeTitle(report.type);
+		const format = document.createElement('span');
+		format.className = 'format';
+		format.textContent = report.format;
+		title.appendChild(format);
+		const meta = document.createElement('div');
+		meta.className = 'report-meta';
+		meta.textContent = describeParameters(report.parameters);
+		what.append(title, meta);
+
+		const status = document.createElement('td');
+		status.appendChild(renderStatus(report));
+
+		const when = document.createElement('td');
+		when.className = 'when';
+		when.textContent = formatTime(report.createdAt);
+		when.title = report.createdAt || '';
+
+		const actions = document.createElement('td');
+		actions.className = 'actions';
+		if (report.status === 'SUCCEEDED') {
+			actions.appendChild(button('Download', 'button primary small', 'download', () => download(report)));
+		}
+		if (CANCELLABLE.has(report.status)) {
+			actions.appendChild(button('Cancel', 'button ghost small danger', 'cancel', () => cancel(report)));
+		}
+		row.append(what, status, when, actions);
+		return row;
+	}
+
+	function renderStatus(report) {
+		const cell = document.createElement('div');
+		cell.className = 'status';
+		const badge = document.createElement('span');
+		badge.className = 'badge ' + report.status;
+		badge.dataset.role = 'status';
+		badge.textContent = report.status;
+		cell.appendChild(badge);
+		if (report.status === 'RUNNING' || report.status === 'QUEUED') {
+			const bar = document.createElement('div');
+			bar.className = 'progress' + (report.status === 'QUEUED' ? ' indeterminate' : '');
+			bar.setAttribute('role', 'progressbar');
+			bar.setAttribute('aria-valuemin', '0');
+			bar.setAttribute('aria-valuemax', '100');
+			bar.setAttribute('aria-valuenow', String(report.progress || 0));
+			const fill = document.createElement('div');
+			if (report.status === 'RUNNING') {
+				fill.style.width = Math.max(2, report.progress || 0) + '%';
+			}
+			bar.appendChild(fill);
+			cell.appendChild(bar);
+			cell.appendChild(note(report.status === 'QUEUED' ? 'Waiting for a worker' : (report.progress || 0) + '%'));
+		}
+		else if (report.status === 'SUCCEEDED') {
+			cell.appendChild(note(report.fileSize != null ? formatSize(report.fileSize) : 'Ready'));
+		}
+		else if (report.status === 'FAILED') {
+			cell.appendChild(note(report.error || 'The report could not be built.', 'bad'));
+		}
+		return cell;
+	}
+
+	function note(text, kind) {
+		const element = document.createElement('span');
+		element.className = 'status-note' + (kind ? ' ' + kind : '');
+		element.textContent = text;
+		return element;
+	}
+
+	function button(text, className, action, onClick) {
+		const element = document.createElement('button');
+		element.type = 'button';
+		element.className = className;
+		element.dataset.action = action;
+		element.textContent = text;
+		element.addEventListener('click', async () => {
+			element.disabled = true;
+			try {
+				await onClick();
+			}
+			finally {
+				element.disabled = false;
+			}
+		});
+		return element;
+	}
+
+	async function cancel(report) {
+		try {
+			const updated = await json('/api/reports/' + report.id, { method: 'DELETE' });
+			upsert(updated, false);
+		}
+		catch (ex) {
+			showError($('reports-error'), ex.message);
+			await refreshOne(report.id);
+		}
+		renderReports();
+	}
+
+	async function refreshOne(id) {
+		try {
+			upsert(await json('/api/reports/' + id), false);
+		}
+		catch (ex) {
+			// The next list refresh will tell.
+		}
+	}
+
+	async function download(report) {
+		try {
+			const response = await api('/api/reports/' + report.id + '/file', { headers: { Accept: '*/*' } });
+			const blob = await response.blob();
+			const name = fileName(response.headers.get('Content-Disposition')) || ('report-' + report.id);
+			const url = URL.createObjectURL(blob);
+			const link = document.createElement('a');
+			link.href = url;
+			link.download = name;
+			document.body.appendChild(link);
+			link.click();
+			link.remove();
+			setTimeout(() => URL.revokeObjectURL(url), 60000);
+		}
+		catch (ex) {
+			showError($('reports-error'), 'The file could not be downloaded: ' + ex.message);
+		}
+	}
+
+	function fileName(disposition) {
+		if (!disposition) {
+			return null;
+		}
+		const extended = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
+		if (extended) {
+			return decodeURIComponent(extended[1]);
+		}
+		const plain = /filename="?([^";]+)"?/i.exec(disposition);
+		return plain ? plain[1] : null;
+	}
+
+	// ---- Live status ---------------------------------------------------------
+
+	function setLive(stateName, text) {
+		const indicator = $('live-status');
+		indicator.dataset.state = stateName;
+		indicator.querySelector('.live-text').textContent = text;
+	}
+
+	function startLive() {
+		stopLive();
+		const controller = new AbortController();
+		state.live = controller;
+		readLive(controller);
+	}
+
+	function stopLive() {
+		if (state.live) {
+			state.live.abort();
+			state.live = null;
+		}
+	}
+
+	async function readLive(controller) {
+		setLive('connecting', 'Connecting…');
+		let retry = state.reconnectDelay;
+		try {
+			const response = await fetch('/api/reports/events', {
+				headers: headers({ Accept: 'text/event-stream' }),
+				signal: controller.signal,
+				cache: 'no-store',
+			});
+			if (response.status === 401) {
+				signOut('Please sign in again.');
+				return;
+			}
+			if (!response.ok || !response.body) {
+				throw new Error('HTTP ' + response.status);
+			}
+			const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+			let buffer = '';
+			for (;;) {
+				const { value, done } = await reader.read();
+				if (done) {
+					break;
+				}
+				buffer += value.replace(/\r\n?/g, '\n');
+				let end;
+				while ((end = buffer.indexOf('\n\n')) >= 0) {
+					const block = buffer.slice(0, end);
+					buffer = buffer.slice(end + 2);
+					const event = parseEvent(block);
+					if (event.retry) {
+						retry = event.retry;
+					}
+					handleEvent(event);
+				}
+			}
+		}
+		catch (ex) {
+			if (controller.signal.aborted) {
+				return;
+			}
+		}
+		if (controller.signal.aborted || state.live !== controller) {
+			return;
+		}
+		// The stream ended (timeout, a replica stopping, the network): reconnect, with
+		// growing pauses while it keeps failing, and catch up on "ready".
+		setLive('connecting', 'Reconnecting…');
+		const delay = Math.min(Math.max(retry, state.reconnectDelay), MAX_RECONNECT_DELAY);
+		state.reconnectDelay = Math.min(delay * 2, MAX_RECONNECT_DELAY);
+		setTimeout(() => {
+			if (state.live === controller) {
+				readLive(controller);
+			}
+		}, delay);
+	}
+
+	function parseEvent(block) {
+		const event = { name: 'message', data: [] };
+		for (const line of block.split('\n')) {
+			if (line === '' || line.startsWith(':')) {
+				continue;
+			}
+			const colon = line.indexOf(':');
+			const field = colon < 0 ? line : line.slice(0, colon);
+			let value = colon < 0 ? '' : line.slice(colon + 1);
+			if (value.startsWith(' ')) {
+				value = value.slice(1);
+			}
+			if (field === 'event') {
+				event.name = value;
+			}
+			else if (field === 'data') {
+				event.data.push(value);
+			}
+			else if (field === 'retry' && /^\d+$/.test(value)) {
+				event.retry = Number(value);
+			}
+		}
+		event.data = event.data.join('\n');
+		return event;
+	}
+
+	function handleEvent(event) {
+		if (event.name === 'ready') {
+			// Subscribed: anything that happened before is in the database.
+			state.reconnectDelay = 1000;
+			setLive('live', 'Live');
+			refreshReports();
+		}
+		else if (event.name === 'report' && event.data) {
+			applyReportEvent(JSON.parse(event.data));
+		}
+	}
+
+	function applyReportEvent(event) {
+		const current = state.reports.get(event.reportId);
+		if (!current) {
+			// A report requested elsewhere (another tab, the API): read the list.
+			scheduleRefresh();
+			return;
+		}
+		upsert({ id: event.reportId, status: event.status, progress: event.progress,
+			fileSize: event.fileSize, error: event.error }, false);
+		renderReports();
+		if (FINISHED.has(event.status)) {
+			// The event is a notification; the report as stored has the links.
+			refreshOne(event.reportId).then(renderReports);
+		}
+	}
+
+	// ---- Formatting and small helpers -----------------------------------------
+
+	function typeTitle(name) {
+		const type = state.catalogue.find((candidate) => candidate.name === name);
+		return type ? type.title : name;
+	}
+
+	function describeParameters(parameters) {
+		if (!parameters || Object.keys(parameters).length === 0) {
+			return 'No parameters';
+		}
+		if (parameters.from && parameters.to) {
+			return parameters.from + ' → ' + parameters.to;
+		}
+		return Object.entries(parameters).map(([key, value]) => key + ': ' + value).join(', ');
+	}
+
+	const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+	function formatTime(iso) {
+		if (!iso) {
+			return '';
+		}
+		const date = new Date(iso);
+		const seconds = (Date.now() - date.getTime()) / 1000;
+		if (seconds < 60) {
+			return 'just now';
+		}
+		if (seconds < 3600) {
+			return Math.floor(seconds / 60) + ' min ago';
+		}
+		return timeFormat.format(date);
+	}
+
+	function formatSize(bytes) {
+		if (bytes < 1024) {
+			return bytes + ' B';
+		}
+		if (bytes < 1024 * 1024) {
+			return (bytes / 1024).toFixed(1) + ' KB';
+		}
+		return (bytes / (1024 * 1024)).toFixed(1) + ' MB';
+	}
+
+	// "parameters.to" in the API's messages is the field labelled "To" on this page.
+	function humanize(text) {
+		return text.replace(/parameters\.(\w+)/g, (match, name) => '“' + capitalize(name) + '”');
+	}
+
+	function capitalize(text) {
+		return text.charAt(0).toUpperCase() + text.slice(1);
+	}
+
+	function show(...elements) {
+		elements.forEach((element) => { element.hidden = false; });
+	}
+
+	function hide(...elements) {
+		elements.forEach((element) => { element.hidden = true; });
+	}
+
+	function showError(element, message) {
+		element.textContent = message;
+		show(element);
+	}
+
+	// ---- Start ---------------------------------------------------------------
+
+	document.addEventListener('DOMContentLoaded', () => {
+		$('sign-in-form').addEventListener('submit', signIn);
+		$('sign-out').addEventListener('click', () => signOut());
+		$('report-form').addEventListener('submit', submitReport);
+		$('report-type').addEventListener('change', renderTypeFields);
+		$('load-more').addEventListener('click', loadMore);
+		// Keep "just now" and "3 min ago" honest. While reports are unfinished, also re-read
+		// them now and then: events are notifications and may be lost (a cancel made in
+		// another tab publishes none), the database is the truth.
+		setInterval(() => {
+			if (!state.credentials) {
+				return;
+			}
+			const unfinished = state.order.some((id) => !FINISHED.has(state.reports.get(id).status));
+			if (unfinished && document.visibilityState === 'visible') {
+				refreshReports();
+			}
+			else {
+				renderReports();
+			}
+		}, 30000);
+
+		const saved = sessionStorage.getItem(STORAGE_KEY);
+		if (saved) {
+			try {
+				state.credentials = JSON.parse(saved);
+			}
+			catch (ignored) {
+				sessionStorage.removeItem(STORAGE_KEY);
+			}
+		}
+		if (state.credentials) {
+			showApp();
+		}
+		else {
+			show($('sign-in-view'));
+		}
+	});
+})();

@@ -1,0 +1,214 @@
+package dev.offload.api.live;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+
+import dev.offload.model.Owner;
+import dev.offload.model.ReportEvent;
+import dev.offload.model.ReportFormat;
+import dev.offload.model.ReportType;
+import dev.offload.model.Topology;
+import dev.offload.testsupport.TestBroker;
+import dev.offload.testsupport.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The live status stream against the real broker: an event published to the events fanout
+ * reaches its owner's open streams on this replica, and only theirs.
+ */
+@DirtiesContext
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "offload.api.live.max-streams-per-user=2",
+				// Nothing is requested here: keep the relay idle, so it is not mid-query
+				// when the database is dropped.
+				"offload.api.relay.interval=1h" })
+class LiveStatusTests {
+
+	private static final TestDatabase database = TestDatabase.create();
+
+	private static final TestBroker broker = TestBroker.create();
+
+	private static final Owner ALICE = new Owner("alice", "alice@example.com");
+
+	private static final Owner BOB = new Owner("bob", "bob@example.com");
+
+	private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+	private final HttpClient http = HttpClient.newHttpClient();
+
+	private final List<SseClient> openStreams = new ArrayList<>();
+
+	@LocalServerPort
+	private int port;
+
+	@Autowired
+	private RabbitTemplate rabbitTemplate;
+
+	@Autowired
+	private Topology topology;
+
+	@Autowired
+	private LiveStatus liveStatus;
+
+	@DynamicPropertySource
+	static void infrastructure(DynamicPropertyRegistry registry) {
+		database.springProperties().forEach((name, value) -> registry.add(name, () -> value));
+		broker.springProperties().forEach((name, value) -> registry.add(name, () -> value));
+	}
+
+	@AfterAll
+	static void cleanUp() {
+		broker.close();
+		database.close();
+	}
+
+	@AfterEach
+	void closeStreams() {
+		this.openStreams.forEach(SseClient::close);
+		// The server notices a closed connection only when it writes to it.
+		await().atMost(TIMEOUT).untilAsserted(() -> {
+			this.liveStatus.heartbeat();
+			assertThat(this.liveStatus.openStreams()).isZero();
+		});
+	}
+
+	@Test
+	void eventReachesItsOwnersStreamsOnlyInOrder() {
+		List<String> alice = open("alice", "alice-secret");
+		List<String> aliceSecondTab = open("alice", "alice-secret");
+		List<String> bob = open("bob", "bob-secret");
+		await().atMost(TIMEOUT)
+			.until(() -> alice.contains("event:ready") && aliceSecondTab.contains("event:ready")
+					&& bob.contains("event:ready"));
+		UUID aliceReport = UUID.randomUUID();
+		UUID bobReport = UUID.randomUUID();
+
+		publish(event(aliceReport, ReportEvent.Type.PROGRESS, 40, ALICE));
+		publish(event(aliceReport, ReportEvent.Type.SUCCEEDED, 100, ALICE));
+		publish(event(bobReport, ReportEvent.Type.RUNNING, 0, BOB));
+
+		await().atMost(TIMEOUT).untilAsserted(() -> assertThat(dataLines(bob)).as("%s", bob).hasSize(1));
+		// One consumer per replica keeps the order, so alice's events were pushed before
+		// bob's arrived: bob's stream had every chance to see them and did not.
+		assertThat(dataLines(bob).get(0)).contains(bobReport.toString()).contains("\"status\":\"RUNNING\"");
+		for (List<String> stream : List.of(alice, aliceSecondTab)) {
+			await().atMost(TIMEOUT).until(() -> dataLines(stream).size() == 2);
+			assertThat(dataLines(stream).get(0)).contains(aliceReport.toString())
+				.contains("\"event\":\"PROGRESS\"")
+				.contains("\"progress\":40")
+				.doesNotContain("alice@example.com");
+			assertThat(dataLines(stream).get(1)).contains("\"status\":\"SUCCEEDED\"");
+		}
+	}
+
+	@Test
+	void streamNeedsCredentials() throws Exception {
+		HttpResponse<Void> response = this.http.send(request(null).build(), HttpResponse.BodyHandlers.discarding());
+
+		assertThat(response.statusCode()).isEqualTo(401);
+	}
+
+	@Test
+	void userMayHoldOnlyTheConfiguredNumberOfStreams() throws Exception {
+		List<String> first = open("bob", "bob-secret");
+		List<String> second = open("bob", "bob-secret");
+		await().atMost(TIMEOUT).until(() -> first.contains("event:ready") && second.contains("event:ready"));
+
+		HttpResponse<Void> third = this.http.send(request(basic("bob", "bob-secret")).build(),
+				HttpResponse.BodyHandlers.discarding());
+
+		assertThat(third.statusCode()).isEqualTo(429);
+	}
+
+	@Test
+	void closedStreamIsForgotten() {
+		List<String> lines = open("alice", "alice-secret");
+		await().atMost(TIMEOUT).until(() -> lines.contains("event:ready"));
+		assertThat(this.liveStatus.openStreams()).isEqualTo(1);
+
+		this.openStreams.remove(this.openStreams.size() - 1).close();
+		// The server learns of a vanished browser when it next writes: an event for it.
+		await().atMost(TIMEOUT).untilAsserted(() -> {
+			publish(event(UUID.randomUUID(), ReportEvent.Type.RUNNING, 0, ALICE));
+			assertThat(this.liveStatus.openStreams()).isZero();
+		});
+	}
+
+	private List<String> open(String user, String password) {
+		SseClient client = new SseClient();
+		this.http.sendAsync(request(basic(user, password)).build(), HttpResponse.BodyHandlers.ofLines())
+			.thenAccept((response) -> {
+				assertThat(response.statusCode()).isEqualTo(200);
+				client.body = response.body();
+				client.body.forEach(client.lines::add);
+			});
+		this.openStreams.add(client);
+		return client.lines;
+	}
+
+	private HttpRequest.Builder request(String authorization) {
+		HttpRequest.Builder request = HttpRequest
+			.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/api/reports/events"))
+			.header("Accept", "text/event-stream");
+		return (authorization != null) ? request.header("Authorization", authorization) : request;
+	}
+
+	private static String basic(String user, String password) {
+		return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+	}
+
+	private static List<String> dataLines(List<String> stream) {
+		return stream.stream().filter((line) -> line.startsWith("data:{\"reportId\"")).toList();
+	}
+
+	private void publish(ReportEvent event) {
+		this.rabbitTemplate.convertAndSend(this.topology.eventsExchange(), "", event);
+	}
+
+	private static ReportEvent event(UUID reportId, ReportEvent.Type type, int progress, Owner owner) {
+		return new ReportEvent(reportId, type, progress, Instant.now(), owner, ReportType.NO_OP, ReportFormat.CSV,
+				(type == ReportEvent.Type.SUCCEEDED) ? 42L : null, null);
+	}
+
+	/** One open stream: the lines read so far, and a way to hang up. */
+	private static final class SseClient {
+
+		final List<String> lines = new CopyOnWriteArrayList<>();
+
+		volatile Stream<String> body;
+
+		void close() {
+			Stream<String> body = this.body;
+			if (body != null) {
+				// Cancels the subscription: the connection is closed.
+				body.close();
+			}
+		}
+
+	}
+
+}

@@ -1,0 +1,142 @@
+package dev.offload.benchmarks;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.offload.testsupport.TestDatabase;
+
+/**
+ * Figure 1: {@code POST /api/reports} at 8, 32 and 128 concurrent clients, beside pgbench
+ * running the SQL one accepted request commits, at the same concurrency, and PerfTest's
+ * confirmed-publish rate for a message of the task's size.
+ */
+final class AcceptPath {
+
+	static final int[] CLIENTS = { 8, 32, 128 };
+
+	/**
+	 * What api-service's ReportService.create commits for a request without an
+	 * Idempotency-Key, in one transaction: the per-user count of unfinished reports
+	 * (Backpressure; the global backlog count is cached for a second and left out) and
+	 * the insert of the report row, which is also its outbox entry (Reports.insert).
+	 */
+	static final String ACCEPT_TRANSACTION = """
+			\\set u random(0, %d)
+			BEGIN;
+			SELECT count(*) FROM reports WHERE owner_id = 'bench' || lpad(:u::text, 2, '0') AND status IN ('QUEUED', 'RUNNING');
+			INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status, idempotency_key) VALUES (gen_random_uuid(), 'bench' || lpad(:u::text, 2, '0'), 'bench@example.com', 'NO_OP', 'CSV', CAST('{}' AS jsonb), 'QUEUED', NULL) ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id, owner_id, type, format, parameters::text AS parameters, status, progress, attempts, error, idempotency_key, created_at, started_at, finished_at, file_size;
+			END;
+			"""
+		.formatted(Bench.USERS - 1);
+
+	/**
+	 * PostgreSQL's max_connections is 100 here and other runs hold some: pgbench never
+	 * opens more than this many (api-service itself uses a pool of 10).
+	 */
+	static final int MAX_PGBENCH_CLIENTS = 64;
+
+	private AcceptPath() {
+	}
+
+	static void run(Bench bench, int taskSize) {
+		int seconds = bench.quick ? 5 : 10;
+		List<LoadResult> offload = new ArrayList<>();
+		List<Tools.PgbenchResult> pgbench = new ArrayList<>();
+		// The reference database: the same schema, separate rows, so neither the relay
+		// nor
+		// the workers ever see pgbench's inserts.
+		try (TestDatabase reference = TestDatabase.create()) {
+			Tools.exec("schema-copy",
+					List.of("bash", "-c",
+							"pg_dump -h 127.0.0.1 -U postgres --schema-only " + bench.database.name()
+									+ " | psql -q -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 " + reference.name()),
+					Duration.ofMinutes(2), bench.logs);
+			for (int clients : CLIENTS) {
+				List<String> arguments = new ArrayList<>(List.of("closed", "--url", bench.apiUrl("/api/reports"),
+						"--method", "POST", "--body", Bench.NO_OP_BODY, "--concurrency", Integer.toString(clients),
+						"--seconds", Integer.toString(seconds), "--histogram",
+						bench.logs.resolve("accept-" + clients + ".csv").toString()));
+				if (clients == CLIENTS[0]) {
+					arguments.addAll(List.of("--warmup", bench.quick ? "3" : "8"));
+				}
+				Profile profile = (clients == 32)
+						? Profile.start(bench, "accept-32", bench.api(), 2, Math.max(3, seconds - 3)) : null;
+				LoadResult result = bench.load("load-accept-" + clients, arguments);
+				offload.add(result);
+				if (profile != null) {
+					bench.notes.put("Figure 1 profile (api-service, 32 clients)",
+							profile.summary((long) (result.throughput() * seconds)));
+					bench.bottlenecks.put("Figure 1", profile.bottleneck("api-service", "accepted request")
+							+ ". The database is not the limit: pgbench commits the same transaction several times "
+							+ "faster on the same machine, and api-service holds only 10 connections.");
+				}
+				pgbench.add(Tools.pgbench("pgbench-accept-" + clients, reference.name(), ACCEPT_TRANSACTION,
+						Math.min(clients, MAX_PGBENCH_CLIENTS), seconds, bench.logs));
+			}
+		}
+		String queue = bench.broker.topology().prefix() + "bench.perf.publish";
+		Tools.PerfTestResult publish = Tools.perfTest("perftest-publish",
+				List.of("-x", "1", "-y", "0", "-s", Integer.toString(taskSize), "-f", "persistent", "-c", "100", "-qq",
+						"-u", queue, "-e", bench.perfTestExchange(), "-k", queue, "-z", Integer.toString(seconds), "-d",
+						"accept-publish"),
+				bench.logs);
+		bench.broker.deleteQueues(queue);
+
+		long errors = 0;
+		for (int i = 0; i < CLIENTS.length; i++) {
+			LoadResult result = offload.get(i);
+			errors += result.errors();
+			double reference = pgbench.get(i).tps();
+			boolean targeted = CLIENTS[i] == 32;
+			bench.rows.add(new Row("1", "accepted POST /api/reports per s, " + CLIENTS[i] + " clients",
+					"%.0f/s (p50 %.1f ms, p99 %.1f ms)".formatted(result.throughput(), result.p50(), result.p99()),
+					"pgbench %.0f tx/s%s".formatted(reference,
+							(CLIENTS[i] > MAX_PGBENCH_CLIENTS) ? " (" + MAX_PGBENCH_CLIENTS + " clients)" : ""),
+					ratio(result.throughput(), reference), targeted ? ">= 0.60" : "",
+					targeted ? Row.met(result.throughput() >= 0.6 * reference) : ""));
+			if (targeted) {
+				bench.rows.add(new Row("1", "p99 latency of POST, 32 clients", "%.1f ms".formatted(result.p99()), "",
+						"", "<= 50 ms", Row.met(result.p99() <= 50)));
+			}
+		}
+		bench.rows
+			.add(new Row("1", "errors over all accept runs", Long.toString(errors), "", "", "0", Row.met(errors == 0)));
+		LoadResult at32 = offload.get(1);
+		bench.rows.add(new Row("1", "accepted per s (32 clients) vs broker's confirmed publish",
+				"%.0f/s".formatted(at32.throughput()), "PerfTest %.0f msg/s".formatted(publish.sendRate()),
+				ratio(at32.throughput(), publish.sendRate()), "", ""));
+		bench.notes.put("Figure 1",
+				"Load: %d s per level after a warm-up, closed loop, %d users, NO_OP reports; statuses %s / %s / %s. "
+					.formatted(seconds, Bench.USERS, offload.get(0).statuses(), offload.get(1).statuses(),
+							offload.get(2).statuses())
+						+ "pgbench: `-n -c N -j 2 -T %d` with the accept transaction below, on a copy of the schema; at 128 clients pgbench runs %d (max_connections is 100; api-service itself holds a pool of 10). %s."
+							.formatted(seconds, MAX_PGBENCH_CLIENTS, publish.command()));
+
+		List<String> categories = new ArrayList<>();
+		Map<String, List<Double>> throughput = new LinkedHashMap<>();
+		throughput.put("Offload POST /api/reports (req/s)", new ArrayList<>());
+		throughput.put("pgbench, same transaction (tx/s)", new ArrayList<>());
+		Map<String, List<Double>> latency = new LinkedHashMap<>();
+		latency.put("p50 (ms)", new ArrayList<>());
+		latency.put("p99 (ms)", new ArrayList<>());
+		for (int i = 0; i < CLIENTS.length; i++) {
+			categories.add(CLIENTS[i] + " clients");
+			throughput.get("Offload POST /api/reports (req/s)").add(offload.get(i).throughput());
+			throughput.get("pgbench, same transaction (tx/s)").add(pgbench.get(i).tps());
+			latency.get("p50 (ms)").add(offload.get(i).p50());
+			latency.get("p99 (ms)").add(offload.get(i).p99());
+		}
+		Charts.bars(bench, "figure-1-accept-throughput.png", "Figure 1: accept path vs pgbench", "concurrency",
+				"per second", categories, throughput);
+		Charts.bars(bench, "figure-1-accept-latency.png", "Figure 1: POST /api/reports latency", "concurrency",
+				"milliseconds", categories, latency);
+	}
+
+	static String ratio(double system, double reference) {
+		return (reference > 0 && !Double.isNaN(system)) ? "%.2f".formatted(system / reference) : "";
+	}
+
+}

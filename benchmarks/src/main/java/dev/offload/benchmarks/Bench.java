@@ -1,0 +1,385 @@
+package dev.offload.benchmarks;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import com.rabbitmq.client.Channel;
+
+import dev.offload.testsupport.ServiceProcess;
+import dev.offload.testsupport.TestBroker;
+import dev.offload.testsupport.TestDatabase;
+
+/**
+ * What every figure shares: the run's own database and topology (unique names, removed at
+ * the end), a mail sink for the worker, the services' jars, and the results.
+ */
+final class Bench implements AutoCloseable {
+
+	/** Users the API is started with, so the per-user count stays that of a real mix. */
+	static final int USERS = 32;
+
+	static final String NO_OP_BODY = "{\"type\":\"NO_OP\",\"format\":\"CSV\",\"parameters\":{}}";
+
+	private static final List<String> SERVICE_JVM = List.of("-Xmx512m");
+
+	private static final Pattern HEAP_VALUE = Pattern.compile("\"value\"\\s*:\\s*([0-9.E+-]+)");
+
+	final Path logs;
+
+	final Path charts;
+
+	final TestDatabase database;
+
+	final TestBroker broker;
+
+	final boolean quick;
+
+	final List<Row> rows = new ArrayList<>();
+
+	final Map<String, String> notes = new LinkedHashMap<>();
+
+	/** What limits a figure, by figure, from its profile. */
+	final Map<String, String> bottlenecks = new LinkedHashMap<>();
+
+	final List<String> chartFiles = new ArrayList<>();
+
+	private final Path apiJar;
+
+	private final Path workerJar;
+
+	private final GreenMail mail;
+
+	private final List<JavaProcess> workers = new ArrayList<>();
+
+	private final HttpClient http = HttpClient.newHttpClient();
+
+	private JavaProcess api;
+
+	Bench(Path root, Path charts, boolean quick) {
+		this.logs = root.resolve("benchmarks/target/benchmark-logs");
+		this.charts = charts;
+		this.quick = quick;
+		this.apiJar = root.resolve("api-service/target/api-service-0.1.0-SNAPSHOT-exec.jar");
+		this.workerJar = root.resolve("report-worker/target/report-worker-0.1.0-SNAPSHOT-exec.jar");
+		try {
+			Files.createDirectories(this.logs);
+			Files.createDirectories(charts);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		this.mail = new GreenMail(new ServerSetup(ServiceProcess.freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+		this.mail.start();
+		this.database = TestDatabase.create();
+		this.broker = TestBroker.create();
+	}
+
+	/**
+	 * Starts api-service on the run's database and topology, with benchmark users and
+	 * limits high enough (and the per-user rate limit off) that back-pressure never
+	 * answers for the figures.
+	 * @return the running service
+	 */
+	JavaProcess startApi() {
+		Map<String, Object> properties = common();
+		properties.put("offload.api.limits.max-unfinished-per-user", 100_000_000);
+		properties.put("offload.api.limits.max-backlog", 100_000_000);
+		// The per-user token bucket would cap the load at 10 requests/s per user.
+		properties.put("offload.api.security.rate-limit.enabled", false);
+		for (int i = 0; i < USERS; i++) {
+			String prefix = "offload.api.security.users[" + i + "].";
+			properties.put(prefix + "username", user(i));
+			properties.put(prefix + "password", "{noop}" + password(i));
+			properties.put(prefix + "email", user(i) + "@example.com");
+			properties.put(prefix + "roles", "USER");
+		}
+		this.api = JavaProcess.service("api-service", this.apiJar, SERVICE_JVM, ServiceProcess.freePort(), properties,
+				this.logs);
+		return this.api;
+	}
+
+	/**
+	 * Starts the synchronous baseline of figure 3 on the run's database.
+	 * @return the ready application
+	 */
+	JavaProcess startBaseline() {
+		int port = ServiceProcess.freePort();
+		List<String> arguments = new ArrayList<>(List.of("--spring.config.name=baseline", "--server.port=" + port));
+		this.database.springProperties().forEach((key, value) -> arguments.add("--" + key + "=" + value));
+		JavaProcess baseline = JavaProcess.main("sync-baseline", SERVICE_JVM,
+				dev.offload.benchmarks.baseline.BaselineApplication.class, arguments, port, this.logs);
+		this.workers.add(baseline);
+		return baseline;
+	}
+
+	JavaProcess api() {
+		return this.api;
+	}
+
+	/**
+	 * Starts a report-worker process.
+	 * @param name a name for its log
+	 * @param jvmOptions its JVM options, {@code -Xmx512m} if empty
+	 * @param settings {@code offload.worker.*} and other properties
+	 * @return the ready worker
+	 */
+	JavaProcess startWorker(String name, List<String> jvmOptions, Map<String, Object> settings) {
+		Map<String, Object> properties = common();
+		properties.put("spring.mail.host", "127.0.0.1");
+		properties.put("spring.mail.port", this.mail.getSmtp().getPort());
+		properties.putAll(settings);
+		JavaProcess worker = JavaProcess.service(name, this.workerJar, jvmOptions.isEmpty() ? SERVICE_JVM : jvmOptions,
+				ServiceProcess.freePort(), properties, this.logs);
+		this.workers.add(worker);
+		return worker;
+	}
+
+	/**
+	 * Kills every worker: what they hold in hand is redelivered, which no figure minds.
+	 */
+	void stopWorkers() {
+		this.workers.forEach(JavaProcess::kill);
+		this.workers.clear();
+	}
+
+	/**
+	 * Seeds the sales data with the worker's own seeder.
+	 * @param orders how many orders
+	 */
+	void seed(int orders) {
+		Map<String, Object> properties = common();
+		List<String> command = new ArrayList<>(
+				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar",
+						this.workerJar.toString(), "--spring.profiles.active=seed", "--offload.seed.orders=" + orders,
+						"--server.port=0"));
+		properties.forEach((key, value) -> command.add("--" + key + "=" + value));
+		Tools.exec("seeder", command, Duration.ofMinutes(5), this.logs);
+	}
+
+	/**
+	 * Runs the load client in a process of its own.
+	 * @param name a name for its log
+	 * @param arguments its mode and options
+	 * @return its result line
+	 */
+	LoadResult load(String name, List<String> arguments) {
+		List<String> all = new ArrayList<>(arguments);
+		if (!arguments.contains("--users")) {
+			all.addAll(List.of("--users", credentials()));
+		}
+		return LoadResult.parse(JavaProcess.run(name, LoadClient.class, all, Duration.ofMinutes(5), this.logs));
+	}
+
+	String apiUrl(String path) {
+		return this.api.baseUri().resolve(path).toString();
+	}
+
+	/**
+	 * Queues reports without the API: rows inserted in one statement, whose tasks the
+	 * running api-service's outbox relay then publishes, as it would after a restart.
+	 * @param count how many
+	 * @param type the report type
+	 * @param parameters the parameters' JSON
+	 */
+	void insertQueued(int count, String type, String format, String parameters) {
+		update("""
+				INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status)
+				SELECT gen_random_uuid(), 'bench' || lpad((g %% %d)::text, 2, '0'), 'bench@example.com', '%s', '%s',
+				       '%s'::jsonb, 'QUEUED'
+				  FROM generate_series(1, %d) g""".formatted(USERS, type, format, parameters, count));
+	}
+
+	/**
+	 * Queues one report without the API, as {@link #insertQueued} does.
+	 * @return its id
+	 */
+	String insertOne(String type, String format, String parameters) {
+		return queryString("""
+				INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status)
+				VALUES (gen_random_uuid(), 'bench00', 'bench@example.com', '%s', '%s', '%s'::jsonb, 'QUEUED')
+				RETURNING id""".formatted(type, format, parameters));
+	}
+
+	/**
+	 * Waits until a report has finished.
+	 * @param id the report
+	 * @param timeout how long at most
+	 * @return its status
+	 */
+	String awaitFinished(String id, Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		while (System.nanoTime() < deadline) {
+			String status = queryString("SELECT status FROM reports WHERE id = '" + id + "'");
+			if (!"QUEUED".equals(status) && !"RUNNING".equals(status)) {
+				return status;
+			}
+			Pause.millis(100);
+		}
+		return "UNFINISHED after " + timeout;
+	}
+
+	/**
+	 * Waits until the relay has published every queued task.
+	 * @param timeout how long at most
+	 */
+	void awaitPublished(Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		while (queryLong("SELECT count(*) FROM reports WHERE task_published_at IS NULL") > 0) {
+			if (System.nanoTime() > deadline) {
+				throw new IllegalStateException("The relay did not publish the backlog within " + timeout);
+			}
+			Pause.millis(200);
+		}
+	}
+
+	/** Empties the task queue and cancels every unfinished report, between figures. */
+	void clearBacklog() {
+		try (com.rabbitmq.client.Connection connection = this.broker.connectionFactory().newConnection();
+				Channel channel = connection.createChannel()) {
+			channel.queuePurge(this.broker.topology().generateQueue());
+		}
+		catch (IOException | TimeoutException ex) {
+			throw new IllegalStateException("Could not purge the task queue", ex);
+		}
+		update("UPDATE reports SET status = 'CANCELLED', finished_at = now() WHERE status IN ('QUEUED', 'RUNNING')");
+	}
+
+	long queryLong(String sql) {
+		try (Connection connection = this.database.connect();
+				Statement statement = connection.createStatement();
+				ResultSet rows = statement.executeQuery(sql)) {
+			rows.next();
+			return rows.getLong(1);
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Could not run " + sql, ex);
+		}
+	}
+
+	double queryDouble(String sql) {
+		try (Connection connection = this.database.connect();
+				Statement statement = connection.createStatement();
+				ResultSet rows = statement.executeQuery(sql)) {
+			rows.next();
+			return rows.getDouble(1);
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Could not run " + sql, ex);
+		}
+	}
+
+	String queryString(String sql) {
+		try (Connection connection = this.database.connect();
+				Statement statement = connection.createStatement();
+				ResultSet rows = statement.executeQuery(sql)) {
+			return rows.next() ? rows.getString(1) : null;
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Could not run " + sql, ex);
+		}
+	}
+
+	void update(String sql) {
+		try (Connection connection = this.database.connect(); Statement statement = connection.createStatement()) {
+			statement.execute(sql);
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Could not run " + sql, ex);
+		}
+	}
+
+	/**
+	 * The heap a service uses now, from its Actuator metrics.
+	 * @param service the service
+	 * @return bytes, or -1 if it did not answer
+	 */
+	long heapUsed(JavaProcess service) {
+		try {
+			HttpResponse<String> response = this.http.send(HttpRequest
+				.newBuilder(URI.create(service.baseUri() + "/actuator/metrics/jvm.memory.used?tag=area:heap"))
+				.timeout(Duration.ofSeconds(2))
+				.build(), HttpResponse.BodyHandlers.ofString());
+			Matcher value = HEAP_VALUE.matcher(response.body());
+			return value.find() ? (long) Double.parseDouble(value.group(1)) : -1;
+		}
+		catch (IOException ex) {
+			return -1;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return -1;
+		}
+	}
+
+	static String user(int i) {
+		return "bench%02d".formatted(i);
+	}
+
+	static String password(int i) {
+		return "secret-" + i;
+	}
+
+	private static String credentials() {
+		List<String> users = new ArrayList<>();
+		for (int i = 0; i < USERS; i++) {
+			users.add(user(i) + ":" + password(i));
+		}
+		return String.join(",", users);
+	}
+
+	private Map<String, Object> common() {
+		Map<String, Object> properties = new HashMap<>();
+		properties.putAll(this.database.springProperties());
+		properties.putAll(this.broker.springProperties());
+		return properties;
+	}
+
+	/** The exchange PerfTest declared for its queues; TestBroker knows only Offload's. */
+	private void deletePerfTestExchange() {
+		try (com.rabbitmq.client.Connection connection = this.broker.connectionFactory().newConnection();
+				Channel channel = connection.createChannel()) {
+			channel.exchangeDelete(perfTestExchange());
+		}
+		catch (IOException | TimeoutException ex) {
+			// Never declared (no PerfTest figure ran), or already gone.
+		}
+	}
+
+	String perfTestExchange() {
+		return this.broker.topology().prefix() + "bench.perf";
+	}
+
+	@Override
+	public void close() {
+		stopWorkers();
+		if (this.api != null) {
+			this.api.kill();
+		}
+		try (TestDatabase db = this.database; TestBroker mq = this.broker) {
+			this.mail.stop();
+			deletePerfTestExchange();
+		}
+	}
+
+}

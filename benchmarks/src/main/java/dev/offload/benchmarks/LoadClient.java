@@ -1,0 +1,342 @@
+package dev.offload.benchmarks;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DeliverCallback;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The load generator, run by the suite as a process of its own so its CPU and garbage are
+ * not the services'. Two modes:
+ * <ul>
+ * <li>{@code closed}: {@code --concurrency} clients each send a request, wait for the
+ * answer and send the next, for {@code --seconds} (after {@code --warmup} seconds whose
+ * results are dropped).</li>
+ * <li>{@code open}: requests start at a fixed {@code --rate} whatever the answers do;
+ * latency counts from the moment a request was due, so a stalled server is not hidden (no
+ * coordinated omission).</li>
+ * </ul>
+ * {@code --heavy N} first fires N other requests without waiting for them (the load the
+ * measured calls compete with). {@code --events-exchange} subscribes to the report events
+ * and also records, per accepted report, the time from its POST to its SUCCEEDED event.
+ * The last line printed is {@code RESULT key=value ...}; latencies are in milliseconds.
+ */
+public final class LoadClient {
+
+	private static final Pattern REPORT_ID = Pattern.compile("\"reportId\"\\s*:\\s*\"([0-9a-f-]{36})\"");
+
+	private static final Pattern EVENT_TYPE = Pattern.compile("\"type\"\\s*:\\s*\"([A-Z_]+)\"");
+
+	private static final long MAX_MICROS = TimeUnit.SECONDS.toMicros(120);
+
+	private final Map<String, String> options;
+
+	private final HttpClient http;
+
+	private final List<String> credentials;
+
+	private final AtomicLong sent = new AtomicLong();
+
+	private final Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
+
+	private final AtomicLong failures = new AtomicLong();
+
+	private final Map<String, Long> postedAt = new ConcurrentHashMap<>();
+
+	private final Histogram endToEnd = new ConcurrentHistogram(MAX_MICROS, 3);
+
+	private LoadClient(Map<String, String> options) {
+		this.options = options;
+		this.http = HttpClient.newBuilder()
+			.connectTimeout(Duration.ofSeconds(5))
+			.executor(Executors.newFixedThreadPool(4))
+			.version(HttpClient.Version.HTTP_1_1)
+			.build();
+		this.credentials = List.of(option("users", "alice:alice-secret").split(","));
+	}
+
+	public static void main(String[] args) throws Exception {
+		Map<String, String> options = new HashMap<>();
+		for (int i = 1; i + 1 < args.length; i += 2) {
+			options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+		}
+		try {
+			LoadClient client = new LoadClient(options);
+			String result = switch (args[0]) {
+				case "closed" -> client.closed();
+				case "open" -> client.open();
+				default -> throw new IllegalArgumentException("Mode is closed or open, was " + args[0]);
+			};
+			System.out.println("RESULT " + result);
+			System.exit(0);
+		}
+		catch (Exception | Error ex) {
+			// The HTTP client's threads would keep a failed run alive.
+			ex.printStackTrace();
+			System.exit(1);
+		}
+	}
+
+	private String closed() throws Exception {
+		int concurrency = Integer.parseInt(option("concurrency", "8"));
+		fireHeavy();
+		double warmup = Double.parseDouble(option("warmup", "0"));
+		if (warmup > 0) {
+			runClosed(concurrency, warmup, new ConcurrentHistogram(MAX_MICROS, 3));
+			this.statuses.clear();
+			this.failures.set(0);
+			this.sent.set(0);
+		}
+		Histogram histogram = new ConcurrentHistogram(MAX_MICROS, 3);
+		double seconds = Double.parseDouble(option("seconds", "10"));
+		double elapsed = runClosed(concurrency, seconds, histogram);
+		return summary(histogram, elapsed);
+	}
+
+	private double runClosed(int concurrency, double seconds, Histogram histogram) throws InterruptedException {
+		long start = System.nanoTime();
+		long end = start + (long) (seconds * 1e9);
+		ExecutorService clients = Executors.newFixedThreadPool(concurrency);
+		for (int i = 0; i < concurrency; i++) {
+			String user = this.credentials.get(i % this.credentials.size());
+			clients.execute(() -> {
+				while (System.nanoTime() < end) {
+					long begun = System.nanoTime();
+					call(request(option("url", null), option("method", "GET"), this.options.get("body"), user));
+					histogram.recordValue(Math.min(MAX_MICROS, (System.nanoTime() - begun) / 1000));
+				}
+			});
+		}
+		clients.shutdown();
+		if (!clients.awaitTermination((long) seconds + 60, TimeUnit.SECONDS)) {
+			clients.shutdownNow();
+		}
+		return (System.nanoTime() - start) / 1e9;
+	}
+
+	private String open() throws Exception {
+		double rate = Double.parseDouble(option("rate", "100"));
+		double seconds = Double.parseDouble(option("seconds", "10"));
+		Connection events = subscribeToEvents();
+		fireHeavy();
+		Histogram histogram = new ConcurrentHistogram(MAX_MICROS, 3);
+		long count = (long) (rate * seconds);
+		long intervalNanos = (long) (1e9 / rate);
+		long start = System.nanoTime();
+		List<CompletableFuture<?>> inFlight = new ArrayList<>();
+		for (long i = 0; i < count; i++) {
+			long due = start + i * intervalNanos;
+			long wait = due - System.nanoTime();
+			if (wait > 0) {
+				Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+			}
+			String user = this.credentials.get((int) (i % this.credentials.size()));
+			HttpRequest request = request(option("url", null), option("method", "GET"), this.options.get("body"), user);
+			this.sent.incrementAndGet();
+			inFlight.add(this.http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+				.whenComplete((response, failure) -> {
+					histogram.recordValue(Math.min(MAX_MICROS, (System.nanoTime() - due) / 1000));
+					counted(response, failure);
+					if (response != null && events != null) {
+						response.headers()
+							.firstValue("Location")
+							.ifPresent((location) -> this.postedAt
+								.put(location.substring(location.lastIndexOf('/') + 1), due));
+					}
+				}));
+		}
+		double elapsed = (System.nanoTime() - start) / 1e9;
+		try {
+			CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+		}
+		catch (Exception ex) {
+			// Counted as failures below: whatever has not answered by now.
+		}
+		String summary = summary(histogram, elapsed);
+		if (events != null) {
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+			while (!this.postedAt.isEmpty() && System.nanoTime() < deadline) {
+				Thread.sleep(100);
+			}
+			summary += " e2e_count=" + this.endToEnd.getTotalCount() + " e2e_missing=" + this.postedAt.size()
+					+ percentiles("e2e_", this.endToEnd);
+			writeHistogram(this.endToEnd, this.options.get("e2e-histogram"));
+			try {
+				events.close();
+			}
+			catch (Exception ex) {
+				// A connection the broker reset meanwhile: the events missed are counted
+				// above.
+			}
+		}
+		return summary;
+	}
+
+	private Connection subscribeToEvents() throws Exception {
+		String exchange = this.options.get("events-exchange");
+		if (exchange == null) {
+			return null;
+		}
+		ConnectionFactory factory = new ConnectionFactory();
+		factory.setHost("127.0.0.1");
+		factory.setPort(Integer.parseInt(option("amqp-port", "5672")));
+		Connection connection = factory.newConnection("offload-benchmark-load");
+		Channel channel = connection.createChannel();
+		String queue = channel.queueDeclare("", false, true, true, null).getQueue();
+		channel.queueBind(queue, exchange, "");
+		DeliverCallback onEvent = (tag, delivery) -> {
+			long now = System.nanoTime();
+			String body = new String(delivery.getBody(), StandardCharsets.UTF_8);
+			Matcher type = EVENT_TYPE.matcher(body);
+			Matcher id = REPORT_ID.matcher(body);
+			if (type.find() && "SUCCEEDED".equals(type.group(1)) && id.find()) {
+				// The POST's answer and the event race; an event that wins waits briefly.
+				Long posted = awaitPosted(id.group(1));
+				if (posted != null) {
+					this.endToEnd.recordValue(Math.min(MAX_MICROS, (now - posted) / 1000));
+				}
+			}
+		};
+		channel.basicConsume(queue, true, onEvent, (tag) -> {
+		});
+		return connection;
+	}
+
+	private Long awaitPosted(String id) {
+		for (int i = 0; i < 200; i++) {
+			Long posted = this.postedAt.remove(id);
+			if (posted != null) {
+				return posted;
+			}
+			Pause.millis(5);
+		}
+		return null;
+	}
+
+	private void fireHeavy() {
+		int heavy = Integer.parseInt(option("heavy", "0"));
+		for (int i = 0; i < heavy; i++) {
+			String user = this.credentials.get(i % this.credentials.size());
+			this.http.sendAsync(requestBuilder(option("heavy-url", null), "POST", option("heavy-body", null), user)
+				.timeout(Duration.ofMinutes(10))
+				.build(), HttpResponse.BodyHandlers.discarding());
+		}
+		if (heavy > 0) {
+			Pause.millis(Long.parseLong(option("heavy-settle-millis", "2000")));
+		}
+	}
+
+	private void call(HttpRequest request) {
+		this.sent.incrementAndGet();
+		try {
+			counted(this.http.send(request, HttpResponse.BodyHandlers.discarding()), null);
+		}
+		catch (IOException ex) {
+			counted(null, ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private void counted(HttpResponse<?> response, Throwable failure) {
+		if (response != null) {
+			this.statuses.computeIfAbsent(response.statusCode(), (status) -> new AtomicLong()).incrementAndGet();
+		}
+		else {
+			this.failures.incrementAndGet();
+		}
+	}
+
+	private HttpRequest request(String url, String method, String body, String user) {
+		return requestBuilder(url, method, body, user).build();
+	}
+
+	private HttpRequest.Builder requestBuilder(String url, String method, String body, String user) {
+		HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url))
+			.timeout(Duration.ofSeconds(30))
+			.header("Authorization",
+					"Basic " + Base64.getEncoder().encodeToString(user.getBytes(StandardCharsets.UTF_8)));
+		if ("POST".equals(method)) {
+			return builder.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+		}
+		return builder.GET();
+	}
+
+	private String summary(Histogram histogram, double elapsed) throws IOException {
+		long ok = 0;
+		long errors = this.failures.get();
+		StringBuilder codes = new StringBuilder();
+		for (Map.Entry<Integer, AtomicLong> entry : this.statuses.entrySet()) {
+			codes.append(codes.isEmpty() ? "" : ",").append(entry.getKey()).append(':').append(entry.getValue().get());
+			if (entry.getKey() >= 200 && entry.getKey() < 300) {
+				ok += entry.getValue().get();
+			}
+			else {
+				errors += entry.getValue().get();
+			}
+		}
+		writeHistogram(histogram, this.options.get("histogram"));
+		return String.format(Locale.ROOT, "requests=%d ok=%d errors=%d seconds=%.2f throughput=%.1f statuses=%s%s",
+				this.sent.get(), ok, errors, elapsed, ok / elapsed, codes.isEmpty() ? "none" : codes,
+				percentiles("", histogram));
+	}
+
+	private static String percentiles(String prefix, Histogram histogram) {
+		return String.format(Locale.ROOT, " %sp50=%.3f %sp90=%.3f %sp99=%.3f %smax=%.3f", prefix,
+				histogram.getValueAtPercentile(50) / 1000.0, prefix, histogram.getValueAtPercentile(90) / 1000.0,
+				prefix, histogram.getValueAtPercentile(99) / 1000.0, prefix, histogram.getMaxValue() / 1000.0);
+	}
+
+	private static void writeHistogram(Histogram histogram, String file) throws IOException {
+		if (file == null) {
+			return;
+		}
+		StringWriter text = new StringWriter();
+		try (PrintWriter out = new PrintWriter(text)) {
+			out.println("percentile,millis");
+			for (double percentile : new double[] { 0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 95, 97.5, 99, 99.5,
+					99.9, 100 }) {
+				out.printf(Locale.ROOT, "%s,%.3f%n", percentile, histogram.getValueAtPercentile(percentile) / 1000.0);
+			}
+		}
+		Files.writeString(Path.of(file), text.toString());
+	}
+
+	private String option(String name, String fallback) {
+		String value = this.options.getOrDefault(name, fallback);
+		if (value == null) {
+			throw new IllegalArgumentException("--" + name + " is required");
+		}
+		return value;
+	}
+
+}

@@ -1,0 +1,82 @@
+package dev.offload.benchmarks;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+
+import com.sun.management.OperatingSystemMXBean;
+
+/**
+ * BENCHMARKS.md: the machine, the versions, the table and the charts.
+ */
+final class Markdown {
+
+	private Markdown() {
+	}
+
+	static String table(List<Row> rows) {
+		StringBuilder table = new StringBuilder();
+		table.append("| figure | measure | this system | reference | ratio | target | met |\n");
+		table.append("| --- | --- | --- | --- | --- | --- | --- |\n");
+		for (Row row : rows) {
+			table.append("| %s | %s | %s | %s | %s | %s | %s |\n".formatted(row.figure(), row.measure(), row.system(),
+					row.reference(), row.ratio(), row.target(), row.met()));
+		}
+		return table.toString();
+	}
+
+	static String document(Bench bench, String table, Duration took, Path charts) {
+		OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+		StringBuilder md = new StringBuilder();
+		md.append("# Benchmarks\n\n");
+		md.append("Written by `scripts/benchmarks.sh` (the suite in `benchmarks/`, issue 6). Every figure is measured ")
+			.append("in the same run beside its reference, and compared as a ratio: this machine is shared and noisy, ")
+			.append("so absolute numbers move from run to run while ratios hold better.\n\n");
+		md.append("## Run\n\n");
+		md.append("| | |\n| --- | --- |\n");
+		md.append("| date | %s |\n"
+			.formatted(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_LOCAL_DATE_TIME).substring(0, 16)
+					+ " UTC"));
+		md.append("| machine | %d cores, %.1f GiB memory, %s %s |\n".formatted(
+				Runtime.getRuntime().availableProcessors(), os.getTotalMemorySize() / 1024.0 / 1024 / 1024,
+				System.getProperty("os.name"), System.getProperty("os.version")));
+		md.append(
+				"| Java | %s %s |\n".formatted(System.getProperty("java.vm.name"), System.getProperty("java.version")));
+		md.append("| RabbitMQ | %s |\n".formatted(Tools.version("rabbitmqctl", "version")));
+		md.append("| PostgreSQL | %s |\n".formatted(Tools.version("psql", "-h", "127.0.0.1", "-U", "postgres", "-XtAc",
+				"SHOW server_version", "postgres")));
+		md.append("| PerfTest | com.rabbitmq:perf-test %s |\n"
+			.formatted(packageVersion(com.rabbitmq.perf.PerfTest.class)));
+		md.append("| pgbench | %s |\n".formatted(Tools.version("pgbench", "--version")));
+		md.append("| suite duration | %d s%s |\n\n".formatted(took.toSeconds(), bench.quick ? " (quick mode)" : ""));
+		md.append("## Results\n\n").append(table).append('\n');
+		md.append("A target not met is marked NO. What the profiles of this run show is the bottleneck:\n\n");
+		for (Map.Entry<String, String> bottleneck : bench.bottlenecks.entrySet()) {
+			md.append("- **").append(bottleneck.getKey()).append("**: ").append(bottleneck.getValue()).append('\n');
+		}
+		md.append('\n');
+		md.append("## Notes\n\n");
+		for (Map.Entry<String, String> note : bench.notes.entrySet()) {
+			md.append("- **").append(note.getKey()).append("**: ").append(note.getValue()).append('\n');
+		}
+		md.append("\nThe accept transaction pgbench runs (figure 1):\n\n```sql\n")
+			.append(AcceptPath.ACCEPT_TRANSACTION)
+			.append("```\n\n");
+		md.append("## Charts\n\n");
+		for (String chart : bench.chartFiles) {
+			md.append("![%s](%s)\n\n".formatted(chart, charts.resolve(chart)));
+		}
+		return md.toString();
+	}
+
+	private static String packageVersion(Class<?> type) {
+		String version = type.getPackage().getImplementationVersion();
+		return (version != null) ? version : "2.22.1";
+	}
+
+}

@@ -1,0 +1,270 @@
+package dev.offload.benchmarks;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * What a service spends its CPU on while a figure runs: a Java Flight Recorder recording
+ * started with {@code jcmd} (its execution samples grouped by library, inclusive), and
+ * CPU time of the service, PostgreSQL and RabbitMQ from {@code /proc}. This is how the
+ * table's "not met" lines name their bottleneck.
+ */
+final class Profile {
+
+	private static final Map<String, List<String>> GROUPS = new LinkedHashMap<>();
+
+	static {
+		GROUPS.put("JDBC, Hikari, PostgreSQL driver",
+				List.of("org.postgresql.", "com.zaxxer.hikari.", "org.springframework.jdbc."));
+		GROUPS.put("Spring Security", List.of("org.springframework.security."));
+		GROUPS.put("Jackson", List.of("tools.jackson.", "com.fasterxml.jackson."));
+		GROUPS.put("logging", List.of("ch.qos.logback.", "org.slf4j."));
+		GROUPS.put("RabbitMQ client, Spring AMQP", List.of("com.rabbitmq.", "org.springframework.amqp."));
+		GROUPS.put("Tomcat", List.of("org.apache.catalina.", "org.apache.coyote.", "org.apache.tomcat."));
+		GROUPS.put("PDFBox", List.of("org.apache.pdfbox.", "org.apache.fontbox."));
+		GROUPS.put("Micrometer", List.of("io.micrometer."));
+		GROUPS.put("transactions", List.of("org.springframework.transaction."));
+		GROUPS.put("BigDecimal", List.of("java.math."));
+	}
+
+	private final Path recording;
+
+	private final Bench bench;
+
+	private final CpuSnapshot before;
+
+	private final JavaProcess process;
+
+	private final String name;
+
+	private double serviceMillisPerOperation = Double.NaN;
+
+	private double postgresMillisPerOperation = Double.NaN;
+
+	private double machineBusyPercent = Double.NaN;
+
+	private Profile(Bench bench, JavaProcess process, String name, Path recording) {
+		this.bench = bench;
+		this.name = name;
+		this.process = process;
+		this.recording = recording;
+		this.before = CpuSnapshot.take(process);
+	}
+
+	/**
+	 * Starts recording a service after a delay, for a while.
+	 * @param bench the run
+	 * @param name the recording's name
+	 * @param process the service
+	 * @param delaySeconds when to start
+	 * @param seconds how long to record
+	 * @return the profile, to be read with {@link #summary(long)} once the figure is done
+	 */
+	static Profile start(Bench bench, String name, JavaProcess process, int delaySeconds, int seconds) {
+		Path recording = bench.logs.resolve(name + ".jfr");
+		List<String> command = new ArrayList<>(List.of(jdkTool("jcmd"), Long.toString(process.pid()), "JFR.start",
+				"name=" + name, "duration=" + seconds + "s", "settings=default", "filename=" + recording));
+		if (delaySeconds > 0) {
+			command.add("delay=" + delaySeconds + "s");
+		}
+		Tools.exec("jcmd-" + name, command, Duration.ofSeconds(30), bench.logs);
+		return new Profile(bench, process, name, recording);
+	}
+
+	/**
+	 * Summarises the CPU use since the start and the recording.
+	 * @param operations how many operations the service did meanwhile (requests,
+	 * reports), for CPU per operation
+	 * @return one paragraph
+	 */
+	String summary(long operations) {
+		CpuSnapshot after = CpuSnapshot.take(this.process);
+		double seconds = (after.nanos - this.before.nanos) / 1e9;
+		double service = after.service - this.before.service;
+		double postgres = after.postgres - this.before.postgres;
+		double rabbit = after.rabbit - this.before.rabbit;
+		double busy = after.machineBusy - this.before.machineBusy;
+		this.serviceMillisPerOperation = (operations > 0) ? service * 1000 / operations : Double.NaN;
+		this.postgresMillisPerOperation = (operations > 0) ? postgres * 1000 / operations : Double.NaN;
+		this.machineBusyPercent = busy * 100 / seconds / Runtime.getRuntime().availableProcessors();
+		String cpu = String.format(Locale.ROOT,
+				"Over %.0f s the service used %.1f CPU-s (%.2f ms per operation over %d), PostgreSQL %.1f, "
+						+ "RabbitMQ %.1f; the machine's %d cores were %.0f%% busy (other work included).",
+				seconds, service, operations > 0 ? service * 1000 / operations : Double.NaN, operations, postgres,
+				rabbit, Runtime.getRuntime().availableProcessors(),
+				busy * 100 / seconds / Runtime.getRuntime().availableProcessors());
+		return cpu + " " + samples();
+	}
+
+	/**
+	 * A sentence on what limits the service, from the CPU it used per operation; valid
+	 * after {@link #summary(long)}.
+	 * @param service the service's name
+	 * @param operation what one operation is
+	 * @return the sentence
+	 */
+	String bottleneck(String service, String operation) {
+		int cores = Runtime.getRuntime().availableProcessors();
+		return String.format(Locale.ROOT,
+				"%s used %.1f ms of CPU per %s (PostgreSQL %.1f ms) while the %d cores were %.0f%% busy: its own "
+						+ "CPU caps it near %d cores / %.1f ms = %.0f per s even if it had the machine to itself, "
+						+ "and here it shares the cores with the load client, PostgreSQL, RabbitMQ and the other "
+						+ "service (see the profile note for where the time goes)",
+				service, this.serviceMillisPerOperation, operation, this.postgresMillisPerOperation, cores,
+				this.machineBusyPercent, cores, this.serviceMillisPerOperation,
+				cores * 1000 / this.serviceMillisPerOperation);
+	}
+
+	/**
+	 * How busy the machine's cores were over the profile, valid after
+	 * {@link #summary(long)}.
+	 * @return percent of all cores
+	 */
+	double machineBusyPercent() {
+		return this.machineBusyPercent;
+	}
+
+	private String samples() {
+		try {
+			// Ends the recording now if its duration has not run out yet.
+			Tools.exec("jcmd-stop-" + this.name,
+					List.of(jdkTool("jcmd"), Long.toString(this.process.pid()), "JFR.stop", "name=" + this.name),
+					Duration.ofSeconds(30), this.bench.logs);
+		}
+		catch (IllegalStateException ex) {
+			// Already stopped and written.
+		}
+		for (int i = 0; i < 100 && !Files.exists(this.recording); i++) {
+			Pause.millis(200);
+		}
+		if (!Files.exists(this.recording)) {
+			return "(no JFR recording was written)";
+		}
+		String text = Tools.exec("jfr-print-" + this.recording.getFileName(),
+				List.of(jdkTool("jfr"), "print", "--events", "jdk.ExecutionSample", this.recording.toString()),
+				Duration.ofMinutes(2), this.bench.logs);
+		String[] events = text.split("jdk\\.ExecutionSample");
+		Map<String, Integer> inclusive = new HashMap<>();
+		Map<String, Integer> self = new HashMap<>();
+		int total = 0;
+		for (int i = 1; i < events.length; i++) {
+			List<String> frames = events[i].lines()
+				.map(String::strip)
+				.filter((line) -> line.contains("(") && line.contains("line:"))
+				.map((line) -> line.substring(0, line.indexOf('(')))
+				.toList();
+			if (frames.isEmpty()) {
+				continue;
+			}
+			total++;
+			self.merge(frames.get(0), 1, Integer::sum);
+			Set<String> groups = new HashSet<>();
+			for (String frame : frames) {
+				GROUPS.forEach((group, prefixes) -> {
+					if (prefixes.stream().anyMatch(frame::startsWith)) {
+						groups.add(group);
+					}
+				});
+			}
+			groups.forEach((group) -> inclusive.merge(group, 1, Integer::sum));
+		}
+		if (total == 0) {
+			return "(no execution samples)";
+		}
+		int samples = total;
+		String byGroup = inclusive.entrySet()
+			.stream()
+			.sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+			.limit(6)
+			.map((entry) -> String.format(Locale.ROOT, "%s %.0f%%", entry.getKey(), entry.getValue() * 100.0 / samples))
+			.collect(Collectors.joining(", "));
+		String hottest = self.entrySet()
+			.stream()
+			.sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+			.limit(3)
+			.map((entry) -> String.format(Locale.ROOT, "`%s` %.1f%%", entry.getKey(),
+					entry.getValue() * 100.0 / samples))
+			.collect(Collectors.joining(", "));
+		return "JFR, %d samples, share of samples inside: %s; hottest methods (self): %s.".formatted(samples, byGroup,
+				hottest);
+	}
+
+	private static String jdkTool(String name) {
+		return Path.of(System.getProperty("java.home"), "bin", name).toString();
+	}
+
+	/** CPU seconds used so far by the service, PostgreSQL, RabbitMQ and the machine. */
+	private record CpuSnapshot(long nanos, double service, double postgres, double rabbit, double machineBusy) {
+
+		private static final double TICKS = 100.0;
+
+		static CpuSnapshot take(JavaProcess process) {
+			double service = ProcessHandle.of(process.pid())
+				.flatMap((handle) -> handle.info().totalCpuDuration())
+				.map((duration) -> duration.toNanos() / 1e9)
+				.orElse(Double.NaN);
+			return new CpuSnapshot(System.nanoTime(), service, processes("postgres"), processes("beam.smp"),
+					machineBusyNow());
+		}
+
+		private static double processes(String command) {
+			double seconds = 0;
+			try (Stream<Path> entries = Files.list(Path.of("/proc"))) {
+				for (Path entry : entries.filter((path) -> path.getFileName().toString().matches("\\d+")).toList()) {
+					Optional<String> stat = read(entry.resolve("stat"));
+					if (stat.isEmpty() || !stat.get().contains("(" + command + ")")) {
+						continue;
+					}
+					String[] fields = stat.get().substring(stat.get().lastIndexOf(')') + 2).split(" ");
+					// utime and stime are fields 14 and 15 of stat, 12 and 13 after the
+					// name.
+					seconds += (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS;
+				}
+			}
+			catch (IOException ex) {
+				return Double.NaN;
+			}
+			return seconds;
+		}
+
+		private static double machineBusyNow() {
+			Optional<String> stat = read(Path.of("/proc/stat"));
+			if (stat.isEmpty()) {
+				return Double.NaN;
+			}
+			String[] fields = stat.get().lines().findFirst().orElse("").split("\\s+");
+			long busy = 0;
+			for (int i = 1; i < fields.length; i++) {
+				// idle and iowait are fields 4 and 5.
+				if (i != 4 && i != 5) {
+					busy += Long.parseLong(fields[i]);
+				}
+			}
+			return busy / TICKS;
+		}
+
+		private static Optional<String> read(Path file) {
+			try {
+				return Optional.of(Files.readString(file));
+			}
+			catch (IOException ex) {
+				return Optional.empty();
+			}
+		}
+
+	}
+
+}

@@ -1,0 +1,173 @@
+package dev.offload.benchmarks;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.rabbitmq.perf.PerfTest;
+
+/**
+ * The references, each run the way its authors intend, as a process of its own: RabbitMQ
+ * PerfTest, pgbench and psql.
+ */
+final class Tools {
+
+	private static final Pattern SENDING = Pattern.compile("sending rate avg: (\\d+) msg/s");
+
+	private static final Pattern RECEIVING = Pattern.compile("receiving rate avg: (\\d+) msg/s");
+
+	private static final Pattern CONSUMER_LATENCY = Pattern
+		.compile("consumer latency min/median/75th/95th/99th (\\d+)/(\\d+)/(\\d+)/(\\d+)/(\\d+) µs");
+
+	private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+)");
+
+	private static final Pattern LATENCY_AVERAGE = Pattern.compile("latency average = ([0-9.]+) ms");
+
+	private Tools() {
+	}
+
+	/**
+	 * Runs PerfTest against the local broker.
+	 * @param name a name for its log
+	 * @param arguments PerfTest's options (the broker's URI is added)
+	 * @param logs the folder for its output
+	 * @return what it measured
+	 */
+	static PerfTestResult perfTest(String name, List<String> arguments, Path logs) {
+		List<String> all = new ArrayList<>(List.of("-h", "amqp://guest:guest@127.0.0.1:5672"));
+		all.addAll(arguments);
+		String output = JavaProcess.run(name, PerfTest.class, all, Duration.ofMinutes(3), logs);
+		Matcher latency = CONSUMER_LATENCY.matcher(output);
+		boolean hasLatency = latency.find();
+		return new PerfTestResult(number(SENDING, output), number(RECEIVING, output),
+				hasLatency ? Long.parseLong(latency.group(2)) / 1000.0 : Double.NaN,
+				hasLatency ? Long.parseLong(latency.group(5)) / 1000.0 : Double.NaN, arguments);
+	}
+
+	/**
+	 * Runs pgbench with a custom script, no vacuum and no initialisation.
+	 * @param name a name for its log
+	 * @param database the database
+	 * @param script the script's text
+	 * @param clients concurrent clients
+	 * @param seconds how long
+	 * @param logs the folder for its output
+	 * @return what it measured
+	 */
+	static PgbenchResult pgbench(String name, String database, String script, int clients, int seconds, Path logs) {
+		try {
+			Path file = logs.resolve(name + ".sql");
+			Files.writeString(file, script);
+			String output = exec(name,
+					List.of(pgbenchBinary(), "-h", "127.0.0.1", "-U", "postgres", "-n", "-c", Integer.toString(clients),
+							"-j", "2", "-T", Integer.toString(seconds), "-f", file.toString(), database),
+					Duration.ofSeconds(seconds + 60L), logs);
+			return new PgbenchResult(number(TPS, output), number(LATENCY_AVERAGE, output));
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * Times psql running one statement, its output thrown away.
+	 * @param name a name for its log
+	 * @param database the database
+	 * @param sql the statement
+	 * @param logs the folder for its output
+	 * @return the wall time in seconds
+	 */
+	static double timedPsql(String name, String database, String sql, Path logs) {
+		long start = System.nanoTime();
+		exec(name, List.of("psql", "-h", "127.0.0.1", "-U", "postgres", "-X", "-q", "-o", "/dev/null", "-v",
+				"ON_ERROR_STOP=1", "-c", sql, database), Duration.ofMinutes(5), logs);
+		return (System.nanoTime() - start) / 1e9;
+	}
+
+	/**
+	 * The version line a program prints.
+	 * @param command the command and its version option
+	 * @return the first line of its output, or "unknown"
+	 */
+	static String version(String... command) {
+		try {
+			Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+			String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			process.waitFor(30, TimeUnit.SECONDS);
+			return output.lines().findFirst().orElse("unknown").strip();
+		}
+		catch (IOException ex) {
+			return "unknown";
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return "unknown";
+		}
+	}
+
+	static String exec(String name, List<String> command, Duration timeout, Path logs) {
+		try {
+			Path log = logs.resolve(name + ".log");
+			Map<String, String> environment = new HashMap<>();
+			environment.put("PGUSER", "postgres");
+			ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+			builder.environment().putAll(environment);
+			Process process = builder.start();
+			if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+				process.destroyForcibly();
+				throw new IllegalStateException(name + " did not finish within " + timeout + "; see " + log);
+			}
+			String output = Files.readString(log, StandardCharsets.UTF_8);
+			if (process.exitValue() != 0) {
+				throw new IllegalStateException(name + " exited with " + process.exitValue() + ": " + output);
+			}
+			return output;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static String pgbenchBinary() {
+		return Files.isExecutable(Path.of("/usr/bin/pgbench")) ? "/usr/bin/pgbench" : "pgbench";
+	}
+
+	private static double number(Pattern pattern, String output) {
+		Matcher matcher = pattern.matcher(output);
+		double value = Double.NaN;
+		while (matcher.find()) {
+			// The last match is the summary line.
+			value = Double.parseDouble(matcher.group(1));
+		}
+		return value;
+	}
+
+	record PerfTestResult(double sendRate, double receiveRate, double latencyP50, double latencyP99,
+			List<String> arguments) {
+
+		String command() {
+			return "PerfTest " + String.join(" ", this.arguments);
+		}
+
+	}
+
+	record PgbenchResult(double tps, double latencyAverage) {
+
+	}
+
+}

@@ -1,0 +1,43 @@
+package dev.offload.worker.email;
+
+import dev.offload.worker.WorkerProperties;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Profile;
+import org.springframework.mail.javamail.JavaMailSender;
+import org.springframework.scheduling.annotation.EnableScheduling;
+import org.springframework.scheduling.annotation.SchedulingConfigurer;
+import org.springframework.transaction.PlatformTransactionManager;
+
+/**
+ * Sends the outbox's emails every {@code offload.worker.email.poll-interval}. Not in the
+ * {@code seed} profile, which only fills the sales data.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableScheduling
+@Profile("!seed")
+class EmailConfiguration {
+
+	@Bean
+	EmailSender emailSender(EmailOutbox outbox, JavaMailSender mailSender,
+			PlatformTransactionManager transactionManager, WorkerProperties properties, MeterRegistry meters) {
+		return new EmailSender(outbox, mailSender, transactionManager, properties, meters);
+	}
+
+	@Bean
+	MeterBinder emailOutboxMetrics(EmailOutbox outbox) {
+		return (registry) -> Gauge.builder("offload.emails.pending", outbox, EmailOutbox::pendingCount)
+			.description("Emails waiting in the outbox to be sent")
+			.register(registry);
+	}
+
+	@Bean
+	SchedulingConfigurer emailSending(EmailSender sender, WorkerProperties properties) {
+		return (registrar) -> registrar.addFixedDelayTask(sender::sendDue, properties.email().pollInterval());
+	}
+
+}

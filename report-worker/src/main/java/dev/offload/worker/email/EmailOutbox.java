@@ -1,0 +1,134 @@
+package dev.offload.worker.email;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+
+import dev.offload.model.ReportEvent;
+
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * The email outbox ({@code sent_emails}): one row per report outcome to be mailed,
+ * PENDING until the SMTP server has taken it, then SENT. The primary key (report,
+ * outcome) keeps a redelivered or republished event from mailing twice.
+ */
+@Repository
+class EmailOutbox {
+
+	private static final int MAX_ERROR_LENGTH = 1000;
+
+	private final JdbcClient jdbc;
+
+	EmailOutbox(JdbcClient jdbc) {
+		this.jdbc = jdbc;
+	}
+
+	/**
+	 * Records an email to be sent now.
+	 * @param reportId the report
+	 * @param outcome the outcome it tells
+	 * @param recipient where it goes
+	 * @param subject its subject
+	 * @param body its text
+	 * @return {@code false} if this outcome's email was recorded before, or the report no
+	 * longer exists
+	 */
+	boolean record(UUID reportId, ReportEvent.Type outcome, String recipient, String subject, String body) {
+		return this.jdbc.sql("""
+				INSERT INTO sent_emails (report_id, outcome, recipient, subject, body, status, next_attempt_at)
+				SELECT id, :outcome, :recipient, :subject, :body, 'PENDING', now() FROM reports WHERE id = :id
+				ON CONFLICT (report_id, outcome) DO NOTHING
+				""")
+			.param("id", reportId)
+			.param("outcome", outcome.name())
+			.param("recipient", recipient)
+			.param("subject", subject)
+			.param("body", body)
+			.update() == 1;
+	}
+
+	/**
+	 * Locks the next email due to be sent, skipping those another sender holds. The lock
+	 * lasts until the caller's transaction ends, so call this in one.
+	 * @return the email, or empty if none is due
+	 */
+	Optional<PendingEmail> lockNextDue() {
+		return this.jdbc.sql("""
+				SELECT report_id, outcome, recipient, subject, body, attempts
+				  FROM sent_emails
+				 WHERE status = 'PENDING' AND next_attempt_at <= now()
+				 ORDER BY next_attempt_at, created_at
+				 LIMIT 1
+				   FOR UPDATE SKIP LOCKED
+				""")
+			.query((rs, row) -> new PendingEmail((UUID) rs.getObject("report_id"), rs.getString("outcome"),
+					rs.getString("recipient"), rs.getString("subject"), rs.getString("body"), rs.getInt("attempts")))
+			.optional();
+	}
+
+	/**
+	 * How many emails wait to be sent, for the {@code offload.emails.pending} gauge.
+	 * @return the count, or NaN if PostgreSQL cannot be read
+	 */
+	double pendingCount() {
+		try {
+			return this.jdbc.sql("SELECT count(*) FROM sent_emails WHERE status = 'PENDING'")
+				.query(Long.class)
+				.single();
+		}
+		catch (DataAccessException ex) {
+			return Double.NaN;
+		}
+	}
+
+	/**
+	 * Marks an email as taken by the SMTP server.
+	 * @param email the email
+	 */
+	void markSent(PendingEmail email) {
+		this.jdbc.sql("""
+				UPDATE sent_emails
+				   SET status = 'SENT', sent_at = now(), attempts = attempts + 1, next_attempt_at = NULL
+				 WHERE report_id = :id AND outcome = :outcome AND status = 'PENDING'
+				""").param("id", email.reportId()).param("outcome", email.outcome()).update();
+	}
+
+	/**
+	 * Counts a failed attempt and sets when to try again.
+	 * @param email the email
+	 * @param retryIn the wait before the next attempt
+	 * @param error why it failed
+	 */
+	void postpone(PendingEmail email, Duration retryIn, String error) {
+		String truncated = (error.length() > MAX_ERROR_LENGTH) ? error.substring(0, MAX_ERROR_LENGTH) : error;
+		this.jdbc.sql("""
+				UPDATE sent_emails
+				   SET attempts = attempts + 1, last_error = :error,
+				       next_attempt_at = now() + :retryMillis * interval '1 millisecond'
+				 WHERE report_id = :id AND outcome = :outcome AND status = 'PENDING'
+				""")
+			.param("error", truncated)
+			.param("retryMillis", retryIn.toMillis())
+			.param("id", email.reportId())
+			.param("outcome", email.outcome())
+			.update();
+	}
+
+	/**
+	 * An email waiting to be sent.
+	 *
+	 * @param reportId the report
+	 * @param outcome the outcome it tells
+	 * @param recipient where it goes
+	 * @param subject its subject
+	 * @param body its text
+	 * @param attempts how many attempts failed so far
+	 */
+	record PendingEmail(UUID reportId, String outcome, String recipient, String subject, String body, int attempts) {
+
+	}
+
+}

@@ -1,0 +1,73 @@
+package dev.offload.worker.generation;
+
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import dev.offload.worker.WorkerProperties;
+
+import org.springframework.amqp.AmqpException;
+import org.springframework.amqp.core.MessagePostProcessor;
+import org.springframework.amqp.core.ReturnedMessage;
+import org.springframework.amqp.rabbit.connection.CorrelationData;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Publishes a message and waits until the broker has confirmed it: a message counts as
+ * published only once the broker has taken it and routed it to at least one queue (the
+ * template publishes with {@code mandatory}, so an unroutable message comes back).
+ */
+@Component
+class ConfirmedPublisher {
+
+	private final RabbitTemplate rabbit;
+
+	private final Duration confirmTimeout;
+
+	ConfirmedPublisher(RabbitTemplate rabbit, WorkerProperties properties) {
+		this.rabbit = rabbit;
+		this.confirmTimeout = properties.publishConfirmTimeout();
+	}
+
+	/**
+	 * Publishes a message with the one converter and waits for the broker's confirm.
+	 * @param exchange the exchange
+	 * @param routingKey the routing key
+	 * @param body the message body
+	 * @param id a name for the message in errors and the confirm's correlation
+	 * @param postProcessor adds headers
+	 * @throws AmqpException if the broker did not confirm the message in time, refused
+	 * it, or could not route it
+	 */
+	void publish(String exchange, String routingKey, Object body, String id, MessagePostProcessor postProcessor) {
+		CorrelationData correlation = new CorrelationData(id);
+		this.rabbit.convertAndSend(exchange, routingKey, body, postProcessor, correlation);
+		CorrelationData.Confirm confirm = awaitConfirm(correlation);
+		if (!confirm.ack()) {
+			throw new AmqpException("Broker refused " + id + ": " + confirm.reason());
+		}
+		// With correlated confirms and returns, a returned message is recorded before its
+		// confirm completes.
+		ReturnedMessage returned = correlation.getReturned();
+		if (returned != null) {
+			throw new AmqpException("Message " + id + " was not routed to any queue of " + exchange + ": "
+					+ returned.getReplyCode() + " " + returned.getReplyText());
+		}
+	}
+
+	private CorrelationData.Confirm awaitConfirm(CorrelationData correlation) {
+		try {
+			return correlation.getFuture().get(this.confirmTimeout.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new AmqpException("Interrupted while waiting for the confirm of " + correlation.getId(), ex);
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			throw new AmqpException("No confirm for " + correlation.getId() + " within " + this.confirmTimeout, ex);
+		}
+	}
+
+}

@@ -1,0 +1,90 @@
+package dev.offload.worker;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+import dev.offload.testsupport.TestDatabase;
+
+/**
+ * Holds the sales data locked in a transaction of its own, so a report reading it waits
+ * for as long as a test likes, and ends the database sessions waiting for it, as a
+ * database failover or an administrator would: the reports see a real PostgreSQL error
+ * ({@code 57P01 terminating connection due to administrator command}).
+ */
+public final class SalesLock implements AutoCloseable {
+
+	private final Connection connection;
+
+	private SalesLock(Connection connection) {
+		this.connection = connection;
+	}
+
+	/**
+	 * Locks {@code sales.order_lines} against every reader.
+	 * @param database the test's database
+	 * @return the held lock; close it to release
+	 */
+	public static SalesLock hold(TestDatabase database) {
+		try {
+			Connection connection = database.connect();
+			connection.setAutoCommit(false);
+			try (Statement statement = connection.createStatement()) {
+				statement.execute("LOCK TABLE sales.order_lines IN ACCESS EXCLUSIVE MODE");
+			}
+			return new SalesLock(connection);
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Could not lock the sales data", ex);
+		}
+	}
+
+	/**
+	 * Ends every other session of the database that waits for a lock.
+	 * @return how many sessions were ended
+	 */
+	public int terminateWaiting() {
+		try (Statement statement = this.connection.createStatement(); ResultSet result = statement.executeQuery("""
+				SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+				 WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()
+				""")) {
+			result.next();
+			return result.getInt(1);
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Could not end the waiting sessions", ex);
+		}
+	}
+
+	/**
+	 * Whether another session of the database waits for a lock.
+	 * @return {@code true} if one does
+	 */
+	public boolean anyWaiting() {
+		try (Statement statement = this.connection.createStatement(); ResultSet result = statement.executeQuery("""
+				SELECT count(*) FROM pg_stat_activity
+				 WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()
+				""")) {
+			result.next();
+			return result.getInt(1) > 0;
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Could not look for waiting sessions", ex);
+		}
+	}
+
+	/**
+	 * Releases the lock.
+	 */
+	@Override
+	public void close() {
+		try (this.connection) {
+			this.connection.rollback();
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Could not release the sales lock", ex);
+		}
+	}
+
+}

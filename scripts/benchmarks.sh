@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the benchmark suite (issue 6) on this machine and writes BENCHMARKS.md and the charts in
+# docs/benchmarks/. Every figure is measured beside its reference in the same run: RabbitMQ
+# PerfTest (run by the suite from Maven Central), pgbench and psql. Takes about 12 minutes.
+#
+#   scripts/benchmarks.sh                 the whole suite, results written to the repository
+#   scripts/benchmarks.sh --figures 1,2   some figures only
+#   scripts/benchmarks.sh --quick         short runs and small data, results in benchmarks/target/quick
+#
+# Uses the local RabbitMQ (127.0.0.1:5672) and PostgreSQL (127.0.0.1:5432) like the tests, with a
+# database and a topology prefix of its own that are removed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[benchmarks] %s\n' "$*"; }
+
+scripts/local-services.sh
+
+# pgbench and psql come with Debian's PostgreSQL client.
+if ! command -v pgbench >/dev/null 2>&1 || ! command -v psql >/dev/null 2>&1; then
+  log "installing pgbench and psql (postgresql-client)"
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql-client postgresql-contrib
+fi
+
+log "building (profile benchmarks)"
+./mvnw -q -B -ntp -Pbenchmarks package -DskipTests -pl benchmarks -am
+
+log "running the suite"
+exec java -Xmx1g -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" \
+  dev.offload.benchmarks.BenchmarkSuite --root . "$@"
