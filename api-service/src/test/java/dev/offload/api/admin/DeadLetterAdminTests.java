@@ -106,7 +106,8 @@ class DeadLetterAdminTests {
 	void listingShowsWhyEachTaskWasParkedAndLeavesThemInTheQueue() {
 		UUID failed = insertReport("FAILED");
 		park(failed, 5, "CannotGetJdbcConnectionException: Connection refused");
-		// The template may publish on another channel each time: wait, so the order holds.
+		// The template may publish on another channel each time: wait, so the order
+		// holds.
 		awaitParked(1);
 		parkUnreadable();
 		awaitParked(2);
