@@ -29,6 +29,12 @@ public final class TopologyDeclarations {
 	public static final List<Duration> DEFAULT_RETRY_DELAYS = List.of(Duration.ofSeconds(5), Duration.ofSeconds(30),
 			Duration.ofMinutes(2), Duration.ofMinutes(10));
 
+	/**
+	 * The delivery limit of the dead letter queues: high enough that looking at a parked
+	 * message never uses it up.
+	 */
+	public static final int DEAD_LETTER_DELIVERY_LIMIT = 1_000_000;
+
 	private TopologyDeclarations() {
 	}
 
@@ -64,8 +70,22 @@ public final class TopologyDeclarations {
 			.withArgument("x-dead-letter-strategy", "at-least-once")
 			.overflow(QueueBuilder.Overflow.rejectPublish)
 			.build();
-		Queue generateDlq = QueueBuilder.durable(topology.generateDeadLetterQueue()).quorum().build();
-		Queue emailDlq = QueueBuilder.durable(topology.emailDeadLetterQueue()).quorum().build();
+		// A parked message waits for an operator, who looks at it (basic.get and requeue,
+		// here or in the management UI) as often as needed. RabbitMQ 4.0 to 4.2 count
+		// each
+		// such return as a delivery, and a quorum queue drops a message past its delivery
+		// limit (20 by default) when, like these, it has nowhere to dead-letter it. A
+		// limit
+		// no one reaches keeps them on every version (-1, "no limit" on 4.x, means 0 on
+		// 3.x).
+		Queue generateDlq = QueueBuilder.durable(topology.generateDeadLetterQueue())
+			.quorum()
+			.deliveryLimit(DEAD_LETTER_DELIVERY_LIMIT)
+			.build();
+		Queue emailDlq = QueueBuilder.durable(topology.emailDeadLetterQueue())
+			.quorum()
+			.deliveryLimit(DEAD_LETTER_DELIVERY_LIMIT)
+			.build();
 
 		Binding generateBinding = BindingBuilder.bind(generate).to(tasks).with(topology.generateRoutingKey());
 		Binding emailBinding = BindingBuilder.bind(email).to(events);

@@ -136,6 +136,26 @@ class DeadLetterAdminTests {
 	}
 
 	@Test
+	void listingAgainAndAgainNeverUsesUpAParkedTask() {
+		// Each listing returns the task to the queue; RabbitMQ 4.0 to 4.2 count that as a
+		// delivery and drop a message past the delivery limit (20 by default).
+		UUID failed = insertReport("FAILED");
+		park(failed, 5, "boom");
+		awaitParked(1);
+
+		for (int i = 0; i < 25; i++) {
+			asAdmin(this.client.get().uri("/api/admin/dead-letters")).exchange()
+				.expectStatus()
+				.isOk()
+				.expectBody()
+				.jsonPath("$.tasks[0].reportId")
+				.isEqualTo(failed.toString());
+		}
+		await().atMost(Duration.ofSeconds(5))
+			.until(() -> broker.messageCount(this.topology.generateDeadLetterQueue()) == 1);
+	}
+
+	@Test
 	void replayQueuesFailedReportsAgainDropsFinishedOnesAndKeepsUnreadableOnes() {
 		UUID failed = insertReport("FAILED");
 		UUID succeeded = insertReport("SUCCEEDED");
