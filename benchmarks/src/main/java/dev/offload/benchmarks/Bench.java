@@ -145,12 +145,25 @@ final class Bench implements AutoCloseable {
 	 * @return the ready worker
 	 */
 	JavaProcess startWorker(String name, List<String> jvmOptions, Map<String, Object> settings) {
+		return startWorker(name, List.of(), jvmOptions, settings);
+	}
+
+	/**
+	 * Starts a report-worker process under a launcher.
+	 * @param name a name for its log
+	 * @param launcher the command it runs under ({@code taskset -c 1} keeps it on one
+	 * core), or empty
+	 * @param jvmOptions its JVM options, {@code -Xmx512m} if empty
+	 * @param settings {@code offload.worker.*} and other properties
+	 * @return the ready worker
+	 */
+	JavaProcess startWorker(String name, List<String> launcher, List<String> jvmOptions, Map<String, Object> settings) {
 		Map<String, Object> properties = common();
 		properties.put("spring.mail.host", "127.0.0.1");
 		properties.put("spring.mail.port", this.mail.getSmtp().getPort());
 		properties.putAll(settings);
-		JavaProcess worker = JavaProcess.service(name, this.workerJar, jvmOptions.isEmpty() ? SERVICE_JVM : jvmOptions,
-				ServiceProcess.freePort(), properties, this.logs);
+		JavaProcess worker = JavaProcess.service(name, launcher, this.workerJar,
+				jvmOptions.isEmpty() ? SERVICE_JVM : jvmOptions, ServiceProcess.freePort(), properties, this.logs);
 		this.workers.add(worker);
 		return worker;
 	}

@@ -54,7 +54,25 @@ final class JavaProcess implements AutoCloseable {
 	 */
 	static JavaProcess service(String name, Path jar, List<String> jvmOptions, int port, Map<String, ?> properties,
 			Path logs) {
-		List<String> command = new ArrayList<>();
+		return service(name, List.of(), jar, jvmOptions, port, properties, logs);
+	}
+
+	/**
+	 * Starts a service from its executable jar through a launcher and waits until it is
+	 * ready.
+	 * @param name a name for the log file
+	 * @param launcher a command the JVM runs under, such as {@code taskset -c 1}, or
+	 * empty
+	 * @param jar the executable jar
+	 * @param jvmOptions options such as {@code -Xmx256m}
+	 * @param port its {@code server.port}
+	 * @param properties Spring properties, passed as {@code --name=value}
+	 * @param logs the folder for its output
+	 * @return the ready service
+	 */
+	static JavaProcess service(String name, List<String> launcher, Path jar, List<String> jvmOptions, int port,
+			Map<String, ?> properties, Path logs) {
+		List<String> command = new ArrayList<>(launcher);
 		command.add(java());
 		command.addAll(jvmOptions);
 		command.add("-jar");
