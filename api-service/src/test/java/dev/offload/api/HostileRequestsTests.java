@@ -220,7 +220,11 @@ class HostileRequestsTests {
 						new String[] { "Content-Length", "-1" }, new String[] { "Content-Length", "99999999999" },
 						new String[] { "X-Forwarded-For", "127.0.0.1\r\nX-Injected: 1" },
 						new String[] { "Host", "evil.example" }, new String[] { "Expect", "100-continue" },
-						new String[] { "X-Big", "x".repeat(20_000) }),
+						new String[] { "X-Big", "x".repeat(20_000) },
+						new String[] { "X-API-Key", "alice-local-api-key-0123456789" },
+						new String[] { "X-API-Key", "alice-local-api-key-0123456788" },
+						new String[] { "X-API-Key", "k".repeat(600) }, new String[] { "X-API-Key", "" },
+						new String[] { "X-API-Key", "key\u00e9\u2028" }),
 				Combinators
 					.combine(Arbitraries.strings().withCharRange('!', '~').ofMinLength(1).ofMaxLength(20),
 							Arbitraries.strings().withCharRange(' ', '\u00ff').ofMaxLength(60))

@@ -1,6 +1,8 @@
 package dev.offload.api.security;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -12,15 +14,23 @@ import jakarta.validation.constraints.NotNull;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.Assert;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
  * Who may call the API and how they sign in ({@code offload.api.security.*}).
  *
- * @param mode {@code local}: HTTP Basic against {@code users} (local runs and tests);
- * {@code jwt}: an OAuth2 resource server accepting bearer JWTs from the issuer configured
- * with {@code spring.security.oauth2.resourceserver.jwt.*} (production)
+ * <p>
+ * The users' API keys are checked when the properties are bound, so a misconfigured key
+ * stops the service at start-up: every key must carry a known encoding prefix, a
+ * {@code {noop}} key must be at least {@value ApiKeys#MIN_PLAIN_LENGTH} characters long,
+ * and no key may be configured twice (for one user or two). The messages name the
+ * property, never the key.
+ *
+ * @param mode {@code local}: HTTP Basic or an API key against {@code users} (local runs
+ * and tests); {@code jwt}: an OAuth2 resource server accepting bearer JWTs from the
+ * issuer configured with {@code spring.security.oauth2.resourceserver.jwt.*} (production)
  * @param users the local users; the ones shipped in {@code application.yaml} exist
  * outside the {@code prod} profile only. A deployment in local mode supplies its own
  * ({@code OFFLOAD_API_SECURITY_USERS_0_USERNAME}, ...)
@@ -35,10 +45,31 @@ public record ApiSecurityProperties(@DefaultValue("local") @NotNull Mode mode, @
 		@DefaultValue @Valid @NotNull Jwt jwt, @DefaultValue @Valid @NotNull RateLimit rateLimit,
 		@DefaultValue("64KB") @NotNull DataSize maxRequestBody) {
 
+	public ApiSecurityProperties {
+		if (users != null) {
+			checkApiKeys(users);
+		}
+	}
+
+	private static void checkApiKeys(List<User> users) {
+		List<byte[]> digests = new ArrayList<>();
+		for (int u = 0; u < users.size(); u++) {
+			List<String> keys = users.get(u).apiKeys();
+			for (int k = 0; (keys != null) && k < keys.size(); k++) {
+				String property = "offload.api.security.users[" + u + "].api-keys[" + k + "]";
+				byte[] digest = ApiKeys.configuredDigest(property, keys.get(k));
+				Assert.isTrue(digests.stream().noneMatch((other) -> Arrays.equals(other, digest)),
+						() -> property + " is configured more than once: every API key must be unique, so it names "
+								+ "exactly one user");
+				digests.add(digest);
+			}
+		}
+	}
+
 	/** How callers sign in. */
 	public enum Mode {
 
-		/** HTTP Basic against the configured users. */
+		/** HTTP Basic or an API key against the configured users. */
 		LOCAL,
 
 		/** Bearer JWTs from an OAuth2 issuer. */
@@ -54,9 +85,15 @@ public record ApiSecurityProperties(@DefaultValue("local") @NotNull Mode mode, @
 	 * {@code {bcrypt}...}, or {@code {noop}...} for plain text in local runs
 	 * @param email where notifications about the user's reports go
 	 * @param roles the user's roles, without the {@code ROLE_} prefix
+	 * @param apiKeys the user's API keys (none by default), sent as {@code X-API-Key}
+	 * instead of the password, each with a {@code {id}} prefix naming its encoding:
+	 * {@code {sha256}} followed by the 64 hex digits of the SHA-256 digest of the key's
+	 * UTF-8 bytes in a deployment, or {@code {noop}} followed by the key itself (at least
+	 * {@value ApiKeys#MIN_PLAIN_LENGTH} characters) for local runs. See {@link ApiKeys}
+	 * for why a plain SHA-256 digest rather than bcrypt
 	 */
 	public record User(@NotBlank String username, @NotBlank String password, @NotBlank @Email String email,
-			@DefaultValue("USER") Set<String> roles) {
+			@DefaultValue("USER") Set<String> roles, @DefaultValue List<String> apiKeys) {
 
 	}
 

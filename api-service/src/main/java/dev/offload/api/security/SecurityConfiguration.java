@@ -20,6 +20,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpMethod;
+import org.springframework.security.authentication.AuthenticationManager;
+import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
@@ -34,6 +36,9 @@ import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.authentication.AuthenticationEntryPointFailureHandler;
+import org.springframework.security.web.authentication.AuthenticationFilter;
+import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
 import org.springframework.security.web.context.SecurityContextHolderFilter;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
@@ -45,12 +50,12 @@ import org.springframework.web.servlet.HandlerExceptionResolver;
  * authenticates a request, so there is nothing to forge), every request carries its
  * credentials. How callers sign in is chosen by {@code offload.api.security.mode}:
  * <ul>
- * <li>{@code local} (the default): HTTP Basic against the configured users, for local
- * runs and tests;</li>
+ * <li>{@code local} (the default): HTTP Basic or an API key ({@code X-API-Key}) against
+ * the configured users, for local runs and tests;</li>
  * <li>{@code jwt}: an OAuth2 resource server taking bearer JWTs, validated with
  * {@code spring.security.oauth2.resourceserver.jwt.*}; the owner comes from the token's
  * claims. Configured users, if there are any, are service accounts that may still use
- * HTTP Basic.</li>
+ * HTTP Basic or their API keys.</li>
  * </ul>
  * Either way the controllers only see an {@link OwnerPrincipal}. A report's file may also
  * be fetched without credentials with a signed, unexpired link (the controller checks the
@@ -74,7 +79,7 @@ public class SecurityConfiguration {
 
 	@Bean
 	SecurityFilterChain apiSecurityFilterChain(HttpSecurity http, ApiSecurityProperties properties,
-			ObjectProvider<JwtDecoder> jwtDecoder,
+			UserDetailsService userDetailsService, ObjectProvider<JwtDecoder> jwtDecoder,
 			@Qualifier("handlerExceptionResolver") HandlerExceptionResolver exceptionResolver) throws Exception {
 		String challenge = (properties.mode() == ApiSecurityProperties.Mode.JWT) ? "Bearer" : "Basic realm=\"offload\"";
 		AuthenticationEntryPoint entryPoint = (request, response, ex) -> {
@@ -127,8 +132,8 @@ public class SecurityConfiguration {
 				.accessDeniedHandler(accessDeniedHandler)
 				.jwt((jwt) -> jwt.decoder(jwtDecoder.getObject()).jwtAuthenticationConverter(converter)));
 			// Configured users, if any, are service accounts (a metrics scraper, say)
-			// that
-			// keep HTTP Basic beside the tokens; with none, Basic is off.
+			// that keep HTTP Basic and their API keys beside the tokens; with none,
+			// Basic is off (and every API key is refused: there is none to match).
 			if (properties.users().isEmpty()) {
 				http.httpBasic(AbstractHttpConfigurer::disable);
 			}
@@ -139,6 +144,7 @@ public class SecurityConfiguration {
 		else {
 			http.httpBasic((basic) -> basic.authenticationEntryPoint(entryPoint));
 		}
+		http.addFilterBefore(apiKeyFilter(properties, userDetailsService, entryPoint), BasicAuthenticationFilter.class);
 		http.addFilterBefore(new RequestLimitsFilter(properties.maxRequestBody().toBytes(), exceptionResolver),
 				SecurityContextHolderFilter.class);
 		if (properties.rateLimit().enabled()) {
@@ -147,6 +153,23 @@ public class SecurityConfiguration {
 			http.addFilterAfter(new RateLimitFilter(limiter, exceptionResolver), AuthorizationFilter.class);
 		}
 		return http.build();
+	}
+
+	/**
+	 * Signs in a request that carries {@code X-API-Key} as the configured user the key
+	 * belongs to, in either mode; a request without the header passes on untouched. A key
+	 * that is malformed or matches no user is a 401 from the entry point, like a wrong
+	 * password; the filter never redirects and keeps no session.
+	 */
+	private static AuthenticationFilter apiKeyFilter(ApiSecurityProperties properties,
+			UserDetailsService userDetailsService, AuthenticationEntryPoint entryPoint) {
+		AuthenticationManager manager = new ProviderManager(
+				new ApiKeyAuthenticationProvider(properties.users(), userDetailsService));
+		AuthenticationFilter filter = new AuthenticationFilter(manager, new ApiKeyAuthenticationConverter());
+		filter.setSuccessHandler((request, response, authentication) -> {
+		});
+		filter.setFailureHandler(new AuthenticationEntryPointFailureHandler(entryPoint));
+		return filter;
 	}
 
 	/**

@@ -103,6 +103,33 @@ class DeadLetterAdminTests {
 	}
 
 	@Test
+	void adminsApiKeyMayListWhileAnotherUsersKeyIsForbidden() {
+		this.client.get()
+			.uri("/api/admin/dead-letters")
+			.header("X-API-Key", "admin-local-api-key-0123456789")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.depth")
+			.isEqualTo(0);
+		this.client.get()
+			.uri("/api/admin/dead-letters")
+			.header("X-API-Key", "alice-local-api-key-0123456789")
+			.exchange()
+			.expectStatus()
+			.isForbidden()
+			.expectHeader()
+			.contentTypeCompatibleWith("application/problem+json");
+		this.client.post()
+			.uri("/api/admin/dead-letters/replay")
+			.header("X-API-Key", "alice-local-api-key-0123456789")
+			.exchange()
+			.expectStatus()
+			.isForbidden();
+	}
+
+	@Test
 	void listingShowsWhyEachTaskWasParkedAndLeavesThemInTheQueue() {
 		UUID failed = insertReport("FAILED");
 		park(failed, 5, "CannotGetJdbcConnectionException: Connection refused");

@@ -83,11 +83,16 @@ class OpenApiDocumentTests {
 	}
 
 	@Test
-	void everyOperationButTheCatalogueNeedsHttpBasic() {
+	void everyOperationButTheCatalogueNeedsHttpBasicOrAnApiKey() {
 		JsonNode document = apiDocument();
 
 		assertThat(document.at("/components/securitySchemes/basicAuth/scheme").asString()).isEqualTo("basic");
+		assertThat(document.at("/components/securitySchemes/apiKey/type").asString()).isEqualTo("apiKey");
+		assertThat(document.at("/components/securitySchemes/apiKey/in").asString()).isEqualTo("header");
+		assertThat(document.at("/components/securitySchemes/apiKey/name").asString()).isEqualTo("X-API-Key");
+		// Two requirements, so either one will do.
 		assertThat(document.at("/security/0").has("basicAuth")).isTrue();
+		assertThat(document.at("/security/1").has("apiKey")).isTrue();
 		assertThat(document.at("/paths/~1api~1report-types/get/security").isEmpty()).isTrue();
 		assertThat(document.at("/paths/~1api~1reports/get/security").isMissingNode()).isTrue();
 	}

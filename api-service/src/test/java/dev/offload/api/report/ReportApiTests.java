@@ -58,6 +58,11 @@ class ReportApiTests {
 
 	private static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(15);
 
+	/** The local API keys of {@code application.yaml}. */
+	private static final String ALICE_API_KEY = "alice-local-api-key-0123456789";
+
+	private static final String BOB_API_KEY = "bob-local-api-key-0123456789";
+
 	@Autowired
 	private RestTestClient client;
 
@@ -272,6 +277,82 @@ class ReportApiTests {
 			.expectBody()
 			.jsonPath("$.items[?(@.id == '" + id + "')]")
 			.isNotEmpty();
+	}
+
+	@Test
+	void reportRequestedWithAnApiKeyIsOwnedByItsUserAndHiddenFromOthers() {
+		EntityExchangeResult<byte[]> result = this.client.post()
+			.uri("/api/reports")
+			.header("X-API-Key", ALICE_API_KEY)
+			.contentType(MediaType.APPLICATION_JSON)
+			.body("""
+					{"type": "NO_OP", "format": "CSV"}""")
+			.exchange()
+			.expectStatus()
+			.isAccepted()
+			.expectBody()
+			.returnResult();
+		UUID id = UUID.fromString(Messages.json().readTree(result.getResponseBodyContent()).get("id").asString());
+		assertThat(this.jdbc.sql("SELECT owner_id, owner_email FROM reports WHERE id = :id")
+			.param("id", id)
+			.query()
+			.singleRow()).containsEntry("owner_id", "alice").containsEntry("owner_email", "alice@example.com");
+		awaitPublished(id);
+
+		this.client.get()
+			.uri("/api/reports/{id}", id)
+			.header("X-API-Key", ALICE_API_KEY)
+			.exchange()
+			.expectStatus()
+			.isOk();
+		// The same user, whichever way they sign in.
+		this.client.get()
+			.uri("/api/reports/{id}", id)
+			.headers((headers) -> headers.setBasicAuth("alice", "alice-secret"))
+			.exchange()
+			.expectStatus()
+			.isOk();
+		this.client.get()
+			.uri("/api/reports/{id}", id)
+			.header("X-API-Key", BOB_API_KEY)
+			.exchange()
+			.expectStatus()
+			.isNotFound()
+			.expectHeader()
+			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+		this.client.get()
+			.uri("/api/reports?size=100")
+			.header("X-API-Key", BOB_API_KEY)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.items[?(@.id == '" + id + "')]")
+			.isEmpty();
+	}
+
+	@Test
+	void requestWithAWrongOrOversizedApiKeyIsA401ProblemAndStoresNothing() {
+		long rowsBefore = reportCount();
+
+		for (String key : new String[] { "alice-local-api-key-0123456788", ALICE_API_KEY + "x".repeat(600) }) {
+			this.client.post()
+				.uri("/api/reports")
+				.header("X-API-Key", key)
+				.contentType(MediaType.APPLICATION_JSON)
+				.body("""
+						{"type": "NO_OP", "format": "CSV"}""")
+				.exchange()
+				.expectStatus()
+				.isUnauthorized()
+				.expectHeader()
+				.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+				.expectBody()
+				.jsonPath("$.status")
+				.isEqualTo(401);
+		}
+
+		assertThat(reportCount()).isEqualTo(rowsBefore);
 	}
 
 	@Test

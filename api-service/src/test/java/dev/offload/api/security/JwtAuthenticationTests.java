@@ -41,14 +41,15 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
  * against the issuer's public key (here a key generated for the test, so no network), the
  * owner taken from the token's claims.
  */
-@WebMvcTest(controllers = JwtAuthenticationTests.WhoAmIController.class,
-		properties = { "offload.api.security.mode=jwt", "offload.api.security.jwt.email-claim=mail",
-				// In jwt mode configured users are service accounts; this list replaces
-				// the
-				// local users of application.yaml.
-				"offload.api.security.users[0].username=scraper",
-				"offload.api.security.users[0].password={noop}scraper-secret",
-				"offload.api.security.users[0].email=ops@example.com", "offload.api.security.users[0].roles=ADMIN" })
+@WebMvcTest(controllers = JwtAuthenticationTests.WhoAmIController.class, properties = { "offload.api.security.mode=jwt",
+		"offload.api.security.jwt.email-claim=mail",
+		// In jwt mode configured users are service accounts; this list replaces
+		// the
+		// local users of application.yaml.
+		"offload.api.security.users[0].username=scraper", "offload.api.security.users[0].password={noop}scraper-secret",
+		"offload.api.security.users[0].email=ops@example.com", "offload.api.security.users[0].roles=ADMIN",
+		// SHA-256 of "scraper-service-api-key-0123456789"
+		"offload.api.security.users[0].api-keys[0]={sha256}3bd4d8d48fc713c5eaeef283ad53c5d6f2357ac7bf446ab1c7f5e28ccb586e1d" })
 @Import({ SecurityConfiguration.class, JwtAuthenticationTests.IssuerKeys.class,
 		JwtAuthenticationTests.WhoAmIController.class })
 class JwtAuthenticationTests {
@@ -136,6 +137,17 @@ class JwtAuthenticationTests {
 			request.addHeader(HttpHeaders.AUTHORIZATION, "Basic c2NyYXBlcjpzY3JhcGVyLXNlY3JldA==");
 			return request;
 		})).andExpect(status().isOk()).andExpect(jsonPath("$.userId").value("scraper"));
+	}
+
+	@Test
+	void serviceAccountsMaySignInWithTheirApiKeyButAWrongKeyIsA401Problem() throws Exception {
+		this.mvc.perform(get("/api/admin/whoami").header("X-API-Key", "scraper-service-api-key-0123456789"))
+			.andExpect(status().isOk())
+			.andExpect(jsonPath("$.userId").value("scraper"));
+		this.mvc.perform(get("/api/whoami").header("X-API-Key", "alice-local-api-key-0123456789"))
+			.andExpect(status().isUnauthorized())
+			.andExpect(header().string(HttpHeaders.WWW_AUTHENTICATE, "Bearer"))
+			.andExpect(content().contentTypeCompatibleWith("application/problem+json"));
 	}
 
 	@Test
