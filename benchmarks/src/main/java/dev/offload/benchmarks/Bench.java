@@ -41,7 +41,12 @@ final class Bench implements AutoCloseable {
 
 	static final String NO_OP_BODY = "{\"type\":\"NO_OP\",\"format\":\"CSV\",\"parameters\":{}}";
 
-	private static final List<String> SERVICE_JVM = List.of("-Xmx512m");
+	/**
+	 * The services get their heap at start, as the Dockerfiles do (InitialRAMPercentage):
+	 * with the default initial heap G1 keeps the young generation at a few MB and
+	 * collects every few hundred milliseconds under load.
+	 */
+	private static final List<String> SERVICE_JVM = List.of("-Xms512m", "-Xmx512m");
 
 	private static final Pattern HEAP_VALUE = Pattern.compile("\"value\"\\s*:\\s*([0-9.E+-]+)");
 
@@ -197,11 +202,24 @@ final class Bench implements AutoCloseable {
 	 * @return its result line
 	 */
 	LoadResult load(String name, List<String> arguments) {
+		return load(name, List.of(), arguments);
+	}
+
+	/**
+	 * Runs the load client in a process of its own under a launcher.
+	 * @param name a name for its log
+	 * @param launcher the command it runs under ({@code taskset -c 0} keeps it off a
+	 * worker's core), or empty
+	 * @param arguments its mode and options
+	 * @return its result line
+	 */
+	LoadResult load(String name, List<String> launcher, List<String> arguments) {
 		List<String> all = new ArrayList<>(arguments);
 		if (!arguments.contains("--users")) {
 			all.addAll(List.of("--users", credentials()));
 		}
-		return LoadResult.parse(JavaProcess.run(name, LoadClient.class, all, Duration.ofMinutes(5), this.logs));
+		return LoadResult
+			.parse(JavaProcess.run(name, launcher, LoadClient.class, all, Duration.ofMinutes(5), this.logs));
 	}
 
 	String apiUrl(String path) {
@@ -311,6 +329,36 @@ final class Bench implements AutoCloseable {
 		catch (SQLException ex) {
 			throw new IllegalStateException("Could not run " + sql, ex);
 		}
+	}
+
+	/**
+	 * Keeps the PostgreSQL backends that serve one application on some cores: the queries
+	 * of a worker kept on a core of its own run there too, as on a database server with
+	 * cores to spare.
+	 * @param applicationName the connections' {@code application_name}
+	 * @param cores the cores, as {@code taskset} takes them
+	 * @return how many backends were pinned
+	 */
+	int pinDatabaseBackends(String applicationName, String cores) {
+		List<String> pids = new ArrayList<>();
+		try (Connection connection = this.database.connect();
+				java.sql.PreparedStatement statement = connection
+					.prepareStatement("SELECT pid FROM pg_stat_activity WHERE application_name = ?")) {
+			statement.setString(1, applicationName);
+			try (ResultSet rows = statement.executeQuery()) {
+				while (rows.next()) {
+					pids.add(Integer.toString(rows.getInt(1)));
+				}
+			}
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Could not list the backends of " + applicationName, ex);
+		}
+		for (String pid : pids) {
+			Tools.exec("taskset-backend-" + pid, List.of("taskset", "-pc", cores, pid), Duration.ofSeconds(10),
+					this.logs);
+		}
+		return pids.size();
 	}
 
 	void update(String sql) {

@@ -26,17 +26,26 @@ final class CheapCallsUnderLoad {
 	 */
 	static final String WORKER_CORE = "1";
 
+	/** The core the load client is kept on. */
+	static final String CLIENT_CORE = "0";
+
+	/** The worker's {@code application_name} in PostgreSQL, to find its backends. */
+	static final String WORKER_APPLICATION = "offload-bench-worker";
+
 	static void run(Bench bench) {
 		int seconds = bench.quick ? 8 : 15;
 		bench.clearBacklog();
 		String id = bench.queryString("SELECT id FROM reports WHERE owner_id = 'bench00' LIMIT 1");
 		String path = "/api/reports/" + id;
 
-		// As deployed: the worker on a core of its own (its pod on other nodes).
-		List<String> ownCore = (Runtime.getRuntime().availableProcessors() > 1) ? List.of("taskset", "-c", WORKER_CORE)
-				: List.of();
-		bench.startWorker("worker-cheap-calls-own-core", ownCore, List.of(), Map.of());
-		cheapCalls(bench, "async-warmup", bench.apiUrl(path), 5, null, null);
+		// As deployed: the worker on a core of its own (its pod on other nodes), and the
+		// database's work for it too (a database server with cores to spare).
+		boolean separable = Runtime.getRuntime().availableProcessors() > 1;
+		bench.startWorker("worker-cheap-calls-own-core", separable ? List.of("taskset", "-c", WORKER_CORE) : List.of(),
+				List.of(),
+				Map.of("spring.datasource.hikari.data-source-properties.ApplicationName", WORKER_APPLICATION));
+		int pinned = separable ? bench.pinDatabaseBackends(WORKER_APPLICATION, WORKER_CORE) : 0;
+		warmUp(bench, bench.apiUrl(path));
 		LoadResult asyncIdle = cheapCalls(bench, "async-idle", bench.apiUrl(path), seconds, null, null);
 		Profile profile = Profile.start(bench, "cheap-calls-async", bench.api(), 3, seconds);
 		LoadResult asyncLoaded = cheapCalls(bench, "async-loaded", bench.apiUrl(path), seconds,
@@ -60,7 +69,7 @@ final class CheapCallsUnderLoad {
 
 		JavaProcess baseline = bench.startBaseline();
 		String baselineUrl = baseline.baseUri().resolve(path).toString();
-		cheapCalls(bench, "sync-warmup", baselineUrl, 5, null, null);
+		warmUp(bench, baselineUrl);
 		LoadResult syncIdle = cheapCalls(bench, "sync-idle", baselineUrl, seconds, null, null);
 		LoadResult syncLoaded = cheapCalls(bench, "sync-loaded", baselineUrl, seconds,
 				baseline.baseUri().resolve("/sync/reports").toString(), "sync");
@@ -92,10 +101,11 @@ final class CheapCallsUnderLoad {
 		bench.notes.put("Figure 3", ("GET load: open loop, 50 requests/s for %d s, latency from the moment each "
 				+ "request was due. Heavy reports: %d × SALES_SUMMARY CSV over 2024 (%s order lines each), "
 				+ "sent at once, 2 s before the GETs start. Async: api-service and one worker with the shipped "
-				+ "settings (prefetch 1, 2 consumers). The target row keeps the worker on core %s with taskset, "
-				+ "standing for the design's worker fleet on nodes of its own (a worker pod requests a core); "
-				+ "the API, PostgreSQL (which also runs the worker's queries) and the load client may use both "
-				+ "cores; %d reports were built during its window. The shared row lets the worker use both "
+				+ "settings (prefetch 1, 2 consumers); each path warmed up first with a few thousand GETs. The "
+				+ "target row keeps the worker and the %d PostgreSQL backends that run its queries on core %s "
+				+ "with taskset, standing for the design's worker fleet on nodes of its own and a database "
+				+ "server with cores to spare; the API, its own backends, RabbitMQ and the load client may use "
+				+ "both cores; %d reports were built during its window. The shared row lets the worker use both "
 				+ "cores too, as on one small machine with nothing separated; %d reports were built during its "
 				+ "window. Sync baseline: a benchmark-only Spring "
 				+ "Boot app (benchmarks/…/baseline) that builds the report with the worker's own generator in the "
@@ -105,7 +115,7 @@ final class CheapCallsUnderLoad {
 			.formatted(seconds, HEAVY_REPORTS,
 					bench.queryLong("SELECT count(*) FROM sales.order_lines l JOIN sales.orders o ON o.id = "
 							+ "l.order_id WHERE o.ordered_on BETWEEN DATE '2024-01-01' AND DATE '2024-12-31'"),
-					WORKER_CORE, asyncBuilt, sharedBuilt, asyncIdle.statuses(), asyncLoaded.statuses(),
+					pinned, WORKER_CORE, asyncBuilt, sharedBuilt, asyncIdle.statuses(), asyncLoaded.statuses(),
 					sharedLoaded.statuses(), syncIdle.statuses(), syncLoaded.statuses()));
 
 		Map<String, List<Double>> series = new LinkedHashMap<>();
@@ -118,15 +128,34 @@ final class CheapCallsUnderLoad {
 				series);
 	}
 
+	/**
+	 * Thousands of the cheap call as fast as they go, so the JIT has compiled its path
+	 * before any latency counts.
+	 */
+	private static void warmUp(Bench bench, String url) {
+		bench.load("load-cheap-warmup", clientCores(),
+				List.of("closed", "--url", url, "--method", "GET", "--concurrency", "4", "--seconds",
+						bench.quick ? "4" : "8", "--users", Bench.user(0) + ":" + Bench.password(0)));
+	}
+
+	/**
+	 * The load client stands for users elsewhere: it is kept off the worker's core in
+	 * every run of this figure, the baseline's too.
+	 */
+	private static List<String> clientCores() {
+		return (Runtime.getRuntime().availableProcessors() > 1) ? List.of("taskset", "-c", CLIENT_CORE) : List.of();
+	}
+
 	private static LoadResult cheapCalls(Bench bench, String name, String url, int seconds, String heavyUrl,
 			String heavyName) {
-		List<String> arguments = new ArrayList<>(List.of("open", "--url", url, "--method", "GET", "--rate", "50",
-				"--seconds", Integer.toString(seconds), "--users", Bench.user(0) + ":" + Bench.password(0)));
+		List<String> arguments = new ArrayList<>(
+				List.of("open", "--url", url, "--method", "GET", "--rate", "50", "--seconds", Integer.toString(seconds),
+						"--warmup", "5", "--users", Bench.user(0) + ":" + Bench.password(0)));
 		if (heavyUrl != null) {
 			arguments.addAll(List.of("--heavy", Integer.toString(HEAVY_REPORTS), "--heavy-url", heavyUrl,
 					"--heavy-body", HEAVY_BODY, "--heavy-settle-millis", "2000"));
 		}
-		return bench.load("load-cheap-" + name, arguments);
+		return bench.load("load-cheap-" + name, clientCores(), arguments);
 	}
 
 	private static long built(Bench bench) {

@@ -96,7 +96,12 @@ final class JavaProcess implements AutoCloseable {
 	 */
 	static JavaProcess main(String name, List<String> jvmOptions, Class<?> mainClass, List<String> arguments, int port,
 			Path logs) {
-		List<String> command = new ArrayList<>();
+		return main(name, List.of(), jvmOptions, mainClass, arguments, port, logs);
+	}
+
+	private static JavaProcess main(String name, List<String> launcher, List<String> jvmOptions, Class<?> mainClass,
+			List<String> arguments, int port, Path logs) {
+		List<String> command = new ArrayList<>(launcher);
 		command.add(java());
 		command.addAll(jvmOptions);
 		command.add("-cp");
@@ -120,7 +125,23 @@ final class JavaProcess implements AutoCloseable {
 	 * @return everything it printed
 	 */
 	static String run(String name, Class<?> mainClass, List<String> arguments, Duration timeout, Path logs) {
-		try (JavaProcess process = main(name, List.of("-Xmx512m"), mainClass, arguments, 0, logs)) {
+		return run(name, List.of(), mainClass, arguments, timeout, logs);
+	}
+
+	/**
+	 * Runs a main class of the suite's classpath to completion under a launcher.
+	 * @param name a name for the log file
+	 * @param launcher a command the JVM runs under, such as {@code taskset -c 0}, or
+	 * empty
+	 * @param mainClass the class
+	 * @param arguments its arguments
+	 * @param timeout how long it may run
+	 * @param logs the folder for its output
+	 * @return everything it printed
+	 */
+	static String run(String name, List<String> launcher, Class<?> mainClass, List<String> arguments, Duration timeout,
+			Path logs) {
+		try (JavaProcess process = main(name, launcher, List.of("-Xmx512m"), mainClass, arguments, 0, logs)) {
 			return process.awaitExit(timeout);
 		}
 	}

@@ -42,7 +42,8 @@ import org.HdrHistogram.Histogram;
  * results are dropped).</li>
  * <li>{@code open}: requests start at a fixed {@code --rate} whatever the answers do;
  * latency counts from the moment a request was due, so a stalled server is not hidden (no
- * coordinated omission).</li>
+ * coordinated omission). {@code --warmup} seconds at the same rate come first and are
+ * dropped, so the client's own cold start is not in the tail.</li>
  * </ul>
  * {@code --heavy N} first fires N other requests without waiting for them (the load the
  * measured calls compete with). {@code --events-exchange} subscribes to the report events
@@ -145,34 +146,26 @@ public final class LoadClient {
 	private String open() throws Exception {
 		double rate = Double.parseDouble(option("rate", "100"));
 		double seconds = Double.parseDouble(option("seconds", "10"));
+		double warmup = Double.parseDouble(option("warmup", "0"));
+		if (warmup > 0) {
+			// This JVM's own JIT and connections, before any latency counts: a cold
+			// client would add its own start-up to the server's tail.
+			List<CompletableFuture<?>> warming = runOpen(rate, warmup, new ConcurrentHistogram(MAX_MICROS, 3), null);
+			try {
+				CompletableFuture.allOf(warming.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+			}
+			catch (Exception ex) {
+				// Whatever the warm-up got back does not count.
+			}
+			this.statuses.clear();
+			this.failures.set(0);
+			this.sent.set(0);
+		}
 		Connection events = subscribeToEvents();
 		fireHeavy();
 		Histogram histogram = new ConcurrentHistogram(MAX_MICROS, 3);
-		long count = (long) (rate * seconds);
-		long intervalNanos = (long) (1e9 / rate);
 		long start = System.nanoTime();
-		List<CompletableFuture<?>> inFlight = new ArrayList<>();
-		for (long i = 0; i < count; i++) {
-			long due = start + i * intervalNanos;
-			long wait = due - System.nanoTime();
-			if (wait > 0) {
-				Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-			}
-			String user = this.credentials.get((int) (i % this.credentials.size()));
-			HttpRequest request = request(option("url", null), option("method", "GET"), this.options.get("body"), user);
-			this.sent.incrementAndGet();
-			inFlight.add(this.http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-				.whenComplete((response, failure) -> {
-					histogram.recordValue(Math.min(MAX_MICROS, (System.nanoTime() - due) / 1000));
-					counted(response, failure);
-					if (response != null && events != null) {
-						response.headers()
-							.firstValue("Location")
-							.ifPresent((location) -> this.postedAt
-								.put(location.substring(location.lastIndexOf('/') + 1), due));
-					}
-				}));
-		}
+		List<CompletableFuture<?>> inFlight = runOpen(rate, seconds, histogram, events);
 		double elapsed = (System.nanoTime() - start) / 1e9;
 		try {
 			CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
@@ -198,6 +191,36 @@ public final class LoadClient {
 			}
 		}
 		return summary;
+	}
+
+	private List<CompletableFuture<?>> runOpen(double rate, double seconds, Histogram histogram, Connection events)
+			throws InterruptedException {
+		long count = (long) (rate * seconds);
+		long intervalNanos = (long) (1e9 / rate);
+		long start = System.nanoTime();
+		List<CompletableFuture<?>> inFlight = new ArrayList<>();
+		for (long i = 0; i < count; i++) {
+			long due = start + i * intervalNanos;
+			long wait = due - System.nanoTime();
+			if (wait > 0) {
+				Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+			}
+			String user = this.credentials.get((int) (i % this.credentials.size()));
+			HttpRequest request = request(option("url", null), option("method", "GET"), this.options.get("body"), user);
+			this.sent.incrementAndGet();
+			inFlight.add(this.http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+				.whenComplete((response, failure) -> {
+					histogram.recordValue(Math.min(MAX_MICROS, (System.nanoTime() - due) / 1000));
+					counted(response, failure);
+					if (response != null && events != null) {
+						response.headers()
+							.firstValue("Location")
+							.ifPresent((location) -> this.postedAt
+								.put(location.substring(location.lastIndexOf('/') + 1), due));
+					}
+				}));
+		}
+		return inFlight;
 	}
 
 	private Connection subscribeToEvents() throws Exception {
