@@ -210,6 +210,14 @@ class ReportTaskListenerTests {
 		assertThat(failed.error()).isEqualTo(error);
 		// Other tests' failures may still be mailed meanwhile: take this report's mail.
 		await().atMost(Duration.ofSeconds(10)).until(() -> Workers.mailsAbout(greenMail, task.reportId()) == 1);
+		// A permanent failure is not retried: no second attempt, no second email.
+		await().during(Duration.ofSeconds(2))
+			.atMost(Duration.ofSeconds(4))
+			.until(() -> Workers.mailsAbout(greenMail, task.reportId()) == 1);
+		assertThat(jdbc.sql("SELECT attempts FROM reports WHERE id = :id")
+			.param("id", task.reportId())
+			.query(Integer.class)
+			.single()).isEqualTo(1);
 		MimeMessage mail = mailAbout(task.reportId());
 		assertThat(mail.getSubject()).isEqualTo("Your report failed: Sales summary");
 		assertThat(GreenMailUtil.getBody(mail)).contains("is after 'to'");
