@@ -40,11 +40,9 @@ final class CheapCallsUnderLoad {
 
 		// As deployed: the worker on a core of its own (its pod on other nodes), and the
 		// database's work for it too (a database server with cores to spare).
-		boolean separable = Runtime.getRuntime().availableProcessors() > 1;
-		bench.startWorker("worker-cheap-calls-own-core", separable ? List.of("taskset", "-c", WORKER_CORE) : List.of(),
-				List.of(),
+		bench.startWorker("worker-cheap-calls-own-core", onCores(WORKER_CORE), List.of(),
 				Map.of("spring.datasource.hikari.data-source-properties.ApplicationName", WORKER_APPLICATION));
-		int pinned = separable ? bench.pinDatabaseBackends(WORKER_APPLICATION, WORKER_CORE) : 0;
+		int pinned = onCores(WORKER_CORE).isEmpty() ? 0 : bench.pinDatabaseBackends(WORKER_APPLICATION, WORKER_CORE);
 		warmUp(bench, bench.apiUrl(path));
 		LoadResult asyncIdle = cheapCalls(bench, "async-idle", bench.apiUrl(path), seconds, null, null);
 		Profile profile = Profile.start(bench, "cheap-calls-async", bench.api(), 3, seconds);
@@ -133,17 +131,18 @@ final class CheapCallsUnderLoad {
 	 * before any latency counts.
 	 */
 	private static void warmUp(Bench bench, String url) {
-		bench.load("load-cheap-warmup", clientCores(),
+		bench.load("load-cheap-warmup", onCores(CLIENT_CORE),
 				List.of("closed", "--url", url, "--method", "GET", "--concurrency", "4", "--seconds",
 						bench.quick ? "4" : "8", "--users", Bench.user(0) + ":" + Bench.password(0)));
 	}
 
 	/**
-	 * The load client stands for users elsewhere: it is kept off the worker's core in
-	 * every run of this figure, the baseline's too.
+	 * The launcher that keeps a process on some cores, or none on a machine with one core
+	 * (nothing to separate there). The load client stands for users elsewhere: it is kept
+	 * off the worker's core in every run of this figure, the baseline's too.
 	 */
-	private static List<String> clientCores() {
-		return (Runtime.getRuntime().availableProcessors() > 1) ? List.of("taskset", "-c", CLIENT_CORE) : List.of();
+	private static List<String> onCores(String cores) {
+		return (Runtime.getRuntime().availableProcessors() > 1) ? List.of("taskset", "-c", cores) : List.of();
 	}
 
 	private static LoadResult cheapCalls(Bench bench, String name, String url, int seconds, String heavyUrl,
@@ -155,7 +154,7 @@ final class CheapCallsUnderLoad {
 			arguments.addAll(List.of("--heavy", Integer.toString(HEAVY_REPORTS), "--heavy-url", heavyUrl,
 					"--heavy-body", HEAVY_BODY, "--heavy-settle-millis", "2000"));
 		}
-		return bench.load("load-cheap-" + name, clientCores(), arguments);
+		return bench.load("load-cheap-" + name, onCores(CLIENT_CORE), arguments);
 	}
 
 	private static long built(Bench bench) {

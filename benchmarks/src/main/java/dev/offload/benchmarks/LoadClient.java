@@ -150,13 +150,7 @@ public final class LoadClient {
 		if (warmup > 0) {
 			// This JVM's own JIT and connections, before any latency counts: a cold
 			// client would add its own start-up to the server's tail.
-			List<CompletableFuture<?>> warming = runOpen(rate, warmup, new ConcurrentHistogram(MAX_MICROS, 3), null);
-			try {
-				CompletableFuture.allOf(warming.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-			}
-			catch (Exception ex) {
-				// Whatever the warm-up got back does not count.
-			}
+			awaitAnswers(runOpen(rate, warmup, new ConcurrentHistogram(MAX_MICROS, 3), null));
 			this.statuses.clear();
 			this.failures.set(0);
 			this.sent.set(0);
@@ -167,12 +161,7 @@ public final class LoadClient {
 		long start = System.nanoTime();
 		List<CompletableFuture<?>> inFlight = runOpen(rate, seconds, histogram, events);
 		double elapsed = (System.nanoTime() - start) / 1e9;
-		try {
-			CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-		}
-		catch (Exception ex) {
-			// Counted as failures below: whatever has not answered by now.
-		}
+		awaitAnswers(inFlight);
 		String summary = summary(histogram, elapsed);
 		if (events != null) {
 			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -191,6 +180,19 @@ public final class LoadClient {
 			}
 		}
 		return summary;
+	}
+
+	/**
+	 * Waits up to a minute for the requests in flight; whatever has not answered by then
+	 * is counted as a failure.
+	 */
+	private static void awaitAnswers(List<CompletableFuture<?>> inFlight) {
+		try {
+			CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+		}
+		catch (Exception ex) {
+			// Counted as failures: whatever has not answered by now.
+		}
 	}
 
 	private List<CompletableFuture<?>> runOpen(double rate, double seconds, Histogram histogram, Connection events)

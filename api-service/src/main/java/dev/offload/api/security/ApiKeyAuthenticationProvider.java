@@ -1,7 +1,6 @@
 package dev.offload.api.security;
 
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.springframework.security.authentication.AuthenticationProvider;
@@ -18,20 +17,12 @@ import org.springframework.security.core.userdetails.UserDetailsService;
  */
 class ApiKeyAuthenticationProvider implements AuthenticationProvider {
 
-	private final List<KeyOwner> keys;
+	private final List<ApiKeys.ConfiguredKey> keys;
 
 	private final UserDetailsService users;
 
 	ApiKeyAuthenticationProvider(List<ApiSecurityProperties.User> configured, UserDetailsService users) {
-		List<KeyOwner> keys = new ArrayList<>();
-		for (int u = 0; u < configured.size(); u++) {
-			ApiSecurityProperties.User user = configured.get(u);
-			for (int k = 0; k < user.apiKeys().size(); k++) {
-				String property = "offload.api.security.users[" + u + "].api-keys[" + k + "]";
-				keys.add(new KeyOwner(ApiKeys.configuredDigest(property, user.apiKeys().get(k)), user.username()));
-			}
-		}
-		this.keys = List.copyOf(keys);
+		this.keys = ApiKeys.configured(configured);
 		this.users = users;
 	}
 
@@ -44,7 +35,7 @@ class ApiKeyAuthenticationProvider implements AuthenticationProvider {
 		byte[] digest = ApiKeys.digest(key);
 		String username = null;
 		// Every digest is compared, so the time taken does not tell which one matched.
-		for (KeyOwner candidate : this.keys) {
+		for (ApiKeys.ConfiguredKey candidate : this.keys) {
 			if (MessageDigest.isEqual(candidate.digest(), digest) && username == null) {
 				username = candidate.username();
 			}
@@ -58,16 +49,6 @@ class ApiKeyAuthenticationProvider implements AuthenticationProvider {
 	@Override
 	public boolean supports(Class<?> authentication) {
 		return ApiKeyAuthenticationToken.class.isAssignableFrom(authentication);
-	}
-
-	/**
-	 * One configured key.
-	 *
-	 * @param digest the SHA-256 digest of the key
-	 * @param username the user it belongs to
-	 */
-	private record KeyOwner(byte[] digest, String username) {
-
 	}
 
 }

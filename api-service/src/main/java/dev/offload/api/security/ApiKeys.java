@@ -3,8 +3,13 @@ package dev.offload.api.security;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.regex.Pattern;
+
+import org.springframework.util.Assert;
 
 /**
  * How configured API keys are encoded and how a presented key is compared with them.
@@ -44,6 +49,31 @@ final class ApiKeys {
 	}
 
 	/**
+	 * Every configured key of the users, checked: a known encoding prefix, the length of
+	 * a {@code {noop}} key, and no key configured twice (for one user or two, whatever
+	 * the encoding). The messages name the property, never the key.
+	 * @param users the configured users
+	 * @return each key's digest and the user it belongs to
+	 * @throws IllegalArgumentException if a key is malformed or configured twice
+	 */
+	static List<ConfiguredKey> configured(List<ApiSecurityProperties.User> users) {
+		List<ConfiguredKey> configured = new ArrayList<>();
+		for (int u = 0; u < users.size(); u++) {
+			ApiSecurityProperties.User user = users.get(u);
+			List<String> keys = (user.apiKeys() != null) ? user.apiKeys() : List.of();
+			for (int k = 0; k < keys.size(); k++) {
+				String property = "offload.api.security.users[" + u + "].api-keys[" + k + "]";
+				byte[] digest = configuredDigest(property, keys.get(k));
+				Assert.isTrue(configured.stream().noneMatch((other) -> Arrays.equals(other.digest(), digest)),
+						() -> property + " is configured more than once: every API key must be unique, so it names "
+								+ "exactly one user");
+				configured.add(new ConfiguredKey(digest, user.username()));
+			}
+		}
+		return List.copyOf(configured);
+	}
+
+	/**
 	 * The SHA-256 digest a configured key stands for. The messages of the exceptions name
 	 * the property, never the value, so a key does not end up in a start-up log.
 	 * @param property the configuration property the key came from
@@ -52,7 +82,7 @@ final class ApiKeys {
 	 * @throws IllegalArgumentException if the prefix is unknown, a {@code {noop}} key is
 	 * too short or too long, or a {@code {sha256}} value is not 64 hex digits
 	 */
-	static byte[] configuredDigest(String property, String configured) {
+	private static byte[] configuredDigest(String property, String configured) {
 		if (configured != null && configured.startsWith(NOOP)) {
 			String key = configured.substring(NOOP.length());
 			if (key.length() < MIN_PLAIN_LENGTH || key.length() > MAX_LENGTH) {
@@ -90,6 +120,16 @@ final class ApiKeys {
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException("Every Java platform has SHA-256", ex);
 		}
+	}
+
+	/**
+	 * One configured key.
+	 *
+	 * @param digest the SHA-256 digest of the key
+	 * @param username the user it belongs to
+	 */
+	record ConfiguredKey(byte[] digest, String username) {
+
 	}
 
 }

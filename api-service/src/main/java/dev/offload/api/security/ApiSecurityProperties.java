@@ -1,8 +1,6 @@
 package dev.offload.api.security;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -14,7 +12,6 @@ import jakarta.validation.constraints.NotNull;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
-import org.springframework.util.Assert;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
@@ -47,22 +44,7 @@ public record ApiSecurityProperties(@DefaultValue("local") @NotNull Mode mode, @
 
 	public ApiSecurityProperties {
 		if (users != null) {
-			checkApiKeys(users);
-		}
-	}
-
-	private static void checkApiKeys(List<User> users) {
-		List<byte[]> digests = new ArrayList<>();
-		for (int u = 0; u < users.size(); u++) {
-			List<String> keys = users.get(u).apiKeys();
-			for (int k = 0; (keys != null) && k < keys.size(); k++) {
-				String property = "offload.api.security.users[" + u + "].api-keys[" + k + "]";
-				byte[] digest = ApiKeys.configuredDigest(property, keys.get(k));
-				Assert.isTrue(digests.stream().noneMatch((other) -> Arrays.equals(other, digest)),
-						() -> property + " is configured more than once: every API key must be unique, so it names "
-								+ "exactly one user");
-				digests.add(digest);
-			}
+			ApiKeys.configured(users);
 		}
 	}
 
