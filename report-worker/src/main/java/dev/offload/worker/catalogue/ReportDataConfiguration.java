@@ -1,0 +1,62 @@
+package dev.offload.worker.catalogue;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
+
+/**
+ * Two data sources: the primary one ({@code spring.datasource.*}) holds the report
+ * records (status, claims, email outbox); the report data source ({@value #REPORT_DATA},
+ * {@code offload.report-data.*}) is what reports read. Point
+ * {@code offload.report-data.url} (and {@code username}, {@code password}) at a read
+ * replica; left unset, reports read the primary database through a small pool of their
+ * own, so a month-end burst of reports cannot take the connections the pipeline needs.
+ */
+@Configuration(proxyBeanMethods = false)
+class ReportDataConfiguration {
+
+	static final String REPORT_DATA = "reportDataSource";
+
+	@Bean
+	@Primary
+	@ConfigurationProperties("spring.datasource")
+	DataSourceProperties dataSourceProperties() {
+		return new DataSourceProperties();
+	}
+
+	@Bean
+	@Primary
+	@ConfigurationProperties("spring.datasource.hikari")
+	HikariDataSource dataSource(DataSourceProperties dataSourceProperties) {
+		return dataSourceProperties.initializeDataSourceBuilder().type(HikariDataSource.class).build();
+	}
+
+	@Bean
+	@ConfigurationProperties("offload.report-data")
+	DataSourceProperties reportDataSourceProperties(DataSourceProperties dataSourceProperties) {
+		// Defaults; offload.report-data.* binds over them.
+		DataSourceProperties properties = new DataSourceProperties();
+		properties.setUrl(dataSourceProperties.getUrl());
+		properties.setUsername(dataSourceProperties.getUsername());
+		properties.setPassword(dataSourceProperties.getPassword());
+		return properties;
+	}
+
+	@Bean(REPORT_DATA)
+	@ConfigurationProperties("offload.report-data.hikari")
+	HikariDataSource reportDataSource(
+			@Qualifier("reportDataSourceProperties") DataSourceProperties reportDataSourceProperties) {
+		HikariDataSource dataSource = reportDataSourceProperties.initializeDataSourceBuilder()
+			.type(HikariDataSource.class)
+			.build();
+		dataSource.setPoolName("report-data");
+		dataSource.setReadOnly(true);
+		return dataSource;
+	}
+
+}

@@ -1,0 +1,79 @@
+package dev.offload.model.files;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Where finished report files are kept: the one port through which the worker writes a
+ * file while it renders it, the API serves it, and retention deletes it. Implementations:
+ * S3-compatible object storage, and PostgreSQL large objects (the embedded default).
+ * <p>
+ * A file is addressed by its store's {@link #name()} and a key, both kept with the
+ * report. Nothing here holds a whole file in memory.
+ */
+public interface FileStore {
+
+	/**
+	 * This store's name, kept with each file so it is read back from the store that holds
+	 * it ({@code postgres}, {@code s3}).
+	 * @return the name
+	 */
+	String name();
+
+	/**
+	 * A key for a new file. The key is registered as an upload in progress before any
+	 * byte is written, so a file left behind by a worker that died can be found and
+	 * deleted.
+	 * @param reportId the report the file is for
+	 * @param attempt the report's attempt that writes it
+	 * @param extension the file name extension, without a dot
+	 * @return the key
+	 */
+	String allocate(UUID reportId, int attempt, String extension);
+
+	/**
+	 * Starts writing a file.
+	 * @param key a key from {@link #allocate}
+	 * @param contentType its media type
+	 * @return the upload; {@link FileUpload#complete()} makes the file durable
+	 */
+	FileUpload upload(String key, String contentType);
+
+	/**
+	 * What the store holds under a key.
+	 * @param key the key
+	 * @return its size, or empty if nothing is stored under it
+	 */
+	Optional<Long> size(String key);
+
+	/**
+	 * Reads a stored file, or a range of it.
+	 * @param key the key
+	 * @param offset the first byte to read
+	 * @param length how many bytes to read, or {@code -1} for all to the end
+	 * @return the bytes; close it to release what the read holds (a connection)
+	 * @throws FileMissingException if nothing is stored under the key
+	 */
+	InputStream read(String key, long offset, long length);
+
+	/**
+	 * A URL that downloads the file without passing through the API, where the store can
+	 * make one.
+	 * @param key the key
+	 * @param fileName the name to save it as
+	 * @param contentType its media type
+	 * @param validity how long the URL works
+	 * @return the URL, or empty if this store makes none
+	 */
+	Optional<URI> presignedDownload(String key, String fileName, String contentType, Duration validity);
+
+	/**
+	 * Deletes a file, or what an unfinished upload left; nothing if there is none.
+	 * @param key the key
+	 */
+	void delete(String key);
+
+}
