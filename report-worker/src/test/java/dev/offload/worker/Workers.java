@@ -1,8 +1,12 @@
 package dev.offload.worker;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -13,6 +17,7 @@ import dev.offload.model.Messages;
 import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportTask;
 import dev.offload.model.Topology;
+import dev.offload.model.files.FileStore;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
 import jakarta.mail.internet.MimeMessage;
@@ -156,6 +161,60 @@ public final class Workers {
 	public static ReportEvent nextEvent(ConfigurableApplicationContext worker, String queue) {
 		Message message = worker.getBean(RabbitTemplate.class).receive(queue, 5000);
 		return (message != null) ? Messages.json().readValue(message.getBody(), ReportEvent.class) : null;
+	}
+
+	/**
+	 * The bytes of a report's stored file, read back through the worker's file store.
+	 * @param worker the worker
+	 * @param reportId the report
+	 * @return the file's bytes
+	 */
+	public static byte[] fileContent(ConfigurableApplicationContext worker, UUID reportId) {
+		String key = worker.getBean(JdbcClient.class)
+			.sql("SELECT file_key FROM reports WHERE id = :id AND file_key IS NOT NULL")
+			.param("id", reportId)
+			.query(String.class)
+			.single();
+		try (InputStream in = worker.getBean(FileStore.class).read(key, 0, -1)) {
+			return in.readAllBytes();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * How many files exist for a report: the one recorded with it, and uploads started
+	 * but not recorded (each should have been deleted).
+	 * @param worker the worker
+	 * @param reportId the report
+	 * @return the number of files
+	 */
+	public static long storedFiles(ConfigurableApplicationContext worker, UUID reportId) {
+		JdbcClient jdbc = worker.getBean(JdbcClient.class);
+		long recorded = jdbc.sql("SELECT count(*) FROM reports WHERE id = :id AND file_key IS NOT NULL")
+			.param("id", reportId)
+			.query(Long.class)
+			.single();
+		long unrecorded = jdbc.sql("SELECT count(*) FROM file_uploads WHERE report_id = :id")
+			.param("id", reportId)
+			.query(Long.class)
+			.single();
+		return recorded + unrecorded;
+	}
+
+	/**
+	 * The SHA-256 of some bytes, as the stores record it.
+	 * @param content the bytes
+	 * @return 64 lower-case hex digits
+	 */
+	public static String sha256(byte[] content) {
+		try {
+			return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException(ex);
+		}
 	}
 
 }

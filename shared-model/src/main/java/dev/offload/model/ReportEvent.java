@@ -14,13 +14,13 @@ import java.util.UUID;
  * @param progress how far the report is, 0 to 100
  * @param occurredAt when it happened
  * @param owner whose report it is
- * @param reportType the kind of report
+ * @param reportType the report type's name in the catalogue
  * @param format the file format
  * @param fileSize the stored file's size in bytes, on success; otherwise {@code null}
  * @param error a summary of what went wrong, on failure; otherwise {@code null}
  */
-public record ReportEvent(UUID reportId, Type type, int progress, Instant occurredAt, Owner owner,
-		ReportType reportType, ReportFormat format, Long fileSize, String error) {
+public record ReportEvent(UUID reportId, Type type, int progress, Instant occurredAt, Owner owner, String reportType,
+		ReportFormat format, Long fileSize, String error) {
 
 	/** Checks the required fields and the range of {@code progress}. */
 	public ReportEvent {

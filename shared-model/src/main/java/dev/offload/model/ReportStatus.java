@@ -41,10 +41,13 @@ public enum ReportStatus {
 	 */
 	public Set<ReportStatus> allowedNext() {
 		return switch (this) {
+			// QUEUED -> QUEUED: its task is published again (replay, reconciliation).
+			case QUEUED -> EnumSet.of(QUEUED, RUNNING, FAILED, CANCELLED);
+			// RUNNING -> RUNNING: another worker takes over a report whose worker died
+			// (its lease ran out) or let go of it.
 			// RUNNING -> QUEUED hands a report back for a retry after a transient
 			// failure.
-			case QUEUED -> EnumSet.of(RUNNING, FAILED, CANCELLED);
-			case RUNNING -> EnumSet.of(QUEUED, SUCCEEDED, FAILED, CANCELLED);
+			case RUNNING -> EnumSet.of(RUNNING, QUEUED, SUCCEEDED, FAILED, CANCELLED);
 			// FAILED -> QUEUED: an operator replays the task parked in the dead letter
 			// queue after its last attempt.
 			case FAILED -> EnumSet.of(QUEUED);

@@ -11,19 +11,22 @@ import java.util.UUID;
  * of truth for its status.
  *
  * @param reportId the report's id, also the message id used for de-duplication
- * @param type the kind of report
+ * @param type the report type's name in the catalogue, for example {@code SALES_SUMMARY}
  * @param parameters the type's parameters, by name, as strings (dates in ISO-8601)
  * @param owner who asked for it
  * @param requestedAt when the API accepted the request
  * @param format the file format to write
  */
-public record ReportTask(UUID reportId, ReportType type, Map<String, String> parameters, Owner owner,
-		Instant requestedAt, ReportFormat format) {
+public record ReportTask(UUID reportId, String type, Map<String, String> parameters, Owner owner, Instant requestedAt,
+		ReportFormat format) {
 
 	/** Checks that every field is present, so a task is never half-read. */
 	public ReportTask {
 		Objects.requireNonNull(reportId, "reportId");
 		Objects.requireNonNull(type, "type");
+		if (type.isBlank()) {
+			throw new IllegalArgumentException("type must not be blank");
+		}
 		Objects.requireNonNull(owner, "owner");
 		Objects.requireNonNull(requestedAt, "requestedAt");
 		Objects.requireNonNull(format, "format");

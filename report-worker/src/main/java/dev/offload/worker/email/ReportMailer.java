@@ -7,6 +7,7 @@ import java.util.Locale;
 import dev.offload.model.DownloadLinkSignature;
 import dev.offload.model.ReportEvent;
 import dev.offload.worker.WorkerProperties;
+import dev.offload.worker.catalogue.Catalogue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,8 +32,11 @@ class ReportMailer {
 
 	private final Clock clock = Clock.systemUTC();
 
-	ReportMailer(EmailOutbox outbox, WorkerProperties properties, DownloadLinkProperties links) {
+	private final Catalogue catalogue;
+
+	ReportMailer(EmailOutbox outbox, WorkerProperties properties, DownloadLinkProperties links, Catalogue catalogue) {
 		this.outbox = outbox;
+		this.catalogue = catalogue;
 		this.settings = properties.email();
 		this.links = links;
 		this.signature = new DownloadLinkSignature(links.secret());
@@ -44,7 +48,12 @@ class ReportMailer {
 	 */
 	void mailOutcome(ReportEvent event) {
 		String recipient = headerSafe(event.owner().email());
-		String title = (event.reportType() != null) ? event.reportType().title() : "Report";
+		// The type's title as this worker knows it; a type it does not offer (another
+		// worker built it) is named as it is.
+		String title = (event.reportType() == null) ? "Report"
+				: this.catalogue.find(event.reportType())
+					.map((definition) -> definition.descriptor().title())
+					.orElse(event.reportType());
 		String subject;
 		String body;
 		switch (event.type()) {

@@ -11,7 +11,6 @@ import com.icegreen.greenmail.util.ServerSetup;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportTask;
-import dev.offload.model.ReportType;
 import dev.offload.model.Topology;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
@@ -75,8 +74,8 @@ class EmailOutageTests {
 
 	@Test
 	void emailIsRetriedWithBackoffDuringAnSmtpOutageAndSentOnceItIsBack() throws Exception {
-		ReportTask task = new ReportTask(UUID.randomUUID(), ReportType.NO_OP, Map.of(),
-				new Owner("user-1", "ada@example.com"), Instant.now(), ReportFormat.CSV);
+		ReportTask task = new ReportTask(UUID.randomUUID(), "NO_OP", Map.of(), new Owner("user-1", "ada@example.com"),
+				Instant.now(), ReportFormat.CSV);
 		Workers.insertQueuedReport(jdbc, task);
 		Workers.publish(worker, task);
 

@@ -16,7 +16,6 @@ import dev.offload.model.Owner;
 import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportTask;
-import dev.offload.model.ReportType;
 import dev.offload.model.Topology;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
@@ -141,15 +140,15 @@ class ReportEmailListenerTests {
 	}
 
 	private static UUID report() {
-		ReportTask task = new ReportTask(UUID.randomUUID(), ReportType.SALES_SUMMARY,
+		ReportTask task = new ReportTask(UUID.randomUUID(), "SALES_SUMMARY",
 				Map.of("from", "2024-01-01", "to", "2024-12-31"), OWNER, Instant.now(), ReportFormat.CSV);
 		Workers.insertQueuedReport(jdbc, task);
 		return task.reportId();
 	}
 
 	private static ReportEvent event(UUID reportId, ReportEvent.Type type, int progress, Long fileSize) {
-		return new ReportEvent(reportId, type, progress, Instant.now(), OWNER, ReportType.SALES_SUMMARY,
-				ReportFormat.CSV, fileSize, null);
+		return new ReportEvent(reportId, type, progress, Instant.now(), OWNER, "SALES_SUMMARY", ReportFormat.CSV,
+				fileSize, null);
 	}
 
 	private static void publish(ReportEvent event) {

@@ -15,7 +15,6 @@ import com.icegreen.greenmail.util.ServerSetup;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportTask;
-import dev.offload.model.ReportType;
 import dev.offload.model.Topology;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
@@ -167,9 +166,9 @@ class TaskPrefetchTests {
 	private static List<ReportTask> salesSummaries(int count) {
 		List<ReportTask> tasks = new ArrayList<>();
 		for (int i = 0; i < count; i++) {
-			tasks.add(new ReportTask(UUID.randomUUID(), ReportType.SALES_SUMMARY,
-					Map.of("from", "2021-01-01", "to", "2025-12-31"),
-					new Owner("user-" + i, "user" + i + "@example.com"), Instant.now(), ReportFormat.CSV));
+			tasks.add(
+					new ReportTask(UUID.randomUUID(), "SALES_SUMMARY", Map.of("from", "2021-01-01", "to", "2025-12-31"),
+							new Owner("user-" + i, "user" + i + "@example.com"), Instant.now(), ReportFormat.CSV));
 		}
 		return tasks;
 	}

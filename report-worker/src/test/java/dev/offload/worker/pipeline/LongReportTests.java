@@ -1,4 +1,4 @@
-package dev.offload.worker.generation;
+package dev.offload.worker.pipeline;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -14,7 +14,6 @@ import com.icegreen.greenmail.util.ServerSetup;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportTask;
-import dev.offload.model.ReportType;
 import dev.offload.model.Topology;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
@@ -208,10 +207,7 @@ class LongReportTests {
 			assertThat(Workers.mailsAbout(greenMail, task.reportId())).isEqualTo(1);
 			assertThat(broker.messageCount(topology.generateQueue())).isZero();
 		});
-		assertThat(jdbc.sql("SELECT count(*) FROM report_files WHERE report_id = :id")
-			.param("id", task.reportId())
-			.query(Long.class)
-			.single()).isEqualTo(1);
+		assertThat(Workers.storedFiles(worker, task.reportId())).isEqualTo(1);
 	}
 
 	private static ConfigurableApplicationContext startWorker(Map<String, Object> settings) {
@@ -221,8 +217,8 @@ class LongReportTests {
 	}
 
 	private static ReportTask salesSummary() {
-		return new ReportTask(UUID.randomUUID(), ReportType.SALES_SUMMARY,
-				Map.of("from", "2022-01-01", "to", "2022-12-31"), OWNER, Instant.now(), ReportFormat.CSV);
+		return new ReportTask(UUID.randomUUID(), "SALES_SUMMARY", Map.of("from", "2022-01-01", "to", "2022-12-31"),
+				OWNER, Instant.now(), ReportFormat.CSV);
 	}
 
 }

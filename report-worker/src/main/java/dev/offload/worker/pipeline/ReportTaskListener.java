@@ -1,4 +1,4 @@
-package dev.offload.worker.generation;
+package dev.offload.worker.pipeline;
 
 import dev.offload.model.ReportTask;
 import dev.offload.model.TaskHeaders;
@@ -22,10 +22,10 @@ class ReportTaskListener {
 	/** The MDC key carrying the id of the report being processed. */
 	static final String REPORT_ID = "reportId";
 
-	private final GenerationService generation;
+	private final ReportPipeline pipeline;
 
-	ReportTaskListener(GenerationService generation) {
-		this.generation = generation;
+	ReportTaskListener(ReportPipeline pipeline) {
+		this.pipeline = pipeline;
 	}
 
 	@RabbitListener(id = "reportTasks", queues = "#{topology.generateQueue()}",
@@ -34,7 +34,7 @@ class ReportTaskListener {
 			@Header(name = TaskHeaders.ATTEMPT, required = false) Integer attempt,
 			@Header(name = TaskHeaders.ABANDONED_CLAIM, required = false) Integer abandonedClaim) {
 		try (MDC.MDCCloseable mdc = MDC.putCloseable(REPORT_ID, task.reportId().toString())) {
-			this.generation.generate(task, new TaskDelivery((attempt != null) ? attempt : 1, redelivered,
+			this.pipeline.generate(task, new TaskDelivery((attempt != null) ? attempt : 1, redelivered,
 					(abandonedClaim != null) ? abandonedClaim : 0));
 		}
 	}

@@ -1,4 +1,4 @@
-package dev.offload.worker.generation;
+package dev.offload.worker.pipeline;
 
 import java.util.UUID;
 

@@ -1,4 +1,4 @@
-package dev.offload.worker.generation;
+package dev.offload.worker.pipeline;
 
 import dev.offload.model.ReportEvent;
 import dev.offload.model.Topology;

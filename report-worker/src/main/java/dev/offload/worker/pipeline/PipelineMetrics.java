@@ -1,8 +1,9 @@
-package dev.offload.worker.generation;
+package dev.offload.worker.pipeline;
 
 import java.util.List;
 
-import dev.offload.model.ReportType;
+import dev.offload.worker.catalogue.Catalogue;
+import dev.offload.worker.catalogue.ReportDefinition;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -11,8 +12,8 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.stereotype.Component;
 
 /**
- * The worker's report metrics, registered for every report type from the start so a
- * dashboard shows 0 rather than nothing:
+ * The worker's report metrics, registered for every report type this worker offers from
+ * the start so a dashboard shows 0 rather than nothing:
  * <ul>
  * <li>{@code offload.reports.succeeded} and {@code offload.reports.failed} (tag
  * {@code failure}: permanent, timed-out, unexpected, or exhausted after the last retry),
@@ -24,7 +25,7 @@ import org.springframework.stereotype.Component;
  * </ul>
  */
 @Component
-class GenerationMetrics implements MeterBinder {
+class PipelineMetrics implements MeterBinder {
 
 	static final String SUCCEEDED = "offload.reports.succeeded";
 
@@ -36,10 +37,16 @@ class GenerationMetrics implements MeterBinder {
 
 	private static final List<String> FAILURES = List.of("permanent", "timed-out", "unexpected", "exhausted");
 
+	private final Catalogue catalogue;
+
+	PipelineMetrics(Catalogue catalogue) {
+		this.catalogue = catalogue;
+	}
+
 	@Override
 	public void bindTo(MeterRegistry registry) {
-		for (ReportType type : ReportType.values()) {
-			String name = type.name();
+		for (ReportDefinition definition : this.catalogue.definitions()) {
+			String name = definition.descriptor().name();
 			Counter.builder(SUCCEEDED).description("Reports built and stored").tag("type", name).register(registry);
 			for (String failure : FAILURES) {
 				Counter.builder(FAILED)

@@ -1,10 +1,11 @@
-package dev.offload.worker.generation;
+package dev.offload.worker.pipeline;
 
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 
 import dev.offload.model.ReportStatus;
+import dev.offload.model.ReportTransition;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -17,7 +18,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * its lifecycle. Every status change is a conditional update that names the status it
  * expects, and, once claimed, the attempt that claimed it: the attempt number is the
  * fencing token that keeps a worker whose lease ran out from overwriting the work of the
- * one that took the report over.
+ * one that took the report over. Each statement guards on the statuses its
+ * {@link ReportTransition} names, so the SQL follows the lifecycle kept in
+ * {@link ReportStatus}.
  */
 @Repository
 class Reports {
@@ -56,12 +59,12 @@ class Reports {
 				   SET status = 'RUNNING', started_at = now(), attempts = GREATEST(attempts + 1, :attempt),
 				       lease_until = now() + :leaseMillis * interval '1 millisecond',
 				       progress = 0, error = NULL, updated_at = now()
-				 WHERE id = :id
+				 WHERE id = :id AND %s
 				   AND (status = 'QUEUED'
 				        OR (status = 'RUNNING'
 				            AND (lease_until < now() OR :takeOver OR attempts = :abandonedClaim)))
 				RETURNING attempts
-				""")
+				""".formatted(ReportTransition.CLAIM.guard()))
 			.param("id", reportId)
 			.param("attempt", delivery.attempt())
 			.param("leaseMillis", lease.toMillis())
@@ -82,8 +85,8 @@ class Reports {
 		return this.jdbc.sql("""
 				UPDATE reports
 				   SET status = 'QUEUED', error = :error, lease_until = NULL, progress = 0, updated_at = now()
-				 WHERE id = :id AND status = 'RUNNING' AND attempts = :attempt
-				""")
+				 WHERE id = :id AND %s AND attempts = :attempt
+				""".formatted(ReportTransition.HAND_BACK.guard()))
 			.param("error", error)
 			.param("id", claim.reportId())
 			.param("attempt", claim.attempt())
@@ -104,9 +107,9 @@ class Reports {
 				UPDATE reports
 				   SET status = 'FAILED', error = :error, finished_at = now(), updated_at = now(),
 				       lease_until = NULL, attempts = GREATEST(attempts, :attempt)
-				 WHERE id = :id
+				 WHERE id = :id AND %s
 				   AND (status = 'QUEUED' OR (status = 'RUNNING' AND attempts = :abandonedClaim))
-				""")
+				""".formatted(ReportTransition.FAIL_UNCLAIMED.guard()))
 			.param("error", error)
 			.param("attempt", delivery.attempt())
 			.param("id", reportId)
@@ -166,43 +169,70 @@ class Reports {
 	}
 
 	/**
-	 * Stores the file and marks the report SUCCEEDED, in one transaction: a report is
-	 * never SUCCEEDED without its file, and a file is never stored for a report this
-	 * worker no longer owns. A report has at most one file; storing again replaces it.
+	 * Records the stored file and marks the report SUCCEEDED, in one transaction: a
+	 * report is never SUCCEEDED without a durable file, and a file is recorded only for a
+	 * report this worker still owns. The file's upload stops being registered as
+	 * unfinished in the same transaction.
 	 * @param claim the claim
-	 * @param report the file
-	 * @return {@code false} if the claim was lost, in which case nothing was stored
+	 * @param report the stored file
+	 * @return {@code false} if the claim was lost, in which case nothing was recorded
 	 */
-	boolean succeed(Claim claim, GeneratedReport report) {
+	boolean succeed(Claim claim, ReportFile report) {
 		Boolean succeeded = this.transactions.execute((status) -> {
 			int updated = this.jdbc.sql("""
 					UPDATE reports
 					   SET status = 'SUCCEEDED', progress = 100, finished_at = now(), updated_at = now(),
-					       lease_until = NULL, file_size = :size, error = NULL
-					 WHERE id = :id AND status = 'RUNNING' AND attempts = :attempt
-					""")
-				.param("size", report.size())
+					       lease_until = NULL, error = NULL, file_store = :store, file_key = :key,
+					       file_name = :fileName, content_type = :contentType, file_size = :size, file_sha256 = :sha256
+					 WHERE id = :id AND %s AND attempts = :attempt
+					""".formatted(ReportTransition.SUCCEED.guard()))
+				.param("store", report.file().store())
+				.param("key", report.file().key())
+				.param("fileName", report.fileName())
+				.param("contentType", report.contentType())
+				.param("size", report.file().size())
+				.param("sha256", report.file().sha256())
 				.param("id", claim.reportId())
 				.param("attempt", claim.attempt())
 				.update();
 			if (updated == 0) {
 				return false;
 			}
-			this.jdbc.sql("""
-					INSERT INTO report_files (report_id, file_name, content_type, content)
-					VALUES (:id, :fileName, :contentType, :content)
-					ON CONFLICT (report_id) DO UPDATE
-					   SET file_name = EXCLUDED.file_name, content_type = EXCLUDED.content_type,
-					       content = EXCLUDED.content, created_at = now()
-					""")
-				.param("id", claim.reportId())
-				.param("fileName", report.fileName())
-				.param("contentType", report.contentType())
-				.param("content", report.content())
-				.update();
+			forgetUpload(report.file().store(), report.file().key());
 			return true;
 		});
 		return Boolean.TRUE.equals(succeeded);
+	}
+
+	/**
+	 * Registers a file about to be written, before its first byte, so retention can
+	 * delete it if it is never recorded with its report.
+	 * @param store the file store's name
+	 * @param key the file's key
+	 * @param claim the claim that writes it
+	 */
+	void registerUpload(String store, String key, Claim claim) {
+		this.jdbc.sql("""
+				INSERT INTO file_uploads (store, key, report_id, attempt) VALUES (:store, :key, :id, :attempt)
+				ON CONFLICT DO NOTHING
+				""")
+			.param("store", store)
+			.param("key", key)
+			.param("id", claim.reportId())
+			.param("attempt", claim.attempt())
+			.update();
+	}
+
+	/**
+	 * Forgets a registered upload: recorded with its report, or deleted.
+	 * @param store the file store's name
+	 * @param key the file's key
+	 */
+	void forgetUpload(String store, String key) {
+		this.jdbc.sql("DELETE FROM file_uploads WHERE store = :store AND key = :key")
+			.param("store", store)
+			.param("key", key)
+			.update();
 	}
 
 	/**
@@ -216,8 +246,8 @@ class Reports {
 				UPDATE reports
 				   SET status = 'FAILED', error = :error, finished_at = now(), updated_at = now(),
 				       lease_until = NULL
-				 WHERE id = :id AND status = 'RUNNING' AND attempts = :attempt
-				""")
+				 WHERE id = :id AND %s AND attempts = :attempt
+				""".formatted(ReportTransition.FAIL.guard()))
 			.param("error", error)
 			.param("id", claim.reportId())
 			.param("attempt", claim.attempt())

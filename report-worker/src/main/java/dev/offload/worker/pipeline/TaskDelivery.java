@@ -1,4 +1,4 @@
-package dev.offload.worker.generation;
+package dev.offload.worker.pipeline;
 
 /**
  * How a task reached this worker, read from the delivery and its headers.

@@ -1,21 +1,23 @@
-package dev.offload.worker.generation;
+package dev.offload.worker.pipeline;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumMap;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 
 import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportStatus;
 import dev.offload.model.ReportTask;
-import dev.offload.model.ReportType;
 import dev.offload.worker.TransientFailures;
 import dev.offload.worker.WorkerProperties;
-import dev.offload.worker.generation.Reports.Claim;
-import dev.offload.worker.generation.Reports.Outcome;
+import dev.offload.worker.catalogue.Catalogue;
+import dev.offload.worker.catalogue.ReportDefinition;
+import dev.offload.worker.catalogue.ReportParameters;
+import dev.offload.worker.catalogue.ReportParametersException;
+import dev.offload.worker.catalogue.ReportProgress;
+import dev.offload.worker.pipeline.Reports.Claim;
+import dev.offload.worker.pipeline.Reports.Outcome;
+import dev.offload.model.files.StoredFile;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,8 +29,10 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.TransactionSystemException;
 
 /**
- * Builds the report a task asks for: claims it, runs its generator, stores the file and
- * publishes what happened.
+ * Runs the task pipeline for any report type: claims the report, builds it with the
+ * type's {@link ReportDefinition} from the catalogue into a stored file
+ * ({@link ReportFiles}), records the outcome and publishes what happened. It knows
+ * nothing of what a report contains.
  * <p>
  * Tasks are delivered at least once, so this is idempotent: a report is claimed by a
  * conditional status update, and a task whose report is finished or being built by a live
@@ -48,9 +52,9 @@ import org.springframework.transaction.TransactionSystemException;
  * </ul>
  */
 @Service
-class GenerationService {
+class ReportPipeline {
 
-	private static final Logger logger = LoggerFactory.getLogger(GenerationService.class);
+	private static final Logger logger = LoggerFactory.getLogger(ReportPipeline.class);
 
 	private static final int MAX_ERROR_LENGTH = 500;
 
@@ -60,7 +64,9 @@ class GenerationService {
 
 	private final TaskRetries retries;
 
-	private final Map<ReportType, ReportGenerator> generators = new EnumMap<>(ReportType.class);
+	private final Catalogue catalogue;
+
+	private final ReportFiles files;
 
 	private final Duration lease;
 
@@ -70,18 +76,13 @@ class GenerationService {
 
 	private final MeterRegistry meters;
 
-	GenerationService(Reports reports, ReportEventPublisher events, TaskRetries retries,
-			List<ReportGenerator> generators, WorkerProperties properties, MeterRegistry meters) {
+	ReportPipeline(Reports reports, ReportEventPublisher events, TaskRetries retries, Catalogue catalogue,
+			ReportFiles files, WorkerProperties properties, MeterRegistry meters) {
 		this.reports = reports;
 		this.events = events;
 		this.retries = retries;
-		for (ReportGenerator generator : generators) {
-			ReportGenerator previous = this.generators.put(generator.type(), generator);
-			if (previous != null) {
-				throw new IllegalStateException("Two generators for " + generator.type() + ": "
-						+ previous.getClass().getName() + " and " + generator.getClass().getName());
-			}
-		}
+		this.catalogue = catalogue;
+		this.files = files;
 		this.lease = properties.leaseDuration();
 		this.progressInterval = properties.progressInterval();
 		this.reportTimeout = properties.reportTimeout();
@@ -100,31 +101,34 @@ class GenerationService {
 	void generate(ReportTask task, TaskDelivery delivery) {
 		Claim claim = null;
 		try {
+			ReportDefinition definition = definition(task);
 			Optional<Claim> claimed = this.reports.claim(task.reportId(), this.lease, delivery);
 			if (claimed.isEmpty()) {
 				skip(task, delivery);
 				return;
 			}
 			claim = claimed.get();
-			build(task, claim);
+			build(task, definition, claim);
 		}
 		catch (RuntimeException ex) {
-			if (ex instanceof ImmediateRequeueAmqpException || !TransientFailures.isTransient(ex)) {
+			if (ex instanceof ImmediateRequeueAmqpException || Failure.of(ex, false) != Failure.TRANSIENT) {
 				throw ex;
 			}
 			retryOrGiveUp(task, delivery, claim, ex);
 		}
 	}
 
-	private void build(ReportTask task, Claim claim) {
+	private void build(ReportTask task, ReportDefinition definition, Claim claim) {
 		logger.info("Building {} report as {} (attempt {})", task.type(), task.format(), claim.attempt());
 		publishQuietly(event(task, ReportEvent.Type.RUNNING, 0, null, null));
 
 		long started = System.nanoTime();
 		long deadline = started + this.reportTimeout.toNanos();
-		GeneratedReport report;
+		ReportFile report;
 		try {
-			report = generator(task.type()).generate(task, new ThrottledProgress(task, claim, deadline));
+			ReportParameters parameters = parameters(task, definition);
+			report = this.files.build(task, claim, definition, parameters,
+					new ThrottledProgress(task, claim, deadline));
 		}
 		catch (ClaimLostException ex) {
 			logger.info("Stopped building the report: {}", ex.getMessage());
@@ -141,17 +145,29 @@ class GenerationService {
 			return;
 		}
 
-		if (!this.reports.succeed(claim, report)) {
-			logger.info("Built the report but did not store it: it was cancelled or taken over meanwhile");
+		boolean succeeded;
+		try {
+			succeeded = this.reports.succeed(claim, report);
+		}
+		catch (RuntimeException ex) {
+			// Not recorded: the file is left for the retry to replace; retention removes
+			// it should no retry come (its upload stays registered).
+			throw ex;
+		}
+		if (!succeeded) {
+			logger.info("Built the report but did not record it: it was cancelled or taken over meanwhile");
+			this.files.discard(report.file());
 			return;
 		}
 		Duration took = Duration.ofNanos(System.nanoTime() - started);
-		this.meters.counter(GenerationMetrics.SUCCEEDED, "type", task.type().name()).increment();
-		this.meters.timer(GenerationMetrics.DURATION, "type", task.type().name()).record(took);
-		logger.info("Stored {} ({} bytes) after {} ms", report.fileName(), report.size(), took.toMillis());
+		this.meters.counter(PipelineMetrics.SUCCEEDED, "type", task.type()).increment();
+		this.meters.timer(PipelineMetrics.DURATION, "type", task.type()).record(took);
+		StoredFile file = report.file();
+		logger.info("Stored {} ({} bytes, {} key {}) after {} ms", report.fileName(), file.size(), file.store(),
+				file.key(), took.toMillis());
 		// Should this fail, the report is SUCCEEDED already: the retry finds it finished
 		// and announces it again (skip).
-		this.events.publish(event(task, ReportEvent.Type.SUCCEEDED, 100, report.size(), null));
+		this.events.publish(event(task, ReportEvent.Type.SUCCEEDED, 100, file.size(), null));
 	}
 
 	/**
@@ -188,12 +204,23 @@ class GenerationService {
 		logger.info("Dropping task: report is already {}", status);
 	}
 
-	private ReportGenerator generator(ReportType type) {
-		ReportGenerator generator = this.generators.get(type);
-		if (generator == null) {
-			throw new ReportParametersException("This worker cannot build " + type + " reports");
+	/**
+	 * The definition of the task's report type. A type this worker does not offer is a
+	 * transient failure: during a rolling upgrade or a rollback another worker may offer
+	 * it, so the task goes through its retries (without claiming the report) before the
+	 * report fails.
+	 */
+	private ReportDefinition definition(ReportTask task) {
+		return this.catalogue.find(task.type()).orElseThrow(() -> new ReportTypeNotOfferedException(task.type()));
+	}
+
+	private static ReportParameters parameters(ReportTask task, ReportDefinition definition) {
+		ReportParameters parameters = ReportParameters.of(definition.descriptor(), task.parameters());
+		if (!definition.descriptor().formats().contains(task.format())) {
+			throw new ReportParametersException(task.type() + " reports cannot be written as " + task.format()
+					+ "; they can as " + definition.descriptor().formats());
 		}
-		return generator;
+		return parameters;
 	}
 
 	private void fail(ReportTask task, Claim claim, Failure failure, String error, RuntimeException ex) {
@@ -205,7 +232,7 @@ class GenerationService {
 			logger.info("Not marking the report FAILED: it was cancelled or taken over meanwhile");
 			return;
 		}
-		this.meters.counter(GenerationMetrics.FAILED, "type", task.type().name(), "failure", failure.tag()).increment();
+		this.meters.counter(PipelineMetrics.FAILED, "type", task.type(), "failure", failure.tag()).increment();
 		this.events.publish(event(task, ReportEvent.Type.FAILED, 0, null, error));
 	}
 
@@ -234,7 +261,7 @@ class GenerationService {
 		catch (AmqpException publishFailure) {
 			throw requeue("Could not schedule the retry of task " + task.reportId(), publishFailure);
 		}
-		this.meters.counter(GenerationMetrics.RETRIED, "type", task.type().name()).increment();
+		this.meters.counter(PipelineMetrics.RETRIED, "type", task.type()).increment();
 	}
 
 	/**
@@ -264,7 +291,7 @@ class GenerationService {
 			logger.info("Not failing the report: it finished, was cancelled or was taken over meanwhile");
 			return;
 		}
-		this.meters.counter(GenerationMetrics.FAILED, "type", task.type().name(), "failure", "exhausted").increment();
+		this.meters.counter(PipelineMetrics.FAILED, "type", task.type(), "failure", "exhausted").increment();
 		parkAndAnnounce(task, delivery, reason, error);
 	}
 
@@ -367,12 +394,13 @@ class GenerationService {
 			if (ex instanceof ReportTimeoutException || pastDeadline) {
 				return TIMED_OUT;
 			}
-			// ReportParametersException is an IllegalArgumentException; generators also
+			// ReportParametersException is an IllegalArgumentException; definitions also
 			// reject bad input with the standard IllegalArgumentException.
 			if (ex instanceof IllegalArgumentException) {
 				return PERMANENT;
 			}
-			return TransientFailures.isTransient(ex) ? TRANSIENT : UNEXPECTED;
+			return (ex instanceof ReportTypeNotOfferedException || TransientFailures.isTransient(ex)) ? TRANSIENT
+					: UNEXPECTED;
 		}
 
 		/**
@@ -398,11 +426,11 @@ class GenerationService {
 	}
 
 	/**
-	 * Passes a generator's progress on at most once per progress interval: a conditional
+	 * Passes a definition's progress on at most once per progress interval: a conditional
 	 * update of the report (which also renews the lease) and a PROGRESS event. Stops the
 	 * report once it has run out of time.
 	 */
-	private final class ThrottledProgress implements ProgressListener {
+	private final class ThrottledProgress implements ReportProgress {
 
 		private final ReportTask task;
 
@@ -427,12 +455,12 @@ class GenerationService {
 			// 100 is only ever set together with the stored file.
 			int bounded = Math.max(0, Math.min(99, percent));
 			if (bounded <= this.lastPercent
-					|| now - this.lastReportedNanos < GenerationService.this.progressInterval.toNanos()) {
+					|| now - this.lastReportedNanos < ReportPipeline.this.progressInterval.toNanos()) {
 				return;
 			}
 			this.lastReportedNanos = now;
 			this.lastPercent = bounded;
-			if (!GenerationService.this.reports.progress(this.claim, bounded, GenerationService.this.lease)) {
+			if (!ReportPipeline.this.reports.progress(this.claim, bounded, ReportPipeline.this.lease)) {
 				throw new ClaimLostException(this.claim.reportId());
 			}
 			publishQuietly(event(this.task, ReportEvent.Type.PROGRESS, bounded, null, null));
@@ -447,7 +475,7 @@ class GenerationService {
 
 		private void checkDeadline(long now) {
 			if (now - this.deadlineNanos >= 0) {
-				throw new ReportTimeoutException(GenerationService.this.reportTimeout);
+				throw new ReportTimeoutException(ReportPipeline.this.reportTimeout);
 			}
 		}
 

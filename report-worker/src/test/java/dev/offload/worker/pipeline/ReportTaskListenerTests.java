@@ -1,4 +1,4 @@
-package dev.offload.worker.generation;
+package dev.offload.worker.pipeline;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -16,7 +16,6 @@ import dev.offload.model.Owner;
 import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportTask;
-import dev.offload.model.ReportType;
 import dev.offload.model.TaskHeaders;
 import dev.offload.model.Topology;
 import dev.offload.testsupport.TestBroker;
@@ -119,16 +118,16 @@ class ReportTaskListenerTests {
 		assertThat(report).containsEntry("progress", 100).containsEntry("attempts", 1);
 		assertThat(report.get("started_at")).isNotNull();
 		assertThat(report.get("finished_at")).isNotNull();
-		Map<String, Object> file = jdbc
-			.sql("SELECT file_name, content_type, length(content) AS size, content FROM report_files"
-					+ " WHERE report_id = :id")
+		Map<String, Object> file = jdbc.sql("SELECT file_name, content_type, file_sha256 FROM reports WHERE id = :id")
 			.param("id", task.reportId())
 			.query()
 			.singleRow();
 		assertThat(file).containsEntry("file_name", "sales-summary-2022-01-01-2022-12-31.csv")
 			.containsEntry("content_type", "text/csv");
-		assertThat(((Number) file.get("size")).longValue()).isEqualTo(((Number) report.get("file_size")).longValue());
-		assertThat(new String((byte[]) file.get("content"), StandardCharsets.UTF_8)).contains("TOTAL,");
+		byte[] content = Workers.fileContent(worker, task.reportId());
+		assertThat((long) content.length).isEqualTo(((Number) report.get("file_size")).longValue());
+		assertThat(file.get("file_sha256")).isEqualTo(Workers.sha256(content));
+		assertThat(new String(content, StandardCharsets.UTF_8)).contains("Sales summary");
 
 		List<ReportEvent> published = eventsUntil(task.reportId(), ReportEvent.Type.SUCCEEDED).stream()
 			.filter((event) -> event.reportId().equals(task.reportId()))
@@ -180,10 +179,7 @@ class ReportTaskListenerTests {
 			.param("id", task.reportId())
 			.query(Integer.class)
 			.single()).isEqualTo(1);
-		assertThat(jdbc.sql("SELECT count(*) FROM report_files WHERE report_id = :id")
-			.param("id", task.reportId())
-			.query(Long.class)
-			.single()).isEqualTo(1);
+		assertThat(Workers.storedFiles(worker, task.reportId())).isEqualTo(1);
 		assertThat(jdbc.sql("SELECT count(*) FROM sent_emails WHERE report_id = :id")
 			.param("id", task.reportId())
 			.query(Long.class)
@@ -221,10 +217,7 @@ class ReportTaskListenerTests {
 		MimeMessage mail = mailAbout(task.reportId());
 		assertThat(mail.getSubject()).isEqualTo("Your report failed: Sales summary");
 		assertThat(GreenMailUtil.getBody(mail)).contains("is after 'to'");
-		assertThat(jdbc.sql("SELECT count(*) FROM report_files WHERE report_id = :id")
-			.param("id", task.reportId())
-			.query(Long.class)
-			.single()).isZero();
+		assertThat(Workers.storedFiles(worker, task.reportId())).isZero();
 	}
 
 	@Test
@@ -280,7 +273,7 @@ class ReportTaskListenerTests {
 	void malformedOversizedAndWronglyTypedTasksNeverCrashOrStallTheWorker() {
 		long deadLettersBefore = broker.messageCount(topology.generateDeadLetterQueue());
 		RabbitTemplate rabbit = worker.getBean(RabbitTemplate.class);
-		ReportTask giantParameters = new ReportTask(UUID.randomUUID(), ReportType.SALES_SUMMARY,
+		ReportTask giantParameters = new ReportTask(UUID.randomUUID(), "SALES_SUMMARY",
 				Map.of("from", "2024-01-01".repeat(100_000), "to", "2024-12-31"), OWNER, Instant.now(),
 				ReportFormat.CSV);
 		Workers.insertQueuedReport(jdbc, giantParameters);
@@ -363,12 +356,12 @@ class ReportTaskListenerTests {
 	}
 
 	private static ReportTask salesSummary(String from, String to) {
-		return new ReportTask(UUID.randomUUID(), ReportType.SALES_SUMMARY, Map.of("from", from, "to", to), OWNER,
-				Instant.now(), ReportFormat.CSV);
+		return new ReportTask(UUID.randomUUID(), "SALES_SUMMARY", Map.of("from", from, "to", to), OWNER, Instant.now(),
+				ReportFormat.CSV);
 	}
 
 	private static ReportTask noOp() {
-		return new ReportTask(UUID.randomUUID(), ReportType.NO_OP, Map.of(), OWNER, Instant.now(), ReportFormat.CSV);
+		return new ReportTask(UUID.randomUUID(), "NO_OP", Map.of(), OWNER, Instant.now(), ReportFormat.CSV);
 	}
 
 	/** The events in the tap, up to the first of the given type. */

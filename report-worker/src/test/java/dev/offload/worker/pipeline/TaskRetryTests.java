@@ -1,4 +1,4 @@
-package dev.offload.worker.generation;
+package dev.offload.worker.pipeline;
 
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -15,7 +15,6 @@ import dev.offload.model.Owner;
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportTask;
 import dev.offload.model.TaskHeaders;
-import dev.offload.model.ReportType;
 import dev.offload.model.Topology;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
@@ -171,10 +170,7 @@ class TaskRetryTests {
 			assertThat(broker.messageCount(topology.generateDeadLetterQueue())).isZero();
 			assertThat(greenMail.getReceivedMessages()).hasSize(1);
 		});
-		assertThat(jdbc.sql("SELECT count(*) FROM report_files WHERE report_id = :id")
-			.param("id", task.reportId())
-			.query(Long.class)
-			.single()).isZero();
+		assertThat(Workers.storedFiles(worker, task.reportId())).isZero();
 	}
 
 	/** Waits for the report to wait for the sales data, then ends its session. */
@@ -190,8 +186,8 @@ class TaskRetryTests {
 	}
 
 	private static ReportTask salesSummary() {
-		return new ReportTask(UUID.randomUUID(), ReportType.SALES_SUMMARY,
-				Map.of("from", "2022-01-01", "to", "2022-12-31"), OWNER, Instant.now(), ReportFormat.CSV);
+		return new ReportTask(UUID.randomUUID(), "SALES_SUMMARY", Map.of("from", "2022-01-01", "to", "2022-12-31"),
+				OWNER, Instant.now(), ReportFormat.CSV);
 	}
 
 }
