@@ -101,51 +101,85 @@ start_bg report-worker java -jar "$WORKER_JAR" --server.port="$WORKER_PORT" --sp
   --offload.worker.email.download-base-url="http://127.0.0.1:$API_PORT"
 wait_http report-worker "http://127.0.0.1:$WORKER_PORT/actuator/health" 120
 
-say "Requesting a sales summary for 2024 as $USER_NAME"
-REQUEST='{"type":"SALES_SUMMARY","format":"CSV","parameters":{"from":"2024-01-01","to":"2024-12-31"}}'
-echo "POST /api/reports $REQUEST"
-RESPONSE=$(curl -sS -u "$USER_NAME:$USER_PASSWORD" -H 'Content-Type: application/json' \
-  -D "$RUN_DIR/headers.txt" -w '\n%{http_code} in %{time_total}s' -d "$REQUEST" "http://127.0.0.1:$API_PORT/api/reports")
-echo "$RESPONSE"
-LOCATION=$(grep -i '^location:' "$RUN_DIR/headers.txt" | tr -d '\r' | awk '{print $2}')
-[ -n "$LOCATION" ] || { echo "no Location header: the request was not accepted" >&2; exit 1; }
-
-say "Following $LOCATION"
-last=""
-for _ in $(seq 1 120); do
-  report=$(curl -sS -u "$USER_NAME:$USER_PASSWORD" "http://127.0.0.1:$API_PORT$LOCATION")
-  status=$(printf '%s' "$report" | sed -n 's/.*"status":"\([A-Z]*\)".*/\1/p')
-  progress=$(printf '%s' "$report" | sed -n 's/.*"progress":\([0-9]*\).*/\1/p')
-  if [ "$status $progress" != "$last" ]; then
-    echo "$(date +%T) status=$status progress=${progress:-0}%"
-    last="$status $progress"
-  fi
-  case "$status" in SUCCEEDED|FAILED|CANCELLED) break ;; esac
-  sleep 0.5
+say "The catalogue: GET /api/report-types (registered by the worker at start-up)"
+for _ in $(seq 1 30); do
+  CATALOGUE=$(curl -sS "http://127.0.0.1:$API_PORT/api/report-types")
+  printf '%s' "$CATALOGUE" | grep -q ORDER_EXPORT && break
+  sleep 1
 done
-echo "$report"
+printf '%s' "$CATALOGUE" | python3 -c '
+import json, sys
+types = json.load(sys.stdin)
+print("%-20s %-34s %s" % ("type", "parameters", "formats"))
+for t in types:
+    params = []
+    for p in t.get("parameters", []):
+        text = p["name"] + ":" + p["kind"].lower()
+        if not p.get("required", True):
+            default = p.get("defaultValue", p.get("default"))
+            text += "=" + str(default) if default is not None else "?"
+        params.append(text)
+    formats = ",".join(f["name"] if isinstance(f, dict) else f for f in t.get("formats", []))
+    print("%-20s %-34s %s" % (t["name"], " ".join(params), formats))
+'
 
-say "Email received by $USER_EMAIL"
+CUSTOMER_ID=$(psql -h 127.0.0.1 -U postgres -w -tAc "SELECT min(id) FROM sales.customers" "$DB_NAME")
+say "Requesting one report of each type as $USER_NAME"
+REQUESTS=(
+  '{"type":"SALES_SUMMARY","format":"PDF","parameters":{"from":"2024-01-01","to":"2024-12-31"}}'
+  '{"type":"ORDER_EXPORT","format":"XLSX","parameters":{"from":"2024-11-01","to":"2024-11-30","region":"Northern Europe"}}'
+  "{\"type\":\"CUSTOMER_STATEMENT\",\"format\":\"PDF\",\"parameters\":{\"customerId\":\"$CUSTOMER_ID\",\"from\":\"2024-01-01\",\"to\":\"2024-12-31\"}}"
+  '{"type":"PRODUCT_PERFORMANCE","format":"CSV","parameters":{"from":"2024-01-01","to":"2024-12-31","top":"5"}}'
+)
+LOCATIONS=()
+for request in "${REQUESTS[@]}"; do
+  echo "POST /api/reports $request"
+  RESPONSE=$(curl -sS -u "$USER_NAME:$USER_PASSWORD" -H 'Content-Type: application/json' \
+    -D "$RUN_DIR/headers.txt" -o "$RUN_DIR/response.json" -w '%{http_code} in %{time_total}s' -d "$request" \
+    "http://127.0.0.1:$API_PORT/api/reports")
+  echo "  -> $RESPONSE"
+  LOCATION=$(grep -i '^location:' "$RUN_DIR/headers.txt" | tr -d '\r' | awk '{print $2}')
+  [ -n "$LOCATION" ] || { cat "$RUN_DIR/response.json"; echo; echo "the request was not accepted" >&2; exit 1; }
+  LOCATIONS+=("$LOCATION")
+done
+
+say "Following them until they finish"
+status=""
+for LOCATION in "${LOCATIONS[@]}"; do
+  for _ in $(seq 1 240); do
+    report=$(curl -sS -u "$USER_NAME:$USER_PASSWORD" "http://127.0.0.1:$API_PORT$LOCATION")
+    status=$(printf '%s' "$report" | sed -n 's/.*"status":"\([A-Z]*\)".*/\1/p')
+    case "$status" in SUCCEEDED|FAILED|CANCELLED) break ;; esac
+    sleep 0.5
+  done
+  printf '%s' "$report" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print("%-20s %-5s %-10s %10s bytes  %s" % (r["type"], r["format"], r["status"], r.get("fileSize") or 0, r.get("error") or ""))
+'
+  [ "$status" = "SUCCEEDED" ] || { echo "$report"; exit 1; }
+  curl -sS -u "$USER_NAME:$USER_PASSWORD" -OJ --output-dir "$RUN_DIR" "http://127.0.0.1:$API_PORT$LOCATION/file"
+done
+echo "Files downloaded into $RUN_DIR/: $(cd "$RUN_DIR" && ls -1 *.pdf *.xlsx *.csv 2>/dev/null | tr '\n' ' ')"
+
+say "Emails received by $USER_EMAIL"
 for _ in $(seq 1 30); do
   messages=$(curl -sS "http://127.0.0.1:$MAIL_API_PORT/api/user/$USER_EMAIL/messages/INBOX" || true)
-  if printf '%s' "$messages" | grep -q '"subject"'; then break; fi
+  [ "$(printf '%s' "$messages" | grep -o '"subject"' | wc -l)" -ge "${#LOCATIONS[@]}" ] && break
   sleep 1
 done
 printf '%s' "$messages" | python3 -c '
 import json, sys, email
 from email import policy
-for m in json.load(sys.stdin):
+messages = json.load(sys.stdin)
+for m in messages:
     msg = email.message_from_string(m["mimeMessage"], policy=policy.default)
-    print("From:    ", msg["From"]); print("To:      ", msg["To"]); print("Subject: ", msg["Subject"]); print()
+    print("To: %s  Subject: %s" % (msg["To"], msg["Subject"]))
+if messages:
+    msg = email.message_from_string(messages[-1]["mimeMessage"], policy=policy.default)
     body = msg.get_body(preferencelist=("plain", "html"))
-    print(body.get_content() if body else msg.get_payload())
+    print(); print(body.get_content() if body else msg.get_payload())
 ' 2>/dev/null || printf '%s\n' "$messages"
-
-if [ "${status:-}" = "SUCCEEDED" ]; then
-  say "The report file (first lines)"
-  curl -sS -u "$USER_NAME:$USER_PASSWORD" "http://127.0.0.1:$API_PORT$LOCATION/file" | head -n 8
-  echo "..."
-fi
 
 cat <<EOT
 

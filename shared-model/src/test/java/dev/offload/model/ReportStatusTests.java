@@ -7,16 +7,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReportStatusTests {
 
 	@Test
-	void queuedReportCanStartFailOrBeCancelledButNotSucceedUnstarted() {
-		assertThat(ReportStatus.QUEUED.allowedNext()).containsExactlyInAnyOrder(ReportStatus.RUNNING,
-				ReportStatus.FAILED, ReportStatus.CANCELLED);
+	void queuedReportCanStartFailBeCancelledOrBePublishedAgainButNotSucceedUnstarted() {
+		assertThat(ReportStatus.QUEUED.allowedNext()).containsExactlyInAnyOrder(ReportStatus.QUEUED,
+				ReportStatus.RUNNING, ReportStatus.FAILED, ReportStatus.CANCELLED);
 		assertThat(ReportStatus.QUEUED.canMoveTo(ReportStatus.SUCCEEDED)).isFalse();
 	}
 
 	@Test
-	void runningReportCanFinishInAnyWayOrGoBackToTheQueueForARetry() {
-		assertThat(ReportStatus.RUNNING.allowedNext()).containsExactlyInAnyOrder(ReportStatus.QUEUED,
-				ReportStatus.SUCCEEDED, ReportStatus.FAILED, ReportStatus.CANCELLED);
+	void runningReportCanFinishInAnyWayGoBackToTheQueueForARetryOrBeTakenOver() {
+		assertThat(ReportStatus.RUNNING.allowedNext()).containsExactlyInAnyOrder(ReportStatus.RUNNING,
+				ReportStatus.QUEUED, ReportStatus.SUCCEEDED, ReportStatus.FAILED, ReportStatus.CANCELLED);
 	}
 
 	@Test
@@ -31,6 +31,31 @@ class ReportStatusTests {
 		}
 		assertThat(ReportStatus.QUEUED.isFinished()).isFalse();
 		assertThat(ReportStatus.RUNNING.isFinished()).isFalse();
+	}
+
+	@Test
+	void everyTransitionStartsOnlyFromStatusesTheLifecycleAllowsAndGuardsOnExactlyThem() {
+		for (ReportTransition transition : ReportTransition.values()) {
+			assertThat(transition.from()).as("%s", transition).isNotEmpty();
+			for (ReportStatus start : transition.from()) {
+				assertThat(start.canMoveTo(transition.to())).as("%s: %s -> %s", transition, start, transition.to())
+					.isTrue();
+			}
+			String guard = transition.guard();
+			assertThat(guard).startsWith("status IN (");
+			for (ReportStatus status : ReportStatus.values()) {
+				assertThat(guard.contains("'" + status.name() + "'")).as("%s guards on %s", transition, status)
+					.isEqualTo(transition.from().contains(status));
+			}
+		}
+	}
+
+	@Test
+	void succeededAndCancelledReportsAreNeverTheStartOfAnyTransition() {
+		for (ReportTransition transition : ReportTransition.values()) {
+			assertThat(transition.from()).doesNotContain(ReportStatus.SUCCEEDED, ReportStatus.CANCELLED);
+		}
+		assertThat(ReportTransition.CANCEL.guard()).isEqualTo("status IN ('QUEUED', 'RUNNING')");
 	}
 
 }
