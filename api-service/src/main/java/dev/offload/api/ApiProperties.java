@@ -18,11 +18,13 @@ import org.springframework.validation.annotation.Validated;
  * @param limits what a single request may ask for
  * @param retention how long report files are kept
  * @param live the live status stream to browsers
+ * @param catalogue the report catalogue the workers offer
  */
 @ConfigurationProperties("offload.api")
 @Validated
 public record ApiProperties(@DefaultValue @Valid Relay relay, @DefaultValue @Valid Limits limits,
-		@DefaultValue @Valid Retention retention, @DefaultValue @Valid Live live) {
+		@DefaultValue @Valid Retention retention, @DefaultValue @Valid Live live,
+		@DefaultValue @Valid Catalogue catalogue) {
 
 	/**
 	 * The outbox relay ({@code offload.api.relay.*}). Each accepted request wakes the
@@ -62,9 +64,13 @@ public record ApiProperties(@DefaultValue @Valid Relay relay, @DefaultValue @Val
 	 * @param keepFilesFor how long after a report finished its file is kept
 	 * @param interval how often the job looks for expired files
 	 * @param batchSize how many files one transaction of the job deletes at most
+	 * @param orphanUploadAge a file whose upload started this long ago and which no
+	 * report records (its worker died, or the report was cancelled or taken over) is
+	 * deleted; must be longer than a worker's report timeout
 	 */
 	public record Retention(@DefaultValue("30d") @NotNull Duration keepFilesFor,
-			@DefaultValue("1h") @NotNull Duration interval, @DefaultValue("500") @Min(1) @Max(10_000) int batchSize) {
+			@DefaultValue("1h") @NotNull Duration interval, @DefaultValue("500") @Min(1) @Max(10_000) int batchSize,
+			@DefaultValue("1h") @NotNull Duration orphanUploadAge) {
 
 	}
 
@@ -81,6 +87,26 @@ public record ApiProperties(@DefaultValue @Valid Relay relay, @DefaultValue @Val
 	 */
 	public record Live(@DefaultValue("15s") @NotNull Duration heartbeatInterval,
 			@DefaultValue("30m") @NotNull Duration streamTimeout, @DefaultValue("10") @Min(1) int maxStreamsPerUser) {
+
+	}
+
+	/**
+	 * The report catalogue ({@code offload.api.catalogue.*}), read from the offers the
+	 * workers register in PostgreSQL.
+	 *
+	 * @param refresh how long the API uses what it read before reading the offers again
+	 * (never a query per request)
+	 * @param workerTtl a worker whose offers were renewed within this is live (workers
+	 * renew every 10 s)
+	 * @param keepOffers while no worker is live (scaled to zero, restarting), the offers
+	 * of the workers seen last are used for this long, so requests are still accepted and
+	 * queued
+	 * @param showHidden whether {@code GET /api/report-types} lists hidden types such as
+	 * {@code NO_OP} (they can be requested either way)
+	 */
+	public record Catalogue(@DefaultValue("5s") @NotNull Duration refresh,
+			@DefaultValue("45s") @NotNull Duration workerTtl, @DefaultValue("7d") @NotNull Duration keepOffers,
+			@DefaultValue("false") boolean showHidden) {
 
 	}
 

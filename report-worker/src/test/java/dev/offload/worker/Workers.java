@@ -92,7 +92,7 @@ public final class Workers {
 			.param("id", task.reportId())
 			.param("ownerId", task.owner().userId())
 			.param("ownerEmail", task.owner().email())
-			.param("type", task.type().name())
+			.param("type", task.type())
 			.param("format", task.format().name())
 			.param("parameters", Messages.json().writeValueAsString(task.parameters()))
 			.update();

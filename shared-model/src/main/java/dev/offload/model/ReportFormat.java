@@ -8,6 +8,9 @@ public enum ReportFormat {
 	/** Comma-separated values, RFC 4180, UTF-8. */
 	CSV("text/csv", "csv"),
 
+	/** An Excel workbook (Office Open XML). */
+	XLSX("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+
 	/** A PDF document. */
 	PDF("application/pdf", "pdf");
 

@@ -3,8 +3,6 @@ package dev.offload.api.admin;
 import java.time.Instant;
 import java.util.UUID;
 
-import dev.offload.model.ReportType;
-
 /**
  * A task parked in {@code reports.generate.dlq}, as an operator sees it.
  *
@@ -21,7 +19,7 @@ import dev.offload.model.ReportType;
  * @param readable whether the message is a task this version can read; an unreadable one
  * is never replayed
  */
-record DeadLetter(UUID reportId, ReportType reportType, String ownerId, Integer attempts, String reason,
-		Instant failedAt, boolean readable) {
+record DeadLetter(UUID reportId, String reportType, String ownerId, Integer attempts, String reason, Instant failedAt,
+		boolean readable) {
 
 }

@@ -1,5 +1,6 @@
 package dev.offload.api.admin;
 
+import dev.offload.model.ReportTransition;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -35,8 +36,8 @@ class ReplayedReports {
 				UPDATE reports
 				   SET status = 'QUEUED', task_published_at = NULL, error = NULL, lease_until = NULL,
 				       progress = 0, finished_at = NULL, updated_at = now()
-				 WHERE id = :id AND status IN ('FAILED', 'QUEUED')
-				""").param("id", reportId).update();
+				 WHERE id = :id AND %s
+				""".formatted(ReportTransition.REPLAY.guard())).param("id", reportId).update();
 		if (updated == 1) {
 			this.jdbc.sql("DELETE FROM sent_emails WHERE report_id = :id AND outcome = 'FAILED'")
 				.param("id", reportId)

@@ -15,7 +15,6 @@ import dev.offload.model.Owner;
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportStatus;
 import dev.offload.model.ReportTask;
-import dev.offload.model.ReportType;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -89,7 +88,7 @@ class UnpublishedTasks {
 	}
 
 	private ReportTask mapRow(ResultSet rs, int rowNum) throws SQLException {
-		return new ReportTask(rs.getObject("id", UUID.class), ReportType.valueOf(rs.getString("type")),
+		return new ReportTask(rs.getObject("id", UUID.class), rs.getString("type"),
 				this.json.readValue(rs.getString("parameters"), PARAMETERS),
 				new Owner(rs.getString("owner_id"), rs.getString("owner_email")),
 				rs.getObject("created_at", OffsetDateTime.class).toInstant(),

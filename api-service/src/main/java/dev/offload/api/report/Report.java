@@ -6,7 +6,6 @@ import java.util.UUID;
 
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportStatus;
-import dev.offload.model.ReportType;
 
 /**
  * A report as stored in the {@code reports} table.
@@ -26,7 +25,7 @@ import dev.offload.model.ReportType;
  * @param finishedAt when it reached an end state
  * @param fileSize the stored file's size in bytes, once it succeeded
  */
-record Report(UUID id, String ownerId, ReportType type, ReportFormat format, Map<String, String> parameters,
+record Report(UUID id, String ownerId, String type, ReportFormat format, Map<String, String> parameters,
 		ReportStatus status, int progress, int attempts, String error, String idempotencyKey, Instant createdAt,
 		Instant startedAt, Instant finishedAt, Long fileSize) {
 
@@ -37,7 +36,7 @@ record Report(UUID id, String ownerId, ReportType type, ReportFormat format, Map
 	 * @return {@code true} if type, format and parameters are the same
 	 */
 	boolean isFor(ReportSpecification specification) {
-		return this.type == specification.type() && this.format == specification.format()
+		return this.type.equals(specification.type()) && this.format == specification.format()
 				&& this.parameters.equals(specification.parameters());
 	}
 

@@ -4,7 +4,6 @@ import java.util.UUID;
 
 import dev.offload.model.Owner;
 import dev.offload.model.ReportFormat;
-import dev.offload.model.ReportType;
 
 /**
  * A report was cancelled by its owner; published inside the cancelling transaction and
@@ -15,6 +14,6 @@ import dev.offload.model.ReportType;
  * @param type its type
  * @param format its format
  */
-public record ReportCancelled(UUID reportId, Owner owner, ReportType type, ReportFormat format) {
+public record ReportCancelled(UUID reportId, Owner owner, String type, ReportFormat format) {
 
 }

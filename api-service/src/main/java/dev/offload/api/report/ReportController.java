@@ -2,6 +2,8 @@ package dev.offload.api.report;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.UUID;
 
 import jakarta.validation.constraints.Max;
@@ -13,6 +15,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportStatus;
 
+import org.springframework.core.io.Resource;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -105,7 +108,7 @@ class ReportController {
 
 	@Operation(summary = "Download a succeeded report's file")
 	@GetMapping("/{id}/file")
-	ResponseEntity<byte[]> file(@PathVariable UUID id, Owner owner) {
+	ResponseEntity<Resource> file(@PathVariable UUID id, Owner owner) {
 		return download(this.reportService.file(owner, id));
 	}
 
@@ -118,7 +121,7 @@ class ReportController {
 	 * @return the file
 	 */
 	@GetMapping(path = "/{id}/file", params = "signature")
-	ResponseEntity<byte[]> signedFile(@PathVariable UUID id, @RequestParam(required = false) Long expires,
+	ResponseEntity<Resource> signedFile(@PathVariable UUID id, @RequestParam(required = false) Long expires,
 			@RequestParam String signature) {
 		if (expires == null) {
 			throw DownloadLinkRejectedException.invalid();
@@ -126,13 +129,23 @@ class ReportController {
 		return download(this.reportService.signedFile(id, expires, signature));
 	}
 
-	private static ResponseEntity<byte[]> download(ReportFile file) {
+	/**
+	 * Streams a file. Spring MVC answers a {@code Range} request from the resource with
+	 * {@code 206} (or {@code 416}), and an {@code If-None-Match} with the file's ETag
+	 * with {@code 304}; the SHA-256 is sent as {@code Repr-Digest} (RFC 9530) and
+	 * {@code X-Checksum-SHA256}, so a client can check what it received.
+	 */
+	private static ResponseEntity<Resource> download(ReportFile file) {
 		ContentDisposition disposition = ContentDisposition.attachment()
 			.filename(safeFileName(file.fileName()), StandardCharsets.UTF_8)
 			.build();
+		byte[] digest = HexFormat.of().parseHex(file.sha256());
 		return ResponseEntity.ok()
 			.contentType(MediaType.parseMediaType(file.contentType()))
-			.contentLength(file.content().length)
+			.eTag("\"" + file.sha256() + "\"")
+			.header(HttpHeaders.ACCEPT_RANGES, "bytes")
+			.header("Repr-Digest", "sha-256=:" + Base64.getEncoder().encodeToString(digest) + ":")
+			.header("X-Checksum-SHA256", file.sha256())
 			.header(HttpHeaders.CONTENT_DISPOSITION, disposition.toString())
 			.body(file.content());
 	}

@@ -2,6 +2,7 @@ package dev.offload.api.report;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import org.slf4j.Logger;
@@ -10,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import dev.offload.model.DownloadLinkSignature;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportStatus;
+import dev.offload.model.files.FileStore;
 
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
@@ -41,9 +43,12 @@ class ReportService {
 
 	private final Clock clock = Clock.systemUTC();
 
+	private final FileStore files;
+
 	ReportService(Reports reports, ApplicationEventPublisher events, Backpressure backpressure, ReportMetrics metrics,
-			DownloadLinkProperties downloadLinks) {
+			DownloadLinkProperties downloadLinks, FileStore files) {
 		this.reports = reports;
+		this.files = files;
 		this.events = events;
 		this.backpressure = backpressure;
 		this.metrics = metrics;
@@ -159,10 +164,47 @@ class ReportService {
 		if (report.status() != ReportStatus.SUCCEEDED) {
 			throw new ReportFileNotReadyException(id, report.status());
 		}
-		return this.reports.findFile(id, ownerId)
+		Optional<Reports.StoredFileRecord> stored = this.reports.findStoredFile(id, ownerId);
+		if (stored.isPresent()) {
+			return open(id, stored.get());
+		}
+		return this.reports.findLegacyFile(id, ownerId)
 			.orElseThrow(() -> this.reports.fileDeletedAt(id)
 				.<RuntimeException>map((deletedAt) -> new ReportFileGoneException(id, deletedAt))
 				.orElseGet(() -> new ReportNotFoundException("Report " + id + " has no stored file")));
+	}
+
+	/**
+	 * A recorded file, checked against its store before a byte is sent: missing, or of
+	 * another size than recorded, is a problem response and a metric rather than a
+	 * truncated download.
+	 */
+	private ReportFile open(UUID id, Reports.StoredFileRecord file) {
+		try {
+			return checked(id, file);
+		}
+		catch (StoredFileDamagedException ex) {
+			logger.error("Refusing a download: {}", ex.getMessage());
+			this.metrics.damagedFile(ex.reason());
+			throw ex;
+		}
+	}
+
+	private ReportFile checked(UUID id, Reports.StoredFileRecord file) {
+		if (!file.store().equals(this.files.name())) {
+			throw new StoredFileDamagedException(id, "other-store",
+					"is in store '" + file.store() + "', which this API is not configured for");
+		}
+		Optional<Long> size = this.files.size(file.key());
+		if (size.isEmpty()) {
+			throw new StoredFileDamagedException(id, "missing", "is missing from its store");
+		}
+		if (size.get() != file.size()) {
+			throw new StoredFileDamagedException(id, "size-differs",
+					"has " + size.get() + " bytes in its store, " + file.size() + " recorded");
+		}
+		return new ReportFile(file.fileName(), file.contentType(), file.size(), file.sha256(),
+				new StoredFileResource(this.files, file.key(), file.size()));
 	}
 
 	/**

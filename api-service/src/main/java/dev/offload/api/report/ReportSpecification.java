@@ -4,7 +4,6 @@ import java.util.Map;
 import java.util.Objects;
 
 import dev.offload.model.ReportFormat;
-import dev.offload.model.ReportType;
 
 /**
  * A report request that passed validation: a known type and format, and exactly the
@@ -14,7 +13,7 @@ import dev.offload.model.ReportType;
  * @param format the file format
  * @param parameters the parameters by name
  */
-record ReportSpecification(ReportType type, ReportFormat format, Map<String, String> parameters) {
+record ReportSpecification(String type, ReportFormat format, Map<String, String> parameters) {
 
 	ReportSpecification {
 		Objects.requireNonNull(type, "type");

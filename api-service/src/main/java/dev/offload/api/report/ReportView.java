@@ -8,7 +8,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportStatus;
-import dev.offload.model.ReportType;
 
 /**
  * A report as the API shows it to its owner.
@@ -27,7 +26,7 @@ import dev.offload.model.ReportType;
  * @param fileSize the file's size in bytes, once it succeeded
  * @param links where to find the report and, once it succeeded, its file
  */
-record ReportView(UUID id, ReportType type, ReportFormat format, Map<String, String> parameters, ReportStatus status,
+record ReportView(UUID id, String type, ReportFormat format, Map<String, String> parameters, ReportStatus status,
 		int progress, int attempts, String error, Instant createdAt, Instant startedAt, Instant finishedAt,
 		Long fileSize, Links links) {
 

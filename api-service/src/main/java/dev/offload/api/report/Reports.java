@@ -15,7 +15,7 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportStatus;
-import dev.offload.model.ReportType;
+import dev.offload.model.ReportTransition;
 
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -68,7 +68,7 @@ class Reports {
 			.param("id", id)
 			.param("ownerId", owner.userId())
 			.param("ownerEmail", owner.email())
-			.param("type", specification.type().name())
+			.param("type", specification.type())
 			.param("format", specification.format().name())
 			.param("parameters", this.json.writeValueAsString(specification.parameters()))
 			.param("status", ReportStatus.QUEUED.name())
@@ -166,22 +166,74 @@ class Reports {
 	boolean cancel(UUID id, String ownerId) {
 		return this.jdbc.sql("""
 				UPDATE reports SET status = 'CANCELLED', finished_at = now(), updated_at = now()
-				WHERE id = :id AND owner_id = :ownerId AND status IN ('QUEUED', 'RUNNING')""")
+				WHERE id = :id AND owner_id = :ownerId AND %s""".formatted(ReportTransition.CANCEL.guard()))
 			.param("id", id)
 			.param("ownerId", ownerId)
 			.update() == 1;
 	}
 
-	Optional<ReportFile> findFile(UUID id, String ownerId) {
+	/**
+	 * Where a report's file is stored: its store and key, size and SHA-256.
+	 * @param id the report
+	 * @param ownerId its owner
+	 * @return the file's record, or empty if the report records none
+	 */
+	Optional<StoredFileRecord> findStoredFile(UUID id, String ownerId) {
+		return this.jdbc.sql("""
+				SELECT file_store, file_key, file_name, content_type, file_size, file_sha256 FROM reports
+				WHERE id = :id AND owner_id = :ownerId AND file_key IS NOT NULL AND file_deleted_at IS NULL""")
+			.param("id", id)
+			.param("ownerId", ownerId)
+			.query((rs, rowNum) -> new StoredFileRecord(rs.getString("file_store"), rs.getString("file_key"),
+					rs.getString("file_name"), rs.getString("content_type"), rs.getLong("file_size"),
+					rs.getString("file_sha256")))
+			.optional();
+	}
+
+	/**
+	 * A file stored before files moved to a file store: a {@code bytea} row of
+	 * {@code report_files}, small enough to be read whole.
+	 * @param id the report
+	 * @param ownerId its owner
+	 * @return the file, or empty
+	 */
+	Optional<ReportFile> findLegacyFile(UUID id, String ownerId) {
 		return this.jdbc.sql("""
 				SELECT f.file_name, f.content_type, f.content
 				FROM report_files f JOIN reports r ON r.id = f.report_id
 				WHERE f.report_id = :id AND r.owner_id = :ownerId""")
 			.param("id", id)
 			.param("ownerId", ownerId)
-			.query((rs, rowNum) -> new ReportFile(rs.getString("file_name"), rs.getString("content_type"),
-					rs.getBytes("content")))
+			.query((rs, rowNum) -> {
+				byte[] content = rs.getBytes("content");
+				return new ReportFile(rs.getString("file_name"), rs.getString("content_type"), content.length,
+						sha256(content), new org.springframework.core.io.ByteArrayResource(content));
+			})
 			.optional();
+	}
+
+	private static String sha256(byte[] content) {
+		try {
+			return java.util.HexFormat.of()
+				.formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content));
+		}
+		catch (java.security.NoSuchAlgorithmException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/**
+	 * Where a report's file is kept.
+	 *
+	 * @param store the file store's name
+	 * @param key the file's key there
+	 * @param fileName the name to offer it under
+	 * @param contentType its media type
+	 * @param size its size
+	 * @param sha256 its SHA-256
+	 */
+	record StoredFileRecord(String store, String key, String fileName, String contentType, long size, String sha256) {
+
 	}
 
 	/**
@@ -205,8 +257,8 @@ class Reports {
 	}
 
 	private Report mapRow(ResultSet rs, int rowNum) throws SQLException {
-		return new Report(rs.getObject("id", UUID.class), rs.getString("owner_id"),
-				ReportType.valueOf(rs.getString("type")), ReportFormat.valueOf(rs.getString("format")),
+		return new Report(rs.getObject("id", UUID.class), rs.getString("owner_id"), rs.getString("type"),
+				ReportFormat.valueOf(rs.getString("format")),
 				this.json.readValue(rs.getString("parameters"), PARAMETERS),
 				ReportStatus.valueOf(rs.getString("status")), rs.getInt("progress"), rs.getInt("attempts"),
 				rs.getString("error"), rs.getString("idempotency_key"), instant(rs, "created_at"),

@@ -1,8 +1,11 @@
 package dev.offload.api.retention;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
 
 import dev.offload.api.ApiProperties;
+import dev.offload.model.files.FileStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,11 +32,23 @@ public class ReportFileRetention {
 
 	private final int batchSize;
 
-	ReportFileRetention(JdbcClient jdbc, TransactionTemplate transactions, ApiProperties properties) {
+	private final FileStore files;
+
+	private final Duration orphanUploadAge;
+
+	ReportFileRetention(JdbcClient jdbc, TransactionTemplate transactions, ApiProperties properties, FileStore files) {
 		this.jdbc = jdbc;
+		this.files = files;
+		this.orphanUploadAge = properties.retention().orphanUploadAge();
 		this.transactions = transactions;
 		this.keepFilesFor = properties.retention().keepFilesFor();
 		this.batchSize = properties.retention().batchSize();
+	}
+
+	/** One run of the job: expired files, then files no report records. */
+	public void run() {
+		deleteExpiredFiles();
+		deleteOrphanUploads();
 	}
 
 	/**
@@ -50,7 +65,7 @@ public class ReportFileRetention {
 			}
 			while (deleted == this.batchSize);
 		}
-		catch (DataAccessException ex) {
+		catch (RuntimeException ex) {
 			logger.warn("Could not delete expired report files (will try again): {}", ex.getMessage());
 		}
 		if (total > 0) {
@@ -60,20 +75,86 @@ public class ReportFileRetention {
 	}
 
 	private int deleteBatch() {
-		return this.jdbc.sql("""
-				WITH expired AS (
-				    SELECT id FROM reports
-				     WHERE status = 'SUCCEEDED' AND file_deleted_at IS NULL
-				       AND finished_at < now() - :keepMillis * interval '1 millisecond'
-				     ORDER BY finished_at
-				     LIMIT :batch
-				       FOR UPDATE SKIP LOCKED
-				), files AS (
-				    DELETE FROM report_files f USING expired e WHERE f.report_id = e.id
-				)
-				UPDATE reports r SET file_deleted_at = now(), updated_at = now()
-				  FROM expired e WHERE r.id = e.id
-				""").param("keepMillis", this.keepFilesFor.toMillis()).param("batch", this.batchSize).update();
+		List<Expired> expired = this.jdbc.sql("""
+				SELECT id, file_store, file_key FROM reports
+				 WHERE status = 'SUCCEEDED' AND file_deleted_at IS NULL
+				   AND finished_at < now() - :keepMillis * interval '1 millisecond'
+				 ORDER BY finished_at
+				 LIMIT :batch
+				   FOR UPDATE SKIP LOCKED
+				""")
+			.param("keepMillis", this.keepFilesFor.toMillis())
+			.param("batch", this.batchSize)
+			.query((rs, row) -> new Expired(rs.getObject("id", UUID.class), rs.getString("file_store"),
+					rs.getString("file_key")))
+			.list();
+		for (Expired report : expired) {
+			// The object goes first: should the transaction fail after, the next run
+			// deletes it again (a delete of nothing is no error), and the row is never
+			// marked deleted while its object is still there.
+			if (report.key() != null) {
+				this.files.delete(report.key());
+			}
+			this.jdbc.sql("DELETE FROM report_files WHERE report_id = :id").param("id", report.id()).update();
+			this.jdbc.sql("UPDATE reports SET file_deleted_at = now(), updated_at = now() WHERE id = :id")
+				.param("id", report.id())
+				.update();
+		}
+		return expired.size();
+	}
+
+	/**
+	 * Deletes the files of uploads started longer ago than
+	 * {@code offload.api.retention.orphan-upload-age} that no report records: their
+	 * worker died before recording them, or their report was cancelled or taken over and
+	 * the worker could not delete them itself.
+	 * @return how many were deleted
+	 */
+	public int deleteOrphanUploads() {
+		int total = 0;
+		try {
+			int deleted;
+			do {
+				deleted = this.transactions.execute((status) -> deleteOrphanBatch());
+				total += deleted;
+			}
+			while (deleted == this.batchSize);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not delete orphan report files (will try again): {}", ex.getMessage());
+		}
+		if (total > 0) {
+			logger.info("Deleted {} report files that no report recorded", total);
+		}
+		return total;
+	}
+
+	private int deleteOrphanBatch() {
+		List<String> orphans = this.jdbc.sql("""
+				SELECT u.key FROM file_uploads u
+				 WHERE u.store = :store AND u.created_at < now() - :ageMillis * interval '1 millisecond'
+				   AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.file_store = u.store AND r.file_key = u.key)
+				 ORDER BY u.created_at
+				 LIMIT :batch
+				   FOR UPDATE SKIP LOCKED
+				""")
+			.param("store", this.files.name())
+			.param("ageMillis", this.orphanUploadAge.toMillis())
+			.param("batch", this.batchSize)
+			.query(String.class)
+			.list();
+		for (String key : orphans) {
+			this.files.delete(key);
+			this.jdbc.sql("DELETE FROM file_uploads WHERE store = :store AND key = :key")
+				.param("store", this.files.name())
+				.param("key", key)
+				.update();
+		}
+		return orphans.size();
+	}
+
+	private record Expired(UUID id, String store, String key) {
+
 	}
 
 }

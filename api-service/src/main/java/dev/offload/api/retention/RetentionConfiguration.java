@@ -1,6 +1,7 @@
 package dev.offload.api.retention;
 
 import dev.offload.api.ApiProperties;
+import dev.offload.model.files.FileStore;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -19,14 +20,13 @@ class RetentionConfiguration {
 
 	@Bean
 	ReportFileRetention reportFileRetention(JdbcClient jdbc, PlatformTransactionManager transactionManager,
-			ApiProperties properties) {
-		return new ReportFileRetention(jdbc, new TransactionTemplate(transactionManager), properties);
+			ApiProperties properties, FileStore files) {
+		return new ReportFileRetention(jdbc, new TransactionTemplate(transactionManager), properties, files);
 	}
 
 	@Bean
 	SchedulingConfigurer reportFileRetentionSchedule(ReportFileRetention retention, ApiProperties properties) {
-		return (registrar) -> registrar.addFixedDelayTask(retention::deleteExpiredFiles,
-				properties.retention().interval());
+		return (registrar) -> registrar.addFixedDelayTask(retention::run, properties.retention().interval());
 	}
 
 }

@@ -45,6 +45,16 @@ public class ReportData {
 	}
 
 	/**
+	 * Report data read through a data source of one's own, for tests and tools that build
+	 * reports without the worker's application context.
+	 * @param dataSource the data source of the sales data
+	 * @return the report data
+	 */
+	public static ReportData of(DataSource dataSource) {
+		return new ReportData(dataSource);
+	}
+
+	/**
 	 * Runs a report's queries in one snapshot.
 	 * @param progress the report's progress, whose time left bounds the queries
 	 * @param queries the queries, given a client whose queries stream

@@ -36,13 +36,12 @@ public class SalesSeeder {
 
 	private static final Logger logger = LoggerFactory.getLogger(SalesSeeder.class);
 
-	private static final List<String> REGIONS = List.of("Africa", "Asia Pacific", "Central Europe", "Latin America",
-			"Middle East", "North America", "Northern Europe", "Southern Europe");
+	private static final List<String> REGIONS = SalesDimensions.REGIONS;
 
 	private static final List<String> ADJECTIVES = List.of("Classic", "Compact", "Deluxe", "Eco", "Essential",
 			"Premium", "Pro", "Smart", "Travel", "Vintage");
 
-	private static final List<String> CATEGORIES = List.of("Office", "Kitchen", "Outdoor", "Electronics", "Home");
+	private static final List<String> CATEGORIES = SalesDimensions.CATEGORIES;
 
 	/** Ten nouns per category, in the order of {@link #CATEGORIES}. */
 	private static final List<String> NOUNS = List.of("Stapler", "Notebook", "Pen Set", "Desk Lamp", "Paper Tray",

@@ -1,0 +1,98 @@
+package dev.offload.worker.render;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
+import java.time.LocalDate;
+import java.util.Locale;
+
+/**
+ * The one owner of how a cell's value looks: checked against its column type, written
+ * plainly for machines (CSV) or for people (PDF), and text from data neutralised so no
+ * spreadsheet reads it as a formula.
+ */
+final class Cells {
+
+	private static final DecimalFormatSymbols SYMBOLS = DecimalFormatSymbols.getInstance(Locale.ROOT);
+
+	private Cells() {
+	}
+
+	/**
+	 * Checks that a value fits its column.
+	 * @param value the value, or {@code null}
+	 * @param type the column type
+	 * @return the value
+	 */
+	static Object check(Object value, ColumnType type) {
+		if (value == null) {
+			return null;
+		}
+		boolean fits = switch (type) {
+			case TEXT -> value instanceof String;
+			case INTEGER -> value instanceof Integer || value instanceof Long;
+			case AMOUNT, PERCENT -> value instanceof BigDecimal;
+			case DATE -> value instanceof LocalDate;
+		};
+		if (!fits) {
+			throw new IllegalArgumentException(
+					"A " + type + " cell cannot hold a " + value.getClass().getSimpleName() + " (" + value + ")");
+		}
+		return value;
+	}
+
+	/**
+	 * The value as a machine reads it back: amounts with two places and a dot, ratios as
+	 * they are, no thousands separators.
+	 */
+	static String plain(Object value, ColumnType type) {
+		if (value == null) {
+			return "";
+		}
+		return switch (type) {
+			case TEXT -> neutralised((String) value);
+			case INTEGER -> value.toString();
+			case AMOUNT -> ((BigDecimal) value).setScale(2, RoundingMode.HALF_EVEN).toPlainString();
+			case PERCENT -> ((BigDecimal) value).stripTrailingZeros().toPlainString();
+			case DATE -> value.toString();
+		};
+	}
+
+	/**
+	 * The value as a person reads it: thousands separators, two places for amounts, a
+	 * percentage with one place.
+	 */
+	static String display(Object value, ColumnType type) {
+		if (value == null) {
+			return "";
+		}
+		return switch (type) {
+			case TEXT -> (String) value;
+			case INTEGER -> new DecimalFormat("#,##0", SYMBOLS).format(((Number) value).longValue());
+			case AMOUNT -> new DecimalFormat("#,##0.00", SYMBOLS).format(value);
+			case PERCENT -> new DecimalFormat("#,##0.0'%'", SYMBOLS)
+				.format(((BigDecimal) value).movePointRight(2).setScale(1, RoundingMode.HALF_EVEN));
+			case DATE -> value.toString();
+		};
+	}
+
+	/**
+	 * Whether a text would be read as a formula by a spreadsheet (OWASP's CSV injection
+	 * advice): it starts with {@code =}, {@code +}, {@code -}, {@code @}, a tab or a
+	 * carriage return.
+	 */
+	static boolean looksLikeFormula(String text) {
+		if (text.isEmpty()) {
+			return false;
+		}
+		char first = text.charAt(0);
+		return first == '=' || first == '+' || first == '-' || first == '@' || first == '\t' || first == '\r';
+	}
+
+	/** The text with a leading {@code '} if a spreadsheet would read it as a formula. */
+	static String neutralised(String text) {
+		return looksLikeFormula(text) ? "'" + text : text;
+	}
+
+}

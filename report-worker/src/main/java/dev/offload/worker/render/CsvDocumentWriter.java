@@ -1,0 +1,137 @@
+package dev.offload.worker.render;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+
+/**
+ * Renders a document as CSV (RFC 4180 through Apache Commons CSV: comma-separated, CRLF,
+ * quoted where needed, UTF-8). The title and subtitle come first, then each section: its
+ * heading on a line of its own, then key figures as {@code label,value} lines, or a
+ * table's header and rows, or a chart's data as a table (a category column and one column
+ * per series); an empty line between sections.
+ * <p>
+ * Numbers are written plainly (amounts with two places and a dot, ratios as decimals) so
+ * they import as numbers; text from the data that a spreadsheet would read as a formula
+ * gets a leading {@code '}.
+ */
+final class CsvDocumentWriter implements DocumentWriter {
+
+	private final CSVPrinter csv;
+
+	CsvDocumentWriter(OutputStream out) {
+		try {
+			this.csv = new CSVPrinter(new OutputStreamWriter(out, StandardCharsets.UTF_8),
+					CSVFormat.RFC4180.builder().setRecordSeparator("\r\n").get());
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	@Override
+	public void title(String title, String subtitle) {
+		print(Cells.neutralised(title));
+		if (subtitle != null) {
+			print(Cells.neutralised(subtitle));
+		}
+	}
+
+	@Override
+	public void keyFigures(String heading, List<KeyFigure> figures) {
+		startSection(heading);
+		for (KeyFigure figure : figures) {
+			print(Cells.neutralised(figure.label()),
+					Cells.plain(Cells.check(figure.value(), figure.type()), figure.type()));
+		}
+	}
+
+	@Override
+	public void paragraph(String text) {
+		startSection(null);
+		print(Cells.neutralised(text));
+	}
+
+	@Override
+	public TableWriter table(String heading, List<Column> columns) {
+		startSection(heading);
+		print(columns.stream().map((column) -> Cells.neutralised(column.name())).toArray());
+		return new TableWriter() {
+
+			@Override
+			public void row(Object... cells) {
+				if (cells.length != columns.size()) {
+					throw new IllegalArgumentException(
+							"A row of " + cells.length + " cells in a table of " + columns.size() + " columns");
+				}
+				Object[] values = new Object[cells.length];
+				for (int i = 0; i < cells.length; i++) {
+					ColumnType type = columns.get(i).type();
+					values[i] = Cells.plain(Cells.check(cells[i], type), type);
+				}
+				print(values);
+			}
+
+			@Override
+			public void close() {
+			}
+
+		};
+	}
+
+	@Override
+	public void chart(Chart chart) {
+		List<Column> columns = new ArrayList<>();
+		columns.add(Column.text(""));
+		chart.series().forEach((series) -> columns.add(Column.amount(series.name())));
+		try (TableWriter table = table(chart.title(), columns)) {
+			for (int i = 0; i < chart.categories().size(); i++) {
+				Object[] row = new Object[columns.size()];
+				row[0] = chart.categories().get(i);
+				for (int s = 0; s < chart.series().size(); s++) {
+					row[s + 1] = chart.series().get(s).values().get(i);
+				}
+				table.row(row);
+			}
+		}
+	}
+
+	@Override
+	public void finish() {
+		try {
+			this.csv.flush();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private void startSection(String heading) {
+		print();
+		if (heading != null) {
+			print(Cells.neutralised(heading));
+		}
+	}
+
+	private void print(Object... values) {
+		try {
+			if (values.length == 0) {
+				this.csv.println();
+			}
+			else {
+				this.csv.printRecord(values);
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+}

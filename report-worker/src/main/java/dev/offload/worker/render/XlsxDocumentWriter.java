@@ -1,0 +1,306 @@
+package dev.offload.worker.render;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.apache.poi.ss.usermodel.Cell;
+import org.apache.poi.ss.usermodel.CellStyle;
+import org.apache.poi.ss.usermodel.Font;
+import org.apache.poi.ss.usermodel.Row;
+import org.apache.poi.ss.util.WorkbookUtil;
+import org.apache.poi.xssf.streaming.SXSSFSheet;
+import org.apache.poi.xssf.streaming.SXSSFWorkbook;
+
+/**
+ * Renders a document as an Excel workbook with Apache POI's streaming
+ * {@link SXSSFWorkbook}: only a window of {@value #WINDOW} rows per sheet is in memory,
+ * the rest is flushed to a compressed temporary file, so any row count fits in a bounded
+ * heap.
+ * <p>
+ * The first sheet, "Summary", holds the title, subtitle, key figures and paragraphs; each
+ * table and each chart's data is a sheet of its own, with a bold, frozen header row and
+ * column widths taken from the header and the first rows. Numbers are numeric cells
+ * ({@code #,##0}, {@code #,##0.00}, {@code 0.0%}), dates are date cells, and text is
+ * text; a text cell that a spreadsheet would read as a formula is marked quote-prefixed
+ * (Excel's own "this is text" flag). A table longer than Excel's 1,048,576 rows goes on
+ * in a sheet "name (2)" with the header repeated, and the Summary sheet says so.
+ */
+final class XlsxDocumentWriter implements DocumentWriter {
+
+	/** Excel's rows per sheet, the header included. */
+	static final int EXCEL_MAX_ROWS = 1_048_576;
+
+	private static final int WINDOW = 100;
+
+	/** Rows whose widths are measured for the column widths. */
+	private static final int MEASURED_ROWS = 200;
+
+	private static final int MAX_WIDTH_CHARS = 60;
+
+	private final OutputStream out;
+
+	private final int maxRows;
+
+	private final SXSSFWorkbook workbook;
+
+	private final SXSSFSheet summary;
+
+	private final Set<String> sheetNames = new HashSet<>();
+
+	private final CellStyle bold;
+
+	private final CellStyle text;
+
+	private final CellStyle formulaText;
+
+	private final CellStyle integer;
+
+	private final CellStyle amount;
+
+	private final CellStyle percent;
+
+	private final CellStyle date;
+
+	private int summaryRows;
+
+	XlsxDocumentWriter(OutputStream out, int maxRows) {
+		this.out = out;
+		this.maxRows = maxRows;
+		this.workbook = new SXSSFWorkbook(WINDOW);
+		this.workbook.setCompressTempFiles(true);
+		Font boldFont = this.workbook.createFont();
+		boldFont.setBold(true);
+		this.bold = this.workbook.createCellStyle();
+		this.bold.setFont(boldFont);
+		this.text = this.workbook.createCellStyle();
+		this.formulaText = this.workbook.createCellStyle();
+		this.formulaText.setQuotePrefixed(true);
+		this.integer = numberStyle("#,##0");
+		this.amount = numberStyle("#,##0.00");
+		this.percent = numberStyle("0.0%");
+		this.date = numberStyle("yyyy-mm-dd");
+		this.summary = newSheet("Summary");
+		this.summary.setColumnWidth(0, 40 * 256);
+		this.summary.setColumnWidth(1, 20 * 256);
+	}
+
+	@Override
+	public void title(String title, String subtitle) {
+		Cell cell = summaryRow().createCell(0);
+		setText(cell, title);
+		cell.setCellStyle(this.bold);
+		if (subtitle != null) {
+			setText(summaryRow().createCell(0), subtitle);
+		}
+	}
+
+	@Override
+	public void keyFigures(String heading, List<KeyFigure> figures) {
+		summaryHeading(heading);
+		for (KeyFigure figure : figures) {
+			Row row = summaryRow();
+			setText(row.createCell(0), figure.label());
+			setValue(row.createCell(1), Cells.check(figure.value(), figure.type()), figure.type());
+		}
+	}
+
+	@Override
+	public void paragraph(String line) {
+		this.summaryRows++;
+		setText(summaryRow().createCell(0), line);
+	}
+
+	@Override
+	public TableWriter table(String heading, List<Column> columns) {
+		return new SheetTable(heading, List.copyOf(columns));
+	}
+
+	@Override
+	public void chart(Chart chart) {
+		List<Column> columns = new ArrayList<>();
+		columns.add(Column.text(""));
+		chart.series().forEach((series) -> columns.add(Column.amount(series.name())));
+		try (TableWriter table = table(chart.title(), columns)) {
+			for (int i = 0; i < chart.categories().size(); i++) {
+				Object[] row = new Object[columns.size()];
+				row[0] = chart.categories().get(i);
+				for (int s = 0; s < chart.series().size(); s++) {
+					row[s + 1] = chart.series().get(s).values().get(i);
+				}
+				table.row(row);
+			}
+		}
+	}
+
+	@Override
+	public void finish() {
+		try {
+			this.workbook.write(this.out);
+			this.out.flush();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		finally {
+			try {
+				this.workbook.close();
+			}
+			catch (IOException ex) {
+				// The temporary files are deleted by close(); nothing more to do.
+			}
+		}
+	}
+
+	private CellStyle numberStyle(String format) {
+		CellStyle style = this.workbook.createCellStyle();
+		style.setDataFormat(this.workbook.createDataFormat().getFormat(format));
+		return style;
+	}
+
+	private SXSSFSheet newSheet(String wanted) {
+		String base = WorkbookUtil.createSafeSheetName((wanted == null || wanted.isBlank()) ? "Sheet" : wanted);
+		String name = base;
+		for (int n = 2; this.sheetNames.contains(name.toLowerCase(java.util.Locale.ROOT)); n++) {
+			String suffix = " (" + n + ")";
+			name = base.substring(0, Math.min(base.length(), 31 - suffix.length())) + suffix;
+		}
+		this.sheetNames.add(name.toLowerCase(java.util.Locale.ROOT));
+		return this.workbook.createSheet(name);
+	}
+
+	private Row summaryRow() {
+		return this.summary.createRow(this.summaryRows++);
+	}
+
+	private void summaryHeading(String heading) {
+		this.summaryRows++;
+		if (heading != null) {
+			Cell cell = summaryRow().createCell(0);
+			setText(cell, heading);
+			cell.setCellStyle(this.bold);
+		}
+	}
+
+	private void setText(Cell cell, String value) {
+		cell.setCellValue(value);
+		cell.setCellStyle(Cells.looksLikeFormula(value) ? this.formulaText : this.text);
+	}
+
+	private void setValue(Cell cell, Object value, ColumnType type) {
+		if (value == null) {
+			return;
+		}
+		switch (type) {
+			case TEXT -> setText(cell, (String) value);
+			case INTEGER -> {
+				cell.setCellValue(((Number) value).doubleValue());
+				cell.setCellStyle(this.integer);
+			}
+			case AMOUNT -> {
+				cell.setCellValue(((BigDecimal) value).doubleValue());
+				cell.setCellStyle(this.amount);
+			}
+			case PERCENT -> {
+				cell.setCellValue(((BigDecimal) value).doubleValue());
+				cell.setCellStyle(this.percent);
+			}
+			case DATE -> {
+				cell.setCellValue((LocalDate) value);
+				cell.setCellStyle(this.date);
+			}
+		}
+	}
+
+	/** The rows of one table, over as many sheets as Excel's row limit needs. */
+	private final class SheetTable implements TableWriter {
+
+		private final String heading;
+
+		private final List<Column> columns;
+
+		private final int[] widths;
+
+		private SXSSFSheet sheet;
+
+		private int sheets;
+
+		private int rows;
+
+		private long measured;
+
+		SheetTable(String heading, List<Column> columns) {
+			this.heading = heading;
+			this.columns = columns;
+			this.widths = new int[columns.size()];
+			startSheet();
+		}
+
+		@Override
+		public void row(Object... cells) {
+			if (cells.length != this.columns.size()) {
+				throw new IllegalArgumentException(
+						"A row of " + cells.length + " cells in a table of " + this.columns.size() + " columns");
+			}
+			if (this.rows >= XlsxDocumentWriter.this.maxRows) {
+				startSheet();
+			}
+			Row row = this.sheet.createRow(this.rows++);
+			for (int i = 0; i < cells.length; i++) {
+				ColumnType type = this.columns.get(i).type();
+				setValue(row.createCell(i), Cells.check(cells[i], type), type);
+				if (this.measured < MEASURED_ROWS) {
+					measure(i, Cells.display(cells[i], type));
+				}
+			}
+			if (this.measured++ == MEASURED_ROWS) {
+				applyWidths();
+			}
+		}
+
+		@Override
+		public void close() {
+			if (this.measured <= MEASURED_ROWS) {
+				applyWidths();
+			}
+		}
+
+		private void startSheet() {
+			this.sheets++;
+			String name = (this.sheets == 1) ? this.heading : this.heading + " (" + this.sheets + ")";
+			if (this.sheet != null) {
+				applyWidths();
+				paragraph("The table \"" + this.heading + "\" has more rows than a sheet holds ("
+						+ XlsxDocumentWriter.this.maxRows + " with its header): it goes on in sheet \"" + name + "\".");
+			}
+			this.sheet = newSheet(name);
+			this.rows = 0;
+			Row header = this.sheet.createRow(this.rows++);
+			for (int i = 0; i < this.columns.size(); i++) {
+				Cell cell = header.createCell(i);
+				setText(cell, this.columns.get(i).name());
+				cell.setCellStyle(XlsxDocumentWriter.this.bold);
+				measure(i, this.columns.get(i).name());
+			}
+			this.sheet.createFreezePane(0, 1);
+		}
+
+		private void measure(int column, String shown) {
+			this.widths[column] = Math.max(this.widths[column], Math.min(MAX_WIDTH_CHARS, shown.length() + 2));
+		}
+
+		private void applyWidths() {
+			for (int i = 0; i < this.widths.length; i++) {
+				this.sheet.setColumnWidth(i, Math.max(8, this.widths[i]) * 256);
+			}
+		}
+
+	}
+
+}

@@ -1,0 +1,299 @@
+package dev.offload.model.files;
+
+import java.io.BufferedOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.postgresql.PGConnection;
+import org.postgresql.largeobject.LargeObject;
+import org.postgresql.largeobject.LargeObjectManager;
+
+/**
+ * The embedded file store: files as PostgreSQL large objects in the report database, so
+ * the README's run command and small installs need nothing beside PostgreSQL, and every
+ * api-service replica can serve every file without a shared volume. Files are written and
+ * read in chunks through pgjdbc's large object API, never whole in memory.
+ * <p>
+ * A key is the large object's oid. {@link #allocate} creates the (empty) object in a
+ * transaction of its own, so it exists, and can be found and deleted, before a byte of it
+ * is written. A read holds one connection of the pool while it streams, since a large
+ * object is read inside a transaction; size the pool for concurrent downloads, or use the
+ * S3 store.
+ */
+public final class PostgresLargeObjectStore implements FileStore {
+
+	/** This store's name. */
+	public static final String NAME = "postgres";
+
+	private static final int BUFFER = 256 * 1024;
+
+	private final DataSource dataSource;
+
+	/**
+	 * Creates the store.
+	 * @param dataSource the report database
+	 */
+	public PostgresLargeObjectStore(DataSource dataSource) {
+		this.dataSource = dataSource;
+	}
+
+	@Override
+	public String name() {
+		return NAME;
+	}
+
+	@Override
+	public String allocate(UUID reportId, int attempt, String extension) {
+		try (Connection connection = this.dataSource.getConnection()) {
+			boolean autoCommit = connection.getAutoCommit();
+			connection.setAutoCommit(false);
+			try {
+				long oid = manager(connection).createLO(LargeObjectManager.READWRITE);
+				connection.commit();
+				return Long.toString(oid);
+			}
+			catch (SQLException ex) {
+				connection.rollback();
+				throw ex;
+			}
+			finally {
+				connection.setAutoCommit(autoCommit);
+			}
+		}
+		catch (SQLException ex) {
+			throw new UncheckedIOException(new IOException("Could not create a large object", ex));
+		}
+	}
+
+	@Override
+	public FileUpload upload(String key, String contentType) {
+		long oid = oid(key);
+		try {
+			Connection connection = this.dataSource.getConnection();
+			try {
+				connection.setAutoCommit(false);
+				LargeObject object = manager(connection).open(oid, LargeObjectManager.WRITE);
+				object.truncate64(0);
+				return new Upload(connection, object, key);
+			}
+			catch (SQLException ex) {
+				closeQuietly(connection);
+				throw ex;
+			}
+		}
+		catch (SQLException ex) {
+			throw new UncheckedIOException(new IOException("Could not open large object " + key, ex));
+		}
+	}
+
+	@Override
+	public Optional<Long> size(String key) {
+		long oid = oid(key);
+		try (Connection connection = this.dataSource.getConnection()) {
+			if (!exists(connection, oid)) {
+				return Optional.empty();
+			}
+			boolean autoCommit = connection.getAutoCommit();
+			connection.setAutoCommit(false);
+			try {
+				LargeObject object = manager(connection).open(oid, LargeObjectManager.READ);
+				long size = object.size64();
+				object.close();
+				connection.commit();
+				return Optional.of(size);
+			}
+			finally {
+				connection.setAutoCommit(autoCommit);
+			}
+		}
+		catch (SQLException ex) {
+			throw new UncheckedIOException(new IOException("Could not read large object " + key, ex));
+		}
+	}
+
+	@Override
+	public InputStream read(String key, long offset, long length) {
+		long oid = oid(key);
+		Connection connection = null;
+		try {
+			connection = this.dataSource.getConnection();
+			if (!exists(connection, oid)) {
+				closeQuietly(connection);
+				throw new FileMissingException(NAME, key);
+			}
+			connection.setAutoCommit(false);
+			LargeObject object = manager(connection).open(oid, LargeObjectManager.READ);
+			object.seek64(offset, LargeObject.SEEK_SET);
+			InputStream in = object.getInputStream((length < 0) ? Long.MAX_VALUE : length);
+			Connection held = connection;
+			return new FilterInputStream(in) {
+
+				@Override
+				public void close() throws IOException {
+					try {
+						super.close();
+						object.close();
+						held.commit();
+					}
+					catch (SQLException ex) {
+						throw new IOException(ex);
+					}
+					finally {
+						closeQuietly(held);
+					}
+				}
+
+			};
+		}
+		catch (SQLException ex) {
+			closeQuietly(connection);
+			throw new UncheckedIOException(new IOException("Could not read large object " + key, ex));
+		}
+	}
+
+	@Override
+	public Optional<URI> presignedDownload(String key, String fileName, String contentType, Duration validity) {
+		return Optional.empty();
+	}
+
+	@Override
+	public void delete(String key) {
+		long oid = oid(key);
+		try (Connection connection = this.dataSource.getConnection();
+				PreparedStatement unlink = connection
+					.prepareStatement("SELECT lo_unlink(oid) FROM pg_largeobject_metadata WHERE oid = ?::oid")) {
+			unlink.setLong(1, oid);
+			unlink.executeQuery().close();
+			if (!connection.getAutoCommit()) {
+				connection.commit();
+			}
+		}
+		catch (SQLException ex) {
+			throw new UncheckedIOException(new IOException("Could not delete large object " + key, ex));
+		}
+	}
+
+	private static boolean exists(Connection connection, long oid) throws SQLException {
+		try (PreparedStatement query = connection
+			.prepareStatement("SELECT 1 FROM pg_largeobject_metadata WHERE oid = ?::oid")) {
+			query.setLong(1, oid);
+			try (ResultSet rows = query.executeQuery()) {
+				return rows.next();
+			}
+		}
+	}
+
+	private static LargeObjectManager manager(Connection connection) throws SQLException {
+		return connection.unwrap(PGConnection.class).getLargeObjectAPI();
+	}
+
+	private static long oid(String key) {
+		try {
+			return Long.parseLong(key);
+		}
+		catch (NumberFormatException ex) {
+			throw new IllegalArgumentException("Not a large object key: '" + key + "'", ex);
+		}
+	}
+
+	private static void closeQuietly(Connection connection) {
+		if (connection == null) {
+			return;
+		}
+		try {
+			if (!connection.getAutoCommit()) {
+				connection.rollback();
+				connection.setAutoCommit(true);
+			}
+		}
+		catch (SQLException ex) {
+			// The connection is going back to the pool or away; nothing more to do.
+		}
+		try {
+			connection.close();
+		}
+		catch (SQLException ex) {
+			// As above.
+		}
+	}
+
+	private static final class Upload implements FileUpload {
+
+		private final Connection connection;
+
+		private final LargeObject object;
+
+		private final String key;
+
+		private final DigestingOutputStream stream;
+
+		private boolean finished;
+
+		Upload(Connection connection, LargeObject object, String key) throws SQLException {
+			this.connection = connection;
+			this.object = object;
+			this.key = key;
+			OutputStream target = new BufferedOutputStream(object.getOutputStream(), BUFFER);
+			this.stream = new DigestingOutputStream(target);
+		}
+
+		@Override
+		public OutputStream stream() {
+			return this.stream;
+		}
+
+		@Override
+		public StoredFile complete() {
+			try {
+				this.stream.flush();
+				this.object.close();
+				this.connection.commit();
+				this.finished = true;
+				return new StoredFile(NAME, this.key, this.stream.size(), this.stream.sha256());
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+			catch (SQLException ex) {
+				throw new UncheckedIOException(new IOException("Could not store large object " + this.key, ex));
+			}
+		}
+
+		@Override
+		public void close() {
+			// Without complete(), rolling back undoes every byte written.
+			if (!this.finished) {
+				closeQuietly(this.connection);
+			}
+			else {
+				try {
+					this.connection.setAutoCommit(true);
+				}
+				catch (SQLException ex) {
+					// Returned to the pool anyway.
+				}
+				try {
+					this.connection.close();
+				}
+				catch (SQLException ex) {
+					// As above.
+				}
+			}
+		}
+
+	}
+
+}
