@@ -45,6 +45,7 @@ public final class SalesLock implements AutoCloseable {
 	 * @return how many sessions were ended
 	 */
 	public int terminateWaiting() {
+		clearStatisticsSnapshot();
 		try (Statement statement = this.connection.createStatement(); ResultSet result = statement.executeQuery("""
 				SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
 				 WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()
@@ -62,6 +63,7 @@ public final class SalesLock implements AutoCloseable {
 	 * @return {@code true} if one does
 	 */
 	public boolean anyWaiting() {
+		clearStatisticsSnapshot();
 		try (Statement statement = this.connection.createStatement(); ResultSet result = statement.executeQuery("""
 				SELECT count(*) FROM pg_stat_activity
 				 WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()
@@ -77,6 +79,20 @@ public final class SalesLock implements AutoCloseable {
 	/**
 	 * Releases the lock.
 	 */
+	/**
+	 * PostgreSQL keeps the statistics views as they were at their first read in a
+	 * transaction, and this lock's transaction lasts the whole test: without this, a
+	 * session that started waiting after the first look would never be seen.
+	 */
+	private void clearStatisticsSnapshot() {
+		try (Statement statement = this.connection.createStatement()) {
+			statement.execute("SELECT pg_stat_clear_snapshot()");
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Could not refresh the statistics snapshot", ex);
+		}
+	}
+
 	@Override
 	public void close() {
 		try (this.connection) {
