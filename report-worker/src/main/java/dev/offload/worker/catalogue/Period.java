@@ -86,15 +86,6 @@ public record Period(LocalDate from, LocalDate to) {
 		return months;
 	}
 
-	/**
-	 * How far into the period a day is, for progress when rows come by date.
-	 * @param day a day of the period
-	 * @return 0 for the first day, up to 99 for the last
-	 */
-	public int percentBefore(LocalDate day) {
-		return (int) (ChronoUnit.DAYS.between(this.from, day) * 100 / days());
-	}
-
 	@Override
 	public String toString() {
 		return this.from + " to " + this.to;
