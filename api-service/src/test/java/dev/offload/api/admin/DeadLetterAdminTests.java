@@ -10,7 +10,6 @@ import dev.offload.model.Messages;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportTask;
-import dev.offload.model.ReportType;
 import dev.offload.model.TaskHeaders;
 import dev.offload.model.Topology;
 import dev.offload.testsupport.TestBroker;
@@ -269,7 +268,7 @@ class DeadLetterAdminTests {
 	}
 
 	private void park(UUID reportId, int attempts, String reason) {
-		ReportTask task = new ReportTask(reportId, ReportType.NO_OP, Map.of(), new Owner("alice", "alice@example.com"),
+		ReportTask task = new ReportTask(reportId, "NO_OP", Map.of(), new Owner("alice", "alice@example.com"),
 				Instant.now(), ReportFormat.CSV);
 		this.rabbit.convertAndSend(this.topology.deadLetterExchange(), this.topology.generateDeadLetterRoutingKey(),
 				task, (message) -> {

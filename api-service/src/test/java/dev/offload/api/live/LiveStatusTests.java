@@ -17,7 +17,6 @@ import java.util.stream.Stream;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportFormat;
-import dev.offload.model.ReportType;
 import dev.offload.model.Topology;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
@@ -190,7 +189,7 @@ class LiveStatusTests {
 	}
 
 	private static ReportEvent event(UUID reportId, ReportEvent.Type type, int progress, Owner owner) {
-		return new ReportEvent(reportId, type, progress, Instant.now(), owner, ReportType.NO_OP, ReportFormat.CSV,
+		return new ReportEvent(reportId, type, progress, Instant.now(), owner, "NO_OP", ReportFormat.CSV,
 				(type == ReportEvent.Type.SUCCEEDED) ? 42L : null, null);
 	}
 

@@ -2,6 +2,7 @@ package dev.offload.api.report;
 
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -10,7 +11,9 @@ import dev.offload.api.security.SecurityConfiguration;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportStatus;
-import dev.offload.model.ReportType;
+import dev.offload.model.ReportTypeDescriptor;
+import dev.offload.testsupport.CatalogueOffers;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -23,6 +26,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.assertj.MockMvcTester;
 
@@ -53,6 +57,23 @@ class ReportControllerTests {
 	@MockitoBean
 	private ReportService reportService;
 
+	// The slice has no database: the catalogue the workers would offer is given here.
+	@MockitoBean
+	private ReportCatalogue catalogue;
+
+	// Only REFERENCE parameters query the data; the types of this slice have none.
+	@MockitoBean
+	private JdbcClient jdbc;
+
+	@BeforeEach
+	void offerTheStandardTypes() {
+		Map<String, ReportTypeDescriptor> offered = new java.util.TreeMap<>(
+				Map.of("SALES_SUMMARY", CatalogueOffers.SALES_SUMMARY, "NO_OP", CatalogueOffers.NO_OP));
+		given(this.catalogue.offered()).willReturn(offered);
+		given(this.catalogue.find(any())).willAnswer((call) -> Optional.ofNullable(offered.get(call.getArgument(0))));
+		given(this.catalogue.partlyOffered(any())).willReturn(Optional.empty());
+	}
+
 	@Test
 	void validRequestIsAcceptedForTheAuthenticatedOwnerNotTheBody() {
 		Report queued = queuedReport(UUID.randomUUID());
@@ -71,14 +92,14 @@ class ReportControllerTests {
 			.extractingPath("$.status")
 			.isEqualTo("QUEUED");
 		then(this.reportService).should()
-			.create(ALICE, new ReportSpecification(ReportType.SALES_SUMMARY, ReportFormat.CSV,
+			.create(ALICE, new ReportSpecification("SALES_SUMMARY", ReportFormat.CSV,
 					Map.of("from", "2024-01-01", "to", "2024-12-31")), null);
 	}
 
 	static Stream<Arguments> invalidRequests() {
 		return Stream.of(Arguments.of("unknown type", json("{'type': 'NOPE', 'format': 'CSV'}"), "type"),
 				Arguments.of("missing type", json("{'format': 'CSV'}"), "type"),
-				Arguments.of("unknown format", json("{'type': 'NO_OP', 'format': 'XLSX'}"), "format"),
+				Arguments.of("unknown format", json("{'type': 'NO_OP', 'format': 'DOCX'}"), "format"),
 				Arguments.of("missing format", json("{'type': 'NO_OP'}"), "format"),
 				Arguments.of("missing required parameter",
 						json("{'type': 'SALES_SUMMARY', 'format': 'CSV', 'parameters': {'to': '2024-12-31'}}"),
@@ -230,11 +251,11 @@ class ReportControllerTests {
 			.bodyJson()
 			.extractingPath("$[?(@.name == 'SALES_SUMMARY')].parameters[*].name")
 			.asArray()
-			.containsExactly("from", "to");
+			.containsExactly("from", "to", "region");
 	}
 
 	private static Report queuedReport(UUID id) {
-		return new Report(id, "alice", ReportType.SALES_SUMMARY, ReportFormat.CSV,
+		return new Report(id, "alice", "SALES_SUMMARY", ReportFormat.CSV,
 				Map.of("from", "2024-01-01", "to", "2024-12-31"), ReportStatus.QUEUED, 0, 0, null, null, Instant.now(),
 				null, null, null);
 	}
