@@ -187,12 +187,13 @@
 			const label = document.createElement('label');
 			label.htmlFor = id;
 			label.textContent = capitalize(parameter.name) + (parameter.required ? '' : ' (optional)');
-			const input = document.createElement('input');
+			const input = parameterInput(parameter);
 			input.id = id;
 			input.name = parameter.name;
-			input.type = parameter.kind === 'DATE' ? 'date' : 'text';
 			input.required = parameter.required;
-			input.value = defaultValue(parameter);
+			if (!input.value) {
+				input.value = defaultValue(parameter);
+			}
 			const description = document.createElement('p');
 			description.className = 'parameter-description';
 			description.textContent = parameter.description;
@@ -209,12 +210,57 @@
 			input.name = 'format';
 			input.value = format.name;
 			input.id = 'format-' + format.name;
-			input.checked = chosen ? chosen === format.name : index === 0;
+			const offered = type.formats.some((candidate) => candidate.name === chosen);
+			input.checked = offered ? chosen === format.name : index === 0;
 			const text = document.createElement('span');
 			text.textContent = format.name;
 			label.append(input, text);
 			formats.appendChild(label);
 		});
+	}
+
+	// One form field per kind of parameter the catalogue declares.
+	function parameterInput(parameter) {
+		if (parameter.kind === 'CHOICE') {
+			const select = document.createElement('select');
+			if (!parameter.required) {
+				const none = document.createElement('option');
+				none.value = '';
+				none.textContent = parameter.defaultValue ? 'Default (' + parameter.defaultValue + ')' : 'Any';
+				select.appendChild(none);
+			}
+			for (const choice of parameter.choices || []) {
+				const option = document.createElement('option');
+				option.value = choice;
+				option.textContent = choice;
+				select.appendChild(option);
+			}
+			return select;
+		}
+		const input = document.createElement('input');
+		if (parameter.kind === 'DATE') {
+			input.type = 'date';
+		}
+		else if (parameter.kind === 'INTEGER') {
+			input.type = 'number';
+			input.step = '1';
+			if (parameter.min !== undefined) {
+				input.min = String(parameter.min);
+			}
+			if (parameter.max !== undefined) {
+				input.max = String(parameter.max);
+			}
+		}
+		else {
+			input.type = 'text';
+			if (parameter.kind === 'REFERENCE') {
+				input.placeholder = 'the id of a ' + (parameter.reference || 'record').replace(/s$/, '');
+			}
+		}
+		if (parameter.defaultValue) {
+			input.placeholder = 'default ' + parameter.defaultValue;
+		}
+		return input;
 	}
 
 	function defaultValue(parameter) {

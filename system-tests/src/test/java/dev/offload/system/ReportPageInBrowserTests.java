@@ -113,8 +113,11 @@ class ReportPageInBrowserTests {
 		// Survives only as long as this page does: a reload would drop it.
 		browser.executeScript("window.offloadTestPage = 'not reloaded';");
 
-		String noOp = request("NO_OP", "PDF", Map.of());
-		awaitStatus(noOp, "SUCCEEDED");
+		// The form is built from the catalogue: a choice, a bounded integer with its
+		// default, and the type's own formats.
+		String performance = request("PRODUCT_PERFORMANCE", "PDF",
+				Map.of("from", "2024-01-01", "to", "2024-03-31", "top", "5"));
+		awaitStatus(performance, "SUCCEEDED");
 
 		String sales;
 		// Hold the sales data so the summary stays RUNNING for the screenshot.
@@ -123,7 +126,7 @@ class ReportPageInBrowserTests {
 			try (Statement statement = lock.createStatement()) {
 				statement.execute("LOCK TABLE sales.order_lines IN ACCESS EXCLUSIVE MODE");
 			}
-			sales = request("SALES_SUMMARY", "CSV", Map.of("from", "2024-01-01", "to", "2024-12-31"));
+			sales = request("SALES_SUMMARY", "XLSX", Map.of("from", "2024-01-01", "to", "2024-12-31"));
 			awaitStatus(sales, "RUNNING");
 			String cancelled = request("SALES_SUMMARY", "PDF", Map.of("from", "2023-01-01", "to", "2023-06-30"));
 			clickIn(cancelled, "cancel");
@@ -135,8 +138,15 @@ class ReportPageInBrowserTests {
 		assertThat(browser.executeScript("return window.offloadTestPage;")).isEqualTo("not reloaded");
 
 		clickIn(sales, "download");
-		Path file = awaitDownload(".csv");
-		assertThat(Files.readString(file, StandardCharsets.UTF_8)).contains("TOTAL,");
+		Path file = awaitDownload(".xlsx");
+		// An Office Open XML workbook: a ZIP holding the workbook part.
+		byte[] workbook = Files.readAllBytes(file);
+		assertThat(new String(workbook, 0, 2, StandardCharsets.ISO_8859_1)).isEqualTo("PK");
+		assertThat(new String(workbook, StandardCharsets.ISO_8859_1)).contains("xl/workbook.xml");
+
+		clickIn(performance, "download");
+		Path pdf = awaitDownload(".pdf");
+		assertThat(new String(Files.readAllBytes(pdf), 0, 5, StandardCharsets.ISO_8859_1)).isEqualTo("%PDF-");
 	}
 
 	private static String request(String type, String format, Map<String, String> parameters) {

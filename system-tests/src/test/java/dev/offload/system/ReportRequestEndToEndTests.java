@@ -111,7 +111,7 @@ class ReportRequestEndToEndTests {
 	}
 
 	@Test
-	void pdfReportOpensInPdfBoxWithItsTitle() throws Exception {
+	void pdfReportOpensInPdfBoxWithItsTitlePeriodAndPageNumbers() throws Exception {
 		HttpResponse<String> accepted = system.post("/api/reports", """
 				{"type":"SALES_SUMMARY","format":"PDF","parameters":{"from":"2022-01-01","to":"2022-06-30"}}""");
 		assertThat(accepted.statusCode()).isEqualTo(202);
@@ -122,9 +122,9 @@ class ReportRequestEndToEndTests {
 
 		assertThat(file.statusCode()).isEqualTo(200);
 		try (PDDocument pdf = Loader.loadPDF(file.body())) {
-			String title = "Sales summary 2022-01-01 to 2022-06-30";
-			assertThat(pdf.getDocumentInformation().getTitle()).isEqualTo(title);
-			assertThat(new PDFTextStripper().getText(pdf)).contains(title);
+			assertThat(pdf.getDocumentInformation().getTitle()).isEqualTo("Sales summary");
+			assertThat(new PDFTextStripper().getText(pdf)).contains("Sales summary", "2022-01-01 to 2022-06-30",
+					"Page 1 of");
 		}
 	}
 
@@ -213,13 +213,14 @@ class ReportRequestEndToEndTests {
 		return URI.create(matcher.group(1));
 	}
 
-	/** The numbers of the CSV's TOTAL line: orders, lines, quantity, revenue. */
+	/** The numbers of the CSV's Totals table: orders, lines, quantity, revenue. */
 	private static List<BigDecimal> totalsIn(String csv) {
-		String total = csv.lines()
-			.filter((line) -> line.startsWith("TOTAL,"))
-			.findFirst()
-			.orElseThrow(() -> new AssertionError("no TOTAL line in\n" + csv));
-		return List.of(total.substring("TOTAL,".length()).split(",")).stream().map(BigDecimal::new).toList();
+		List<String> lines = csv.lines().toList();
+		int header = lines.indexOf("Orders,Order lines,Units,Revenue");
+		if (header < 0) {
+			throw new AssertionError("no Totals table in\n" + csv);
+		}
+		return List.of(lines.get(header + 1).split(",")).stream().map(BigDecimal::new).toList();
 	}
 
 	private static List<BigDecimal> totalsFromSql(String from, String to) throws Exception {

@@ -2,12 +2,11 @@ package dev.offload.benchmarks.baseline;
 
 import javax.sql.DataSource;
 
-import dev.offload.worker.generation.SynchronousReports;
+import dev.offload.worker.catalogue.salessummary.SynchronousReports;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
-import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * The synchronous baseline of figure 3, benchmark-only: the same report built in the
@@ -18,8 +17,8 @@ import org.springframework.transaction.PlatformTransactionManager;
 public class BaselineApplication {
 
 	@Bean
-	SynchronousReports synchronousReports(DataSource dataSource, PlatformTransactionManager transactionManager) {
-		return new SynchronousReports(dataSource, transactionManager);
+	SynchronousReports synchronousReports(DataSource dataSource) {
+		return new SynchronousReports(dataSource);
 	}
 
 	public static void main(String[] args) {

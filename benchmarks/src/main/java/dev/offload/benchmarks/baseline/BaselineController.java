@@ -4,7 +4,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import dev.offload.model.ReportFormat;
-import dev.offload.worker.generation.SynchronousReports;
+import dev.offload.worker.catalogue.salessummary.SynchronousReports;
 
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;

@@ -9,10 +9,12 @@ import dev.offload.model.ReportFormat;
 import org.springframework.stereotype.Component;
 
 /**
- * One writer per format. Adding a format is one more writer here.
+ * One writer per format. Adding a format is one more writer here. Public so tools outside
+ * the worker's context (the benchmarks' synchronous baseline) render with the same
+ * writers.
  */
 @Component
-class FormatWriters implements DocumentWriters {
+public class FormatWriters implements DocumentWriters {
 
 	@Override
 	public Set<ReportFormat> formats() {
