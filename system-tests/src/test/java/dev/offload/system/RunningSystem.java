@@ -198,7 +198,7 @@ final class RunningSystem implements AutoCloseable {
 		}
 	}
 
-	private static Path jar(String service) {
+	static Path jar(String service) {
 		String path = System.getProperty("offload." + service + ".jar");
 		if (path == null) {
 			throw new IllegalStateException(

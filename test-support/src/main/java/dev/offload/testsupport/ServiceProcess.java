@@ -39,7 +39,11 @@ public final class ServiceProcess implements AutoCloseable {
 
 	private final Map<String, ?> properties;
 
-	private ServiceProcess(String name, Process process, int port, Path log, Path jar, Map<String, ?> properties) {
+	private final Path extraClasses;
+
+	private ServiceProcess(String name, Process process, int port, Path log, Path jar, Map<String, ?> properties,
+			Path extraClasses) {
+		this.extraClasses = extraClasses;
 		this.name = name;
 		this.process = process;
 		this.port = port;
@@ -60,7 +64,27 @@ public final class ServiceProcess implements AutoCloseable {
 	 */
 	public static ServiceProcess start(String name, Path jar, int port, Map<String, ?> properties, Path logDirectory,
 			Duration startTimeout) {
-		ServiceProcess service = launch(name, jar, port, properties, logDirectory);
+		ServiceProcess service = launch(name, jar, port, properties, logDirectory, null);
+		service.awaitHealthy(startTimeout);
+		return service;
+	}
+
+	/**
+	 * Starts a service with more classes than its jar holds: Spring Boot's
+	 * {@code PropertiesLauncher} adds {@code extraClasses} (a directory or jar) to its
+	 * class path, as a deployment adding a plug-in would.
+	 * @param name a name for logs
+	 * @param jar the service's executable jar
+	 * @param extraClasses the classes to add
+	 * @param port the HTTP port it serves Actuator on ({@code server.port})
+	 * @param properties Spring properties passed as {@code --name=value} arguments
+	 * @param logDirectory where the process's output goes
+	 * @param startTimeout how long to wait for it to be healthy
+	 * @return the running service
+	 */
+	public static ServiceProcess startWith(String name, Path jar, Path extraClasses, int port,
+			Map<String, ?> properties, Path logDirectory, Duration startTimeout) {
+		ServiceProcess service = launch(name, jar, port, properties, logDirectory, extraClasses);
 		service.awaitHealthy(startTimeout);
 		return service;
 	}
@@ -75,7 +99,7 @@ public final class ServiceProcess implements AutoCloseable {
 	 */
 	public static void runToCompletion(String name, Path jar, Map<String, ?> properties, Path logDirectory,
 			Duration timeout) {
-		ServiceProcess service = launch(name, jar, 0, properties, logDirectory);
+		ServiceProcess service = launch(name, jar, 0, properties, logDirectory, null);
 		try {
 			if (!service.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
 				service.kill();
@@ -93,8 +117,8 @@ public final class ServiceProcess implements AutoCloseable {
 		}
 	}
 
-	private static ServiceProcess launch(String name, Path jar, int port, Map<String, ?> properties,
-			Path logDirectory) {
+	private static ServiceProcess launch(String name, Path jar, int port, Map<String, ?> properties, Path logDirectory,
+			Path extraClasses) {
 		if (!Files.isRegularFile(jar)) {
 			throw new IllegalStateException(
 					"No executable jar at " + jar + "; build it first with ./mvnw package -DskipTests");
@@ -103,8 +127,16 @@ public final class ServiceProcess implements AutoCloseable {
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		command.add("-Xmx384m");
 		command.add("-XX:TieredStopAtLevel=1");
-		command.add("-jar");
-		command.add(jar.toString());
+		if (extraClasses == null) {
+			command.add("-jar");
+			command.add(jar.toString());
+		}
+		else {
+			command.add("-Dloader.path=" + extraClasses.toAbsolutePath());
+			command.add("-cp");
+			command.add(jar.toString());
+			command.add("org.springframework.boot.loader.launch.PropertiesLauncher");
+		}
 		properties.forEach((key, value) -> command.add("--" + key + "=" + value));
 		try {
 			Files.createDirectories(logDirectory);
@@ -113,7 +145,7 @@ public final class ServiceProcess implements AutoCloseable {
 				.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
 				.start();
 			logger.info("Started {} (pid {}), log {}", name, process.pid(), log);
-			return new ServiceProcess(name, process, port, log, jar, properties);
+			return new ServiceProcess(name, process, port, log, jar, properties, extraClasses);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Could not start " + name, ex);
@@ -130,7 +162,8 @@ public final class ServiceProcess implements AutoCloseable {
 		if (this.process.isAlive()) {
 			throw new IllegalStateException(this.name + " is still running; stop or kill it first");
 		}
-		ServiceProcess service = launch(this.name, this.jar, this.port, this.properties, this.log.getParent());
+		ServiceProcess service = launch(this.name, this.jar, this.port, this.properties, this.log.getParent(),
+				this.extraClasses);
 		service.awaitHealthy(startTimeout);
 		return service;
 	}
