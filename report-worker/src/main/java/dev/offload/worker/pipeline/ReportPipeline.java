@@ -145,16 +145,9 @@ class ReportPipeline {
 			return;
 		}
 
-		boolean succeeded;
-		try {
-			succeeded = this.reports.succeed(claim, report);
-		}
-		catch (RuntimeException ex) {
-			// Not recorded: the file is left for the retry to replace; retention removes
-			// it should no retry come (its upload stays registered).
-			throw ex;
-		}
-		if (!succeeded) {
+		// Should recording fail, the file stays registered as an unfinished upload and
+		// retention removes it; the retry builds a new one.
+		if (!this.reports.succeed(claim, report)) {
 			logger.info("Built the report but did not record it: it was cancelled or taken over meanwhile");
 			this.files.discard(report.file());
 			return;
