@@ -5,7 +5,6 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.commons.csv.CSVFormat;
@@ -88,19 +87,7 @@ final class CsvDocumentWriter implements DocumentWriter {
 
 	@Override
 	public void chart(Chart chart) {
-		List<Column> columns = new ArrayList<>();
-		columns.add(Column.text(""));
-		chart.series().forEach((series) -> columns.add(Column.amount(series.name())));
-		try (TableWriter table = table(chart.title(), columns)) {
-			for (int i = 0; i < chart.categories().size(); i++) {
-				Object[] row = new Object[columns.size()];
-				row[0] = chart.categories().get(i);
-				for (int s = 0; s < chart.series().size(); s++) {
-					row[s + 1] = chart.series().get(s).values().get(i);
-				}
-				table.row(row);
-			}
-		}
+		ChartData.writeAsTable(this, chart);
 	}
 
 	@Override

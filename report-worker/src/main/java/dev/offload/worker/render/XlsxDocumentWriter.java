@@ -5,7 +5,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -124,19 +123,7 @@ final class XlsxDocumentWriter implements DocumentWriter {
 
 	@Override
 	public void chart(Chart chart) {
-		List<Column> columns = new ArrayList<>();
-		columns.add(Column.text(""));
-		chart.series().forEach((series) -> columns.add(Column.amount(series.name())));
-		try (TableWriter table = table(chart.title(), columns)) {
-			for (int i = 0; i < chart.categories().size(); i++) {
-				Object[] row = new Object[columns.size()];
-				row[0] = chart.categories().get(i);
-				for (int s = 0; s < chart.series().size(); s++) {
-					row[s + 1] = chart.series().get(s).values().get(i);
-				}
-				table.row(row);
-			}
-		}
+		ChartData.writeAsTable(this, chart);
 	}
 
 	@Override
