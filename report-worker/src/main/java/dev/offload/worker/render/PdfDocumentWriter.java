@@ -24,6 +24,7 @@ import org.apache.pdfbox.pdmodel.graphics.form.PDFormXObject;
 import org.apache.pdfbox.util.Matrix;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.CategoryLabelPositions;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
@@ -187,6 +188,11 @@ final class PdfDocumentWriter implements DocumentWriter {
 		CategoryPlot plot = drawn.getCategoryPlot();
 		plot.setBackgroundPaint(Color.WHITE);
 		plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+		// Many categories (a year of months) do not fit side by side: slant them rather
+		// than let JFreeChart shorten them to "20...".
+		if (chart.categories().size() > 6) {
+			plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
+		}
 		((NumberAxis) plot.getRangeAxis())
 			.setNumberFormatOverride(new DecimalFormat("#,##0", DecimalFormatSymbols.getInstance(Locale.ROOT)));
 		return drawn;
