@@ -132,6 +132,8 @@ REQUESTS=(
   '{"type":"PRODUCT_PERFORMANCE","format":"CSV","parameters":{"from":"2024-01-01","to":"2024-12-31","top":"5"}}'
 )
 LOCATIONS=()
+# Files of an earlier run: curl -J does not overwrite.
+rm -f "$RUN_DIR"/*.pdf "$RUN_DIR"/*.xlsx "$RUN_DIR"/*.csv
 for request in "${REQUESTS[@]}"; do
   echo "POST /api/reports $request"
   RESPONSE=$(curl -sS -u "$USER_NAME:$USER_PASSWORD" -H 'Content-Type: application/json' \
