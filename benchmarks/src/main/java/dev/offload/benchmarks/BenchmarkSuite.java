@@ -32,7 +32,7 @@ public final class BenchmarkSuite {
 		Path root = Path.of(option(arguments, "--root", ".")).toAbsolutePath().normalize();
 		boolean quick = arguments.contains("--quick");
 		Set<String> figures = new LinkedHashSet<>(
-				Arrays.asList(option(arguments, "--figures", "1,2,6,3,5,4").split(",")));
+				Arrays.asList(option(arguments, "--figures", "1,2,6,3,5,4,7").split(",")));
 		long started = System.nanoTime();
 		Path output = quick ? root.resolve("benchmarks/target/quick") : root;
 		Path charts = output.resolve("docs/benchmarks");
@@ -49,7 +49,7 @@ public final class BenchmarkSuite {
 				int rows = bench.rows.size();
 				for (int attempt = 1; attempt <= 2; attempt++) {
 					try {
-						runFigure(bench, figure, taskSize);
+						runFigure(bench, figure, taskSize, root);
 						break;
 					}
 					catch (RuntimeException ex) {
@@ -84,7 +84,7 @@ public final class BenchmarkSuite {
 		System.exit(0);
 	}
 
-	private static void runFigure(Bench bench, String figure, int taskSize) {
+	private static void runFigure(Bench bench, String figure, int taskSize, Path root) {
 		switch (figure) {
 			case "1" -> AcceptPath.run(bench, taskSize);
 			case "2" -> DispatchPath.run(bench, taskSize);
@@ -101,6 +101,7 @@ public final class BenchmarkSuite {
 				seed(bench);
 				BigReport.run(bench);
 			}
+			case "7" -> LargeFiles.run(bench, root);
 			default -> log("No figure " + figure);
 		}
 	}

@@ -75,8 +75,17 @@ final class JavaProcess implements AutoCloseable {
 		List<String> command = new ArrayList<>(launcher);
 		command.add(java());
 		command.addAll(jvmOptions);
-		command.add("-jar");
-		command.add(jar.toString());
+		if (jvmOptions.stream().anyMatch((option) -> option.startsWith("-Dloader.path="))) {
+			// Classes added to the service's own (report types as plug-ins): only Spring
+			// Boot's PropertiesLauncher reads loader.path.
+			command.add("-cp");
+			command.add(jar.toString());
+			command.add("org.springframework.boot.loader.launch.PropertiesLauncher");
+		}
+		else {
+			command.add("-jar");
+			command.add(jar.toString());
+		}
 		command.add("--server.port=" + port);
 		properties.forEach((key, value) -> command.add("--" + key + "=" + value));
 		JavaProcess service = launch(name, command, port, logs);

@@ -46,7 +46,8 @@ final class RunningSystem implements AutoCloseable {
 	/** Every api-service replica, the first being {@link #api}. */
 	final List<ServiceProcess> apis;
 
-	final ServiceProcess worker;
+	/** The worker; replaced by {@link #restartWorker}. */
+	volatile ServiceProcess worker;
 
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -77,6 +78,24 @@ final class RunningSystem implements AutoCloseable {
 	 * @return the running system
 	 */
 	static RunningSystem start(int orders, int smtpPort, int apiInstances) {
+		return start(orders, smtpPort, apiInstances, Map.of(), Map.of(), null);
+	}
+
+	/**
+	 * Seeds the sales data (unless {@code orders} is 0) and starts one worker and
+	 * {@code apiInstances} api-service replicas, all at once, with settings of the test's
+	 * own.
+	 * @param orders how many orders to seed; 0 seeds nothing
+	 * @param smtpPort the port of the SMTP server the worker sends mail to
+	 * @param apiInstances how many api-service replicas to start
+	 * @param apiSettings more properties for each api-service replica
+	 * @param workerSettings more properties for the worker
+	 * @param workerPlugins classes to add to the worker's class path (report types of the
+	 * tests), or {@code null}
+	 * @return the running system
+	 */
+	static RunningSystem start(int orders, int smtpPort, int apiInstances, Map<String, ?> apiSettings,
+			Map<String, ?> workerSettings, Path workerPlugins) {
 		TestDatabase database = TestDatabase.create();
 		TestBroker broker = TestBroker.create();
 		List<AutoCloseable> started = new ArrayList<>(List.of(broker, database));
@@ -100,6 +119,7 @@ final class RunningSystem implements AutoCloseable {
 				int apiPort = ServiceProcess.freePort();
 				apiPorts.add(apiPort);
 				Map<String, Object> apiProperties = new HashMap<>(common);
+				apiProperties.putAll(apiSettings);
 				apiProperties.put("server.port", apiPort);
 				String name = (apiInstances == 1) ? "api-service" : "api-service-" + (i + 1);
 				starting.add(CompletableFuture.supplyAsync(() -> ServiceProcess.start(name, jar("api-service"), apiPort,
@@ -111,8 +131,12 @@ final class RunningSystem implements AutoCloseable {
 			workerProperties.put("spring.mail.host", "127.0.0.1");
 			workerProperties.put("spring.mail.port", smtpPort);
 			workerProperties.put("offload.worker.email.download-base-url", "http://127.0.0.1:" + apiPorts.get(0));
-			starting.add(CompletableFuture.supplyAsync(() -> ServiceProcess.start("report-worker", jar("report-worker"),
-					workerPort, workerProperties, logs, START_TIMEOUT)));
+			workerProperties.putAll(workerSettings);
+			starting.add(CompletableFuture.supplyAsync(() -> (workerPlugins != null)
+					? ServiceProcess.startWith("report-worker", jar("report-worker"), workerPlugins, workerPort,
+							workerProperties, logs, START_TIMEOUT)
+					: ServiceProcess.start("report-worker", jar("report-worker"), workerPort, workerProperties, logs,
+							START_TIMEOUT)));
 
 			List<ServiceProcess> services = new ArrayList<>();
 			RuntimeException failure = null;
@@ -152,6 +176,15 @@ final class RunningSystem implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Kills the worker with SIGKILL, as a crash or an OOM kill would, and starts it again
+	 * with the same settings.
+	 */
+	void killAndRestartWorker() {
+		this.worker.kill();
+		this.worker = this.worker.restart(START_TIMEOUT);
+	}
+
 	HttpResponse<String> post(String path, String json) {
 		HttpRequest request = authorized(this.api.baseUri().resolve(path)).header("Content-Type", "application/json")
 			.POST(HttpRequest.BodyPublishers.ofString(json))
@@ -165,6 +198,10 @@ final class RunningSystem implements AutoCloseable {
 
 	HttpResponse<byte[]> download(URI link) {
 		return send(authorized(link).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+	}
+
+	HttpResponse<byte[]> downloadRange(URI link, String range) {
+		return send(authorized(link).header("Range", range).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
 	}
 
 	/**

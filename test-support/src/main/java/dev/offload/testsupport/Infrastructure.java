@@ -84,7 +84,7 @@ public final class Infrastructure {
 		}
 	}
 
-	private static boolean dockerAvailable() {
+	static boolean dockerAvailable() {
 		try {
 			return DockerClientFactory.instance().isDockerAvailable();
 		}

@@ -2,23 +2,25 @@ package dev.offload.api.file;
 
 import javax.sql.DataSource;
 
-import dev.offload.model.files.FileStore;
-import dev.offload.model.files.PostgresLargeObjectStore;
+import dev.offload.model.files.FileStoreProperties;
+import dev.offload.model.files.FileStores;
 
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The file store the API serves report files from and retention deletes them from: the
- * one the workers write to (PostgreSQL large objects in the report database, the embedded
- * default).
+ * The file stores the API serves report files from and retention deletes them from: the
+ * ones the workers write to ({@code offload.files.*}, the same settings as the workers'),
+ * each file read from the store recorded with it.
  */
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(FileStoreProperties.class)
 class FileStoreConfiguration {
 
-	@Bean
-	FileStore fileStore(DataSource dataSource) {
-		return new PostgresLargeObjectStore(dataSource);
+	@Bean(destroyMethod = "close")
+	FileStores fileStores(FileStoreProperties properties, DataSource dataSource) {
+		return FileStores.of(properties, dataSource);
 	}
 
 }

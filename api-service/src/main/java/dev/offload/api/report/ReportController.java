@@ -18,6 +18,7 @@ import dev.offload.model.ReportStatus;
 import org.springframework.core.io.Resource;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -136,6 +137,15 @@ class ReportController {
 	 * {@code X-Checksum-SHA256}, so a client can check what it received.
 	 */
 	private static ResponseEntity<Resource> download(ReportFile file) {
+		if (file.redirect() != null) {
+			// The bytes go from the object storage to the client; the URL expires soon,
+			// so it must not be cached.
+			return ResponseEntity.status(HttpStatus.FOUND)
+				.location(file.redirect())
+				.header(HttpHeaders.CACHE_CONTROL, "no-store")
+				.header("X-Checksum-SHA256", file.sha256())
+				.build();
+		}
 		ContentDisposition disposition = ContentDisposition.attachment()
 			.filename(safeFileName(file.fileName()), StandardCharsets.UTF_8)
 			.build();

@@ -1,5 +1,6 @@
 package dev.offload.api.report;
 
+import java.net.URI;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -12,6 +13,8 @@ import dev.offload.model.DownloadLinkSignature;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportStatus;
 import dev.offload.model.files.FileStore;
+import dev.offload.model.files.FileStoreProperties;
+import dev.offload.model.files.FileStores;
 
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
@@ -43,12 +46,15 @@ class ReportService {
 
 	private final Clock clock = Clock.systemUTC();
 
-	private final FileStore files;
+	private final FileStores files;
+
+	private final FileStoreProperties.S3 s3;
 
 	ReportService(Reports reports, ApplicationEventPublisher events, Backpressure backpressure, ReportMetrics metrics,
-			DownloadLinkProperties downloadLinks, FileStore files) {
+			DownloadLinkProperties downloadLinks, FileStores files, FileStoreProperties fileStoreProperties) {
 		this.reports = reports;
 		this.files = files;
+		this.s3 = fileStoreProperties.s3();
 		this.events = events;
 		this.backpressure = backpressure;
 		this.metrics = metrics;
@@ -191,11 +197,17 @@ class ReportService {
 	}
 
 	private ReportFile checked(UUID id, Reports.StoredFileRecord file) {
-		if (!file.store().equals(this.files.name())) {
-			throw new StoredFileDamagedException(id, "other-store",
-					"is in store '" + file.store() + "', which this API is not configured for");
+		FileStore store = this.files.named(file.store())
+			.orElseThrow(() -> new StoredFileDamagedException(id, "other-store",
+					"is in store '" + file.store() + "', which this API is not configured for"));
+		Optional<Long> size;
+		try {
+			size = store.size(file.key());
 		}
-		Optional<Long> size = this.files.size(file.key());
+		catch (java.io.UncheckedIOException ex) {
+			logger.warn("Cannot serve report {}: file store {} is unavailable: {}", id, store.name(), ex.getMessage());
+			throw new FileStoreUnavailableException(id, store.name(), ex);
+		}
 		if (size.isEmpty()) {
 			throw new StoredFileDamagedException(id, "missing", "is missing from its store");
 		}
@@ -203,8 +215,15 @@ class ReportService {
 			throw new StoredFileDamagedException(id, "size-differs",
 					"has " + size.get() + " bytes in its store, " + file.size() + " recorded");
 		}
+		URI redirect = null;
+		if (store.name().equals(dev.offload.model.files.S3FileStore.NAME) && this.s3.presignedDownloads()) {
+			redirect = store
+				.presignedDownload(file.key(), ReportController.safeFileName(file.fileName()), file.contentType(),
+						this.s3.presignedValidity())
+				.orElse(null);
+		}
 		return new ReportFile(file.fileName(), file.contentType(), file.size(), file.sha256(),
-				new StoredFileResource(this.files, file.key(), file.size()));
+				new StoredFileResource(store, file.key(), file.size()), redirect);
 	}
 
 	/**

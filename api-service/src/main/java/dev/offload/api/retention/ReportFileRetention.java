@@ -6,6 +6,7 @@ import java.util.UUID;
 
 import dev.offload.api.ApiProperties;
 import dev.offload.model.files.FileStore;
+import dev.offload.model.files.FileStores;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,11 +33,11 @@ public class ReportFileRetention {
 
 	private final int batchSize;
 
-	private final FileStore files;
+	private final FileStores files;
 
 	private final Duration orphanUploadAge;
 
-	ReportFileRetention(JdbcClient jdbc, TransactionTemplate transactions, ApiProperties properties, FileStore files) {
+	ReportFileRetention(JdbcClient jdbc, TransactionTemplate transactions, ApiProperties properties, FileStores files) {
 		this.jdbc = jdbc;
 		this.files = files;
 		this.orphanUploadAge = properties.retention().orphanUploadAge();
@@ -93,7 +94,7 @@ public class ReportFileRetention {
 			// deletes it again (a delete of nothing is no error), and the row is never
 			// marked deleted while its object is still there.
 			if (report.key() != null) {
-				this.files.delete(report.key());
+				store(report.store()).delete(report.key());
 			}
 			this.jdbc.sql("DELETE FROM report_files WHERE report_id = :id").param("id", report.id()).update();
 			this.jdbc.sql("UPDATE reports SET file_deleted_at = now(), updated_at = now() WHERE id = :id")
@@ -130,27 +131,36 @@ public class ReportFileRetention {
 	}
 
 	private int deleteOrphanBatch() {
-		List<String> orphans = this.jdbc.sql("""
-				SELECT u.key FROM file_uploads u
-				 WHERE u.store = :store AND u.created_at < now() - :ageMillis * interval '1 millisecond'
+		List<Upload> orphans = this.jdbc.sql("""
+				SELECT u.store, u.key FROM file_uploads u
+				 WHERE u.created_at < now() - :ageMillis * interval '1 millisecond'
 				   AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.file_store = u.store AND r.file_key = u.key)
 				 ORDER BY u.created_at
 				 LIMIT :batch
 				   FOR UPDATE SKIP LOCKED
 				""")
-			.param("store", this.files.name())
 			.param("ageMillis", this.orphanUploadAge.toMillis())
 			.param("batch", this.batchSize)
-			.query(String.class)
+			.query((rs, row) -> new Upload(rs.getString("store"), rs.getString("key")))
 			.list();
-		for (String key : orphans) {
-			this.files.delete(key);
+		for (Upload orphan : orphans) {
+			store(orphan.store()).delete(orphan.key());
 			this.jdbc.sql("DELETE FROM file_uploads WHERE store = :store AND key = :key")
-				.param("store", this.files.name())
-				.param("key", key)
+				.param("store", orphan.store())
+				.param("key", orphan.key())
 				.update();
 		}
 		return orphans.size();
+	}
+
+	private FileStore store(String name) {
+		return this.files.named(name)
+			.orElseThrow(() -> new IllegalStateException("A report file is in store '" + name
+					+ "', which this API is not configured for (offload.files.*): it cannot be deleted"));
+	}
+
+	private record Upload(String store, String key) {
+
 	}
 
 	private record Expired(UUID id, String store, String key) {

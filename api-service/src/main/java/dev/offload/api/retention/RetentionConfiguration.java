@@ -1,7 +1,7 @@
 package dev.offload.api.retention;
 
 import dev.offload.api.ApiProperties;
-import dev.offload.model.files.FileStore;
+import dev.offload.model.files.FileStores;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -20,7 +20,7 @@ class RetentionConfiguration {
 
 	@Bean
 	ReportFileRetention reportFileRetention(JdbcClient jdbc, PlatformTransactionManager transactionManager,
-			ApiProperties properties, FileStore files) {
+			ApiProperties properties, FileStores files) {
 		return new ReportFileRetention(jdbc, new TransactionTemplate(transactionManager), properties, files);
 	}
 

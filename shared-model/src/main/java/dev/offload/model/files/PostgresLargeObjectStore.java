@@ -137,7 +137,8 @@ public final class PostgresLargeObjectStore implements FileStore {
 			connection.setAutoCommit(false);
 			LargeObject object = manager(connection).open(oid, LargeObjectManager.READ);
 			object.seek64(offset, LargeObject.SEEK_SET);
-			InputStream in = object.getInputStream((length < 0) ? Long.MAX_VALUE : length);
+			// pgjdbc adds the limit to the position: Long.MAX_VALUE would overflow.
+			InputStream in = (length < 0) ? object.getInputStream() : object.getInputStream(length);
 			Connection held = connection;
 			return new FilterInputStream(in) {
 

@@ -25,13 +25,16 @@ class ComposeFileTests {
 
 	@Test
 	void composeRunsTheWholeSystemWithHealthChecks() {
-		assertThat(this.services).containsKeys("rabbitmq", "postgres", "mailpit", "api-service", "report-worker");
-		for (String name : List.of("rabbitmq", "postgres", "mailpit", "api-service", "report-worker")) {
+		assertThat(this.services).containsKeys("rabbitmq", "postgres", "minio", "mailpit", "api-service",
+				"report-worker");
+		for (String name : List.of("rabbitmq", "postgres", "minio", "mailpit", "api-service", "report-worker")) {
 			assertThat(map(map(this.services, name), "healthcheck")).as(name + " healthcheck").containsKey("test");
 		}
 		assertThat(ports("rabbitmq")).contains("5672:5672", "15672:15672");
 		assertThat(ports("api-service")).contains("8080:8080");
 		assertThat(ports("mailpit")).contains("8025:8025");
+		// The S3 API and the MinIO console.
+		assertThat(ports("minio")).contains("9000:9000", "9001:9001");
 		// A published port would stop `docker compose up --scale report-worker=N`.
 		assertThat(map(this.services, "report-worker")).doesNotContainKey("ports");
 		assertThat(image("rabbitmq")).startsWith("rabbitmq:4").endsWith("-management");
@@ -39,7 +42,7 @@ class ComposeFileTests {
 
 	@Test
 	void servicesStartOnlyOnceWhatTheyNeedIsHealthy() {
-		assertThat(map(map(this.services, "api-service"), "depends_on")).containsKeys("rabbitmq", "postgres");
+		assertThat(map(map(this.services, "api-service"), "depends_on")).containsKeys("rabbitmq", "postgres", "minio");
 		assertThat(map(map(this.services, "report-worker"), "depends_on")).containsKeys("api-service", "mailpit");
 		for (String name : List.of("api-service", "report-worker")) {
 			map(map(this.services, name), "depends_on").values()
@@ -60,6 +63,10 @@ class ComposeFileTests {
 				assertThat(properties.binds(variable)).as("%s reads %s", service, variable).isTrue();
 			}
 			assertThat(properties.binds("OFFLOAD_NO_SUCH_SETTING")).isFalse();
+			// Both keep their files in the same bucket of the compose MinIO.
+			assertThat(environment).containsEntry("OFFLOAD_FILES_STORE", "s3")
+				.containsEntry("OFFLOAD_FILES_S3_ENDPOINT", "http://minio:9000")
+				.containsEntry("OFFLOAD_FILES_S3_BUCKET", "offload-reports");
 		}
 	}
 

@@ -12,12 +12,12 @@ import java.util.UUID;
 
 import dev.offload.api.retention.ReportFileRetention;
 import dev.offload.model.files.FileStore;
+import dev.offload.model.files.FileStores;
 import dev.offload.model.files.FileUpload;
 import dev.offload.model.files.StoredFile;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -26,25 +26,20 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.servlet.client.RestTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Report files in the file store (PostgreSQL large objects, the embedded default) served
- * as streams: checksums, ETags, ranges, integrity failures; and retention deleting stored
- * and orphaned files.
+ * Report files in a file store served as streams: checksums, ETags, ranges, integrity
+ * failures; and retention deleting stored and orphaned files. Each store has a subclass
+ * that gives it its database, broker and {@code offload.files.*}.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "offload.api.retention.keep-files-for=7d", "offload.api.retention.orphan-upload-age=1h" })
 @AutoConfigureRestTestClient
-class StoredFileDownloadTests {
-
-	private static final TestDatabase database = TestDatabase.create();
-
-	private static final TestBroker broker = TestBroker.create();
+abstract class StoredFileDownloadContract {
 
 	@Autowired
 	private RestTestClient client;
@@ -53,7 +48,7 @@ class StoredFileDownloadTests {
 	private JdbcClient jdbc;
 
 	@Autowired
-	private FileStore store;
+	private FileStores stores;
 
 	@Autowired
 	private ReportFileRetention retention;
@@ -61,16 +56,25 @@ class StoredFileDownloadTests {
 	@Autowired
 	private MeterRegistry meters;
 
-	@DynamicPropertySource
-	static void infrastructure(DynamicPropertyRegistry registry) {
+	static void infrastructure(DynamicPropertyRegistry registry, TestDatabase database, TestBroker broker) {
 		database.springProperties().forEach((name, value) -> registry.add(name, () -> value));
 		broker.springProperties().forEach((name, value) -> registry.add(name, () -> value));
 	}
 
-	@AfterAll
-	static void cleanUp() {
-		broker.close();
-		database.close();
+	/**
+	 * The store files are written to, as a worker would.
+	 * @return the store
+	 */
+	FileStore store() {
+		return this.stores.current();
+	}
+
+	RestTestClient client() {
+		return this.client;
+	}
+
+	JdbcClient jdbc() {
+		return this.jdbc;
 	}
 
 	@Test
@@ -146,7 +150,7 @@ class StoredFileDownloadTests {
 		double before = failures("missing") + failures("size-differs");
 		StoredFile gone = store("gone".getBytes(StandardCharsets.UTF_8));
 		UUID missing = succeeded(gone, 0);
-		this.store.delete(gone.key());
+		store().delete(gone.key());
 		UUID resized = succeeded(store("short".getBytes(StandardCharsets.UTF_8)), 1000);
 
 		for (UUID id : new UUID[] { missing, resized }) {
@@ -192,10 +196,10 @@ class StoredFileDownloadTests {
 
 		this.retention.run();
 
-		assertThat(this.store.size(expired.key())).isEmpty();
-		assertThat(this.store.size(orphan.key())).isEmpty();
-		assertThat(this.store.size(kept.key())).isPresent();
-		assertThat(this.store.size(uploading.key())).isPresent();
+		assertThat(store().size(expired.key())).isEmpty();
+		assertThat(store().size(orphan.key())).isEmpty();
+		assertThat(store().size(kept.key())).isPresent();
+		assertThat(store().size(uploading.key())).isPresent();
 		assertThat(this.jdbc.sql("SELECT count(*) FROM file_uploads WHERE key = :key")
 			.param("key", orphan.key())
 			.query(Long.class)
@@ -207,7 +211,7 @@ class StoredFileDownloadTests {
 			.expectStatus()
 			.isEqualTo(HttpStatus.GONE);
 		assertThatExceptionOfType(dev.offload.model.files.FileMissingException.class)
-			.isThrownBy(() -> this.store.read(expired.key(), 0, -1));
+			.isThrownBy(() -> store().read(expired.key(), 0, -1));
 	}
 
 	private RestTestClient.ResponseSpec range(UUID id, String range) {
@@ -222,9 +226,13 @@ class StoredFileDownloadTests {
 		return (counter != null) ? counter.count() : 0;
 	}
 
-	private StoredFile store(byte[] content) {
-		String key = this.store.allocate(UUID.randomUUID(), 1, "csv");
-		try (FileUpload upload = this.store.upload(key, "text/csv")) {
+	StoredFile store(byte[] content) {
+		return store(store(), content);
+	}
+
+	static StoredFile store(FileStore target, byte[] content) {
+		String key = target.allocate(UUID.randomUUID(), 1, "csv");
+		try (FileUpload upload = target.upload(key, "text/csv")) {
 			OutputStream out = upload.stream();
 			// Odd-sized writes, as a writer makes them.
 			for (int offset = 0; offset < content.length; offset += 7919) {
@@ -237,9 +245,13 @@ class StoredFileDownloadTests {
 		}
 	}
 
-	private UUID succeeded(StoredFile file, long recordedSizeDelta) {
+	UUID succeeded(StoredFile file, long recordedSizeDelta) {
+		return succeeded(this.jdbc, file, recordedSizeDelta);
+	}
+
+	static UUID succeeded(JdbcClient jdbc, StoredFile file, long recordedSizeDelta) {
 		UUID id = UUID.randomUUID();
-		this.jdbc.sql("""
+		jdbc.sql("""
 				INSERT INTO reports (id, owner_id, owner_email, type, format, status, progress, task_published_at,
 				                     started_at, finished_at, file_size, file_store, file_key, file_name, content_type,
 				                     file_sha256)
@@ -265,13 +277,13 @@ class StoredFileDownloadTests {
 			.update();
 	}
 
-	private static byte[] randomBytes(int size) {
+	static byte[] randomBytes(int size) {
 		byte[] bytes = new byte[size];
 		new Random(size).nextBytes(bytes);
 		return bytes;
 	}
 
-	private static String sha256(byte[] content) {
+	static String sha256(byte[] content) {
 		try {
 			return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
 		}
