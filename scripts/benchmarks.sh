@@ -6,6 +6,7 @@
 #   scripts/benchmarks.sh                 the whole suite, results written to the repository
 #   scripts/benchmarks.sh --figures 1,2   some figures only
 #   scripts/benchmarks.sh --quick         short runs and small data, results in benchmarks/target/quick
+#   scripts/benchmarks.sh --figures 7 --output benchmarks/target/figure-7   results written elsewhere
 #
 # Uses the local RabbitMQ (127.0.0.1:5672) and PostgreSQL (127.0.0.1:5432) like the tests, with a
 # database and a topology prefix of its own that are removed at the end.

@@ -19,12 +19,13 @@ import org.springframework.validation.annotation.Validated;
  * @param retention how long report files are kept
  * @param live the live status stream to browsers
  * @param catalogue the report catalogue the workers offer
+ * @param reconciliation recovering reports whose task the broker lost
  */
 @ConfigurationProperties("offload.api")
 @Validated
 public record ApiProperties(@DefaultValue @Valid Relay relay, @DefaultValue @Valid Limits limits,
 		@DefaultValue @Valid Retention retention, @DefaultValue @Valid Live live,
-		@DefaultValue @Valid Catalogue catalogue) {
+		@DefaultValue @Valid Catalogue catalogue, @DefaultValue @Valid Reconciliation reconciliation) {
 
 	/**
 	 * The outbox relay ({@code offload.api.relay.*}). Each accepted request wakes the
@@ -107,6 +108,25 @@ public record ApiProperties(@DefaultValue @Valid Relay relay, @DefaultValue @Val
 	public record Catalogue(@DefaultValue("5s") @NotNull Duration refresh,
 			@DefaultValue("45s") @NotNull Duration workerTtl, @DefaultValue("7d") @NotNull Duration keepOffers,
 			@DefaultValue("false") boolean showHidden) {
+
+	}
+
+	/**
+	 * Reconciliation ({@code offload.api.reconciliation.*}): reports whose task the
+	 * broker no longer holds are published again.
+	 *
+	 * @param enabled whether this replica sweeps (every replica may; one at a time works)
+	 * @param interval how often it sweeps
+	 * @param grace how long a RUNNING report's lease must have been expired, and a QUEUED
+	 * report's task published, before it counts as lost; keep it above the time a task
+	 * waits in a worker's prefetch buffer
+	 * @param retryAge how long a report handed back for a delayed retry may wait before
+	 * its retry counts as lost; must be longer than the workers' longest retry delay
+	 * @param batchSize how many reports one sweep recovers of each kind at most
+	 */
+	public record Reconciliation(@DefaultValue("true") boolean enabled, @DefaultValue("30s") @NotNull Duration interval,
+			@DefaultValue("2m") @NotNull Duration grace, @DefaultValue("30m") @NotNull Duration retryAge,
+			@DefaultValue("500") @Min(1) @Max(10_000) int batchSize) {
 
 	}
 

@@ -34,7 +34,11 @@ public final class BenchmarkSuite {
 		Set<String> figures = new LinkedHashSet<>(
 				Arrays.asList(option(arguments, "--figures", "1,2,6,3,5,4,7").split(",")));
 		long started = System.nanoTime();
-		Path output = quick ? root.resolve("benchmarks/target/quick") : root;
+		// Some figures only, or a quick run, must not replace the committed full results.
+		Path output = Path.of(option(arguments, "--output",
+				quick ? root.resolve("benchmarks/target/quick").toString() : root.toString()))
+			.toAbsolutePath()
+			.normalize();
 		Path charts = output.resolve("docs/benchmarks");
 		try (Bench bench = new Bench(root, charts, quick)) {
 			log("Database %s, topology prefix %s".formatted(bench.database.name(), bench.broker.topology().prefix()));

@@ -30,8 +30,8 @@ import dev.offload.testsupport.TestObjectStorage;
  * Figure 7 (issue 12): one report file of about a gigabyte, written by a worker and
  * downloaded through api-service, both at {@code -Xmx256m}, through each file store:
  * S3-compatible object storage (the S3 server the tests use on this machine) and the
- * embedded PostgreSQL large objects. Beside each, a plain client moving the same bytes
- * to and from the same server in the same run: {@code curl --aws-sigv4} for S3, psql's
+ * embedded PostgreSQL large objects. Beside each, a plain client moving the same bytes to
+ * and from the same server in the same run: {@code curl --aws-sigv4} for S3, psql's
  * {@code \lo_import} and {@code \lo_export} for PostgreSQL.
  * <p>
  * The file comes from {@code GENERATED_FILE}, a report type of the system tests' sources
@@ -100,8 +100,8 @@ final class LargeFiles {
 		apiProperties.put("offload.api.security.users[0].password", "{noop}" + Bench.password(0));
 		apiProperties.put("offload.api.security.users[0].email", USER + "@example.com");
 		apiProperties.put("offload.api.security.users[0].roles", "USER");
-		JavaProcess api = JavaProcess.service("large-files-api-" + store, root.resolve(
-				"api-service/target/api-service-0.1.0-SNAPSHOT-exec.jar"),
+		JavaProcess api = JavaProcess.service("large-files-api-" + store,
+				root.resolve("api-service/target/api-service-0.1.0-SNAPSHOT-exec.jar"),
 				List.of("-Xmx256m", "-Xlog:gc:file=" + apiGc), ServiceProcess.freePort(), apiProperties, bench.logs);
 		Map<String, Object> workerSettings = new HashMap<>(files);
 		workerSettings.put("offload.worker.concurrency", 1);
@@ -115,8 +115,8 @@ final class LargeFiles {
 			if (!"SUCCEEDED".equals(status)) {
 				throw new IllegalStateException("The " + store + " report ended " + status + "; see the worker's log");
 			}
-			double workerSeconds = bench
-				.queryDouble("SELECT extract(epoch FROM finished_at - started_at) FROM reports WHERE id = '" + id + "'");
+			double workerSeconds = bench.queryDouble(
+					"SELECT extract(epoch FROM finished_at - started_at) FROM reports WHERE id = '" + id + "'");
 			long size = bench.queryLong("SELECT file_size FROM reports WHERE id = '" + id + "'");
 			String key = bench.queryString("SELECT file_key FROM reports WHERE id = '" + id + "'");
 			String sha256 = bench.queryString("SELECT file_sha256 FROM reports WHERE id = '" + id + "'");
@@ -153,8 +153,9 @@ final class LargeFiles {
 			double peerDownload;
 			double peerUpload;
 			if (store.equals("s3")) {
+				// curl signs the request but not the payload; S3 wants that said.
 				List<String> curl = List.of("curl", "-sS", "--fail", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user",
-						s3.accessKey() + ":" + s3.secretKey());
+						s3.accessKey() + ":" + s3.secretKey(), "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD");
 				String url = s3.endpoint() + "/" + bucket + "/" + key;
 				peerDownload = timed("large-files-curl-get", concat(curl, "-o", copy.toString(), url), bench);
 				peerUpload = timed("large-files-curl-put", concat(curl, "-T", copy.toString(), url + ".peer"), bench);
@@ -162,8 +163,8 @@ final class LargeFiles {
 			else {
 				peerDownload = timed("large-files-lo-export",
 						psql(bench, "\\lo_export " + key + " '" + copy.toAbsolutePath() + "'"), bench);
-				peerUpload = timed("large-files-lo-import",
-						psql(bench, "\\lo_import '" + copy.toAbsolutePath() + "'"), bench);
+				peerUpload = timed("large-files-lo-import", psql(bench, "\\lo_import '" + copy.toAbsolutePath() + "'"),
+						bench);
 				bench.update("SELECT lo_unlink(oid) FROM pg_largeobject_metadata WHERE oid <> " + key
 						+ " AND oid NOT IN (SELECT file_key::oid FROM reports WHERE file_store = 'postgres' "
 						+ "AND file_key IS NOT NULL)");
@@ -238,7 +239,9 @@ final class LargeFiles {
 	private static HttpRequest.Builder request(URI uri) {
 		String credentials = Base64.getEncoder()
 			.encodeToString((USER + ":" + Bench.password(0)).getBytes(StandardCharsets.UTF_8));
-		return HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(10)).header("Authorization", "Basic " + credentials);
+		return HttpRequest.newBuilder(uri)
+			.timeout(Duration.ofMinutes(10))
+			.header("Authorization", "Basic " + credentials);
 	}
 
 	private static HttpResponse<InputStream> send(HttpClient http, HttpRequest request) {

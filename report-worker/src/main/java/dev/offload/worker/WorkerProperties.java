@@ -54,6 +54,7 @@ import org.springframework.validation.annotation.Validated;
  * than {@code spring.lifecycle.timeout-per-shutdown-phase}
  * @param retry the delayed retries of reports that failed for a transient reason
  * @param email the notification emails
+ * @param announcements announcing outcomes whose event never reached the email sender
  */
 @ConfigurationProperties("offload.worker")
 @Validated
@@ -64,7 +65,7 @@ public record WorkerProperties(@DefaultValue("1") @Min(1) @Max(100) int prefetch
 		@DefaultValue("10m") @NotNull Duration reportTimeout,
 		@DefaultValue("30m") @NotNull Duration brokerConsumerTimeout,
 		@DefaultValue("25s") @NotNull Duration shutdownGracePeriod, @DefaultValue @Valid Retry retry,
-		@DefaultValue @Valid Email email) {
+		@DefaultValue @Valid Email email, @DefaultValue @Valid Announcements announcements) {
 
 	/**
 	 * The longest a delivery can stay unacknowledged: the reports prefetched before it,
@@ -190,6 +191,22 @@ public record WorkerProperties(@DefaultValue("1") @Min(1) @Max(100) int prefetch
 			return this.initialInterval == null || this.maxInterval == null
 					|| (isPositive(this.initialInterval) && this.initialInterval.compareTo(this.maxInterval) <= 0);
 		}
+
+	}
+
+	/**
+	 * A finished report whose outcome email was never recorded (its SUCCEEDED or FAILED
+	 * event was lost between the worker and the email sender) is announced again
+	 * ({@code offload.worker.announcements.*}). One worker at a time sweeps (an advisory
+	 * lock); the email outbox mails each outcome once however often it is announced.
+	 *
+	 * @param enabled whether this worker sweeps
+	 * @param interval how often it sweeps
+	 * @param grace how long after a report finished its email must have been recorded
+	 * @param window how far back it looks (older reports are left alone)
+	 */
+	public record Announcements(@DefaultValue("true") boolean enabled, @DefaultValue("1m") @NotNull Duration interval,
+			@DefaultValue("2m") @NotNull Duration grace, @DefaultValue("3d") @NotNull Duration window) {
 
 	}
 

@@ -32,8 +32,18 @@ public enum ReportTransition {
 	/** Its owner cancels a report that has not finished. */
 	CANCEL(ReportStatus.CANCELLED, ReportStatus.QUEUED, ReportStatus.RUNNING),
 
-	/** An operator replays a parked task: its report is queued and published again. */
-	REPLAY(ReportStatus.QUEUED, ReportStatus.FAILED, ReportStatus.QUEUED);
+	/**
+	 * An operator replays a parked task: its report is queued and published again; a
+	 * RUNNING report qualifies only once its lease has expired (its worker is gone).
+	 */
+	REPLAY(ReportStatus.QUEUED, ReportStatus.FAILED, ReportStatus.QUEUED, ReportStatus.RUNNING),
+
+	/**
+	 * Reconciliation: a report whose task the broker no longer holds (its worker's lease
+	 * expired, or its task was lost after it was confirmed) is queued and published
+	 * again.
+	 */
+	RECOVER(ReportStatus.QUEUED, ReportStatus.QUEUED, ReportStatus.RUNNING);
 
 	private final ReportStatus to;
 

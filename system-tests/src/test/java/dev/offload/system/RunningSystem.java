@@ -181,7 +181,17 @@ final class RunningSystem implements AutoCloseable {
 	 * with the same settings.
 	 */
 	void killAndRestartWorker() {
+		killWorker();
+		restartWorker();
+	}
+
+	/** Kills the worker with SIGKILL and leaves it down. */
+	void killWorker() {
 		this.worker.kill();
+	}
+
+	/** Starts the killed worker again, with the same settings. */
+	void restartWorker() {
 		this.worker = this.worker.restart(START_TIMEOUT);
 	}
 

@@ -25,8 +25,10 @@ class ReplayedReports {
 	/**
 	 * Moves a FAILED report back to QUEUED with its task unpublished, so the relay
 	 * publishes it again; a report still QUEUED (its last attempt could not even mark it
-	 * FAILED) is republished too. The FAILED email's record goes, so the new outcome is
-	 * mailed whatever it is. The attempt count stays: it only ever grows.
+	 * FAILED) is republished too, and so is a RUNNING one whose lease has expired (its
+	 * worker died and its task was parked: nobody else would ever build it). The FAILED
+	 * email's record goes, so the new outcome is mailed whatever it is. The attempt count
+	 * stays: it only ever grows.
 	 * @param reportId the report
 	 * @return what happened
 	 */
@@ -36,7 +38,7 @@ class ReplayedReports {
 				UPDATE reports
 				   SET status = 'QUEUED', task_published_at = NULL, error = NULL, lease_until = NULL,
 				       progress = 0, finished_at = NULL, updated_at = now()
-				 WHERE id = :id AND %s
+				 WHERE id = :id AND %s AND (status <> 'RUNNING' OR lease_until < now())
 				""".formatted(ReportTransition.REPLAY.guard())).param("id", reportId).update();
 		if (updated == 1) {
 			this.jdbc.sql("DELETE FROM sent_emails WHERE report_id = :id AND outcome = 'FAILED'")

@@ -281,11 +281,35 @@ class ReportPipeline {
 			throw requeue("Could not mark report " + task.reportId() + " FAILED", databaseFailure);
 		}
 		if (!failed) {
-			logger.info("Not failing the report: it finished, was cancelled or was taken over meanwhile");
+			announceFinished(task);
 			return;
 		}
 		this.meters.counter(PipelineMetrics.FAILED, "type", task.type(), "failure", "exhausted").increment();
 		parkAndAnnounce(task, delivery, reason, error);
+	}
+
+	/**
+	 * The last attempt could not fail the report because it had finished: typically this
+	 * attempt stored the outcome and only publishing its event failed. The outcome is
+	 * announced now, or the delivery goes back to the queue, so no outcome goes without
+	 * its email on the last attempt either.
+	 */
+	private void announceFinished(ReportTask task) {
+		Optional<Outcome> outcome = this.reports.outcome(task.reportId());
+		ReportStatus status = outcome.map(Outcome::status).orElse(null);
+		if (status != ReportStatus.SUCCEEDED && status != ReportStatus.FAILED) {
+			logger.info("Not failing the report: it was cancelled, taken over or deleted meanwhile");
+			return;
+		}
+		logger.info("Report is already {} on its last attempt; announcing its outcome", status);
+		try {
+			this.events.publish((status == ReportStatus.SUCCEEDED)
+					? event(task, ReportEvent.Type.SUCCEEDED, 100, outcome.get().fileSize(), null)
+					: event(task, ReportEvent.Type.FAILED, 0, null, outcome.get().error()));
+		}
+		catch (AmqpException publishFailure) {
+			throw requeue("Could not announce the outcome of report " + task.reportId(), publishFailure);
+		}
 	}
 
 	private void parkAndAnnounce(ReportTask task, TaskDelivery delivery, String reason, String error) {

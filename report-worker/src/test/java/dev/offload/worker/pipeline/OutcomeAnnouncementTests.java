@@ -1,0 +1,154 @@
+package dev.offload.worker.pipeline;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+
+import com.icegreen.greenmail.junit5.GreenMailExtension;
+import com.icegreen.greenmail.util.ServerSetup;
+import dev.offload.model.Owner;
+import dev.offload.model.ReportFormat;
+import dev.offload.model.ReportTask;
+import dev.offload.model.Topology;
+import dev.offload.testsupport.TestBroker;
+import dev.offload.testsupport.TestDatabase;
+import dev.offload.worker.Workers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.amqp.core.AmqpAdmin;
+import org.springframework.amqp.core.Binding;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * No outcome without its email: a report that finished but whose outcome event never
+ * reached the email sender is announced again, and mailed once; and a last attempt that
+ * stored its report but could not publish the outcome does not acknowledge the task until
+ * the outcome is announced.
+ */
+class OutcomeAnnouncementTests {
+
+	private static final int SMTP_PORT = Workers.freePort();
+
+	@RegisterExtension
+	static final GreenMailExtension greenMail = new GreenMailExtension(
+			new ServerSetup(SMTP_PORT, "127.0.0.1", ServerSetup.PROTOCOL_SMTP))
+		.withPerMethodLifecycle(false);
+
+	private static final Owner OWNER = new Owner("user-1", "ada@example.com");
+
+	private static TestDatabase database;
+
+	private static TestBroker broker;
+
+	private static ConfigurableApplicationContext worker;
+
+	private static JdbcClient jdbc;
+
+	@BeforeAll
+	static void startWorker() {
+		database = TestDatabase.create();
+		broker = TestBroker.create();
+		// No retries: every attempt is the last. The sweep is called by the tests.
+		worker = Workers.start(database, broker, SMTP_PORT,
+				Map.of("offload.worker.concurrency", 1, "offload.worker.retry.delays", "",
+						"offload.worker.announcements.enabled", false, "offload.worker.announcements.grace", "1m"));
+		jdbc = worker.getBean(JdbcClient.class);
+	}
+
+	@AfterAll
+	static void stopWorker() {
+		if (worker != null) {
+			worker.close();
+		}
+		if (broker != null) {
+			broker.close();
+		}
+		if (database != null) {
+			database.close();
+		}
+	}
+
+	@BeforeEach
+	void emptyMailbox() throws Exception {
+		greenMail.purgeEmailFromAllMailboxes();
+	}
+
+	@Test
+	void aFinishedReportWhoseEventWasLostIsAnnouncedAndMailedOnce() throws Exception {
+		UUID lost = finishedReport("SUCCEEDED", "10 minutes");
+		UUID recent = finishedReport("SUCCEEDED", "0 seconds");
+		UUID mailed = finishedReport("FAILED", "10 minutes");
+		jdbc.sql("""
+				INSERT INTO sent_emails (report_id, outcome, recipient, subject, body, status, next_attempt_at)
+				VALUES (:id, 'FAILED', 'ada@example.com', 's', 'b', 'SENT', now())""").param("id", mailed).update();
+		OutcomeAnnouncements announcements = worker.getBean(OutcomeAnnouncements.class);
+
+		assertThat(announcements.run()).isEqualTo(1);
+
+		assertThat(greenMail.waitForIncomingEmail(10_000, 1)).isTrue();
+		assertThat(Workers.mailsAbout(greenMail, lost)).isEqualTo(1);
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> jdbc.sql("SELECT count(*) FROM sent_emails WHERE report_id = :id")
+				.param("id", lost)
+				.query(Long.class)
+				.single() == 1);
+		// Recorded now: the next sweep leaves it alone, and the recent one is not yet
+		// due.
+		assertThat(announcements.run()).isZero();
+		assertThat(Workers.mailsAbout(greenMail, recent)).isZero();
+		assertThat(Workers.mailsAbout(greenMail, mailed)).isZero();
+		assertThat(greenMail.getReceivedMessages()).hasSize(1);
+	}
+
+	@Test
+	void aLastAttemptThatCannotPublishItsOutcomeIsNotAcknowledgedUntilItIsAnnounced() throws Exception {
+		Topology topology = worker.getBean(Topology.class);
+		AmqpAdmin admin = worker.getBean(AmqpAdmin.class);
+		Binding email = new Binding(topology.emailQueue(), Binding.DestinationType.QUEUE, topology.eventsExchange(), "",
+				null);
+		ReportTask task = new ReportTask(UUID.randomUUID(), "NO_OP", Map.of(), OWNER, Instant.now(), ReportFormat.CSV);
+		Workers.insertQueuedReport(jdbc, task);
+		// Nothing is bound to the events fanout: every event is unroutable, so publishing
+		// the outcome fails after the report is stored.
+		admin.removeBinding(email);
+		try {
+			Workers.publish(worker, task);
+			await().atMost(Duration.ofSeconds(20))
+				.until(() -> Workers.status(jdbc, task.reportId()).equals("SUCCEEDED"));
+			Thread.sleep(1000);
+			assertThat(Workers.mailsAbout(greenMail, task.reportId())).isZero();
+		}
+		finally {
+			admin.declareBinding(email);
+		}
+		// The delivery was kept: once the outcome can be published, it is, and mailed.
+		assertThat(greenMail.waitForIncomingEmail(15_000, 1)).isTrue();
+		assertThat(Workers.mailsAbout(greenMail, task.reportId())).isEqualTo(1);
+		await().during(Duration.ofSeconds(2))
+			.atMost(Duration.ofSeconds(10))
+			.until(() -> broker.messageCount(topology.generateQueue()) == 0
+					&& broker.messageCount(topology.generateDeadLetterQueue()) == 0);
+		assertThat(Workers.mailsAbout(greenMail, task.reportId())).isEqualTo(1);
+	}
+
+	private static UUID finishedReport(String status, String ago) {
+		ReportTask task = new ReportTask(UUID.randomUUID(), "NO_OP", Map.of(), OWNER, Instant.now(), ReportFormat.CSV);
+		Workers.insertQueuedReport(jdbc, task);
+		jdbc.sql("""
+				UPDATE reports SET status = :status, attempts = 1, started_at = now() - CAST(:ago AS interval),
+				       finished_at = now() - CAST(:ago AS interval), file_size = 10,
+				       error = CASE WHEN :status = 'FAILED' THEN 'It failed.' END
+				 WHERE id = :id""").param("status", status).param("ago", ago).param("id", task.reportId()).update();
+		return task.reportId();
+	}
+
+}
