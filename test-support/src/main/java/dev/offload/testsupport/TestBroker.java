@@ -26,9 +26,12 @@ public final class TestBroker implements AutoCloseable {
 
 	private final Topology topology;
 
-	private TestBroker(Endpoint server, Topology topology) {
+	private final String addresses;
+
+	private TestBroker(Endpoint server, Topology topology, String addresses) {
 		this.server = server;
 		this.topology = topology;
+		this.addresses = addresses;
 	}
 
 	/**
@@ -38,7 +41,26 @@ public final class TestBroker implements AutoCloseable {
 	 */
 	public static TestBroker create() {
 		String prefix = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + ".";
-		return new TestBroker(Infrastructure.rabbit(), new Topology(prefix));
+		return new TestBroker(Infrastructure.rabbit(), new Topology(prefix), null);
+	}
+
+	/**
+	 * A broker of the test's own on a given server or cluster.
+	 * @param server the node this class's own connections use
+	 * @param addresses every node of a cluster ({@code host:port,...}), given to the
+	 * services as {@code spring.rabbitmq.addresses}, or {@code null} for one node
+	 * @return the broker
+	 */
+	public static TestBroker create(Endpoint server, String addresses) {
+		String prefix = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + ".";
+		return new TestBroker(server, new Topology(prefix), addresses);
+	}
+
+	private Connection newConnection() throws IOException, TimeoutException {
+		ConnectionFactory factory = connectionFactory();
+		return (this.addresses != null)
+				? factory.newConnection(com.rabbitmq.client.Address.parseAddresses(this.addresses))
+				: factory.newConnection();
 	}
 
 	/**
@@ -77,8 +99,7 @@ public final class TestBroker implements AutoCloseable {
 	 * @return the count of ready messages
 	 */
 	public long messageCount(String queue) {
-		try (Connection connection = connectionFactory().newConnection();
-				Channel channel = connection.createChannel()) {
+		try (Connection connection = newConnection(); Channel channel = connection.createChannel()) {
 			return channel.queueDeclarePassive(queue).getMessageCount();
 		}
 		catch (IOException | TimeoutException ex) {
@@ -92,8 +113,7 @@ public final class TestBroker implements AutoCloseable {
 	 * @return the count of consumers
 	 */
 	public long consumerCount(String queue) {
-		try (Connection connection = connectionFactory().newConnection();
-				Channel channel = connection.createChannel()) {
+		try (Connection connection = newConnection(); Channel channel = connection.createChannel()) {
 			return channel.queueDeclarePassive(queue).getConsumerCount();
 		}
 		catch (IOException | TimeoutException ex) {
@@ -107,8 +127,13 @@ public final class TestBroker implements AutoCloseable {
 	 */
 	public Map<String, Object> springProperties() {
 		Map<String, Object> properties = new HashMap<>();
-		properties.put("spring.rabbitmq.host", this.server.host());
-		properties.put("spring.rabbitmq.port", this.server.port());
+		if (this.addresses != null) {
+			properties.put("spring.rabbitmq.addresses", this.addresses);
+		}
+		else {
+			properties.put("spring.rabbitmq.host", this.server.host());
+			properties.put("spring.rabbitmq.port", this.server.port());
+		}
 		properties.put("spring.rabbitmq.username", this.server.username());
 		properties.put("spring.rabbitmq.password", this.server.password());
 		properties.put("offload.topology.prefix", this.topology.prefix());
@@ -129,7 +154,7 @@ public final class TestBroker implements AutoCloseable {
 		TopologyDeclarations.DEFAULT_RETRY_DELAYS.forEach((delay) -> queues.add(this.topology.retryQueue(delay)));
 		List<String> exchanges = List.of(this.topology.tasksExchange(), this.topology.eventsExchange(),
 				this.topology.deadLetterExchange(), this.topology.retryExchange());
-		try (Connection connection = connectionFactory().newConnection()) {
+		try (Connection connection = newConnection()) {
 			for (String queue : queues) {
 				deleteQuietly(connection, (channel) -> channel.queueDelete(queue));
 			}
@@ -147,7 +172,7 @@ public final class TestBroker implements AutoCloseable {
 	 * @param queues full names of queues to delete
 	 */
 	public void deleteQueues(String... queues) {
-		try (Connection connection = connectionFactory().newConnection()) {
+		try (Connection connection = newConnection()) {
 			for (String queue : queues) {
 				deleteQuietly(connection, (channel) -> channel.queueDelete(queue));
 			}

@@ -25,8 +25,11 @@ class DeadLetterController {
 
 	private final DeadLetters deadLetters;
 
-	DeadLetterController(DeadLetters deadLetters) {
+	private final EmailDeadLetters emailDeadLetters;
+
+	DeadLetterController(DeadLetters deadLetters, EmailDeadLetters emailDeadLetters) {
 		this.deadLetters = deadLetters;
+		this.emailDeadLetters = emailDeadLetters;
 	}
 
 	/**
@@ -51,6 +54,17 @@ class DeadLetterController {
 			@RequestParam(defaultValue = "1000") @Min(1) @Max(10_000) int limit) {
 		Set<UUID> only = (request != null && request.reportIds() != null) ? Set.copyOf(request.reportIds()) : Set.of();
 		return this.deadLetters.replay(only, limit);
+	}
+
+	/**
+	 * Replays the report events parked in the email dead letter queue: each is published
+	 * again, and its outcome mailed unless it was meanwhile.
+	 * @param limit how many messages to look at at most (1 to 10,000)
+	 * @return the reports whose events were replayed, and how many messages were kept
+	 */
+	@PostMapping(path = "/emails/replay", produces = MediaType.APPLICATION_JSON_VALUE)
+	EmailDeadLetters.Replay replayEmails(@RequestParam(defaultValue = "1000") @Min(1) @Max(10_000) int limit) {
+		return this.emailDeadLetters.replay(limit);
 	}
 
 	/**

@@ -8,6 +8,7 @@ import java.util.UUID;
 
 import dev.offload.model.Messages;
 import dev.offload.model.Owner;
+import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportTask;
 import dev.offload.model.TaskHeaders;
@@ -81,6 +82,8 @@ class DeadLetterAdminTests {
 		this.rabbitAdmin.initialize();
 		this.rabbitAdmin.purgeQueue(this.topology.generateDeadLetterQueue(), false);
 		this.rabbitAdmin.purgeQueue(this.topology.generateQueue(), false);
+		this.rabbitAdmin.purgeQueue(this.topology.emailDeadLetterQueue(), false);
+		this.rabbitAdmin.purgeQueue(this.topology.emailQueue(), false);
 		this.jdbc.sql("DELETE FROM reports").update();
 	}
 
@@ -244,6 +247,75 @@ class DeadLetterAdminTests {
 			.param("id", first)
 			.query(String.class)
 			.single()).isEqualTo("FAILED");
+	}
+
+	@Test
+	void replayQueuesARunningReportWhoseWorkerIsGoneButNotOneBeingBuilt() {
+		UUID abandoned = insertReport("RUNNING");
+		UUID building = insertReport("RUNNING");
+		this.jdbc.sql("UPDATE reports SET lease_until = now() - interval '1 minute' WHERE id = :id")
+			.param("id", abandoned)
+			.update();
+		this.jdbc.sql("UPDATE reports SET lease_until = now() + interval '10 minutes' WHERE id = :id")
+			.param("id", building)
+			.update();
+		park(abandoned, 5, "boom");
+		park(building, 5, "boom");
+		awaitParked(2);
+
+		asAdmin(this.client.post().uri("/api/admin/dead-letters/replay")).exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.replayed[0]")
+			.isEqualTo(abandoned.toString())
+			.jsonPath("$.replayed.length()")
+			.isEqualTo(1)
+			.jsonPath("$.discarded[0].reportId")
+			.isEqualTo(building.toString());
+		assertThat(this.jdbc.sql("SELECT status FROM reports WHERE id = :id")
+			.param("id", abandoned)
+			.query(String.class)
+			.single()).isEqualTo("QUEUED");
+		await().atMost(Duration.ofSeconds(10)).until(() -> broker.messageCount(this.topology.generateQueue()) == 1);
+	}
+
+	@Test
+	void parkedEmailEventsArePublishedAgainAndUnreadableOnesKept() {
+		UUID report = insertReport("SUCCEEDED");
+		ReportEvent event = new ReportEvent(report, ReportEvent.Type.SUCCEEDED, 100, Instant.now(),
+				new Owner("alice", "alice@example.com"), "NO_OP", ReportFormat.CSV, 10L, null);
+		this.rabbit.convertAndSend(this.topology.deadLetterExchange(), this.topology.emailDeadLetterRoutingKey(),
+				event);
+		MessageProperties properties = new MessageProperties();
+		properties.setContentType(MessageProperties.CONTENT_TYPE_JSON);
+		this.rabbit.send(this.topology.deadLetterExchange(), this.topology.emailDeadLetterRoutingKey(),
+				new Message("not json".getBytes(StandardCharsets.UTF_8), properties));
+		await().atMost(Duration.ofSeconds(5))
+			.until(() -> broker.messageCount(this.topology.emailDeadLetterQueue()) == 2);
+
+		this.client.post()
+			.uri("/api/admin/dead-letters/emails/replay")
+			.headers((headers) -> headers.setBasicAuth("alice", "alice-secret"))
+			.exchange()
+			.expectStatus()
+			.isForbidden();
+		asAdmin(this.client.post().uri("/api/admin/dead-letters/emails/replay")).exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.replayed[0]")
+			.isEqualTo(report.toString())
+			.jsonPath("$.kept")
+			.isEqualTo(1);
+
+		// Back on the fanout, so in the email queue (no worker consumes it here).
+		await().atMost(Duration.ofSeconds(10)).until(() -> broker.messageCount(this.topology.emailQueue()) == 1);
+		Message replayed = this.rabbit.receive(this.topology.emailQueue(), 5000);
+		assertThat(replayed).isNotNull();
+		assertThat(Messages.json().readValue(replayed.getBody(), ReportEvent.class).reportId()).isEqualTo(report);
+		await().atMost(Duration.ofSeconds(5))
+			.until(() -> broker.messageCount(this.topology.emailDeadLetterQueue()) == 1);
 	}
 
 	@Test

@@ -90,6 +90,94 @@ class DeploymentManifestsTests {
 			.containsEntry("protocol", "http");
 	}
 
+	/**
+	 * At the most replicas the overlay lets each service scale to (the HPA and KEDA
+	 * maximums in prod), every connection pool fits in PostgreSQL's max_connections with
+	 * room to spare, and a worker's pools hold what its concurrent reports need.
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "dev", "prod" })
+	void connectionPoolsAtTheMostReplicasFitInPostgres(String overlay) throws Exception {
+		String yaml = render(overlay);
+		Map<String, Object> postgres = list(
+				map(map(map(named(objects(yaml, "StatefulSet"), "postgres"), "spec"), "template"), "spec"),
+				"containers")
+			.get(0);
+		List<?> args = (List<?>) postgres.get("args");
+		int maxConnections = Integer
+			.parseInt(String.valueOf(args.get(args.indexOf("-c") + 1)).replace("max_connections=", ""));
+		int apiReplicas = mostReplicas(yaml, "api-service");
+		int workerReplicas = mostReplicas(yaml, "report-worker");
+		int apiPool = env(yaml, "api-service", "SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE");
+		int workerPool = env(yaml, "report-worker", "SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE");
+		int dataPool = env(yaml, "report-worker", "OFFLOAD_REPORT_DATA_HIKARI_MAXIMUM_POOL_SIZE");
+		Map<String, Object> config = objects(yaml, "ConfigMap").stream()
+			.filter((map) -> String.valueOf(map(map, "metadata").get("name")).startsWith("offload-config"))
+			.findFirst()
+			.orElseThrow();
+		int concurrency = Integer.parseInt(String.valueOf(map(config, "data").get("OFFLOAD_WORKER_CONCURRENCY")));
+		int needed = apiReplicas * apiPool + workerReplicas * (workerPool + dataPool);
+		assertThat(needed)
+			.as("%s: %d api × %d + %d workers × (%d + %d) connections, with 20 spare, in max_connections %d", overlay,
+					apiReplicas, apiPool, workerReplicas, workerPool, dataPool, maxConnections)
+			.isLessThanOrEqualTo(maxConnections - 20);
+		assertThat(workerPool).as("worker pool for %d concurrent reports", concurrency)
+			.isGreaterThanOrEqualTo(concurrency + 3);
+		assertThat(dataPool).as("report data pool for %d concurrent reports", concurrency)
+			.isGreaterThanOrEqualTo(concurrency);
+	}
+
+	private static int mostReplicas(String yaml, String deployment) {
+		for (Map<String, Object> hpa : objects(yaml, "HorizontalPodAutoscaler")) {
+			if (deployment.equals(map(map(hpa, "spec"), "scaleTargetRef").get("name"))) {
+				return (Integer) map(hpa, "spec").get("maxReplicas");
+			}
+		}
+		for (Map<String, Object> scaled : objects(yaml, "ScaledObject")) {
+			if (deployment.equals(map(map(scaled, "spec"), "scaleTargetRef").get("name"))) {
+				return (Integer) map(scaled, "spec").get("maxReplicaCount");
+			}
+		}
+		return (Integer) map(named(objects(yaml, "Deployment"), deployment), "spec").get("replicas");
+	}
+
+	private static int env(String yaml, String deployment, String variable) {
+		Map<String, Object> container = list(
+				map(map(map(named(objects(yaml, "Deployment"), deployment), "spec"), "template"), "spec"), "containers")
+			.get(0);
+		return list(container, "env").stream()
+			.filter((env) -> variable.equals(env.get("name")))
+			.map((env) -> Integer.parseInt(String.valueOf(env.get("value"))))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError(deployment + " sets no " + variable));
+	}
+
+	@org.junit.jupiter.api.Test
+	void prodRunsRabbitMqAsAThreeNodeClusterWithItsDefinitionsAndADisruptionBudget() throws Exception {
+		String prod = render("prod");
+		Map<String, Object> cluster = named(objects(prod, "RabbitmqCluster"), "rabbitmq");
+		Map<String, Object> spec = map(cluster, "spec");
+		assertThat(spec.get("replicas")).isEqualTo(3);
+		assertThat((String) map(spec, "rabbitmq").get("additionalConfig")).contains("consumer_timeout = 1800000")
+			.contains("definitions.local.path = /etc/rabbitmq/offload/definitions.json");
+		Map<String, Object> pod = map(map(map(map(map(spec, "override"), "statefulSet"), "spec"), "template"), "spec");
+		assertThat(list(pod, "volumes"))
+			.anySatisfy((volume) -> assertThat(map(volume, "configMap").get("name")).isEqualTo("rabbitmq-config"));
+		Map<String, Object> container = list(pod, "containers").get(0);
+		assertThat(list(container, "env")).extracting((env) -> env.get("name"))
+			.contains("OFFLOAD_API_RABBITMQ_PASSWORD", "OFFLOAD_WORKER_RABBITMQ_PASSWORD");
+		assertThat(map(named(objects(prod, "PodDisruptionBudget"), "rabbitmq"), "spec")).containsEntry("maxUnavailable",
+				1);
+		// The single node of the base is gone in prod, and stays in dev.
+		assertThat(objects(prod, "StatefulSet"))
+			.noneMatch((set) -> "rabbitmq".equals(map(set, "metadata").get("name")));
+		assertThat(objects(prod, "ConfigMap"))
+			.anySatisfy((config) -> assertThat(map(config, "metadata").get("name")).isEqualTo("rabbitmq-config"));
+		String dev = render("dev");
+		assertThat(objects(dev, "RabbitmqCluster")).isEmpty();
+		assertThat(map(named(objects(dev, "StatefulSet"), "rabbitmq"), "spec")).containsEntry("replicas", 1);
+	}
+
 	@ParameterizedTest
 	@ValueSource(strings = { "dev", "prod" })
 	void imagesAreTheOnesTheDockerfilesBuild(String overlay) throws Exception {

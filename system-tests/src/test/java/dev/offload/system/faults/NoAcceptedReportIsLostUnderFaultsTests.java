@@ -37,6 +37,7 @@ import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetup;
 import dev.offload.model.Messages;
+import dev.offload.testsupport.RabbitCluster;
 import dev.offload.testsupport.ServiceProcess;
 import dev.offload.testsupport.TcpProxy;
 import dev.offload.testsupport.TestBroker;
@@ -65,13 +66,19 @@ class NoAcceptedReportIsLostUnderFaultsTests {
 
 	private static final Logger logger = LoggerFactory.getLogger(NoAcceptedReportIsLostUnderFaultsTests.class);
 
-	private static final int REPORTS = Integer.getInteger("offload.faults.reports", 1000);
+	/**
+	 * Whether the suite runs on a three-node RabbitMQ cluster of its own
+	 * ({@code -Pcluster}).
+	 */
+	private static final boolean CLUSTER = Boolean.getBoolean("offload.faults.cluster");
 
-	private static final Duration SUBMISSION_SPAN = Duration.ofSeconds(50);
+	private static final int REPORTS = Integer.getInteger("offload.faults.reports", CLUSTER ? 5000 : 1000);
+
+	private static final Duration SUBMISSION_SPAN = Duration.ofSeconds(CLUSTER ? 120 : 50);
 
 	private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
-	private static final Duration FINISH_TIMEOUT = Duration.ofMinutes(9);
+	private static final Duration FINISH_TIMEOUT = Duration.ofMinutes(CLUSTER ? 12 : 9);
 
 	private static final Pattern REPORT_ID = Pattern
 		.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -85,19 +92,31 @@ class NoAcceptedReportIsLostUnderFaultsTests {
 	/** When every service is up: the load and the fault timetable count from here. */
 	private volatile Instant systemUp = Instant.now();
 
+	/** Each fault and when it was injected, for the time to recover after it. */
+	private final Map<String, Instant> faults = new java.util.LinkedHashMap<>();
+
 	@Test
 	void acceptedReportsAreNeverLostAndEachOutcomeIsMailedOnce() throws Exception {
 		int smtpPort = ServiceProcess.freePort();
 		GreenMail mail = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", "smtp"));
 		mail.start();
-		try (TestDatabase database = TestDatabase.create();
-				TestBroker broker = TestBroker.create();
+		RabbitCluster cluster = CLUSTER ? RabbitCluster.start(Path.of("target", "rabbit-cluster"), 3) : null;
+		try (RabbitCluster nodes = cluster;
+				TestDatabase database = TestDatabase.create();
+				TestBroker broker = CLUSTER ? cluster.broker() : TestBroker.create();
 				TcpProxy smtp = TcpProxy.start("127.0.0.1", smtpPort)) {
 			Path logs = Path.of(System.getProperty("offload.logs", "target/service-logs"))
 				.resolve("faults-" + database.name());
 			Map<String, Object> common = new HashMap<>();
 			common.putAll(database.springProperties());
 			common.putAll(broker.springProperties());
+			// Reconciliation finds tasks the broker lost (the purge) within the run.
+			common.put("offload.api.reconciliation.interval", "5s");
+			common.put("offload.api.reconciliation.grace", "30s");
+			if (CLUSTER) {
+				note("RabbitMQ cluster up: " + cluster.addresses());
+				common.put("spring.rabbitmq.address-shuffle-mode", "random");
+			}
 
 			Map<String, Object> seed = new HashMap<>(common);
 			seed.put("spring.profiles.active", "seed");
@@ -129,8 +148,10 @@ class NoAcceptedReportIsLostUnderFaultsTests {
 				properties.put("offload.worker.retry.delays", "1s,2s,4s,8s");
 				properties.put("offload.worker.email.retry.initial-interval", "1s");
 				properties.put("offload.worker.email.retry.max-interval", "5s");
-				workers.add(ServiceProcess.start("worker-" + i, jar("report-worker"), port, properties, logs,
-						START_TIMEOUT));
+				// With the system tests' report types: GENERATED_FILE makes the large
+				// files.
+				workers.add(ServiceProcess.startWith("worker-" + i, jar("report-worker"),
+						Path.of("target", "test-classes"), port, properties, logs, START_TIMEOUT));
 			}
 			note("system up: 2 api-service, 3 report-worker");
 			this.systemUp = Instant.now();
@@ -139,7 +160,14 @@ class NoAcceptedReportIsLostUnderFaultsTests {
 			AtomicInteger rejected = new AtomicInteger();
 			ExecutorService clients = Executors.newFixedThreadPool(8);
 			ExecutorService chaos = Executors.newSingleThreadExecutor();
-			chaos.submit(() -> injectFaults(apis, workers, smtp));
+			chaos.submit(() -> {
+				if (CLUSTER) {
+					injectClusterFaults(cluster, broker, apis, workers);
+				}
+				else {
+					injectFaults(apis, workers, smtp);
+				}
+			});
 			long pauseNanos = SUBMISSION_SPAN.toNanos() / REPORTS;
 			for (int i = 0; i < REPORTS; i++) {
 				int n = i;
@@ -170,7 +198,9 @@ class NoAcceptedReportIsLostUnderFaultsTests {
 			long duplicateGenerations = generationsPerReport.values().stream().filter((count) -> count > 1).count();
 			long dlq = broker.messageCount(broker.topology().generateDeadLetterQueue());
 			long emailDlq = broker.messageCount(broker.topology().emailDeadLetterQueue());
+			long recovered = linesIn(logs, "api-", "Recovered report ");
 			Duration wall = Duration.between(this.started, Instant.now());
+			String recovery = recoveryTimes(database);
 
 			String table = """
 					| figure | value |
@@ -187,15 +217,19 @@ class NoAcceptedReportIsLostUnderFaultsTests {
 					| duplicate generations (reports stored more than once) | %d |
 					| DLQ depth (tasks) | %d |
 					| DLQ depth (email events) | %d |
+					| reports recovered by reconciliation | %d |
+					| broker | %s |
 					| wall time | %d s |
 					"""
 				.formatted(REPORTS, accepted.size(), count(statuses, "SUCCEEDED"), count(statuses, "FAILED"),
 						count(statuses, "CANCELLED"), lost, duplicateEmails, resentCopies, missingEmails,
-						duplicateGenerations, dlq, emailDlq, wall.toSeconds());
-			String report = "# Fault injection\n\n" + table + "\n## Timeline\n\n"
+						duplicateGenerations, dlq, emailDlq, recovered,
+						CLUSTER ? "three-node cluster, quorum queues" : "one node", wall.toSeconds());
+			String report = "# Fault injection" + (CLUSTER ? " on a RabbitMQ cluster" : "") + "\n\n" + table
+					+ "\n## Time to recover after each fault\n\n" + recovery + "\n## Timeline\n\n"
 					+ this.timeline.stream().map((line) -> "- " + line).collect(Collectors.joining("\n")) + "\n";
 			System.out.println(report);
-			Path results = Path.of("target", "fault-injection-results.md");
+			Path results = Path.of("target", CLUSTER ? "cluster-fault-results.md" : "fault-injection-results.md");
 			Files.writeString(results, report);
 			logger.info("Results written to {}", results.toAbsolutePath());
 
@@ -241,16 +275,134 @@ class NoAcceptedReportIsLostUnderFaultsTests {
 		}
 	}
 
+	/**
+	 * The cluster's timetable: the leader of the task queue killed with SIGKILL, another
+	 * node frozen for 30 s, workers killed, PostgreSQL restarted, the task queue purged
+	 * (the broker losing tasks it had confirmed) and an api-service restarted.
+	 */
+	private void injectClusterFaults(RabbitCluster cluster, TestBroker broker, List<ServiceProcess> apis,
+			List<ServiceProcess> workers) {
+		String queue = broker.topology().generateQueue();
+		try {
+			at(10, () -> killAndRestart(workers, 0));
+			RabbitCluster.Node[] leader = new RabbitCluster.Node[1];
+			at(20, () -> {
+				leader[0] = cluster.leaderOf(queue, cluster.nodes().get(0));
+				fault("SIGKILL RabbitMQ node " + leader[0].name() + ", leader of " + queue);
+				cluster.kill(leader[0]);
+			});
+			at(45, () -> {
+				cluster.restart(leader[0]);
+				note("RabbitMQ node " + leader[0].name() + " back");
+			});
+			at(55, () -> killAndRestart(workers, 1));
+			RabbitCluster.Node[] frozen = new RabbitCluster.Node[1];
+			at(65, () -> {
+				frozen[0] = cluster.nodes()
+					.stream()
+					.filter((node) -> !node.equals(leader[0]))
+					.findFirst()
+					.orElseThrow();
+				fault("SIGSTOP RabbitMQ node " + frozen[0].name() + " for 30 s");
+				cluster.pause(frozen[0]);
+			});
+			at(95, () -> {
+				cluster.resume(frozen[0]);
+				note("SIGCONT RabbitMQ node " + frozen[0].name());
+			});
+			at(105, () -> {
+				fault("PostgreSQL restart");
+				run("bash", "-c", "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main restart");
+				note("PostgreSQL back");
+			});
+			at(120, () -> killAndRestart(workers, 2));
+			at(130, () -> {
+				fault("purge " + queue + " (tasks the broker had confirmed are lost)");
+				long purged = purge(broker, queue);
+				note(purged + " tasks purged");
+			});
+			at(140, () -> {
+				ServiceProcess api = apis.get(0);
+				fault("SIGTERM " + api.name());
+				api.stop(Duration.ofSeconds(30));
+				apis.set(0, api.restart(START_TIMEOUT));
+				note(api.name() + " back");
+			});
+			at(150, () -> killAndRestart(workers, 0));
+		}
+		catch (RuntimeException ex) {
+			note("fault injection failed: " + ex);
+			throw ex;
+		}
+	}
+
+	private static long purge(TestBroker broker, String queue) {
+		try (com.rabbitmq.client.Connection connection = broker.connectionFactory()
+			.newConnection(com.rabbitmq.client.Address
+				.parseAddresses(broker.springProperties().get("spring.rabbitmq.addresses").toString()));
+				com.rabbitmq.client.Channel channel = connection.createChannel()) {
+			return channel.queuePurge(queue).getMessageCount();
+		}
+		catch (IOException | java.util.concurrent.TimeoutException ex) {
+			throw new IllegalStateException("Could not purge " + queue, ex);
+		}
+	}
+
+	private synchronized void fault(String event) {
+		this.faults.put(event, Instant.now());
+		note(event);
+	}
+
+	/**
+	 * For each fault, how long until the next report finished after it: the time the
+	 * system took to make progress again.
+	 */
+	private String recoveryTimes(TestDatabase database) throws Exception {
+		StringBuilder table = new StringBuilder("| fault | next report finished after |\n| --- | --- |\n");
+		for (Map.Entry<String, Instant> fault : this.faults.entrySet()) {
+			try (Connection connection = database.connect();
+					java.sql.PreparedStatement query = connection
+						.prepareStatement("SELECT min(finished_at) FROM reports WHERE finished_at > ?")) {
+				query.setTimestamp(1, java.sql.Timestamp.from(fault.getValue()));
+				try (ResultSet rows = query.executeQuery()) {
+					rows.next();
+					java.sql.Timestamp next = rows.getTimestamp(1);
+					table.append("| ")
+						.append(fault.getKey())
+						.append(" | ")
+						.append((next != null)
+								? "%.1f s"
+									.formatted(Duration.between(fault.getValue(), next.toInstant()).toMillis() / 1000.0)
+								: "none")
+						.append(" |\n");
+				}
+			}
+		}
+		return table.toString();
+	}
+
+	private static long linesIn(Path logs, String prefix, String text) throws IOException {
+		long count = 0;
+		try (Stream<Path> files = Files.list(logs)) {
+			for (Path file : files.filter((f) -> f.getFileName().toString().startsWith(prefix)).toList()) {
+				try (Stream<String> lines = Files.lines(file)) {
+					count += lines.filter((line) -> line.contains(text)).count();
+				}
+			}
+		}
+		return count;
+	}
+
 	private void killAndRestart(List<ServiceProcess> workers, int index) {
 		ServiceProcess worker = workers.get(index);
-		note("SIGKILL " + worker.name());
+		fault("SIGKILL " + worker.name() + " at " + Duration.between(this.systemUp, Instant.now()).toSeconds() + " s");
 		worker.kill();
 		workers.set(index, worker.restart(START_TIMEOUT));
 		note(worker.name() + " back");
 	}
 
 	private void restartRabbitMq() {
-		note("RabbitMQ stop_app");
+		fault("RabbitMQ stop_app");
 		run("rabbitmqctl", "stop_app");
 		run("rabbitmqctl", "start_app");
 		run("rabbitmqctl", "await_startup");
@@ -292,12 +444,27 @@ class NoAcceptedReportIsLostUnderFaultsTests {
 	}
 
 	private void submit(int n, List<ServiceProcess> apis, Set<String> accepted, AtomicInteger rejected) {
-		String body = (n % 2 == 0) ? """
-				{"type":"NO_OP","format":"CSV"}"""
-				: """
-						{"type":"SALES_SUMMARY","format":"%s","parameters":{"from":"%s","to":"%s"}}""".formatted(
-						(n % 4 == 1) ? "CSV" : "PDF", LocalDate.of(2021, 1, 1).plusMonths(n % 48),
-						LocalDate.of(2021, 1, 1).plusMonths(n % 48 + 3));
+		String body;
+		if (n % 100 == 3) {
+			// A large file: 10 MB, several parts and seconds to write.
+			body = """
+					{"type":"GENERATED_FILE","format":"CSV","parameters":{"megabytes":"10"}}""";
+		}
+		else if (n % 10 == 5) {
+			body = """
+					{"type":"ORDER_EXPORT","format":"%s","parameters":{"from":"2021-01-01","to":"2025-12-31"}}"""
+				.formatted((n % 20 == 5) ? "CSV" : "XLSX");
+		}
+		else if (n % 2 == 0) {
+			body = """
+					{"type":"NO_OP","format":"CSV"}""";
+		}
+		else {
+			body = """
+					{"type":"SALES_SUMMARY","format":"%s","parameters":{"from":"%s","to":"%s"}}""".formatted(
+					(n % 4 == 1) ? "CSV" : "PDF", LocalDate.of(2021, 1, 1).plusMonths(n % 48),
+					LocalDate.of(2021, 1, 1).plusMonths(n % 48 + 3));
+		}
 		String key = "faults-" + n;
 		// A client retries on another instance with the same Idempotency-Key, so a
 		// request
