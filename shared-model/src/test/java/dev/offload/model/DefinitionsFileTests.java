@@ -74,4 +74,32 @@ class DefinitionsFileTests {
 		assertThat(inFile).isEqualTo(inCode);
 	}
 
+	/**
+	 * A policy, not a queue argument, so that brokers whose email queue exists already
+	 * take it: while PostgreSQL is down the email sender requeues each outcome event, and
+	 * on RabbitMQ 4 a quorum queue's default delivery limit (20) would dead-letter it.
+	 */
+	@Test
+	void theEmailQueueHasADeliveryLimitNobodyReaches() {
+		JsonNode policies = this.definitions.get("policies");
+		assertThat(policies).isNotNull();
+		JsonNode policy = null;
+		for (JsonNode candidate : policies) {
+			if (java.util.regex.Pattern.matches(candidate.get("pattern").asString(), Topology.DEFAULT.emailQueue())) {
+				policy = candidate;
+			}
+		}
+		assertThat(policy).as("a policy for " + Topology.DEFAULT.emailQueue()).isNotNull();
+		assertThat(policy.get("apply-to").asString()).isEqualTo("quorum_queues");
+		assertThat(policy.get("definition").get("delivery-limit").asInt())
+			.isEqualTo(TopologyDeclarations.DEAD_LETTER_DELIVERY_LIMIT);
+		// Only the email queue: the task queue's limit parks a task that keeps coming
+		// back.
+		assertThat(java.util.regex.Pattern.matches(policy.get("pattern").asString(), Topology.DEFAULT.generateQueue()))
+			.isFalse();
+		assertThat(java.util.regex.Pattern.matches(policy.get("pattern").asString(),
+				Topology.DEFAULT.emailDeadLetterQueue()))
+			.isFalse();
+	}
+
 }

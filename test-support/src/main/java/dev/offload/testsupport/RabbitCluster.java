@@ -68,13 +68,15 @@ public final class RabbitCluster implements AutoCloseable {
 					ServiceProcess.freePort(), directory.toAbsolutePath().resolve("node-" + i)));
 		}
 		RabbitCluster cluster = new RabbitCluster(directory.toAbsolutePath(), nodes);
+		// Nothing outlives the JVM that started it, however it ends.
+		Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "rabbit-cluster-stop"));
 		try {
 			for (Node node : nodes) {
 				node.prepare();
 				cluster.launch(node);
 			}
 			for (Node node : nodes) {
-				cluster.ctl(node, Duration.ofMinutes(2), "await_startup", "--timeout", "110");
+				cluster.awaitStartup(node);
 			}
 			Node first = nodes.get(0);
 			for (Node node : nodes.subList(1, nodes.size())) {
@@ -154,7 +156,29 @@ public final class RabbitCluster implements AutoCloseable {
 	 */
 	public void restart(Node node) {
 		launch(node);
-		ctl(node, Duration.ofMinutes(2), "await_startup", "--timeout", "110");
+		awaitStartup(node);
+	}
+
+	/**
+	 * Waits until a node launched in the background has booted: {@code await_startup}
+	 * waits for a booting node, but fails at once for one that has not registered with
+	 * epmd yet.
+	 */
+	private void awaitStartup(Node node) {
+		long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+		while (true) {
+			try {
+				ctl(node, Duration.ofMinutes(2), "await_startup", "--timeout", "110");
+				return;
+			}
+			catch (IllegalStateException ex) {
+				if (System.nanoTime() > deadline) {
+					throw new IllegalStateException(
+							node.name() + " did not start; its log is in " + node.directory().resolve("log"), ex);
+				}
+				sleep(1000);
+			}
+		}
 	}
 
 	/**

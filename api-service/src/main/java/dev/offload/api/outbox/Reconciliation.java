@@ -34,7 +34,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <li>{@code task-lost}: QUEUED and published more than {@code grace} ago, while the task
  * queue holds fewer ready tasks than there are such reports. The queue is first in, first
  * out, so the tasks missing are those of the oldest reports; as many of those are
- * republished as are missing.</li>
+ * republished as are missing. A count read while the queue moves to another node can be
+ * briefly wrong, so a report is recovered only when two sweeps at least {@code grace}
+ * apart both found it missing.</li>
  * <li>{@code retry-lost}: QUEUED after a transient failure (handed back for a delayed
  * retry) and not taken up again for {@code offload.api.reconciliation.retry-age}, longer
  * than the longest retry delay.</li>
@@ -64,6 +66,12 @@ public class Reconciliation {
 	private final MeterRegistry meters;
 
 	private final ApiProperties.Reconciliation settings;
+
+	/**
+	 * Reports a sweep found missing from the queue, and when first: recovered once seen
+	 * again.
+	 */
+	private final java.util.Map<UUID, java.time.Instant> suspects = new java.util.concurrent.ConcurrentHashMap<>();
 
 	Reconciliation(JdbcClient jdbc, TransactionTemplate transactions, AmqpAdmin admin, Topology topology,
 			TaskRelay relay, MeterRegistry meters, ApiProperties properties) {
@@ -125,24 +133,46 @@ public class Reconciliation {
 				.single();
 			long missing = Math.min(expected - readyTasks, this.settings.batchSize());
 			if (missing > 0) {
-				recovered.addAll(recover("task-lost", """
+				List<UUID> missingNow = this.jdbc.sql("""
 						SELECT id FROM reports
 						 WHERE status = 'QUEUED' AND error IS NULL
 						   AND task_published_at < now() - :graceMillis * interval '1 millisecond'
 						 ORDER BY task_published_at, id
-						 LIMIT %d
-						   FOR UPDATE SKIP LOCKED""".formatted(missing), this.settings.grace()));
+						 LIMIT %d""".formatted(missing))
+					.param("graceMillis", this.settings.grace().toMillis())
+					.query(UUID.class)
+					.list();
+				java.time.Instant now = java.time.Instant.now();
+				java.time.Instant confirmedBefore = now.minus(this.settings.grace());
+				List<UUID> confirmed = missingNow.stream()
+					.filter((id) -> this.suspects.getOrDefault(id, now).isBefore(confirmedBefore))
+					.toList();
+				this.suspects.keySet().retainAll(missingNow);
+				missingNow.forEach((id) -> this.suspects.putIfAbsent(id, now));
+				if (!confirmed.isEmpty()) {
+					recovered.addAll(recover("task-lost", """
+							SELECT id FROM reports
+							 WHERE id IN (:ids) AND status = 'QUEUED' AND error IS NULL
+							   AND task_published_at < now() - :graceMillis * interval '1 millisecond'
+							   FOR UPDATE SKIP LOCKED""", this.settings.grace(), confirmed));
+					confirmed.forEach(this.suspects::remove);
+				}
+			}
+			else {
+				this.suspects.clear();
 			}
 		}
 		return recovered;
 	}
 
 	private List<UUID> recover(String reason, String select, Duration age) {
-		List<UUID> ids = this.jdbc.sql(select)
-			.param("graceMillis", age.toMillis())
-			.param("batch", this.settings.batchSize())
-			.query(UUID.class)
-			.list();
+		return recover(reason, select, age, null);
+	}
+
+	private List<UUID> recover(String reason, String select, Duration age, List<UUID> among) {
+		var query = this.jdbc.sql(select).param("graceMillis", age.toMillis());
+		query = (among != null) ? query.param("ids", among) : query.param("batch", this.settings.batchSize());
+		List<UUID> ids = query.query(UUID.class).list();
 		if (ids.isEmpty()) {
 			return ids;
 		}
