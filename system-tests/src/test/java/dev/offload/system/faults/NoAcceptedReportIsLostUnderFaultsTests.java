@@ -401,6 +401,10 @@ class NoAcceptedReportIsLostUnderFaultsTests {
 								? "%.1f s"
 									.formatted(Duration.between(fault.getValue(), next.toInstant()).toMillis() / 1000.0)
 								: "none")
+						.append(" | ")
+						.append(finishedBetween(connection, fault.getValue().minusSeconds(30), fault.getValue()))
+						.append(" | ")
+						.append(finishedBetween(connection, fault.getValue(), fault.getValue().plusSeconds(30)))
 						.append(" |\n");
 				}
 			}
