@@ -67,6 +67,21 @@ stop_all
 
 say "Local RabbitMQ and PostgreSQL"
 bash scripts/local-services.sh
+# Operators watch the queues in RabbitMQ's management UI: turn it on (the plugin ships with
+# RabbitMQ; enabling it needs no restart). guest/guest signs in there from this machine only.
+RABBIT_UI="not available"
+if rabbitmq-plugins enable rabbitmq_management >"$RUN_DIR/rabbitmq-plugins.log" 2>&1; then
+  for _ in $(seq 1 30); do
+    if curl -fsS -o /dev/null -u guest:guest http://127.0.0.1:15672/api/overview 2>/dev/null; then
+      RABBIT_UI="http://127.0.0.1:15672/                         (guest/guest, from this machine)"
+      break
+    fi
+    sleep 1
+  done
+else
+  echo "could not enable the management plugin (see $RUN_DIR/rabbitmq-plugins.log); run: rabbitmq-plugins enable rabbitmq_management"
+fi
+echo "RabbitMQ management UI: $RABBIT_UI"
 
 say "Building the services (./mvnw package, tests skipped: run them with ./mvnw verify)"
 ./mvnw -q -ntp -DskipTests package
@@ -191,7 +206,7 @@ Offload is running:
   API docs       http://127.0.0.1:$API_PORT/swagger-ui.html    (OpenAPI: /v3/api-docs)
   Worker health  http://127.0.0.1:$WORKER_PORT/actuator/health
   Mail catcher   http://127.0.0.1:$MAIL_API_PORT/                (GreenMail REST API)
-  RabbitMQ UI    http://127.0.0.1:15672/                         (if the management plugin is on)
+  RabbitMQ UI    $RABBIT_UI
   Logs           $RUN_DIR/*.log
 Stop everything with: scripts/demo.sh stop
 EOT
