@@ -11,7 +11,6 @@ import java.util.UUID;
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetup;
-import com.rabbitmq.client.Channel;
 import dev.offload.model.Messages;
 import dev.offload.testsupport.ServiceProcess;
 import org.junit.jupiter.api.AfterAll;
@@ -128,11 +127,8 @@ class ReconciliationEndToEndTests {
 		return system.broker.messageCount(system.broker.topology().generateQueue());
 	}
 
-	private static void purgeTasks() throws Exception {
-		try (com.rabbitmq.client.Connection connection = system.broker.connectionFactory().newConnection();
-				Channel channel = connection.createChannel()) {
-			channel.queuePurge(system.broker.topology().generateQueue());
-		}
+	private static void purgeTasks() {
+		system.broker.purge(system.broker.topology().generateQueue());
 	}
 
 	private static void awaitOneEmail(UUID id) {

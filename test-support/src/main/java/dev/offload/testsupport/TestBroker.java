@@ -125,6 +125,21 @@ public final class TestBroker implements AutoCloseable {
 	 * Spring Boot properties that point a service at this broker and topology.
 	 * @return the properties
 	 */
+	/**
+	 * Empties a queue, as an operator's purge (or a broker losing what it had confirmed)
+	 * would.
+	 * @param queue the queue
+	 * @return how many messages it held
+	 */
+	public long purge(String queue) {
+		try (Connection connection = newConnection(); Channel channel = connection.createChannel()) {
+			return channel.queuePurge(queue).getMessageCount();
+		}
+		catch (IOException | TimeoutException ex) {
+			throw new IllegalStateException("Could not purge " + queue, ex);
+		}
+	}
+
 	public Map<String, Object> springProperties() {
 		Map<String, Object> properties = new HashMap<>();
 		if (this.addresses != null) {

@@ -219,16 +219,17 @@ public final class TestObjectStorage {
 	 * @return the properties
 	 */
 	public Map<String, String> serviceProperties(URI endpoint, String bucket) {
+		FileStoreProperties.S3 settings = settings(endpoint, bucket);
 		Map<String, String> properties = new LinkedHashMap<>();
 		properties.put("offload.files.store", "s3");
-		properties.put("offload.files.s3.endpoint", endpoint.toString());
-		properties.put("offload.files.s3.bucket", bucket);
-		properties.put("offload.files.s3.path-style", "true");
-		properties.put("offload.files.s3.access-key", this.accessKey);
-		properties.put("offload.files.s3.secret-key", this.secretKey);
-		properties.put("offload.files.s3.part-size", "5MB");
-		properties.put("offload.files.s3.connect-timeout", "2s");
-		properties.put("offload.files.s3.request-timeout", "20s");
+		properties.put("offload.files.s3.endpoint", settings.endpoint().toString());
+		properties.put("offload.files.s3.bucket", settings.bucket());
+		properties.put("offload.files.s3.path-style", Boolean.toString(settings.pathStyle()));
+		properties.put("offload.files.s3.access-key", settings.accessKey());
+		properties.put("offload.files.s3.secret-key", settings.secretKey());
+		properties.put("offload.files.s3.part-size", settings.partSize().toMegabytes() + "MB");
+		properties.put("offload.files.s3.connect-timeout", settings.connectTimeout().toMillis() + "ms");
+		properties.put("offload.files.s3.request-timeout", settings.requestTimeout().toMillis() + "ms");
 		return properties;
 	}
 

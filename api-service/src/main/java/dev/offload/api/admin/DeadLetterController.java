@@ -25,11 +25,8 @@ class DeadLetterController {
 
 	private final DeadLetters deadLetters;
 
-	private final EmailDeadLetters emailDeadLetters;
-
-	DeadLetterController(DeadLetters deadLetters, EmailDeadLetters emailDeadLetters) {
+	DeadLetterController(DeadLetters deadLetters) {
 		this.deadLetters = deadLetters;
-		this.emailDeadLetters = emailDeadLetters;
 	}
 
 	/**
@@ -63,8 +60,8 @@ class DeadLetterController {
 	 * @return the reports whose events were replayed, and how many messages were kept
 	 */
 	@PostMapping(path = "/emails/replay", produces = MediaType.APPLICATION_JSON_VALUE)
-	EmailDeadLetters.Replay replayEmails(@RequestParam(defaultValue = "1000") @Min(1) @Max(10_000) int limit) {
-		return this.emailDeadLetters.replay(limit);
+	DeadLetters.EmailReplay replayEmails(@RequestParam(defaultValue = "1000") @Min(1) @Max(10_000) int limit) {
+		return this.deadLetters.replayEmails(limit);
 	}
 
 	/**

@@ -8,10 +8,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.GetResponse;
+import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportTask;
 import dev.offload.model.TaskHeaders;
 import dev.offload.model.Topology;
@@ -23,6 +26,8 @@ import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.connection.Connection;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.amqp.rabbit.connection.CorrelationData;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.amqp.rabbit.support.DefaultMessagePropertiesConverter;
 import org.springframework.amqp.support.converter.MessageConversionException;
 import org.springframework.amqp.support.converter.MessageConverter;
@@ -42,6 +47,8 @@ class DeadLetters {
 
 	private static final Logger logger = LoggerFactory.getLogger(DeadLetters.class);
 
+	private static final long CONFIRM_TIMEOUT_SECONDS = 10;
+
 	private final ConnectionFactory connectionFactory;
 
 	private final MessageConverter converter;
@@ -50,14 +57,17 @@ class DeadLetters {
 
 	private final ReplayedReports reports;
 
+	private final RabbitTemplate rabbit;
+
 	private final DefaultMessagePropertiesConverter propertiesConverter = new DefaultMessagePropertiesConverter();
 
 	DeadLetters(ConnectionFactory connectionFactory, MessageConverter converter, Topology topology,
-			ReplayedReports reports) {
+			ReplayedReports reports, RabbitTemplate rabbit) {
 		this.connectionFactory = connectionFactory;
 		this.converter = converter;
 		this.topology = topology;
 		this.reports = reports;
+		this.rabbit = rabbit;
 	}
 
 	/**
@@ -133,6 +143,82 @@ class DeadLetters {
 	}
 
 	/**
+	 * Replays the report events parked in {@code reports.events.email.dlq} (an event the
+	 * email sender could not take, such as one dead-lettered by a delivery limit): each
+	 * is published again to the events fanout with a publisher confirm, and only then
+	 * taken off the dead letter queue. The email outbox mails each outcome once, so a
+	 * replayed event whose email was sent meanwhile adds nothing. Unreadable messages
+	 * stay.
+	 * @param limit how many messages to look at at most
+	 * @return the reports whose events were published again, and how many were kept
+	 */
+	EmailReplay replayEmails(int limit) {
+		return withChannel((channel) -> {
+			List<UUID> replayed = new ArrayList<>();
+			int kept = 0;
+			long lastKeptTag = 0;
+			for (int i = 0; i < limit; i++) {
+				GetResponse response = channel.basicGet(this.topology.emailDeadLetterQueue(), false);
+				if (response == null) {
+					break;
+				}
+				ReportEvent event = readEvent(response);
+				if (event == null) {
+					kept++;
+					lastKeptTag = response.getEnvelope().getDeliveryTag();
+					continue;
+				}
+				publishConfirmed(event);
+				channel.basicAck(response.getEnvelope().getDeliveryTag(), false);
+				replayed.add(event.reportId());
+				logger.info("Replayed the parked {} event of report {}", event.type(), event.reportId());
+			}
+			returnToQueue(channel, lastKeptTag);
+			return new EmailReplay(replayed, kept);
+		});
+	}
+
+	private void publishConfirmed(ReportEvent event) throws IOException {
+		CorrelationData correlation = new CorrelationData(event.messageId());
+		this.rabbit.convertAndSend(this.topology.eventsExchange(), "", event, correlation);
+		try {
+			CorrelationData.Confirm confirm = correlation.getFuture().get(CONFIRM_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+			if (!confirm.isAck() || correlation.getReturned() != null) {
+				throw new IOException("The broker did not take the event of report " + event.reportId() + ": "
+						+ ((confirm.getReason() != null) ? confirm.getReason() : "unroutable"));
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IOException("Interrupted", ex);
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			throw new IOException("No confirm for the event of report " + event.reportId() + " in time", ex);
+		}
+	}
+
+	private ReportEvent readEvent(GetResponse response) {
+		MessageProperties properties = this.propertiesConverter.toMessageProperties(response.getProps(),
+				response.getEnvelope(), "UTF-8");
+		try {
+			return (ReportEvent) this.converter.fromMessage(new Message(response.getBody(), properties));
+		}
+		catch (MessageConversionException | ClassCastException ex) {
+			return null;
+		}
+	}
+
+	/**
+	 * What a replay of parked email events did.
+	 *
+	 * @param replayed the reports whose events were published again
+	 * @param kept how many messages were left in the queue (unreadable)
+	 */
+	record EmailReplay(List<UUID> replayed, int kept) {
+
+	}
+
+	/**
 	 * Returns every message this channel got and did not acknowledge, up to the given
 	 * delivery tag, to the queue.
 	 */
@@ -192,7 +278,7 @@ class DeadLetters {
 			return callback.doWith(channel);
 		}
 		catch (IOException | TimeoutException ex) {
-			throw new AmqpIOException(new IOException("Could not read the dead letter queue", ex));
+			throw new AmqpIOException(new IOException("Could not read or replay a dead letter queue", ex));
 		}
 	}
 

@@ -1,9 +1,12 @@
 package dev.offload.api.outbox;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.offload.api.ApiProperties;
 import dev.offload.model.ReportTransition;
@@ -71,7 +74,7 @@ public class Reconciliation {
 	 * Reports a sweep found missing from the queue, and when first: recovered once seen
 	 * again.
 	 */
-	private final java.util.Map<UUID, java.time.Instant> suspects = new java.util.concurrent.ConcurrentHashMap<>();
+	private final Map<UUID, Instant> suspects = new ConcurrentHashMap<>();
 
 	Reconciliation(JdbcClient jdbc, TransactionTemplate transactions, AmqpAdmin admin, Topology topology,
 			TaskRelay relay, MeterRegistry meters, ApiProperties properties) {
@@ -112,67 +115,64 @@ public class Reconciliation {
 			return List.of();
 		}
 		List<UUID> recovered = new ArrayList<>();
-		recovered.addAll(recover("lease-expired", """
+		recovered.addAll(requeue("lease-expired", lock("""
 				SELECT id FROM reports
-				 WHERE status = 'RUNNING' AND lease_until < now() - :graceMillis * interval '1 millisecond'
+				 WHERE status = 'RUNNING' AND lease_until < now() - :ageMillis * interval '1 millisecond'
 				 ORDER BY lease_until
-				 LIMIT :batch
-				   FOR UPDATE SKIP LOCKED""", this.settings.grace()));
-		recovered.addAll(recover("retry-lost", """
+				 LIMIT :limit
+				   FOR UPDATE SKIP LOCKED""", this.settings.grace(), this.settings.batchSize())));
+		recovered.addAll(requeue("retry-lost", lock("""
 				SELECT id FROM reports
 				 WHERE status = 'QUEUED' AND error IS NOT NULL AND task_published_at IS NOT NULL
-				   AND updated_at < now() - :graceMillis * interval '1 millisecond'
+				   AND updated_at < now() - :ageMillis * interval '1 millisecond'
 				 ORDER BY updated_at
-				 LIMIT :batch
-				   FOR UPDATE SKIP LOCKED""", this.settings.retryAge()));
+				 LIMIT :limit
+				   FOR UPDATE SKIP LOCKED""", this.settings.retryAge(), this.settings.batchSize())));
 		if (readyTasks != null) {
-			long expected = this.jdbc.sql("""
-					SELECT count(*) FROM reports
-					 WHERE status = 'QUEUED' AND error IS NULL AND task_published_at IS NOT NULL""")
-				.query(Long.class)
-				.single();
-			long missing = Math.min(expected - readyTasks, this.settings.batchSize());
-			if (missing > 0) {
-				List<UUID> missingNow = this.jdbc.sql("""
-						SELECT id FROM reports
-						 WHERE status = 'QUEUED' AND error IS NULL
-						   AND task_published_at < now() - :graceMillis * interval '1 millisecond'
-						 ORDER BY task_published_at, id
-						 LIMIT %d""".formatted(missing))
-					.param("graceMillis", this.settings.grace().toMillis())
-					.query(UUID.class)
-					.list();
-				java.time.Instant now = java.time.Instant.now();
-				java.time.Instant confirmedBefore = now.minus(this.settings.grace());
-				List<UUID> confirmed = missingNow.stream()
-					.filter((id) -> this.suspects.getOrDefault(id, now).isBefore(confirmedBefore))
-					.toList();
-				this.suspects.keySet().retainAll(missingNow);
-				missingNow.forEach((id) -> this.suspects.putIfAbsent(id, now));
-				if (!confirmed.isEmpty()) {
-					recovered.addAll(recover("task-lost", """
-							SELECT id FROM reports
-							 WHERE id IN (:ids) AND status = 'QUEUED' AND error IS NULL
-							   AND task_published_at < now() - :graceMillis * interval '1 millisecond'
-							   FOR UPDATE SKIP LOCKED""", this.settings.grace(), confirmed));
-					confirmed.forEach(this.suspects::remove);
-				}
-			}
-			else {
-				this.suspects.clear();
-			}
+			recovered.addAll(requeue("task-lost", confirmedLost(readyTasks)));
 		}
 		return recovered;
 	}
 
-	private List<UUID> recover(String reason, String select, Duration age) {
-		return recover(reason, select, age, null);
+	/**
+	 * The oldest QUEUED reports beyond what the task queue holds, locked, that the
+	 * previous sweeps also found missing at least {@code grace} ago.
+	 */
+	private List<UUID> confirmedLost(long readyTasks) {
+		long expected = this.jdbc.sql("""
+				SELECT count(*) FROM reports
+				 WHERE status = 'QUEUED' AND error IS NULL AND task_published_at IS NOT NULL""")
+			.query(Long.class)
+			.single();
+		long missing = Math.min(expected - readyTasks, this.settings.batchSize());
+		if (missing <= 0) {
+			this.suspects.clear();
+			return List.of();
+		}
+		List<UUID> missingNow = lock("""
+				SELECT id FROM reports
+				 WHERE status = 'QUEUED' AND error IS NULL
+				   AND task_published_at < now() - :ageMillis * interval '1 millisecond'
+				 ORDER BY task_published_at, id
+				 LIMIT :limit
+				   FOR UPDATE SKIP LOCKED""", this.settings.grace(), (int) missing);
+		Instant now = Instant.now();
+		Instant confirmedBefore = now.minus(this.settings.grace());
+		List<UUID> confirmed = missingNow.stream()
+			.filter((id) -> this.suspects.getOrDefault(id, now).isBefore(confirmedBefore))
+			.toList();
+		this.suspects.keySet().retainAll(missingNow);
+		missingNow.forEach((id) -> this.suspects.putIfAbsent(id, now));
+		confirmed.forEach(this.suspects::remove);
+		return confirmed;
 	}
 
-	private List<UUID> recover(String reason, String select, Duration age, List<UUID> among) {
-		var query = this.jdbc.sql(select).param("graceMillis", age.toMillis());
-		query = (among != null) ? query.param("ids", among) : query.param("batch", this.settings.batchSize());
-		List<UUID> ids = query.query(UUID.class).list();
+	private List<UUID> lock(String select, Duration age, int limit) {
+		return this.jdbc.sql(select).param("ageMillis", age.toMillis()).param("limit", limit).query(UUID.class).list();
+	}
+
+	/** Queues locked reports again, unpublished, so the relay publishes their tasks. */
+	private List<UUID> requeue(String reason, List<UUID> ids) {
 		if (ids.isEmpty()) {
 			return ids;
 		}

@@ -59,19 +59,6 @@ public final class FileStores implements AutoCloseable {
 	}
 
 	/**
-	 * A fixed set of stores, the first being where new files go.
-	 * @param current where new files are written
-	 * @param others other stores files may be in
-	 * @return the stores
-	 */
-	public static FileStores of(FileStore current, FileStore... others) {
-		List<FileStore> all = new java.util.ArrayList<>();
-		all.add(current);
-		all.addAll(List.of(others));
-		return new FileStores(current, all);
-	}
-
-	/**
 	 * Where new files are written.
 	 * @return the store
 	 */

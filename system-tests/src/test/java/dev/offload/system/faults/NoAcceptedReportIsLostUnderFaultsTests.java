@@ -344,7 +344,7 @@ class NoAcceptedReportIsLostUnderFaultsTests {
 			at(120, () -> killWorker.accept(2));
 			at(130, () -> {
 				fault("purge " + queue + " (tasks the broker had confirmed are lost)");
-				long purged = purge(broker, queue);
+				long purged = broker.purge(queue);
 				note(purged + " tasks purged");
 			});
 			at(140, () -> {
@@ -371,18 +371,6 @@ class NoAcceptedReportIsLostUnderFaultsTests {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException(ex);
-		}
-	}
-
-	private static long purge(TestBroker broker, String queue) {
-		try (com.rabbitmq.client.Connection connection = broker.connectionFactory()
-			.newConnection(com.rabbitmq.client.Address
-				.parseAddresses(broker.springProperties().get("spring.rabbitmq.addresses").toString()));
-				com.rabbitmq.client.Channel channel = connection.createChannel()) {
-			return channel.queuePurge(queue).getMessageCount();
-		}
-		catch (IOException | java.util.concurrent.TimeoutException ex) {
-			throw new IllegalStateException("Could not purge " + queue, ex);
 		}
 	}
 
