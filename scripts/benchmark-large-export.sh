@@ -28,7 +28,7 @@ URL="jdbc:postgresql://127.0.0.1:5432/$DB"
 lines=$(psql -h 127.0.0.1 -U postgres -w -tAc "SELECT count(*) FROM sales.order_lines" "$DB" 2>/dev/null || echo 0)
 if [ "${lines:-0}" -lt 2500000 ]; then
   log "seeding $ORDERS orders into $DB"
-  java -jar report-worker/target/report-worker-0.1.0-SNAPSHOT-exec.jar --spring.profiles.active=seed \
+  java -jar report-worker/target/report-worker-0.1.0-SNAPSHOT-exec.jar --spring.profiles.active=local,seed \
     --offload.seed.orders="$ORDERS" --spring.datasource.url="$URL" >"$OUT/seed.log" 2>&1
 fi
 lines=$(psql -h 127.0.0.1 -U postgres -w -tAc "SELECT count(*) FROM sales.order_lines l JOIN sales.orders o ON o.id = l.order_id WHERE o.ordered_on BETWEEN DATE '$FROM' AND DATE '$TO'" "$DB")

@@ -104,14 +104,14 @@ start_bg mail-catcher java -Dgreenmail.smtp.hostname=127.0.0.1 -Dgreenmail.smtp.
 wait_http mail-catcher "http://127.0.0.1:$MAIL_API_PORT/api/service/readiness" 60
 
 say "Seeding $ORDERS orders of sales data (deterministic; re-running replaces them)"
-java -jar "$WORKER_JAR" --spring.profiles.active=seed --offload.seed.orders="$ORDERS" \
+java -jar "$WORKER_JAR" --spring.profiles.active=local,seed --offload.seed.orders="$ORDERS" \
   --spring.datasource.url="$DB_URL" >"$RUN_DIR/seeder.log" 2>&1 || { cat "$RUN_DIR/seeder.log"; exit 1; }
 grep -E "Seeded" "$RUN_DIR/seeder.log" | sed 's/.*\] //' || true
 
 say "Starting api-service on :$API_PORT and report-worker (management on :$WORKER_PORT)"
-start_bg api-service java -jar "$API_JAR" --server.port="$API_PORT" --spring.datasource.url="$DB_URL"
+start_bg api-service java -jar "$API_JAR" --spring.profiles.active=local --server.port="$API_PORT" --spring.datasource.url="$DB_URL"
 wait_http api-service "http://127.0.0.1:$API_PORT/actuator/health" 120
-start_bg report-worker java -jar "$WORKER_JAR" --server.port="$WORKER_PORT" --spring.datasource.url="$DB_URL" \
+start_bg report-worker java -jar "$WORKER_JAR" --spring.profiles.active=local --server.port="$WORKER_PORT" --spring.datasource.url="$DB_URL" \
   --spring.mail.host=127.0.0.1 --spring.mail.port="$SMTP_PORT" \
   --offload.worker.email.download-base-url="http://127.0.0.1:$API_PORT"
 wait_http report-worker "http://127.0.0.1:$WORKER_PORT/actuator/health" 120

@@ -87,7 +87,15 @@ final class JavaProcess implements AutoCloseable {
 			command.add(jar.toString());
 		}
 		command.add("--server.port=" + port);
-		properties.forEach((key, value) -> command.add("--" + key + "=" + value));
+		// The services run with the committed development credentials of the local
+		// profile; a benchmark's own profiles come on top.
+		properties.forEach((key, value) -> {
+			if (!"spring.profiles.active".equals(key)) {
+				command.add("--" + key + "=" + value);
+			}
+		});
+		Object profiles = properties.get("spring.profiles.active");
+		command.add("--spring.profiles.active=local" + ((profiles != null) ? "," + profiles : ""));
 		JavaProcess service = launch(name, command, port, logs);
 		service.awaitReady();
 		return service;

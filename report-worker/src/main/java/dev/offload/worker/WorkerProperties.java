@@ -149,8 +149,7 @@ public record WorkerProperties(@DefaultValue("1") @Min(1) @Max(100) int prefetch
 	 * @param pollInterval how often the outbox is checked for emails due to be sent
 	 * @param retry the back-off of an email the SMTP server did not take
 	 */
-	public record Email(@DefaultValue("offload@localhost") @NotBlank @jakarta.validation.constraints.Email String from,
-			@DefaultValue("http://localhost:8080") @NotNull URI downloadBaseUrl,
+	public record Email(@NotBlank @jakarta.validation.constraints.Email String from, @NotNull URI downloadBaseUrl,
 			@DefaultValue("1s") @NotNull Duration pollInterval, @DefaultValue @Valid EmailRetry retry) {
 
 		@AssertTrue(message = "offload.worker.email.poll-interval must be positive")

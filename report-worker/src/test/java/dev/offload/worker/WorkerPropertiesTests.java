@@ -25,15 +25,19 @@ class WorkerPropertiesTests {
 
 	@Test
 	void defaultsMatchTheDocumentedOnes() {
-		this.contexts.run((context) -> {
-			WorkerProperties properties = context.getBean(WorkerProperties.class);
-			assertThat(properties.prefetch()).isEqualTo(1);
-			assertThat(properties.concurrency()).isEqualTo(2);
-			assertThat(properties.reportTimeout()).isEqualTo(Duration.ofMinutes(10));
-			assertThat(properties.shutdownGracePeriod()).isEqualTo(Duration.ofSeconds(25));
-			assertThat(properties.retry().delays()).containsExactly(Duration.ofSeconds(5), Duration.ofSeconds(30),
-					Duration.ofMinutes(2), Duration.ofMinutes(10));
-		});
+		// The sender and the link address have no default (required settings).
+		this.contexts
+			.withPropertyValues("offload.worker.email.from=reports@example.com",
+					"offload.worker.email.download-base-url=https://reports.example.com")
+			.run((context) -> {
+				WorkerProperties properties = context.getBean(WorkerProperties.class);
+				assertThat(properties.prefetch()).isEqualTo(1);
+				assertThat(properties.concurrency()).isEqualTo(2);
+				assertThat(properties.reportTimeout()).isEqualTo(Duration.ofMinutes(10));
+				assertThat(properties.shutdownGracePeriod()).isEqualTo(Duration.ofSeconds(25));
+				assertThat(properties.retry().delays()).containsExactly(Duration.ofSeconds(5), Duration.ofSeconds(30),
+						Duration.ofMinutes(2), Duration.ofMinutes(10));
+			});
 	}
 
 	@Test
@@ -71,6 +75,8 @@ class WorkerPropertiesTests {
 
 	private void assertRejected(Map<String, String> settings, String message) {
 		this.contexts
+			.withPropertyValues("offload.worker.email.from=reports@example.com",
+					"offload.worker.email.download-base-url=https://reports.example.com")
 			.withPropertyValues(settings.entrySet()
 				.stream()
 				.map((entry) -> entry.getKey() + "=" + entry.getValue())

@@ -27,6 +27,8 @@ public final class ServiceProcess implements AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(ServiceProcess.class);
 
+	private static final String PROFILES = "spring.profiles.active";
+
 	private final String name;
 
 	private final Process process;
@@ -137,7 +139,15 @@ public final class ServiceProcess implements AutoCloseable {
 			command.add(jar.toString());
 			command.add("org.springframework.boot.loader.launch.PropertiesLauncher");
 		}
-		properties.forEach((key, value) -> command.add("--" + key + "=" + value));
+		properties.forEach((key, value) -> {
+			if (!PROFILES.equals(key)) {
+				command.add("--" + key + "=" + value);
+			}
+		});
+		// Under the local profile (committed development credentials), with the test's
+		// own profiles on top: without it a service refuses to start.
+		Object profiles = properties.get(PROFILES);
+		command.add("--" + PROFILES + "=local" + ((profiles != null) ? "," + profiles : ""));
 		try {
 			Files.createDirectories(logDirectory);
 			Path log = logDirectory.resolve(name + ".log");

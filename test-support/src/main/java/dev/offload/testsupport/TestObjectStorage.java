@@ -208,7 +208,7 @@ public final class TestObjectStorage {
 	public FileStoreProperties.S3 settings(URI endpoint, String bucket) {
 		return new FileStoreProperties.S3(endpoint, "us-east-1", bucket, "", true, this.accessKey, this.secretKey,
 				DataSize.ofMegabytes(5), false, Duration.ofMinutes(5), false, Duration.ofSeconds(2),
-				Duration.ofSeconds(20));
+				Duration.ofSeconds(20), false);
 	}
 
 	/**

@@ -81,9 +81,10 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	@ExceptionHandler(AuthenticationException.class)
 	ResponseEntity<ProblemDetail> handleAuthentication(AuthenticationException ex, WebRequest request) {
 		boolean badToken = ex instanceof OAuth2AuthenticationException;
-		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNAUTHORIZED,
-				badToken ? "The bearer token is not valid (expired, wrongly signed, or missing the owner's claims)"
-						: "Authentication is required to access this resource");
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNAUTHORIZED, badToken
+				? "The bearer token is not valid (expired, wrongly signed, for another audience, or without the "
+						+ "owner's claims or a verified email address)"
+				: "Authentication is required to access this resource");
 		ResponseEntity.BodyBuilder response = ResponseEntity.status(HttpStatus.UNAUTHORIZED);
 		// The page's own requests get no challenge, so the browser shows no login dialog.
 		if (!"XMLHttpRequest".equals(request.getHeader("X-Requested-With"))) {

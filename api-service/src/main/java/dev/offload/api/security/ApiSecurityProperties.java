@@ -9,6 +9,7 @@ import jakarta.validation.constraints.Email;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -33,6 +34,7 @@ import org.springframework.validation.annotation.Validated;
  * ({@code OFFLOAD_API_SECURITY_USERS_0_USERNAME}, ...)
  * @param jwt where the owner and roles are found in a token's claims
  * @param rateLimit the per-user request rate limit
+ * @param signInLimit the per-address limit of failed sign-ins
  * @param maxRequestBody the largest request body accepted (413 beyond it); a report
  * request is well under 1 KB
  */
@@ -40,7 +42,7 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 public record ApiSecurityProperties(@DefaultValue("local") @NotNull Mode mode, @DefaultValue List<@Valid User> users,
 		@DefaultValue @Valid @NotNull Jwt jwt, @DefaultValue @Valid @NotNull RateLimit rateLimit,
-		@DefaultValue("64KB") @NotNull DataSize maxRequestBody) {
+		@DefaultValue @Valid @NotNull SignInLimit signInLimit, @DefaultValue("64KB") @NotNull DataSize maxRequestBody) {
 
 	public ApiSecurityProperties {
 		if (users != null) {
@@ -74,31 +76,62 @@ public record ApiSecurityProperties(@DefaultValue("local") @NotNull Mode mode, @
 	 * {@value ApiKeys#MIN_PLAIN_LENGTH} characters) for local runs. See {@link ApiKeys}
 	 * for why a plain SHA-256 digest rather than bcrypt
 	 */
-	public record User(@NotBlank String username, @NotBlank String password, @NotBlank @Email String email,
-			@DefaultValue("USER") Set<String> roles, @DefaultValue List<String> apiKeys) {
+	public record User(
+			@NotBlank @Pattern(regexp = "[^:\\s\\p{Cntrl}]{1,255}",
+					message = "must be at most 255 characters without ':', spaces or control characters (owner ids "
+							+ "of JWT users start with 'jwt:', so none can equal a local user's)") String username,
+			@NotBlank String password, @NotBlank @Email String email, @DefaultValue("USER") Set<String> roles,
+			@DefaultValue List<String> apiKeys) {
 
 	}
 
 	/**
 	 * The claims of a JWT that name its owner ({@code offload.api.security.jwt.*}). A
-	 * token without a usable user id or email is refused (401).
+	 * token without a usable user id is refused (401). Its owner id is the user id claim
+	 * prefixed with {@code jwt:}, so no subject can equal a local user's name (which has
+	 * no colon) and see that user's reports. The token's audience must include one of
+	 * {@code spring.security.oauth2.resourceserver.jwt.audiences}.
 	 *
 	 * @param userIdClaim the claim holding the user's stable id (default {@code sub})
 	 * @param emailClaim the claim holding the user's email address (default
 	 * {@code email})
+	 * @param emailVerifiedClaim the claim that is {@code true} when the issuer has
+	 * verified the address (default {@code email_verified}, as OpenID Connect names it)
+	 * @param emailClaimTrusted whether every address in {@code emailClaim} counts as
+	 * verified: for an issuer that only issues addresses it owns (a company directory),
+	 * or a claim the operator names for that purpose
+	 * @param unverifiedEmail what happens to a token whose address is not verified: it is
+	 * refused (401, the default), or its user signs in and gets no email
 	 * @param rolesClaim the claim holding the user's roles, a list or a space-separated
 	 * string, mapped to {@code ROLE_<role>} (default {@code roles}; {@code ADMIN} may use
 	 * the admin operations)
 	 */
 	public record Jwt(@DefaultValue("sub") @NotBlank String userIdClaim,
-			@DefaultValue("email") @NotBlank String emailClaim, @DefaultValue("roles") @NotBlank String rolesClaim) {
+			@DefaultValue("email") @NotBlank String emailClaim,
+			@DefaultValue("email_verified") @NotBlank String emailVerifiedClaim,
+			@DefaultValue("false") boolean emailClaimTrusted,
+			@DefaultValue("refuse") @NotNull UnverifiedEmail unverifiedEmail,
+			@DefaultValue("roles") @NotBlank String rolesClaim) {
+
+	}
+
+	/** What becomes of a JWT whose email address the issuer has not verified. */
+	public enum UnverifiedEmail {
+
+		/** The token is refused (401). */
+		REFUSE,
+
+		/** The user signs in; their reports send no email. */
+		WITHOUT_EMAIL
 
 	}
 
 	/**
-	 * A token bucket per user ({@code offload.api.security.rate-limit.*}): a user may
-	 * make {@code capacity} requests at once, then one more every {@code refill-period};
-	 * beyond that the answer is 429 with {@code Retry-After}.
+	 * A token bucket per user ({@code offload.api.security.rate-limit.*}), shared by
+	 * every replica (kept in PostgreSQL): a user may make {@code capacity} requests at
+	 * once, then one more every {@code refill-period}; beyond that the answer is 429 with
+	 * {@code Retry-After}. A request without a user (a signed download link, the public
+	 * catalogue) is counted by its client address.
 	 *
 	 * @param enabled whether requests are limited
 	 * @param capacity the burst a user may make at once
@@ -106,6 +139,25 @@ public record ApiSecurityProperties(@DefaultValue("local") @NotNull Mode mode, @
 	 */
 	public record RateLimit(@DefaultValue("true") boolean enabled, @DefaultValue("60") @Min(1) int capacity,
 			@DefaultValue("100ms") @NotNull Duration refillPeriod) {
+
+	}
+
+	/**
+	 * A token bucket of failed sign-ins per client address
+	 * ({@code offload.api.security.sign-in-limit.*}), shared by every replica: an address
+	 * may get its password or API key wrong {@code capacity} times at once, then once
+	 * more every {@code refill-period}; beyond that its sign-ins are refused with 429
+	 * before any credential is checked, however correct. The client address is the TCP
+	 * peer, or the address a trusted proxy forwarded
+	 * ({@code server.forward-headers-strategy=native} with
+	 * {@code server.tomcat.remoteip.internal-proxies}).
+	 *
+	 * @param enabled whether failed sign-ins are limited
+	 * @param capacity the failures an address may have at once
+	 * @param refillPeriod the time in which one failure is forgiven
+	 */
+	public record SignInLimit(@DefaultValue("true") boolean enabled, @DefaultValue("10") @Min(1) int capacity,
+			@DefaultValue("1m") @NotNull Duration refillPeriod) {
 
 	}
 

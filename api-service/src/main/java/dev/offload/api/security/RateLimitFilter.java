@@ -19,20 +19,19 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.HandlerExceptionResolver;
 
 /**
- * Limits each user's request rate on {@code /api/**} with a {@link RateLimiter}: beyond
- * it the answer is a 429 problem detail with {@code Retry-After}, before any work is
- * done. Runs after authentication, so the bucket is the authenticated user's; a request
- * without a user (the public catalogue, a signed download link) is counted by its client
- * address.
+ * Limits each user's request rate on {@code /api/**} with {@link RateLimits}: beyond it
+ * the answer is a 429 problem detail with {@code Retry-After}, before any work is done.
+ * Runs after authentication, so the bucket is the authenticated user's; a request without
+ * a user (the public catalogue, a signed download link) is counted by its client address.
  */
 class RateLimitFilter extends OncePerRequestFilter {
 
-	private final RateLimiter limiter;
+	private final RateLimits limits;
 
 	private final HandlerExceptionResolver exceptionResolver;
 
-	RateLimitFilter(RateLimiter limiter, HandlerExceptionResolver exceptionResolver) {
-		this.limiter = limiter;
+	RateLimitFilter(RateLimits limits, HandlerExceptionResolver exceptionResolver) {
+		this.limits = limits;
 		this.exceptionResolver = exceptionResolver;
 	}
 
@@ -44,7 +43,7 @@ class RateLimitFilter extends OncePerRequestFilter {
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
-		Duration wait = this.limiter.acquire(key(request));
+		Duration wait = this.limits.acquireRequest(key(request));
 		if (wait.isZero()) {
 			chain.doFilter(request, response);
 			return;
@@ -61,10 +60,14 @@ class RateLimitFilter extends OncePerRequestFilter {
 		return "address:" + request.getRemoteAddr();
 	}
 
-	private static ErrorResponseException tooManyRequests(Duration wait) {
-		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.TOO_MANY_REQUESTS,
+	static ErrorResponseException tooManyRequests(Duration wait) {
+		return tooManyRequests(wait, "Rate limit exceeded",
 				"Too many requests; slow down and try again after the time in Retry-After");
-		problem.setTitle("Rate limit exceeded");
+	}
+
+	static ErrorResponseException tooManyRequests(Duration wait, String title, String detail) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.TOO_MANY_REQUESTS, detail);
+		problem.setTitle(title);
 		ErrorResponseException exception = new ErrorResponseException(HttpStatus.TOO_MANY_REQUESTS, problem, null);
 		long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
 		exception.getHeaders().set(HttpHeaders.RETRY_AFTER, Long.toString(seconds));

@@ -15,10 +15,13 @@ import dev.offload.model.Owner;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.authentication.AuthenticationManager;
 import org.springframework.security.authentication.ProviderManager;
@@ -40,6 +43,7 @@ import org.springframework.security.web.authentication.AuthenticationEntryPointF
 import org.springframework.security.web.authentication.AuthenticationFilter;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
 import org.springframework.security.web.context.SecurityContextHolderFilter;
+import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 import org.springframework.util.Assert;
@@ -59,7 +63,8 @@ import org.springframework.web.servlet.HandlerExceptionResolver;
  * </ul>
  * Either way the controllers only see an {@link OwnerPrincipal}. A report's file may also
  * be fetched without credentials with a signed, unexpired link (the controller checks the
- * signature). Every {@code /api/**} call is rate limited per user.
+ * signature). Every {@code /api/**} call is rate limited per user, and failed sign-ins
+ * per client address, in buckets every replica shares ({@link RateLimits}).
  * <p>
  * Authentication and authorization failures are handed to the MVC exception handling, so
  * they leave the API as the same problem details as every other error.
@@ -79,13 +84,16 @@ public class SecurityConfiguration {
 
 	@Bean
 	SecurityFilterChain apiSecurityFilterChain(HttpSecurity http, ApiSecurityProperties properties,
-			UserDetailsService userDetailsService, ObjectProvider<JwtDecoder> jwtDecoder,
-			@Qualifier("handlerExceptionResolver") HandlerExceptionResolver exceptionResolver) throws Exception {
+			UserDetailsService userDetailsService, ObjectProvider<JwtDecoder> jwtDecoder, Environment environment,
+			RateLimits limits, @Qualifier("handlerExceptionResolver") HandlerExceptionResolver exceptionResolver)
+			throws Exception {
 		String challenge = (properties.mode() == ApiSecurityProperties.Mode.JWT) ? "Bearer" : "Basic realm=\"offload\"";
-		AuthenticationEntryPoint entryPoint = (request, response, ex) -> {
+		AuthenticationEntryPoint unauthorized = (request, response, ex) -> {
 			request.setAttribute(ApiExceptionHandler.CHALLENGE_ATTRIBUTE, challenge);
 			exceptionResolver.resolveException(request, response, null, ex);
 		};
+		AuthenticationEntryPoint entryPoint = properties.signInLimit().enabled()
+				? SignInLimitFilter.countingFailures(limits, unauthorized, exceptionResolver) : unauthorized;
 		AccessDeniedHandler accessDeniedHandler = (request, response, ex) -> exceptionResolver.resolveException(request,
 				response, null, ex);
 		http.authorizeHttpRequests((requests) -> requests
@@ -127,7 +135,10 @@ public class SecurityConfiguration {
 			Assert.state(jwtDecoder.getIfAvailable() != null,
 					"offload.api.security.mode=jwt needs a JWT decoder: set spring.security.oauth2.resourceserver.jwt."
 							+ "issuer-uri, jwk-set-uri or public-key-location");
-			OwnerJwtConverter converter = new OwnerJwtConverter(properties.jwt());
+			List<String> audiences = Binder.get(environment)
+				.bind("spring.security.oauth2.resourceserver.jwt.audiences", Bindable.listOf(String.class))
+				.orElse(List.of());
+			OwnerJwtConverter converter = new OwnerJwtConverter(properties.jwt(), audiences);
 			http.oauth2ResourceServer((server) -> server.authenticationEntryPoint(entryPoint)
 				.accessDeniedHandler(accessDeniedHandler)
 				.jwt((jwt) -> jwt.decoder(jwtDecoder.getObject()).jwtAuthenticationConverter(converter)));
@@ -147,10 +158,12 @@ public class SecurityConfiguration {
 		http.addFilterBefore(apiKeyFilter(properties, userDetailsService, entryPoint), BasicAuthenticationFilter.class);
 		http.addFilterBefore(new RequestLimitsFilter(properties.maxRequestBody().toBytes(), exceptionResolver),
 				SecurityContextHolderFilter.class);
+		if (properties.signInLimit().enabled()) {
+			// Before every authentication filter.
+			http.addFilterAfter(new SignInLimitFilter(limits, exceptionResolver), HeaderWriterFilter.class);
+		}
 		if (properties.rateLimit().enabled()) {
-			RateLimiter limiter = new RateLimiter(properties.rateLimit().capacity(),
-					properties.rateLimit().refillPeriod());
-			http.addFilterAfter(new RateLimitFilter(limiter, exceptionResolver), AuthorizationFilter.class);
+			http.addFilterAfter(new RateLimitFilter(limits, exceptionResolver), AuthorizationFilter.class);
 		}
 		return http.build();
 	}

@@ -7,6 +7,7 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 import dev.offload.api.ApiProperties;
+import dev.offload.api.security.RateLimitsOnATestDatabase;
 import dev.offload.api.security.SecurityConfiguration;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportFormat;
@@ -43,7 +44,7 @@ import static org.springframework.security.test.web.servlet.request.SecurityMock
  * validation, error shapes and who may see what, with the service mocked.
  */
 @WebMvcTest(controllers = { ReportController.class, ReportTypeController.class })
-@Import({ ReportRequestValidator.class, SecurityConfiguration.class })
+@Import({ ReportRequestValidator.class, SecurityConfiguration.class, RateLimitsOnATestDatabase.class })
 @EnableConfigurationProperties(ApiProperties.class)
 class ReportControllerTests {
 

@@ -48,7 +48,8 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 		"offload.api.security.users[3].email=dave@example.com",
 		"offload.api.security.users[3].api-keys[0]={noop}dave-local-api-key-0123456789",
 		"offload.api.security.rate-limit.capacity=20", "offload.api.security.rate-limit.refill-period=1h" })
-@Import({ SecurityConfiguration.class, ApiKeyAuthenticationTests.WhoAmIController.class })
+@Import({ SecurityConfiguration.class, ApiKeyAuthenticationTests.WhoAmIController.class,
+		RateLimitsOnATestDatabase.class })
 class ApiKeyAuthenticationTests {
 
 	static final String ALICE_KEY = "alice-local-api-key-0123456789";

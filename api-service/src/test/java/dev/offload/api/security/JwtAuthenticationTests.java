@@ -43,6 +43,9 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
  */
 @WebMvcTest(controllers = JwtAuthenticationTests.WhoAmIController.class, properties = { "offload.api.security.mode=jwt",
 		"offload.api.security.jwt.email-claim=mail",
+		// The decoder below stands in for the one Spring Boot builds from the issuer.
+		"spring.security.oauth2.resourceserver.jwt.issuer-uri=https://login.example.com/",
+		"spring.security.oauth2.resourceserver.jwt.audiences=offload-api,offload-api-v2",
 		// In jwt mode configured users are service accounts; this list replaces
 		// the
 		// local users of application.yaml.
@@ -51,7 +54,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 		// SHA-256 of "scraper-service-api-key-0123456789"
 		"offload.api.security.users[0].api-keys[0]={sha256}3bd4d8d48fc713c5eaeef283ad53c5d6f2357ac7bf446ab1c7f5e28ccb586e1d" })
 @Import({ SecurityConfiguration.class, JwtAuthenticationTests.IssuerKeys.class,
-		JwtAuthenticationTests.WhoAmIController.class })
+		JwtAuthenticationTests.WhoAmIController.class, RateLimitsOnATestDatabase.class })
 class JwtAuthenticationTests {
 
 	private static final KeyPair ISSUER = rsaKeyPair();
@@ -68,8 +71,46 @@ class JwtAuthenticationTests {
 
 		this.mvc.perform(get("/api/whoami").header(HttpHeaders.AUTHORIZATION, "Bearer " + token))
 			.andExpect(status().isOk())
-			.andExpect(jsonPath("$.userId").value("user-7"))
+			.andExpect(jsonPath("$.userId").value("jwt:user-7"))
 			.andExpect(jsonPath("$.email").value("carol@example.com"));
+	}
+
+	@Test
+	void tokenForAnotherAudienceOrForNoneIsA401Problem() throws Exception {
+		String otherAudience = token(ISSUER, Map.of("sub", "user-7", "mail", "carol@example.com", "aud", "billing"),
+				Instant.now().plusSeconds(60));
+		String anyOfTheConfigured = token(ISSUER,
+				Map.of("sub", "user-7", "mail", "carol@example.com", "aud", List.of("billing", "offload-api-v2")),
+				Instant.now().plusSeconds(60));
+		String none = tokenWithoutAudience(Map.of("sub", "user-7", "mail", "carol@example.com"));
+
+		this.mvc.perform(get("/api/whoami").header(HttpHeaders.AUTHORIZATION, "Bearer " + otherAudience))
+			.andExpect(status().isUnauthorized())
+			.andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.containsString("audience")));
+		this.mvc.perform(get("/api/whoami").header(HttpHeaders.AUTHORIZATION, "Bearer " + none))
+			.andExpect(status().isUnauthorized());
+		this.mvc.perform(get("/api/whoami").header(HttpHeaders.AUTHORIZATION, "Bearer " + anyOfTheConfigured))
+			.andExpect(status().isOk());
+	}
+
+	@Test
+	void tokenWhoseEmailIsNotVerifiedIsA401ProblemByDefault() throws Exception {
+		String unverified = token(ISSUER, Map.of("sub", "user-7", "mail", "carol@example.com", "email_verified", false),
+				Instant.now().plusSeconds(60));
+
+		this.mvc.perform(get("/api/whoami").header(HttpHeaders.AUTHORIZATION, "Bearer " + unverified))
+			.andExpect(status().isUnauthorized())
+			.andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.containsString("verified email")));
+	}
+
+	@Test
+	void aSubjectEqualToALocalUsersNameIsNotThatUser() throws Exception {
+		String token = token(ISSUER, Map.of("sub", "scraper", "mail", "mallory@example.com"),
+				Instant.now().plusSeconds(60));
+
+		this.mvc.perform(get("/api/whoami").header(HttpHeaders.AUTHORIZATION, "Bearer " + token))
+			.andExpect(status().isOk())
+			.andExpect(jsonPath("$.userId").value("jwt:scraper"));
 	}
 
 	@Test
@@ -162,10 +203,26 @@ class JwtAuthenticationTests {
 			.andExpect(content().contentTypeCompatibleWith("application/problem+json"));
 		this.mvc.perform(get("/api/admin/whoami").header(HttpHeaders.AUTHORIZATION, "Bearer " + admin))
 			.andExpect(status().isOk())
-			.andExpect(jsonPath("$.userId").value("ops-1"));
+			.andExpect(jsonPath("$.userId").value("jwt:ops-1"));
 	}
 
-	private static String token(KeyPair keys, Map<String, Object> claims, Instant expiresAt) throws JOSEException {
+	/**
+	 * A token for this API's audience whose email is verified, unless the claims say
+	 * otherwise.
+	 */
+	static String token(KeyPair keys, Map<String, Object> claims, Instant expiresAt) throws JOSEException {
+		Map<String, Object> all = new java.util.HashMap<>(Map.of("aud", "offload-api", "email_verified", true));
+		all.putAll(claims);
+		return sign(keys, all, expiresAt);
+	}
+
+	private static String tokenWithoutAudience(Map<String, Object> claims) throws JOSEException {
+		Map<String, Object> all = new java.util.HashMap<>(claims);
+		all.put("email_verified", true);
+		return sign(ISSUER, all, Instant.now().plusSeconds(60));
+	}
+
+	private static String sign(KeyPair keys, Map<String, Object> claims, Instant expiresAt) throws JOSEException {
 		JWTClaimsSet.Builder builder = new JWTClaimsSet.Builder().issueTime(Date.from(Instant.now().minusSeconds(700)))
 			.expirationTime(Date.from(expiresAt));
 		claims.forEach(builder::claim);
@@ -174,7 +231,7 @@ class JwtAuthenticationTests {
 		return jwt.serialize();
 	}
 
-	private static KeyPair rsaKeyPair() {
+	static KeyPair rsaKeyPair() {
 		try {
 			KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
 			generator.initialize(2048);

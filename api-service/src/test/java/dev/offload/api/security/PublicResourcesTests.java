@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @WebMvcTest(useDefaultFilters = false)
 // The exception handler writes the 401s the security filters hand over.
-@Import({ SecurityConfiguration.class, ApiExceptionHandler.class })
+@Import({ SecurityConfiguration.class, ApiExceptionHandler.class, RateLimitsOnATestDatabase.class })
 class PublicResourcesTests {
 
 	@Autowired

@@ -30,7 +30,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 @WebMvcTest(controllers = RequestLimitsTests.EchoController.class,
 		properties = { "offload.api.security.max-request-body=1KB", "offload.api.security.rate-limit.capacity=5",
 				"offload.api.security.rate-limit.refill-period=1h" })
-@Import({ SecurityConfiguration.class, RequestLimitsTests.EchoController.class })
+@Import({ SecurityConfiguration.class, RequestLimitsTests.EchoController.class, RateLimitsOnATestDatabase.class })
 class RequestLimitsTests {
 
 	@Autowired

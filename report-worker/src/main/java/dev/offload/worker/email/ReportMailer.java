@@ -47,6 +47,11 @@ class ReportMailer {
 	 * @param event an outcome event (SUCCEEDED, FAILED or CANCELLED)
 	 */
 	void mailOutcome(ReportEvent event) {
+		if (event.owner().email() == null) {
+			// The owner signed in without a verified address: nobody to write to.
+			logger.debug("Report {} has no owner email; no email for its outcome", event.reportId());
+			return;
+		}
 		String recipient = headerSafe(event.owner().email());
 		// The type's title as this worker knows it; a type it does not offer (another
 		// worker built it) is named as it is.

@@ -139,9 +139,34 @@ class ReportEmailListenerTests {
 			.containsExactly("512 bytes", "1.5 KB (1536 bytes)", "3.0 MB (3145728 bytes)", "unknown");
 	}
 
+	@Test
+	void anOwnerWithoutAVerifiedAddressGetsNoEmailAndTheNextOwnerStillDoes() throws Exception {
+		Owner withoutEmail = new Owner("jwt:user-2", null);
+		UUID unmailed = report(withoutEmail);
+		UUID mailed = report();
+		greenMail.purgeEmailFromAllMailboxes();
+
+		publish(new ReportEvent(unmailed, ReportEvent.Type.SUCCEEDED, 100, Instant.now(), withoutEmail, "SALES_SUMMARY",
+				ReportFormat.CSV, 10L, null));
+		publish(event(mailed, ReportEvent.Type.SUCCEEDED, 100, 10L));
+
+		assertThat(greenMail.waitForIncomingEmail(10_000, 1)).isTrue();
+		assertThat(greenMail.getReceivedMessages()).singleElement()
+			.satisfies((mail) -> assertThat(GreenMailUtil.getBody(mail)).contains(mailed.toString()));
+		assertThat(jdbc.sql("SELECT count(*) FROM sent_emails WHERE report_id = :id")
+			.param("id", unmailed)
+			.query(Long.class)
+			.single()).isZero();
+		assertThat(broker.messageCount(worker.getBean(Topology.class).emailDeadLetterQueue())).isZero();
+	}
+
 	private static UUID report() {
+		return report(OWNER);
+	}
+
+	private static UUID report(Owner owner) {
 		ReportTask task = new ReportTask(UUID.randomUUID(), "SALES_SUMMARY",
-				Map.of("from", "2024-01-01", "to", "2024-12-31"), OWNER, Instant.now(), ReportFormat.CSV);
+				Map.of("from", "2024-01-01", "to", "2024-12-31"), owner, Instant.now(), ReportFormat.CSV);
 		Workers.insertQueuedReport(jdbc, task);
 		return task.reportId();
 	}

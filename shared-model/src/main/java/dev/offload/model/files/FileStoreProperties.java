@@ -61,12 +61,18 @@ public record FileStoreProperties(@DefaultValue(PostgresLargeObjectStore.NAME) S
 	 * @param connectTimeout how long to wait for a connection to the server
 	 * @param requestTimeout how long one request (one part, one read of a chunk) may take
 	 * before it is retried
+	 * @param defaultCredentials sign in with the AWS SDK's default credentials chain (the
+	 * pod's IAM role through IRSA or EKS Pod Identity, instance profiles, environment)
+	 * instead of an access key; must be chosen explicitly, so that a deployment without
+	 * an access key fails at start-up rather than with whatever credentials the machine
+	 * has
 	 */
 	public record S3(URI endpoint, @DefaultValue("us-east-1") String region, String bucket,
 			@DefaultValue("") String prefix, @DefaultValue("false") boolean pathStyle, String accessKey,
 			String secretKey, @DefaultValue("8MB") DataSize partSize, @DefaultValue("false") boolean presignedDownloads,
 			@DefaultValue("5m") Duration presignedValidity, @DefaultValue("false") boolean createBucket,
-			@DefaultValue("5s") Duration connectTimeout, @DefaultValue("60s") Duration requestTimeout) {
+			@DefaultValue("5s") Duration connectTimeout, @DefaultValue("60s") Duration requestTimeout,
+			@DefaultValue("false") boolean defaultCredentials) {
 
 		/** Smallest part S3 accepts, except for the last one. */
 		static final DataSize MIN_PART = DataSize.ofMegabytes(5);
@@ -92,7 +98,11 @@ public record FileStoreProperties(@DefaultValue(PostgresLargeObjectStore.NAME) S
 			}
 			if ((accessKey == null) != (secretKey == null)) {
 				throw new IllegalArgumentException("offload.files.s3.access-key and offload.files.s3.secret-key "
-						+ "are set together, or neither (for the AWS SDK's default credentials)");
+						+ "are set together, or neither (with offload.files.s3.default-credentials=true)");
+			}
+			if (accessKey != null && defaultCredentials) {
+				throw new IllegalArgumentException(
+						"offload.files.s3.default-credentials=true and an access key are " + "set; choose one");
 			}
 			if (partSize.compareTo(MIN_PART) < 0 || partSize.compareTo(MAX_PART) > 0) {
 				throw new IllegalArgumentException(

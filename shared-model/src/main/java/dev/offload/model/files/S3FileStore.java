@@ -83,6 +83,10 @@ public final class S3FileStore implements FileStore, AutoCloseable {
 		if (!settings.configured()) {
 			throw new IllegalArgumentException("offload.files.s3.bucket is not set");
 		}
+		if (settings.accessKey() == null && !settings.defaultCredentials()) {
+			throw new IllegalArgumentException("offload.files.s3.access-key and secret-key are not set; set them, or "
+					+ "offload.files.s3.default-credentials=true to use the AWS SDK's default credentials chain");
+		}
 		AwsCredentialsProvider credentials = (settings.accessKey() != null)
 				? StaticCredentialsProvider
 					.create(AwsBasicCredentials.create(settings.accessKey(), settings.secretKey()))

@@ -13,11 +13,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import dev.offload.api.ApiSettingsCheck;
 import dev.offload.model.Topology;
+import dev.offload.model.config.RequiredSetting;
+import dev.offload.model.config.RequiredSettingsCheck;
+import dev.offload.worker.WorkerSettingsCheck;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.yaml.snakeyaml.Yaml;
+
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.core.env.MutablePropertySources;
+import org.springframework.core.env.PropertyResolver;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -125,6 +135,102 @@ class DeploymentManifestsTests {
 			.isGreaterThanOrEqualTo(concurrency + 3);
 		assertThat(dataPool).as("report data pool for %d concurrent reports", concurrency)
 			.isGreaterThanOrEqualTo(concurrency);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "dev", "prod" })
+	void everyDeploymentSetsEachSettingItsServiceRequires(String overlay) throws Exception {
+		String yaml = render(overlay);
+		Map<String, RequiredSettingsCheck> checks = Map.of("api-service", new ApiSettingsCheck(), "report-worker",
+				new WorkerSettingsCheck());
+		checks.forEach((deployment, check) -> {
+			Map<String, Object> environment = containerEnvironment(yaml, deployment);
+			assertThat(check.missingFrom(relaxed(environment))).as(overlay + "/" + deployment + " leaves out")
+				.extracting(RequiredSetting::describe)
+				.isEmpty();
+		});
+		// The client address comes from X-Forwarded-For only when the ingress controller
+		// sent it.
+		assertThat(containerEnvironment(yaml, "api-service")).containsEntry("SERVER_FORWARD_HEADERS_STRATEGY", "native")
+			.containsKey("SERVER_TOMCAT_REMOTEIP_INTERNAL_PROXIES");
+		if (overlay.equals("prod")) {
+			// Production signs callers in with JWTs of one issuer, for this API only.
+			Map<String, Object> api = containerEnvironment(yaml, "api-service");
+			assertThat(api).containsEntry("OFFLOAD_API_SECURITY_MODE", "jwt")
+				.containsKeys("SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_ISSUER_URI",
+						"SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_AUDIENCES");
+		}
+	}
+
+	@org.junit.jupiter.api.Test
+	@SuppressWarnings("unchecked")
+	void dockerComposeSetsEachSettingItsServicesRequireWithoutTheLocalProfile() throws Exception {
+		Map<String, Object> compose = new Yaml()
+			.load(Files.readString(ROOT.resolve("docker-compose.yml"), StandardCharsets.UTF_8));
+		Map<String, RequiredSettingsCheck> checks = Map.of("api-service", new ApiSettingsCheck(), "report-worker",
+				new WorkerSettingsCheck());
+		checks.forEach((service, check) -> {
+			Map<String, Object> definition = map(map(compose, "services"), service);
+			Map<String, Object> environment = (Map<String, Object>) definition.get("environment");
+			assertThat(environment).as(service).doesNotContainKey("SPRING_PROFILES_ACTIVE");
+			assertThat(String.valueOf(definition.get("command"))).as(service).doesNotContain("local");
+			Map<String, Object> substituted = new java.util.HashMap<>();
+			environment.forEach((name, value) -> substituted.put(name,
+					String.valueOf(value).replaceAll("\\$\\{[^}]+}", "(from .env)")));
+			assertThat(check.missingFrom(relaxed(substituted))).as("compose " + service + " leaves out")
+				.extracting(RequiredSetting::describe)
+				.isEmpty();
+			// Secrets come from .env, with no committed fallback: ${NAME:?message}.
+			environment.forEach((name, value) -> {
+				if (name.endsWith("PASSWORD") || name.endsWith("SECRET") || name.endsWith("SECRET_KEY")) {
+					assertThat(String.valueOf(value)).as(service + " " + name).matches("\\$\\{[A-Z_]+:\\?[^}]+}");
+				}
+			});
+		});
+	}
+
+	/**
+	 * What a container's process sees as its environment: its own variables and those of
+	 * the ConfigMaps and Secrets it takes whole ({@code envFrom}) where the overlay
+	 * renders them. A variable from a Secret the overlay does not render (created by the
+	 * operator) counts only if named one by one.
+	 */
+	private static Map<String, Object> containerEnvironment(String yaml, String deployment) {
+		Map<String, Object> container = list(
+				map(map(map(named(objects(yaml, "Deployment"), deployment), "spec"), "template"), "spec"), "containers")
+			.get(0);
+		Map<String, Object> environment = new java.util.HashMap<>();
+		for (Map<String, Object> source : list(container, "envFrom")) {
+			Map<String, Object> configMap = map(source, "configMapRef");
+			Map<String, Object> secret = map(source, "secretRef");
+			if (!configMap.isEmpty()) {
+				environment.putAll(map(named(objects(yaml, "ConfigMap"), (String) configMap.get("name")), "data"));
+			}
+			objects(yaml, "Secret").stream()
+				.filter((object) -> !secret.isEmpty() && secret.get("name").equals(map(object, "metadata").get("name")))
+				.forEach((object) -> environment.putAll(map(object, "data")));
+		}
+		for (Map<String, Object> variable : list(container, "env")) {
+			environment.put((String) variable.get("name"),
+					variable.containsKey("value") ? variable.get("value") : "(from " + variable.get("valueFrom") + ")");
+		}
+		return environment;
+	}
+
+	/**
+	 * Environment variables resolved the way Spring Boot resolves them (relaxed names).
+	 */
+	private static PropertyResolver relaxed(Map<String, Object> variables) {
+		StandardEnvironment environment = new StandardEnvironment();
+		MutablePropertySources sources = environment.getPropertySources();
+		sources.remove(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME);
+		sources.remove(StandardEnvironment.SYSTEM_PROPERTIES_PROPERTY_SOURCE_NAME);
+		Map<String, Object> values = new java.util.HashMap<>();
+		variables.forEach((name, value) -> values.put(name, String.valueOf(value)));
+		sources.addFirst(new SystemEnvironmentPropertySource(
+				"manifest-" + StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, values));
+		ConfigurationPropertySources.attach(environment);
+		return environment;
 	}
 
 	private static int mostReplicas(String yaml, String deployment) {
