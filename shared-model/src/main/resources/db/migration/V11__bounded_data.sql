@@ -7,3 +7,10 @@ CREATE INDEX reports_owner_list ON reports (owner_id, created_at DESC, id DESC);
 CREATE INDEX reports_owner_status_list ON reports (owner_id, status, created_at DESC, id DESC);
 -- A prefix of reports_owner_list: everything it served, the new index serves.
 DROP INDEX reports_owner_created;
+
+-- Record retention (api-service, offload.api.retention.*) deletes finished reports, sent
+-- emails and idempotency keys past their age, oldest first, in batches; these keep each
+-- batch to the rows it deletes.
+CREATE INDEX reports_finished_any ON reports (finished_at) WHERE status IN ('SUCCEEDED', 'FAILED', 'CANCELLED');
+CREATE INDEX reports_idempotency_keys ON reports (created_at) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX sent_emails_sent ON sent_emails (sent_at) WHERE status = 'SENT';
