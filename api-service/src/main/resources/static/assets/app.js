@@ -21,8 +21,9 @@
 		catalogue: [],
 		reports: new Map(),
 		order: [],
-		loadedPages: 0,
-		totalItems: 0,
+		// The list is paged by keyset: `next` is the cursor of the page after the oldest
+		// report loaded, null once the oldest is shown, undefined before the first page.
+		next: undefined,
 		live: null,
 		reconnectDelay: 1000,
 		refreshTimer: null,
@@ -94,7 +95,7 @@
 		button.disabled = true;
 		try {
 			const candidate = { username, token: encodeCredentials(username, password) };
-			const response = await fetch('/api/reports?size=1', {
+			const response = await fetch('/api/reports?limit=1', {
 				headers: { 'X-Requested-With': 'XMLHttpRequest', Accept: 'application/json',
 					Authorization: 'Basic ' + candidate.token },
 			});
@@ -125,6 +126,7 @@
 		stopLive();
 		state.reports.clear();
 		state.order = [];
+		state.next = undefined;
 		hide($('app-view'), $('signed-in-as'), $('sign-out'), $('live-status'));
 		show($('sign-in-view'));
 		if (message) {
@@ -385,13 +387,17 @@
 	}
 
 	async function refreshReports() {
-		const pages = Math.max(1, state.loadedPages);
 		try {
 			// One request for everything shown so far (the API's largest page is 100).
-			const page = await json('/api/reports?page=0&size=' + Math.min(100, pages * PAGE_SIZE));
+			const limit = Math.min(100, Math.max(PAGE_SIZE, state.order.length));
+			const page = await json('/api/reports?limit=' + limit);
 			page.items.forEach((report) => upsert(report, false));
-			state.loadedPages = pages;
-			state.totalItems = page.totalItems;
+			// A cursor stays valid while reports are added, so the one after the oldest
+			// report loaded is kept; only the first page, or a page that holds every
+			// report there is, says where the list ends.
+			if (state.next === undefined || !page.nextCursor) {
+				state.next = page.nextCursor || null;
+			}
 			hide($('reports-error'));
 		}
 		catch (ex) {
@@ -403,11 +409,13 @@
 	}
 
 	async function loadMore() {
+		if (!state.next) {
+			return;
+		}
 		try {
-			const page = await json('/api/reports?page=' + state.loadedPages + '&size=' + PAGE_SIZE);
+			const page = await json('/api/reports?limit=' + PAGE_SIZE + '&cursor=' + encodeURIComponent(state.next));
 			page.items.forEach((report) => upsert(report, false));
-			state.loadedPages += 1;
-			state.totalItems = page.totalItems;
+			state.next = page.nextCursor || null;
 		}
 		catch (ex) {
 			showError($('reports-error'), 'Older reports could not be loaded: ' + ex.message);
@@ -428,9 +436,10 @@
 		const empty = rows.length === 0;
 		$('reports-table').hidden = empty;
 		$('reports-empty').hidden = !empty;
-		const total = Math.max(state.totalItems, rows.length);
-		$('reports-count').textContent = empty ? '' : (rows.length + ' of ' + total);
-		$('load-more').hidden = rows.length >= total;
+		// No total: the API counts nothing beyond the page.
+		const shown = rows.length + (rows.length === 1 ? ' report' : ' reports');
+		$('reports-count').textContent = empty ? '' : (state.next ? shown + ' shown' : shown);
+		$('load-more').hidden = !state.next;
 	}
 
 	function renderRow(report) {

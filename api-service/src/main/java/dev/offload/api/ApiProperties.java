@@ -3,9 +3,11 @@ package dev.offload.api;
 import java.time.Duration;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
+import org.hibernate.validator.constraints.time.DurationMin;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -16,7 +18,7 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param relay publishing the tasks of accepted reports to RabbitMQ
  * @param limits what a single request may ask for
- * @param retention how long report files are kept
+ * @param retention how long report files and records are kept
  * @param live the live status stream to browsers
  * @param catalogue the report catalogue the workers offer
  * @param reconciliation recovering reports whose task the broker lost
@@ -58,20 +60,46 @@ public record ApiProperties(@DefaultValue @Valid Relay relay, @DefaultValue @Val
 	}
 
 	/**
-	 * How long report files are kept ({@code offload.api.retention.*}). A job deletes the
-	 * files of reports that finished longer ago than {@code keep-files-for}; the report
-	 * stays listed, and downloading it answers 410 Gone.
+	 * How long report files and records are kept ({@code offload.api.retention.*}). A job
+	 * deletes the files of reports that finished longer ago than {@code keep-files-for};
+	 * the report stays listed, and downloading it answers 410 Gone. Later it deletes the
+	 * report rows themselves, the sent-email rows (they hold signed download links) and
+	 * forgets idempotency keys, so what PostgreSQL holds per user stays bounded.
 	 *
 	 * @param keepFilesFor how long after a report finished its file is kept
-	 * @param interval how often the job looks for expired files
-	 * @param batchSize how many files one transaction of the job deletes at most
+	 * @param interval how often the job looks for expired files and records
+	 * @param batchSize how many files or rows one transaction of the job deletes at most
 	 * @param orphanUploadAge a file whose upload started this long ago and which no
 	 * report records (its worker died, or the report was cancelled or taken over) is
 	 * deleted; must be longer than a worker's report timeout
+	 * @param keepReportsFor how long after it finished a report's row is kept (with its
+	 * sent emails); at least {@code keep-files-for}, and a row whose file is still stored
+	 * is never deleted. Unfinished reports are never deleted
+	 * @param keepSentEmailsFor how long a sent email's row (subject, body with its signed
+	 * link, recipient) is kept after it was sent; at least the link's validity
+	 * ({@code offload.download-links.validity}, 7 days) and longer than the workers'
+	 * {@code offload.worker.announcements.window} (3 days), which would otherwise mail
+	 * the outcome again
+	 * @param keepIdempotencyKeysFor how long after a request its {@code Idempotency-Key}
+	 * answers with the same report; later the key is forgotten and may be used for a new
+	 * request
 	 */
 	public record Retention(@DefaultValue("30d") @NotNull Duration keepFilesFor,
 			@DefaultValue("1h") @NotNull Duration interval, @DefaultValue("500") @Min(1) @Max(10_000) int batchSize,
-			@DefaultValue("1h") @NotNull Duration orphanUploadAge) {
+			@DefaultValue("1h") @NotNull Duration orphanUploadAge,
+			@DefaultValue("400d") @NotNull Duration keepReportsFor,
+			@DefaultValue("30d") @NotNull @DurationMin(days = 7) Duration keepSentEmailsFor,
+			@DefaultValue("7d") @NotNull @DurationMin(hours = 1) Duration keepIdempotencyKeysFor) {
+
+		/**
+		 * A report's row outlives its file, so its owner sees why a download answers 410.
+		 * @return whether {@code keep-reports-for} is at least {@code keep-files-for}
+		 */
+		@AssertTrue(message = "keep-reports-for must be at least keep-files-for")
+		public boolean isReportsKeptAsLongAsFiles() {
+			return this.keepReportsFor == null || this.keepFilesFor == null
+					|| this.keepReportsFor.compareTo(this.keepFilesFor) >= 0;
+		}
 
 	}
 

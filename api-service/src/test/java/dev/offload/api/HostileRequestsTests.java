@@ -179,12 +179,16 @@ class HostileRequestsTests {
 				weighted(1,
 						Arbitraries.strings().withCharRange('!', '~').ofMaxLength(60).map((value) -> "/api/" + value)),
 				weighted(1, Arbitraries.strings().withChars('a', '/', '%', '.').ofMinLength(1).ofMaxLength(9000)));
-		Arbitrary<String> key = Arbitraries.of("status", "page", "size", "expires", "signature", "limit", "type", "",
-				"page[]", "%zz");
+		Arbitrary<String> key = Arbitraries.of("status", "page", "size", "cursor", "expires", "signature", "limit",
+				"type", "", "page[]", "%zz");
 		Arbitrary<String> value = Arbitraries.oneOf(
 				Arbitraries.of("QUEUED", "SUCCEEDED", "queued", "0", "-1", "1", "100", "101", "2147483648",
 						"99999999999999999999", "1e3", "NaN", "", "%00", "%zz", "%E2%82%AC", "4102444800",
-						"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+						"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+						// A well-formed list cursor (the epoch, id 0) and ones just
+						// beside it.
+						"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "AQ________________________________",
+						"AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3D%3D"),
 				Arbitraries.integers().map(String::valueOf),
 				Arbitraries.strings().withCharRange('!', '~').ofMaxLength(30));
 		Arbitrary<String> parameter = Combinators.combine(key, value).as((k, v) -> k + "=" + v);

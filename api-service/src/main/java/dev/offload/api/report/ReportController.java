@@ -10,6 +10,7 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import dev.offload.model.Owner;
@@ -47,11 +48,6 @@ class ReportController {
 
 	static final int MAX_PAGE_SIZE = 100;
 
-	/**
-	 * The last page number accepted, so no request asks the database to skip without end.
-	 */
-	static final int MAX_PAGE = 100_000;
-
 	private final ReportRequestValidator validator;
 
 	private final ReportService reportService;
@@ -87,12 +83,26 @@ class ReportController {
 		return ReportView.of(this.reportService.get(owner, id));
 	}
 
-	@Operation(summary = "The caller's reports, newest first, paged")
+	/**
+	 * The caller's reports, newest first, a page at a time by keyset: each page ends with
+	 * the cursor of the next, and nothing counts the caller's history.
+	 * @param status only reports in this status
+	 * @param limit the most reports on the page
+	 * @param cursor the {@code nextCursor} of the previous page, absent for the first
+	 * @param owner the caller
+	 * @return the page
+	 */
+	@Operation(summary = "The caller's reports, newest first, a page at a time",
+			description = "Keyset paging: follow links.next (or pass nextCursor as cursor) for the next page; "
+					+ "there is none when they are absent. A page counts nothing, so there is no total.")
 	@GetMapping
 	ReportPage list(@RequestParam(required = false) ReportStatus status,
-			@RequestParam(defaultValue = "0") @Min(0) @Max(MAX_PAGE) int page,
-			@RequestParam(defaultValue = "20") @Min(1) @Max(MAX_PAGE_SIZE) int size, Owner owner) {
-		return this.reportService.list(owner, status, page, size);
+			@RequestParam(defaultValue = "20") @Min(1) @Max(MAX_PAGE_SIZE) int limit,
+			@Parameter(description = "nextCursor of the previous page; absent for the newest reports") @RequestParam(
+					required = false) String cursor,
+			Owner owner) {
+		ReportCursor after = (cursor != null) ? ReportCursor.parse(cursor) : null;
+		return this.reportService.list(owner, status, after, limit);
 	}
 
 	/**

@@ -2,7 +2,6 @@ package dev.offload.api.report;
 
 import java.net.URI;
 import java.time.Clock;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -134,21 +133,17 @@ class ReportService {
 	}
 
 	/**
-	 * A page of the owner's reports, newest first.
+	 * A page of the owner's reports, newest first. One more report than the page holds is
+	 * read, which tells whether a next page exists without counting anything.
 	 * @param owner the authenticated caller
 	 * @param status only reports in this status, or {@code null} for all
-	 * @param page the page number, from 0
-	 * @param size the page size
+	 * @param after where the previous page ended, or {@code null} for the newest reports
+	 * @param limit the page size
 	 * @return the page
 	 */
 	@Transactional(readOnly = true)
-	ReportPage list(Owner owner, ReportStatus status, int page, int size) {
-		long total = this.reports.countByOwner(owner.userId(), status);
-		List<ReportView> items = this.reports.findByOwner(owner.userId(), status, size, (long) page * size)
-			.stream()
-			.map(ReportView::of)
-			.toList();
-		return ReportPage.of(items, page, size, total);
+	ReportPage list(Owner owner, ReportStatus status, ReportCursor after, int limit) {
+		return ReportPage.of(this.reports.findPage(owner.userId(), status, after, limit + 1), status, limit);
 	}
 
 	/**

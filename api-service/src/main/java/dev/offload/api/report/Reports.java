@@ -4,6 +4,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -108,29 +110,45 @@ class Reports {
 	}
 
 	/**
-	 * A page of the owner's reports, newest first.
+	 * A page of the owner's reports, newest first (ties by id), read by keyset: the
+	 * reports after the cursor, never an offset, and nothing counted, so every page costs
+	 * the same however long the owner's history ({@code reports_owner_list} and
+	 * {@code reports_owner_status_list} hold this order).
 	 * @param ownerId the owner
 	 * @param status only reports in this status, or {@code null} for all
-	 * @param limit the page size
-	 * @param offset how many reports to skip
+	 * @param after the last report of the previous page, or {@code null} for the newest
+	 * @param limit how many reports to read at most
 	 * @return the reports
 	 */
-	List<Report> findByOwner(String ownerId, ReportStatus status, int limit, long offset) {
-		return this.jdbc
-			.sql("SELECT " + COLUMNS + " FROM reports WHERE " + ownerAndStatus(status)
-					+ " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset")
-			.params(ownerAndStatusParams(ownerId, status))
-			.param("limit", limit)
-			.param("offset", offset)
-			.query(this.rowMapper)
-			.list();
+	List<Report> findPage(String ownerId, ReportStatus status, ReportCursor after, int limit) {
+		Map<String, Object> params = new HashMap<>();
+		params.put("ownerId", ownerId);
+		params.put("limit", limit);
+		if (status != null) {
+			params.put("status", status.name());
+		}
+		if (after != null) {
+			params.put("createdAt", OffsetDateTime.ofInstant(after.createdAt(), ZoneOffset.UTC));
+			params.put("id", after.id());
+		}
+		return this.jdbc.sql(pageQuery(status != null, after != null)).params(params).query(this.rowMapper).list();
 	}
 
-	long countByOwner(String ownerId, ReportStatus status) {
-		return this.jdbc.sql("SELECT count(*) FROM reports WHERE " + ownerAndStatus(status))
-			.params(ownerAndStatusParams(ownerId, status))
-			.query(Long.class)
-			.single();
+	/**
+	 * The SQL of {@link #findPage}, with its named parameters {@code :ownerId},
+	 * {@code :limit} and, as asked for, {@code :status} and
+	 * {@code :createdAt}/{@code :id}. The row comparison {@code (created_at, id) < (...)}
+	 * is an index condition of both list indexes, so the scan starts at the cursor rather
+	 * than filtering up to it.
+	 * @param byStatus whether the page is filtered by status
+	 * @param afterCursor whether it starts after a cursor
+	 * @return the query
+	 */
+	static String pageQuery(boolean byStatus, boolean afterCursor) {
+		return "SELECT " + COLUMNS + " FROM reports WHERE owner_id = :ownerId"
+				+ (byStatus ? " AND status = :status" : "")
+				+ (afterCursor ? " AND (created_at, id) < (:createdAt, :id)" : "")
+				+ " ORDER BY created_at DESC, id DESC LIMIT :limit";
 	}
 
 	/**
@@ -246,14 +264,6 @@ class Reports {
 			.param("id", id)
 			.query((rs, row) -> rs.getTimestamp("file_deleted_at").toInstant())
 			.optional();
-	}
-
-	private static String ownerAndStatus(ReportStatus status) {
-		return (status != null) ? "owner_id = :ownerId AND status = :status" : "owner_id = :ownerId";
-	}
-
-	private static Map<String, Object> ownerAndStatusParams(String ownerId, ReportStatus status) {
-		return (status != null) ? Map.of("ownerId", ownerId, "status", status.name()) : Map.of("ownerId", ownerId);
 	}
 
 	private Report mapRow(ResultSet rs, int rowNum) throws SQLException {

@@ -2,6 +2,7 @@ package dev.offload.api.retention;
 
 import dev.offload.api.ApiProperties;
 import dev.offload.model.files.FileStores;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -12,7 +13,9 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Runs {@link ReportFileRetention} every {@code offload.api.retention.interval}.
+ * Runs {@link ReportFileRetention}, then {@link RecordRetention}, every
+ * {@code offload.api.retention.interval}: one task, so a report's file is deleted before
+ * its row can be.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableScheduling
@@ -25,8 +28,18 @@ class RetentionConfiguration {
 	}
 
 	@Bean
-	SchedulingConfigurer reportFileRetentionSchedule(ReportFileRetention retention, ApiProperties properties) {
-		return (registrar) -> registrar.addFixedDelayTask(retention::run, properties.retention().interval());
+	RecordRetention recordRetention(JdbcClient jdbc, PlatformTransactionManager transactionManager,
+			ApiProperties properties, MeterRegistry meters) {
+		return new RecordRetention(jdbc, new TransactionTemplate(transactionManager), properties, meters);
+	}
+
+	@Bean
+	SchedulingConfigurer retentionSchedule(ReportFileRetention files, RecordRetention records,
+			ApiProperties properties) {
+		return (registrar) -> registrar.addFixedDelayTask(() -> {
+			files.run();
+			records.run();
+		}, properties.retention().interval());
 	}
 
 }

@@ -108,7 +108,7 @@ class OpenApiDocumentTests {
 	@Test
 	void callerIsNotADocumentedParameter() {
 		assertThat(apiDocument().at("/paths/~1api~1reports/get/parameters").findValuesAsString("name"))
-			.containsExactlyInAnyOrder("status", "page", "size");
+			.containsExactlyInAnyOrder("status", "limit", "cursor");
 	}
 
 	@Test

@@ -259,7 +259,7 @@ class ReportApiTests {
 			.expectStatus()
 			.isNotFound();
 		this.client.get()
-			.uri("/api/reports?size=100")
+			.uri("/api/reports?limit=100")
 			.headers((headers) -> headers.setBasicAuth("bob", "bob-secret"))
 			.exchange()
 			.expectStatus()
@@ -268,7 +268,7 @@ class ReportApiTests {
 			.jsonPath("$.items[?(@.id == '" + id + "')]")
 			.isEmpty();
 		this.client.get()
-			.uri("/api/reports?status=QUEUED&size=100")
+			.uri("/api/reports?status=QUEUED&limit=100")
 			.headers((headers) -> headers.setBasicAuth("alice", "alice-secret"))
 			.exchange()
 			.expectStatus()
@@ -320,7 +320,7 @@ class ReportApiTests {
 			.expectHeader()
 			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
 		this.client.get()
-			.uri("/api/reports?size=100")
+			.uri("/api/reports?limit=100")
 			.header("X-API-Key", BOB_API_KEY)
 			.exchange()
 			.expectStatus()
@@ -355,14 +355,14 @@ class ReportApiTests {
 	}
 
 	@Test
-	void listIsNewestFirstAndPaged() {
+	void listIsNewestFirstAndPagedByCursor() {
 		UUID older = createReport("bob", "bob-secret", """
 				{"type": "NO_OP", "format": "CSV"}""", null);
 		UUID newer = createReport("bob", "bob-secret", """
 				{"type": "NO_OP", "format": "PDF"}""", null);
 
-		this.client.get()
-			.uri("/api/reports?page=0&size=1")
+		EntityExchangeResult<byte[]> first = this.client.get()
+			.uri("/api/reports?limit=1")
 			.headers((headers) -> headers.setBasicAuth("bob", "bob-secret"))
 			.exchange()
 			.expectStatus()
@@ -372,12 +372,17 @@ class ReportApiTests {
 			.isEqualTo(1)
 			.jsonPath("$.items[0].id")
 			.isEqualTo(newer.toString())
-			.jsonPath("$.page")
-			.isEqualTo(0)
-			.jsonPath("$.size")
-			.isEqualTo(1);
+			.jsonPath("$.limit")
+			.isEqualTo(1)
+			.jsonPath("$.nextCursor")
+			.exists()
+			.jsonPath("$.totalItems")
+			.doesNotExist()
+			.returnResult();
+		String next = Messages.json().readTree(first.getResponseBodyContent()).at("/links/next").asString();
+		assertThat(next).startsWith("/api/reports?limit=1&cursor=");
 		this.client.get()
-			.uri("/api/reports?page=1&size=1")
+			.uri(next)
 			.headers((headers) -> headers.setBasicAuth("bob", "bob-secret"))
 			.exchange()
 			.expectStatus()

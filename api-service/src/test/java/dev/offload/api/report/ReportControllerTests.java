@@ -1,6 +1,7 @@
 package dev.offload.api.report;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -30,6 +32,7 @@ import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.assertj.MockMvcTester;
+import org.springframework.test.web.servlet.assertj.MvcTestResult;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
@@ -229,12 +232,53 @@ class ReportControllerTests {
 
 	@Test
 	void pageSizeOverOneHundredIsA400ProblemNamingIt() {
-		assertThat(this.mvc.get().uri("/api/reports?size=101").with(httpBasic("alice", "alice-secret")))
+		assertThat(this.mvc.get().uri("/api/reports?limit=101").with(httpBasic("alice", "alice-secret")))
 			.hasStatus(HttpStatus.BAD_REQUEST)
 			.bodyJson()
 			.extractingPath("$.errors[0].field")
-			.isEqualTo("size");
+			.isEqualTo("limit");
 		then(this.reportService).shouldHaveNoInteractions();
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "", "not-a-cursor", "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
+			"AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA!",
+			"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" })
+	void malformedCursorIsA400ProblemNamingIt(String cursor) {
+		MvcTestResult result = this.mvc.get()
+			.uri("/api/reports")
+			.param("cursor", cursor)
+			.with(httpBasic("alice", "alice-secret"))
+			.exchange();
+
+		assertThat(result).hasStatus(HttpStatus.BAD_REQUEST)
+			.hasContentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+			.bodyJson()
+			.extractingPath("$.errors[0].field")
+			.isEqualTo("cursor");
+		assertThat(result).bodyJson()
+			.extractingPath("$.detail")
+			.asString()
+			.startsWith("cursor: is not a cursor this API returned");
+		then(this.reportService).shouldHaveNoInteractions();
+	}
+
+	@Test
+	void cursorOfAPageIsReadBackAsThePositionItNames() {
+		UUID id = UUID.randomUUID();
+		Instant createdAt = Instant.parse("2026-03-31T23:59:59.123456Z");
+		String cursor = new ReportCursor(createdAt, id).encode();
+		given(this.reportService.list(eq(ALICE), eq(ReportStatus.FAILED), any(), eq(5)))
+			.willReturn(ReportPage.of(List.of(), ReportStatus.FAILED, 5));
+
+		assertThat(this.mvc.get()
+			.uri("/api/reports?status=FAILED&limit=5&cursor={cursor}", cursor)
+			.with(httpBasic("alice", "alice-secret"))).hasStatusOk()
+			.bodyJson()
+			.doesNotHavePath("$.nextCursor")
+			.doesNotHavePath("$.links.next");
+		then(this.reportService).should().list(ALICE, ReportStatus.FAILED, new ReportCursor(createdAt, id), 5);
+		assertThat(cursor).matches("[A-Za-z0-9_-]{34}");
 	}
 
 	@Test
