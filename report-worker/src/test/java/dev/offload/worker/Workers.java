@@ -51,6 +51,22 @@ public final class Workers {
 	 */
 	public static ConfigurableApplicationContext start(TestDatabase database, TestBroker broker, int smtpPort,
 			Map<String, Object> settings) {
+		return start(database, broker, smtpPort, settings, new Class<?>[0]);
+	}
+
+	/**
+	 * Starts a worker with beans of a test's own besides its usual ones, such as a report
+	 * definition that only that test offers.
+	 * @param database the database
+	 * @param broker the broker
+	 * @param smtpPort the port of the test's SMTP server on 127.0.0.1
+	 * @param settings further settings, overriding the defaults
+	 * @param beans classes registered as beans, which need no annotation (and so are not
+	 * found by component scanning in other tests' workers)
+	 * @return the running application
+	 */
+	public static ConfigurableApplicationContext start(TestDatabase database, TestBroker broker, int smtpPort,
+			Map<String, Object> settings, Class<?>... beans) {
 		Map<String, Object> properties = new LinkedHashMap<>();
 		properties.putAll(database.springProperties());
 		properties.putAll(broker.springProperties());
@@ -63,7 +79,7 @@ public final class Workers {
 			.stream()
 			.map((entry) -> "--" + entry.getKey() + "=" + entry.getValue())
 			.toArray(String[]::new);
-		return new SpringApplicationBuilder(WorkerApplication.class).run(args);
+		return new SpringApplicationBuilder(WorkerApplication.class).sources(beans).run(args);
 	}
 
 	/**

@@ -34,7 +34,8 @@ public interface ReportDefinition {
 	 * @param progress told how far the report is; also bounds how long it may run
 	 * @param document where the report is laid out
 	 * @throws ReportParametersException if the parameters cannot make a report (a
-	 * permanent failure: the owner is told what to fix)
+	 * permanent failure: the owner is told its message, which says what to fix; any other
+	 * exception's message stays in the log)
 	 */
 	void build(ReportParameters parameters, ReportProgress progress, DocumentWriter document);
 

@@ -2,7 +2,6 @@ package dev.offload.worker.pipeline;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.Optional;
 
 import dev.offload.model.ReportEvent;
@@ -50,13 +49,15 @@ import org.springframework.transaction.TransactionSystemException;
  * {@link ImmediateRequeueAmqpException}: the delivery is requeued rather than
  * acknowledged or dead-lettered.</li>
  * </ul>
+ * What the owner is told is a summary chosen by the {@link Failure}; the exception
+ * itself, whose message may name hosts, SQL or the broker, goes only to the log (with the
+ * report id, which the listener puts in the MDC) and, for a parked task, to the dead
+ * letter's reason header for operators.
  */
 @Service
 class ReportPipeline {
 
 	private static final Logger logger = LoggerFactory.getLogger(ReportPipeline.class);
-
-	private static final int MAX_ERROR_LENGTH = 500;
 
 	private final Reports reports;
 
@@ -141,7 +142,7 @@ class ReportPipeline {
 			if (failure == Failure.TRANSIENT) {
 				throw ex;
 			}
-			fail(task, claim, failure, failure.summary(ex, this.reportTimeout), ex);
+			fail(task, claim, failure, failure.summary(ex, this.reportTimeout, claim.attempt()), ex);
 			return;
 		}
 
@@ -217,8 +218,10 @@ class ReportPipeline {
 	}
 
 	private void fail(ReportTask task, Claim claim, Failure failure, String error, RuntimeException ex) {
+		// The owner is told a summary; what went wrong in detail is only logged here.
 		switch (failure) {
-			case PERMANENT, TIMED_OUT -> logger.info("Report failed: {}", error);
+			case PERMANENT -> logger.info("Report failed on its parameters: {}", error);
+			case TIMED_OUT -> logger.warn("Report failed: it ran past its time limit of {}", this.reportTimeout, ex);
 			default -> logger.error("Report failed on an unexpected error", ex);
 		}
 		if (!this.reports.fail(claim, error)) {
@@ -246,7 +249,7 @@ class ReportPipeline {
 		logger.warn("Attempt {} failed for a transient reason, retrying in {}: {}", delivery.attempt(), delay.get(),
 				reason);
 		if (claim != null) {
-			handBackQuietly(claim, reason);
+			handBackQuietly(claim, delivery);
 		}
 		try {
 			this.retries.retryLater(task, delivery, delay.get(), abandonedClaim);
@@ -268,7 +271,7 @@ class ReportPipeline {
 	private void giveUp(ReportTask task, TaskDelivery delivery, Claim claim, String reason, RuntimeException ex) {
 		logger.error("Attempt {} failed for a transient reason and was the last; failing the report",
 				delivery.attempt(), ex);
-		String error = Failure.TRANSIENT.summary(ex, this.reportTimeout).formatted(delivery.attempt());
+		String error = Failure.TRANSIENT.summary(ex, this.reportTimeout, delivery.attempt());
 		boolean failed;
 		try {
 			failed = (claim != null) ? this.reports.fail(claim, error)
@@ -327,9 +330,9 @@ class ReportPipeline {
 		}
 	}
 
-	private void handBackQuietly(Claim claim, String reason) {
+	private void handBackQuietly(Claim claim, TaskDelivery delivery) {
 		try {
-			if (!this.reports.handBack(claim, truncate(reason))) {
+			if (!this.reports.handBack(claim, Failure.retrying(delivery.attempt()))) {
 				logger.info("Did not hand the report back: it was cancelled or taken over meanwhile");
 			}
 		}
@@ -381,65 +384,6 @@ class ReportPipeline {
 				&& rollback.getApplicationException() != null) ? rollback.getApplicationException() : ex;
 		Throwable cause = NestedExceptionUtils.getMostSpecificCause(failure);
 		return cause.getClass().getSimpleName() + ": " + cause.getMessage();
-	}
-
-	private static String truncate(String text) {
-		return (text.length() > MAX_ERROR_LENGTH) ? text.substring(0, MAX_ERROR_LENGTH) : text;
-	}
-
-	/**
-	 * Why an attempt at a report failed, which decides what happens next.
-	 */
-	enum Failure {
-
-		/** The task itself is wrong (bad parameters): trying again fails the same way. */
-		PERMANENT,
-
-		/** The report ran past its time limit: it would take as long again. */
-		TIMED_OUT,
-
-		/**
-		 * Something around the task was unavailable (database, broker, I/O): it may pass
-		 * later, so the task is retried.
-		 */
-		TRANSIENT,
-
-		/** Anything else, a bug: retrying would fail the same way. */
-		UNEXPECTED;
-
-		static Failure of(RuntimeException ex, boolean pastDeadline) {
-			if (ex instanceof ReportTimeoutException || pastDeadline) {
-				return TIMED_OUT;
-			}
-			// ReportParametersException is an IllegalArgumentException; definitions also
-			// reject bad input with the standard IllegalArgumentException.
-			if (ex instanceof IllegalArgumentException) {
-				return PERMANENT;
-			}
-			return (ex instanceof ReportTypeNotOfferedException || TransientFailures.isTransient(ex)) ? TRANSIENT
-					: UNEXPECTED;
-		}
-
-		/**
-		 * What the report's owner is told. A permanent failure's message says what to
-		 * fix; other details (SQL, host names) stay in the log. The transient summary has
-		 * a {@code %d} for the number of attempts.
-		 */
-		String summary(RuntimeException ex, Duration reportTimeout) {
-			return truncate(switch (this) {
-				case PERMANENT -> (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName();
-				case TIMED_OUT -> ReportTimeoutException.message(reportTimeout);
-				case TRANSIENT -> "The report could not be built in %d attempts because a service it needs was "
-						+ "unavailable (" + ex.getClass().getSimpleName() + "); please request it again later";
-				case UNEXPECTED -> "The report could not be built because of an internal error ("
-						+ ex.getClass().getSimpleName() + "); please request it again later";
-			});
-		}
-
-		String tag() {
-			return name().toLowerCase(Locale.ROOT).replace('_', '-');
-		}
-
 	}
 
 	/**

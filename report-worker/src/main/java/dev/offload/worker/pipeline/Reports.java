@@ -78,7 +78,8 @@ class Reports {
 	 * Hands a claimed report back to QUEUED after a transient failure, so the retry of
 	 * its task can claim it at once.
 	 * @param claim the claim
-	 * @param error what went wrong, kept until the next attempt starts
+	 * @param error what the owner is told meanwhile ({@link Failure#retrying}), kept
+	 * until the next attempt starts
 	 * @return {@code false} if the claim was lost (cancelled or taken over)
 	 */
 	boolean handBack(Claim claim, String error) {
@@ -99,7 +100,8 @@ class Reports {
 	 * @param reportId the report
 	 * @param delivery the last delivery; a RUNNING report is failed only if it is the
 	 * claim this task abandoned
-	 * @param error a summary of what went wrong, shown to the report's owner
+	 * @param error a summary of what went wrong, shown to the report's owner: a
+	 * {@link Failure}'s, never an exception's message
 	 * @return {@code false} if the report is finished, unknown, or owned by a live worker
 	 */
 	boolean failUnclaimed(UUID reportId, TaskDelivery delivery, String error) {
@@ -238,7 +240,8 @@ class Reports {
 	/**
 	 * Marks the report FAILED for good.
 	 * @param claim the claim
-	 * @param error a summary of what went wrong, shown to the report's owner
+	 * @param error a summary of what went wrong, shown to the report's owner: a
+	 * {@link Failure}'s, never an exception's message
 	 * @return {@code false} if the claim was lost
 	 */
 	boolean fail(Claim claim, String error) {
