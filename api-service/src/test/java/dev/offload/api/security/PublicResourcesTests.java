@@ -37,6 +37,18 @@ class PublicResourcesTests {
 	}
 
 	@Test
+	void answersCarryTheSecurityHeadersAndErrorsNoStackTrace() {
+		assertThat(this.mvc.get().uri("/api/reports")).satisfies((result) -> {
+			assertThat(result).hasStatus(HttpStatus.UNAUTHORIZED)
+				.hasHeader("X-Content-Type-Options", "nosniff")
+				.hasHeader("X-Frame-Options", "DENY");
+			assertThat(result.getResponse().getHeader("Cache-Control")).contains("no-store");
+			assertThat(result.getResponse().getContentAsString()).doesNotContain("trace", "Exception", "at dev.");
+		});
+		assertThat(this.mvc.get().uri("/index.html")).hasHeader("X-Content-Type-Options", "nosniff");
+	}
+
+	@Test
 	void otherPathsStillNeedCredentials() {
 		assertThat(this.mvc.get().uri("/assets-elsewhere/app.js")).hasStatus(HttpStatus.UNAUTHORIZED);
 		assertThat(this.mvc.post().uri("/assets/app.js")).hasStatus(HttpStatus.UNAUTHORIZED);

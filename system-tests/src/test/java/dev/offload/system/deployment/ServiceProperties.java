@@ -9,6 +9,7 @@ import java.util.Enumeration;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
@@ -31,6 +32,8 @@ final class ServiceProperties {
 	private final Set<String> properties = new HashSet<>();
 
 	private final Set<String> mapPrefixes = new HashSet<>();
+
+	private final Set<String> listPrefixes = new HashSet<>();
 
 	private ServiceProperties() {
 	}
@@ -82,6 +85,13 @@ final class ServiceProperties {
 				return true;
 			}
 		}
+		// A list binds indexed variables: offload.api.security.users from
+		// OFFLOAD_API_SECURITY_USERS_0_USERNAME.
+		for (String prefix : this.listPrefixes) {
+			if (wanted.matches(Pattern.quote(normalise(prefix)) + "[0-9]+[A-Z0-9]*")) {
+				return true;
+			}
+		}
 		return false;
 	}
 
@@ -101,6 +111,9 @@ final class ServiceProperties {
 			JsonNode type = property.get("type");
 			if (type != null && type.asString().startsWith("java.util.Map")) {
 				this.mapPrefixes.add(name);
+			}
+			if (type != null && type.asString().startsWith("java.util.List")) {
+				this.listPrefixes.add(name);
 			}
 		}
 	}
