@@ -20,18 +20,23 @@ import org.springframework.validation.annotation.Validated;
 /**
  * How a report worker consumes and builds reports ({@code offload.worker.*}).
  * <p>
- * A worker holds at most {@code prefetch × concurrency} report tasks at a time; every
- * other task stays in the queue for another worker. Scale by adding workers rather than
- * raising the prefetch: a prefetched task waits behind a running report while an idle
- * worker could have taken it.
+ * A worker holds at most {@code prefetch × (concurrency + bulk-concurrency)} report tasks
+ * at a time; every other task stays in the queue for another worker. Scale by adding
+ * workers rather than raising the prefetch: a prefetched task waits behind a running
+ * report while an idle worker could have taken it.
  * <p>
  * The settings are checked together at start-up: a worker whose timeouts contradict each
  * other, or the broker's {@code consumer_timeout}, does not start.
  *
  * @param prefetch how many unacknowledged tasks the broker may hand each consumer; 1
  * means a consumer takes the next task only after finishing the current one
- * @param concurrency how many reports one worker builds at the same time (one consumer
- * each); report generation is CPU-heavy, so about the number of cores
+ * @param concurrency how many interactive reports (the ones people just asked for, queue
+ * {@code reports.generate}) one worker builds at the same time (one consumer each);
+ * report generation is CPU-heavy, so about the number of cores
+ * @param bulkConcurrency how many bulk reports (created by schedules and batches, queue
+ * {@code reports.generate.bulk}) one worker builds at the same time, on consumers of
+ * their own: however deep the bulk queue, the interactive consumers stay free for
+ * interactive reports. The database pools must cover both
  * @param leaseDuration how long a claimed report stays owned by its worker without a sign
  * of life (claim or progress update); after that another worker may take it over. Must be
  * longer than {@code progress-interval}
@@ -59,8 +64,8 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("offload.worker")
 @Validated
 public record WorkerProperties(@DefaultValue("1") @Min(1) @Max(100) int prefetch,
-		@DefaultValue("2") @Min(1) @Max(64) int concurrency, @DefaultValue("15m") @NotNull Duration leaseDuration,
-		@DefaultValue("1s") @NotNull Duration progressInterval,
+		@DefaultValue("2") @Min(1) @Max(64) int concurrency, @DefaultValue("2") @Min(1) @Max(64) int bulkConcurrency,
+		@DefaultValue("15m") @NotNull Duration leaseDuration, @DefaultValue("1s") @NotNull Duration progressInterval,
 		@DefaultValue("10s") @NotNull Duration publishConfirmTimeout,
 		@DefaultValue("10m") @NotNull Duration reportTimeout,
 		@DefaultValue("30m") @NotNull Duration brokerConsumerTimeout,

@@ -16,9 +16,25 @@ import java.util.UUID;
  * @param owner who asked for it
  * @param requestedAt when the API accepted the request
  * @param format the file format to write
+ * @param priority the lane the task travels in; {@link ReportPriority#INTERACTIVE} when a
+ * message from an earlier version has none
  */
 public record ReportTask(UUID reportId, String type, Map<String, String> parameters, Owner owner, Instant requestedAt,
-		ReportFormat format) {
+		ReportFormat format, ReportPriority priority) {
+
+	/**
+	 * An interactive task.
+	 * @param reportId the report's id
+	 * @param type the report type
+	 * @param parameters the parameters
+	 * @param owner who asked for it
+	 * @param requestedAt when the API accepted it
+	 * @param format the file format
+	 */
+	public ReportTask(UUID reportId, String type, Map<String, String> parameters, Owner owner, Instant requestedAt,
+			ReportFormat format) {
+		this(reportId, type, parameters, owner, requestedAt, format, ReportPriority.INTERACTIVE);
+	}
 
 	/** Checks that every field is present, so a task is never half-read. */
 	public ReportTask {
@@ -31,6 +47,7 @@ public record ReportTask(UUID reportId, String type, Map<String, String> paramet
 		Objects.requireNonNull(requestedAt, "requestedAt");
 		Objects.requireNonNull(format, "format");
 		parameters = (parameters != null) ? Map.copyOf(parameters) : Map.of();
+		priority = (priority != null) ? priority : ReportPriority.INTERACTIVE;
 	}
 
 }

@@ -55,6 +55,35 @@ public record Topology(String prefix) {
 	 * The fanout exchange that carries report events to every subscriber.
 	 * @return {@code reports.events}
 	 */
+	/**
+	 * The routing key of a task in a lane.
+	 * @param priority the lane
+	 * @return {@link #generateRoutingKey()} for interactive tasks, its {@code .bulk} form
+	 * for bulk ones
+	 */
+	public String generateRoutingKey(ReportPriority priority) {
+		return (priority == ReportPriority.BULK) ? generateRoutingKey() + ".bulk" : generateRoutingKey();
+	}
+
+	/**
+	 * The queue of the bulk lane: tasks of reports that schedules and batches created.
+	 * Workers consume it beside {@link #generateQueue()} with consumers of their own, so
+	 * a pile of bulk tasks never holds up an interactive one.
+	 * @return the queue's name
+	 */
+	public String bulkQueue() {
+		return this.prefix + generateRoutingKey(ReportPriority.BULK);
+	}
+
+	/**
+	 * The task queue of a lane.
+	 * @param priority the lane
+	 * @return {@link #generateQueue()} or {@link #bulkQueue()}
+	 */
+	public String generateQueue(ReportPriority priority) {
+		return (priority == ReportPriority.BULK) ? bulkQueue() : generateQueue();
+	}
+
 	public String eventsExchange() {
 		return this.prefix + "reports.events";
 	}
@@ -151,6 +180,27 @@ public record Topology(String prefix) {
 	 */
 	public String retryQueue(Duration delay) {
 		return this.prefix + "reports.generate." + retryRoutingKey(delay);
+	}
+
+	/**
+	 * The routing key of a delayed retry in a lane: a bulk task waits in queues of its
+	 * own and returns to the bulk queue, so retries keep their lane.
+	 * @param priority the lane
+	 * @param delay the retry's delay
+	 * @return the routing key
+	 */
+	public String retryRoutingKey(ReportPriority priority, Duration delay) {
+		return (priority == ReportPriority.BULK) ? "bulk." + retryRoutingKey(delay) : retryRoutingKey(delay);
+	}
+
+	/**
+	 * The queue of a delayed retry in a lane.
+	 * @param priority the lane
+	 * @param delay the retry's delay
+	 * @return the queue's name
+	 */
+	public String retryQueue(ReportPriority priority, Duration delay) {
+		return this.prefix + "reports.generate." + retryRoutingKey(priority, delay);
 	}
 
 	private static String label(Duration delay) {

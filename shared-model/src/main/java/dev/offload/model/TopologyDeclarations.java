@@ -56,13 +56,8 @@ public final class TopologyDeclarations {
 		// At-least-once dead-lettering: a quorum queue drops a dead letter it cannot
 		// route
 		// by default; with this strategy it keeps it until the target queue confirms it.
-		Queue generate = QueueBuilder.durable(topology.generateQueue())
-			.quorum()
-			.deadLetterExchange(topology.deadLetterExchange())
-			.deadLetterRoutingKey(topology.generateDeadLetterRoutingKey())
-			.withArgument("x-dead-letter-strategy", "at-least-once")
-			.overflow(QueueBuilder.Overflow.rejectPublish)
-			.build();
+		Queue generate = taskQueue(topology, ReportPriority.INTERACTIVE);
+		Queue bulk = taskQueue(topology, ReportPriority.BULK);
 		Queue email = QueueBuilder.durable(topology.emailQueue())
 			.quorum()
 			.deadLetterExchange(topology.deadLetterExchange())
@@ -88,6 +83,9 @@ public final class TopologyDeclarations {
 			.build();
 
 		Binding generateBinding = BindingBuilder.bind(generate).to(tasks).with(topology.generateRoutingKey());
+		Binding bulkBinding = BindingBuilder.bind(bulk)
+			.to(tasks)
+			.with(topology.generateRoutingKey(ReportPriority.BULK));
 		Binding emailBinding = BindingBuilder.bind(email).to(events);
 		Binding generateDlqBinding = BindingBuilder.bind(generateDlq)
 			.to(deadLetters)
@@ -96,8 +94,21 @@ public final class TopologyDeclarations {
 			.to(deadLetters)
 			.with(topology.emailDeadLetterRoutingKey());
 
-		return new Declarables(tasks, events, deadLetters, generate, email, generateDlq, emailDlq, generateBinding,
-				emailBinding, generateDlqBinding, emailDlqBinding);
+		return new Declarables(tasks, events, deadLetters, generate, bulk, email, generateDlq, emailDlq,
+				generateBinding, bulkBinding, emailBinding, generateDlqBinding, emailDlqBinding);
+	}
+
+	/**
+	 * The task queue of a lane. Both lanes park what cannot be built in the one task DLQ.
+	 */
+	private static Queue taskQueue(Topology topology, ReportPriority priority) {
+		return QueueBuilder.durable(topology.generateQueue(priority))
+			.quorum()
+			.deadLetterExchange(topology.deadLetterExchange())
+			.deadLetterRoutingKey(topology.generateDeadLetterRoutingKey())
+			.withArgument("x-dead-letter-strategy", "at-least-once")
+			.overflow(QueueBuilder.Overflow.rejectPublish)
+			.build();
 	}
 
 	/**
@@ -112,17 +123,19 @@ public final class TopologyDeclarations {
 		List<Declarable> declarables = new ArrayList<>();
 		DirectExchange retry = ExchangeBuilder.directExchange(topology.retryExchange()).durable(true).build();
 		declarables.add(retry);
-		for (Duration delay : new LinkedHashSet<>(delays)) {
-			Queue queue = QueueBuilder.durable(topology.retryQueue(delay))
-				.quorum()
-				.ttl(Math.toIntExact(delay.toMillis()))
-				.deadLetterExchange(topology.tasksExchange())
-				.deadLetterRoutingKey(topology.generateRoutingKey())
-				.withArgument("x-dead-letter-strategy", "at-least-once")
-				.overflow(QueueBuilder.Overflow.rejectPublish)
-				.build();
-			declarables.add(queue);
-			declarables.add(BindingBuilder.bind(queue).to(retry).with(topology.retryRoutingKey(delay)));
+		for (ReportPriority priority : ReportPriority.values()) {
+			for (Duration delay : new LinkedHashSet<>(delays)) {
+				Queue queue = QueueBuilder.durable(topology.retryQueue(priority, delay))
+					.quorum()
+					.ttl(Math.toIntExact(delay.toMillis()))
+					.deadLetterExchange(topology.tasksExchange())
+					.deadLetterRoutingKey(topology.generateRoutingKey(priority))
+					.withArgument("x-dead-letter-strategy", "at-least-once")
+					.overflow(QueueBuilder.Overflow.rejectPublish)
+					.build();
+				declarables.add(queue);
+				declarables.add(BindingBuilder.bind(queue).to(retry).with(topology.retryRoutingKey(priority, delay)));
+			}
 		}
 		return new Declarables(declarables);
 	}

@@ -31,8 +31,8 @@ class QueueDepthMetrics implements MeterBinder {
 
 	QueueDepthMetrics(AmqpAdmin admin, Topology topology) {
 		this.admin = admin;
-		this.queues = List.of(topology.generateQueue(), topology.generateDeadLetterQueue(), topology.emailQueue(),
-				topology.emailDeadLetterQueue());
+		this.queues = List.of(topology.generateQueue(), topology.bulkQueue(), topology.generateDeadLetterQueue(),
+				topology.emailQueue(), topology.emailDeadLetterQueue());
 	}
 
 	@Override

@@ -161,8 +161,8 @@ class TaskRelay implements SmartLifecycle {
 		for (ReportTask task : tasks) {
 			try (MDC.MDCCloseable mdc = MDC.putCloseable("reportId", task.reportId().toString())) {
 				CorrelationData correlation = new CorrelationData(task.reportId().toString());
-				this.rabbitTemplate.convertAndSend(this.topology.tasksExchange(), this.topology.generateRoutingKey(),
-						task, correlation);
+				this.rabbitTemplate.convertAndSend(this.topology.tasksExchange(),
+						this.topology.generateRoutingKey(task.priority()), task, correlation);
 				sent.put(task.reportId(), correlation);
 			}
 			catch (AmqpException ex) {

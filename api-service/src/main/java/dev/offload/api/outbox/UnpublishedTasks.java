@@ -13,6 +13,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.offload.model.Owner;
 import dev.offload.model.ReportFormat;
+import dev.offload.model.ReportPriority;
 import dev.offload.model.ReportStatus;
 import dev.offload.model.ReportTask;
 
@@ -48,7 +49,7 @@ class UnpublishedTasks {
 	 */
 	List<ReportTask> lockOldest(int limit) {
 		return this.jdbc.sql("""
-				SELECT id, owner_id, owner_email, type, format, parameters::text AS parameters, created_at
+				SELECT id, owner_id, owner_email, type, format, parameters::text AS parameters, created_at, priority
 				FROM reports
 				WHERE task_published_at IS NULL AND status = :status
 				ORDER BY created_at
@@ -92,7 +93,7 @@ class UnpublishedTasks {
 				this.json.readValue(rs.getString("parameters"), PARAMETERS),
 				new Owner(rs.getString("owner_id"), rs.getString("owner_email")),
 				rs.getObject("created_at", OffsetDateTime.class).toInstant(),
-				ReportFormat.valueOf(rs.getString("format")));
+				ReportFormat.valueOf(rs.getString("format")), ReportPriority.valueOf(rs.getString("priority")));
 	}
 
 }

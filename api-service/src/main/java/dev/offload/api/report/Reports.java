@@ -16,6 +16,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.offload.model.Owner;
 import dev.offload.model.ReportFormat;
+import dev.offload.model.ReportPriority;
 import dev.offload.model.ReportStatus;
 import dev.offload.model.ReportTransition;
 
@@ -60,10 +61,27 @@ class Reports {
 	 * @return the inserted report, or empty if the key was already used
 	 */
 	Optional<Report> insert(UUID id, Owner owner, ReportSpecification specification, String idempotencyKey) {
+		return insert(id, owner, specification, idempotencyKey, ReportPriority.INTERACTIVE);
+	}
+
+	/**
+	 * Inserts a new QUEUED report in a lane, unless the owner already has one with the
+	 * same idempotency key.
+	 * @param id the new report's id
+	 * @param owner who asks for it
+	 * @param specification what to build
+	 * @param idempotencyKey the client's key, or {@code null}
+	 * @param priority the lane its task travels in
+	 * @return the inserted report, or empty if the key was already used
+	 */
+	Optional<Report> insert(UUID id, Owner owner, ReportSpecification specification, String idempotencyKey,
+			ReportPriority priority) {
 		return this.jdbc
 			.sql("""
-					INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status, idempotency_key)
-					VALUES (:id, :ownerId, :ownerEmail, :type, :format, CAST(:parameters AS jsonb), :status, :idempotencyKey)
+					INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status, idempotency_key,
+					                     priority)
+					VALUES (:id, :ownerId, :ownerEmail, :type, :format, CAST(:parameters AS jsonb), :status, :idempotencyKey,
+					        :priority)
 					ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 					RETURNING %s"""
 				.formatted(COLUMNS))
@@ -75,6 +93,7 @@ class Reports {
 			.param("parameters", this.json.writeValueAsString(specification.parameters()))
 			.param("status", ReportStatus.QUEUED.name())
 			.param("idempotencyKey", idempotencyKey)
+			.param("priority", priority.name())
 			.query(this.rowMapper)
 			.optional();
 	}
@@ -154,11 +173,13 @@ class Reports {
 	/**
 	 * How many of the owner's reports are waiting or being built.
 	 * @param ownerId the owner
-	 * @return the count of QUEUED and RUNNING reports
+	 * @return the count of QUEUED and RUNNING interactive reports (schedules and batches
+	 * are admitted as a unit and do not count)
 	 */
 	long countUnfinished(String ownerId) {
-		return this.jdbc
-			.sql("SELECT count(*) FROM reports WHERE owner_id = :ownerId AND status IN ('QUEUED', 'RUNNING')")
+		return this.jdbc.sql("""
+				SELECT count(*) FROM reports
+				WHERE owner_id = :ownerId AND status IN ('QUEUED', 'RUNNING') AND priority = 'INTERACTIVE'""")
 			.param("ownerId", ownerId)
 			.query(Long.class)
 			.single();
@@ -170,7 +191,9 @@ class Reports {
 	 * @return the count of QUEUED reports
 	 */
 	long countQueued() {
-		return this.jdbc.sql("SELECT count(*) FROM reports WHERE status = 'QUEUED'").query(Long.class).single();
+		return this.jdbc.sql("SELECT count(*) FROM reports WHERE status = 'QUEUED' AND priority = 'INTERACTIVE'")
+			.query(Long.class)
+			.single();
 	}
 
 	/**

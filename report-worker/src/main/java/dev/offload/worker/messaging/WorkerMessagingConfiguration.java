@@ -130,6 +130,25 @@ public class WorkerMessagingConfiguration {
 	}
 
 	/**
+	 * The containers consuming the bulk lane ({@code reports.generate.bulk}): the same
+	 * settings as {@link #taskListenerContainerFactory}, with
+	 * {@code offload.worker.bulk-concurrency} consumers of their own, so the interactive
+	 * consumers stay free for reports someone is waiting for.
+	 * @param configurer Boot's configurer
+	 * @param connectionFactory the connection factory
+	 * @param messageConverter the converter
+	 * @param properties the worker's settings
+	 * @return the factory
+	 */
+	@Bean
+	public SimpleRabbitListenerContainerFactory bulkTaskListenerContainerFactory(
+			SimpleRabbitListenerContainerFactoryConfigurer configurer, ConnectionFactory connectionFactory,
+			MessageConverter messageConverter, WorkerProperties properties) {
+		return listenerContainerFactory(configurer, connectionFactory, messageConverter, properties.prefetch(),
+				properties.bulkConcurrency(), properties.shutdownGracePeriod());
+	}
+
+	/**
 	 * The container consuming report events for the email outbox, with the same
 	 * acknowledgement and dead-lettering rules as the task containers: an event is
 	 * acknowledged once its email is recorded in the outbox (sending is the outbox's job,

@@ -33,6 +33,23 @@ class ReportTaskListener {
 	void on(ReportTask task, @Header(AmqpHeaders.REDELIVERED) boolean redelivered,
 			@Header(name = TaskHeaders.ATTEMPT, required = false) Integer attempt,
 			@Header(name = TaskHeaders.ABANDONED_CLAIM, required = false) Integer abandonedClaim) {
+		generate(task, redelivered, attempt, abandonedClaim);
+	}
+
+	/**
+	 * The bulk lane (schedules and batches), on consumers of its own: while they are all
+	 * busy with a month-end pile, the interactive consumers above still take a report
+	 * someone just asked for at once.
+	 */
+	@RabbitListener(id = "bulkReportTasks", queues = "#{topology.bulkQueue()}",
+			containerFactory = "bulkTaskListenerContainerFactory")
+	void onBulk(ReportTask task, @Header(AmqpHeaders.REDELIVERED) boolean redelivered,
+			@Header(name = TaskHeaders.ATTEMPT, required = false) Integer attempt,
+			@Header(name = TaskHeaders.ABANDONED_CLAIM, required = false) Integer abandonedClaim) {
+		generate(task, redelivered, attempt, abandonedClaim);
+	}
+
+	private void generate(ReportTask task, boolean redelivered, Integer attempt, Integer abandonedClaim) {
 		try (MDC.MDCCloseable mdc = MDC.putCloseable(REPORT_ID, task.reportId().toString())) {
 			this.pipeline.generate(task, new TaskDelivery((attempt != null) ? attempt : 1, redelivered,
 					(abandonedClaim != null) ? abandonedClaim : 0));

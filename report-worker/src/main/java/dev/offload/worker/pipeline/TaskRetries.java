@@ -65,8 +65,8 @@ class TaskRetries {
 	 * @throws AmqpException if the broker did not take the retry
 	 */
 	void retryLater(ReportTask task, TaskDelivery delivery, Duration delay, int abandonedClaim) {
-		this.publisher.publish(this.topology.retryExchange(), this.topology.retryRoutingKey(delay), task,
-				"retry " + (delivery.attempt() + 1) + " of task " + task.reportId(), (message) -> {
+		this.publisher.publish(this.topology.retryExchange(), this.topology.retryRoutingKey(task.priority(), delay),
+				task, "retry " + (delivery.attempt() + 1) + " of task " + task.reportId(), (message) -> {
 					message.getMessageProperties().setHeader(TaskHeaders.ATTEMPT, delivery.attempt() + 1);
 					if (abandonedClaim > 0) {
 						message.getMessageProperties().setHeader(TaskHeaders.ABANDONED_CLAIM, abandonedClaim);

@@ -1,0 +1,81 @@
+package dev.offload.api.report;
+
+import java.util.Map;
+import java.util.UUID;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.offload.api.error.InvalidRequestException;
+import dev.offload.model.Owner;
+import dev.offload.model.ReportPriority;
+
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * How other features of the API (schedules, batches) create reports: validated against
+ * the catalogue exactly as a request to {@code POST /api/reports} is, and inserted in the
+ * {@link ReportPriority#BULK} lane, so they never delay a report someone is waiting for.
+ * Bulk reports are admitted by their schedule or batch, so neither the per-user limit of
+ * unfinished reports nor the global backlog limit applies to them.
+ */
+@Service
+public class ReportIntake {
+
+	private static final Logger logger = LoggerFactory.getLogger(ReportIntake.class);
+
+	private final ReportRequestValidator validator;
+
+	private final Reports reports;
+
+	private final ApplicationEventPublisher events;
+
+	private final ReportMetrics metrics;
+
+	ReportIntake(ReportRequestValidator validator, Reports reports, ApplicationEventPublisher events,
+			ReportMetrics metrics) {
+		this.validator = validator;
+		this.reports = reports;
+		this.events = events;
+		this.metrics = metrics;
+	}
+
+	/**
+	 * Checks a report request against the catalogue without creating anything.
+	 * @param type the report type
+	 * @param format the file format
+	 * @param parameters the type's parameters by name
+	 * @return the parameters in canonical form, defaults included
+	 * @throws InvalidRequestException naming every invalid field
+	 */
+	public Map<String, String> validate(String type, String format, Map<String, String> parameters) {
+		return this.validator.validate(new CreateReportRequest(type, format, parameters)).parameters();
+	}
+
+	/**
+	 * Creates one QUEUED bulk report, in the caller's transaction (or a new one), and
+	 * wakes the outbox relay once that transaction commits.
+	 * @param owner whom the report is for
+	 * @param type the report type
+	 * @param format the file format
+	 * @param parameters the type's parameters by name
+	 * @return the new report's id
+	 * @throws InvalidRequestException naming every invalid field
+	 */
+	@Transactional(propagation = Propagation.REQUIRED)
+	public UUID submitBulk(Owner owner, String type, String format, Map<String, String> parameters) {
+		ReportSpecification specification = this.validator.validate(new CreateReportRequest(type, format, parameters));
+		UUID id = UUID.randomUUID();
+		Report created = this.reports.insert(id, owner, specification, null, ReportPriority.BULK)
+			.orElseThrow(() -> new IllegalStateException("A report without an idempotency key was not inserted"));
+		this.events.publishEvent(new ReportAccepted(created.id()));
+		this.metrics.requested(created.type());
+		logger.info("Accepted bulk report {} ({} as {}) for {}", created.id(), created.type(), created.format(),
+				owner.userId());
+		return created.id();
+	}
+
+}
