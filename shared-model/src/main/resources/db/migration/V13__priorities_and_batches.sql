@@ -6,7 +6,8 @@
 ALTER TABLE reports ADD COLUMN priority text NOT NULL DEFAULT 'INTERACTIVE'
     CHECK (priority IN ('INTERACTIVE', 'BULK'));
 
--- A batch: one request for many reports of one type and format. Its reports are created
+-- A batch: one request for many reports of one type and format, with the parameters they
+-- share and, per report, its own (items). Its reports are created
 -- in chunks in the background (created counts how many exist so far; the batch's
 -- reports are numbered by batch_item, so creating a chunk again after a crash creates
 -- nothing twice). A list batch carries its parameter sets; a selector batch has them
@@ -18,7 +19,7 @@ CREATE TABLE report_batches (
     type                text        NOT NULL,
     format              text        NOT NULL,
     selector            text,
-    selector_parameters jsonb,
+    parameters          jsonb       NOT NULL DEFAULT '{}',
     items               jsonb,
     total               integer,
     created             integer     NOT NULL DEFAULT 0,
@@ -49,3 +50,14 @@ DROP INDEX reports_owner_unfinished;
 CREATE INDEX reports_owner_unfinished ON reports (owner_id)
     WHERE status IN ('QUEUED', 'RUNNING') AND priority = 'INTERACTIVE';
 CREATE INDEX reports_queued_interactive ON reports (status) WHERE status = 'QUEUED' AND priority = 'INTERACTIVE';
+
+-- The relay publishes single reports oldest first and each batch's reports in item order,
+-- at most offload.api.batches.max-in-flight of one batch at a time (fairness between
+-- batches): these keep both reads to the rows they return, however many batch reports
+-- wait unpublished.
+CREATE INDEX reports_unpublished_single ON reports (created_at)
+    WHERE task_published_at IS NULL AND batch_id IS NULL;
+CREATE INDEX reports_unpublished_batch ON reports (batch_id, batch_item)
+    WHERE task_published_at IS NULL AND batch_id IS NOT NULL;
+CREATE INDEX reports_batch_in_flight ON reports (batch_id)
+    WHERE batch_id IS NOT NULL AND task_published_at IS NOT NULL AND status IN ('QUEUED', 'RUNNING');

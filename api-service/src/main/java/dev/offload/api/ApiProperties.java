@@ -22,12 +22,39 @@ import org.springframework.validation.annotation.Validated;
  * @param live the live status stream to browsers
  * @param catalogue the report catalogue the workers offer
  * @param reconciliation recovering reports whose task the broker lost
+ * @param batches batches of reports: their size, how they are created and shared out
  */
 @ConfigurationProperties("offload.api")
 @Validated
 public record ApiProperties(@DefaultValue @Valid Relay relay, @DefaultValue @Valid Limits limits,
 		@DefaultValue @Valid Retention retention, @DefaultValue @Valid Live live,
-		@DefaultValue @Valid Catalogue catalogue, @DefaultValue @Valid Reconciliation reconciliation) {
+		@DefaultValue @Valid Catalogue catalogue, @DefaultValue @Valid Reconciliation reconciliation,
+		@DefaultValue @Valid Batches batches) {
+
+	/**
+	 * Batches of reports ({@code offload.api.batches.*}).
+	 * <p>
+	 * A batch is admitted as one unit and its reports are created in the background,
+	 * {@code chunk-size} at a time, by whichever replica takes the batch (PostgreSQL row
+	 * locks share the work). The relay publishes at most {@code max-in-flight} of one
+	 * batch's reports at a time (published and not yet finished) and the next ones as
+	 * those finish, taking every open batch in turn: a batch of 100,000 holds at most
+	 * that many places in the bulk queue, so a batch of 100 that comes later waits behind
+	 * those, not behind all of them.
+	 *
+	 * @param maxReports the most reports one batch may ask for
+	 * @param chunkSize how many of a batch's reports one transaction creates
+	 * @param interval how often each replica looks for batches to create or finish
+	 * @param maxInFlight the most reports of one batch published and not finished at a
+	 * time; enough to keep every worker busy on one batch
+	 * @param maxOpenPerUser the most unfinished batches one user may have
+	 */
+	public record Batches(@DefaultValue("100000") @Min(1) @Max(1_000_000) int maxReports,
+			@DefaultValue("500") @Min(1) @Max(10_000) int chunkSize, @DefaultValue("1s") @NotNull Duration interval,
+			@DefaultValue("200") @Min(1) @Max(100_000) int maxInFlight,
+			@DefaultValue("10") @Min(1) @Max(1000) int maxOpenPerUser) {
+
+	}
 
 	/**
 	 * The outbox relay ({@code offload.api.relay.*}). Each accepted request wakes the

@@ -21,9 +21,10 @@ import java.util.regex.Pattern;
  * @param formats the file formats it can be written in
  * @param hidden whether the public catalogue leaves it out (for example {@code NO_OP},
  * which exists for benchmarks); a hidden type can still be requested
+ * @param selectors the ways a batch can pick this type's reports from the report data
  */
 public record ReportTypeDescriptor(String name, int version, String title, String description,
-		List<ReportParameter> parameters, List<ReportFormat> formats, boolean hidden) {
+		List<ReportParameter> parameters, List<ReportFormat> formats, boolean hidden, List<BatchSelector> selectors) {
 
 	private static final Pattern NAME = Pattern.compile("[A-Z][A-Z0-9_]{0,63}");
 
@@ -44,6 +45,13 @@ public record ReportTypeDescriptor(String name, int version, String title, Strin
 		if (formats.isEmpty()) {
 			throw new IllegalArgumentException("Report type " + name + " offers no format");
 		}
+		selectors = (selectors != null) ? List.copyOf(selectors) : List.of();
+		for (BatchSelector selector : selectors) {
+			if (parameters.stream().noneMatch((p) -> p.name().equals(selector.parameter()))) {
+				throw new IllegalArgumentException("Report type " + name + ": selector " + selector.name()
+						+ " fills the unknown parameter " + selector.parameter());
+			}
+		}
 		long distinct = parameters.stream().map(ReportParameter::name).distinct().count();
 		if (distinct != parameters.size()) {
 			throw new IllegalArgumentException("Report type " + name + " declares a parameter twice");
@@ -55,6 +63,30 @@ public record ReportTypeDescriptor(String name, int version, String title, Strin
 	 * @param parameterName the name
 	 * @return the parameter, or {@code null} if this type has none of that name
 	 */
+	/**
+	 * A type that no batch selector picks reports of.
+	 * @param name the type's name
+	 * @param version its version
+	 * @param title its title
+	 * @param description what it shows
+	 * @param parameters its parameters
+	 * @param formats the formats it is written in
+	 * @param hidden whether the catalogue hides it
+	 */
+	public ReportTypeDescriptor(String name, int version, String title, String description,
+			List<ReportParameter> parameters, List<ReportFormat> formats, boolean hidden) {
+		this(name, version, title, description, parameters, formats, hidden, List.of());
+	}
+
+	/**
+	 * The selector of that name.
+	 * @param selectorName the name
+	 * @return the selector, or {@code null} if the type has none of that name
+	 */
+	public BatchSelector selector(String selectorName) {
+		return this.selectors.stream().filter((s) -> s.name().equals(selectorName)).findFirst().orElse(null);
+	}
+
 	public ReportParameter parameter(String parameterName) {
 		return this.parameters.stream().filter((p) -> p.name().equals(parameterName)).findFirst().orElse(null);
 	}

@@ -3,12 +3,14 @@ package dev.offload.api.outbox;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.offload.api.ApiProperties;
+import dev.offload.model.ReportPriority;
 import dev.offload.model.ReportTransition;
 import dev.offload.model.Topology;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -74,7 +76,8 @@ public class Reconciliation {
 	 * Reports a sweep found missing from the queue, and when first: recovered once seen
 	 * again.
 	 */
-	private final Map<UUID, Instant> suspects = new ConcurrentHashMap<>();
+	private final Map<ReportPriority, Map<UUID, Instant>> suspects = new EnumMap<>(Map.of(ReportPriority.INTERACTIVE,
+			new ConcurrentHashMap<>(), ReportPriority.BULK, new ConcurrentHashMap<>()));
 
 	Reconciliation(JdbcClient jdbc, TransactionTemplate transactions, AmqpAdmin admin, Topology topology,
 			TaskRelay relay, MeterRegistry meters, ApiProperties properties) {
@@ -93,7 +96,7 @@ public class Reconciliation {
 	 */
 	public List<UUID> run() {
 		try {
-			Long ready = readyTasks();
+			Map<ReportPriority, Long> ready = readyTasks();
 			List<UUID> recovered = this.transactions.execute((status) -> sweep(ready));
 			if (recovered != null && !recovered.isEmpty()) {
 				this.relay.wakeUp();
@@ -106,7 +109,7 @@ public class Reconciliation {
 		return List.of();
 	}
 
-	private List<UUID> sweep(Long readyTasks) {
+	private List<UUID> sweep(Map<ReportPriority, Long> readyTasks) {
 		Boolean locked = this.jdbc.sql("SELECT pg_try_advisory_xact_lock(:lock)")
 			.param("lock", LOCK)
 			.query(Boolean.class)
@@ -128,9 +131,8 @@ public class Reconciliation {
 				 ORDER BY updated_at
 				 LIMIT :limit
 				   FOR UPDATE SKIP LOCKED""", this.settings.retryAge(), this.settings.batchSize())));
-		if (readyTasks != null) {
-			recovered.addAll(requeue("task-lost", confirmedLost(readyTasks)));
-		}
+		// Each lane's queue holds the tasks of that lane's reports.
+		readyTasks.forEach((priority, ready) -> recovered.addAll(requeue("task-lost", confirmedLost(priority, ready))));
 		return recovered;
 	}
 
@@ -138,32 +140,40 @@ public class Reconciliation {
 	 * The oldest QUEUED reports beyond what the task queue holds, locked, that the
 	 * previous sweeps also found missing at least {@code grace} ago.
 	 */
-	private List<UUID> confirmedLost(long readyTasks) {
-		long expected = this.jdbc.sql("""
-				SELECT count(*) FROM reports
-				 WHERE status = 'QUEUED' AND error IS NULL AND task_published_at IS NOT NULL""")
+	private List<UUID> confirmedLost(ReportPriority priority, long readyTasks) {
+		Map<UUID, Instant> suspects = this.suspects.get(priority);
+		long expected = this.jdbc
+			.sql("""
+					SELECT count(*) FROM reports
+					 WHERE status = 'QUEUED' AND error IS NULL AND task_published_at IS NOT NULL AND priority = :priority""")
+			.param("priority", priority.name())
 			.query(Long.class)
 			.single();
 		long missing = Math.min(expected - readyTasks, this.settings.batchSize());
 		if (missing <= 0) {
-			this.suspects.clear();
+			suspects.clear();
 			return List.of();
 		}
-		List<UUID> missingNow = lock("""
+		List<UUID> missingNow = this.jdbc.sql("""
 				SELECT id FROM reports
-				 WHERE status = 'QUEUED' AND error IS NULL
+				 WHERE status = 'QUEUED' AND error IS NULL AND priority = :priority
 				   AND task_published_at < now() - :ageMillis * interval '1 millisecond'
 				 ORDER BY task_published_at, id
 				 LIMIT :limit
-				   FOR UPDATE SKIP LOCKED""", this.settings.grace(), (int) missing);
+				   FOR UPDATE SKIP LOCKED""")
+			.param("ageMillis", this.settings.grace().toMillis())
+			.param("limit", (int) missing)
+			.param("priority", priority.name())
+			.query(UUID.class)
+			.list();
 		Instant now = Instant.now();
 		Instant confirmedBefore = now.minus(this.settings.grace());
 		List<UUID> confirmed = missingNow.stream()
-			.filter((id) -> this.suspects.getOrDefault(id, now).isBefore(confirmedBefore))
+			.filter((id) -> suspects.getOrDefault(id, now).isBefore(confirmedBefore))
 			.toList();
-		this.suspects.keySet().retainAll(missingNow);
-		missingNow.forEach((id) -> this.suspects.putIfAbsent(id, now));
-		confirmed.forEach(this.suspects::remove);
+		suspects.keySet().retainAll(missingNow);
+		missingNow.forEach((id) -> suspects.putIfAbsent(id, now));
+		confirmed.forEach(suspects::remove);
 		return confirmed;
 	}
 
@@ -189,18 +199,23 @@ public class Reconciliation {
 	}
 
 	/**
-	 * The ready tasks in the task queue, or {@code null} if the broker cannot say now
-	 * (the lost-task check is then left for the next sweep).
+	 * The ready tasks in each lane's task queue; a lane whose queue the broker cannot
+	 * tell about now is left out (its lost-task check waits for the next sweep).
 	 */
-	private Long readyTasks() {
-		try {
-			QueueInformation info = this.admin.getQueueInfo(this.topology.generateQueue());
-			return (info != null) ? (long) info.getMessageCount() : null;
+	private Map<ReportPriority, Long> readyTasks() {
+		Map<ReportPriority, Long> ready = new EnumMap<>(ReportPriority.class);
+		for (ReportPriority priority : ReportPriority.values()) {
+			try {
+				QueueInformation info = this.admin.getQueueInfo(this.topology.generateQueue(priority));
+				if (info != null) {
+					ready.put(priority, (long) info.getMessageCount());
+				}
+			}
+			catch (AmqpException ex) {
+				logger.debug("Could not read the depth of the {} task queue: {}", priority, ex.getMessage());
+			}
 		}
-		catch (AmqpException ex) {
-			logger.debug("Could not read the task queue's depth: {}", ex.getMessage());
-			return null;
-		}
+		return ready;
 	}
 
 }

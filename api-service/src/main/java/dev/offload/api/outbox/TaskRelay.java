@@ -75,6 +75,8 @@ class TaskRelay implements SmartLifecycle {
 
 	private final ApiProperties.Relay properties;
 
+	private final int maxInFlightPerBatch;
+
 	private final AtomicBoolean wakeUpPending = new AtomicBoolean();
 
 	private volatile ScheduledExecutorService scheduler;
@@ -91,6 +93,7 @@ class TaskRelay implements SmartLifecycle {
 		this.topology = topology;
 		this.transactionTemplate = transactionTemplate;
 		this.properties = properties.relay();
+		this.maxInFlightPerBatch = properties.batches().maxInFlight();
 	}
 
 	/**
@@ -152,7 +155,7 @@ class TaskRelay implements SmartLifecycle {
 	}
 
 	private BatchResult publishBatch() {
-		List<ReportTask> tasks = this.unpublishedTasks.lockOldest(this.properties.batchSize());
+		List<ReportTask> tasks = this.unpublishedTasks.lockNext(this.properties.batchSize(), this.maxInFlightPerBatch);
 		if (tasks.isEmpty()) {
 			return new BatchResult(0, 0, null);
 		}

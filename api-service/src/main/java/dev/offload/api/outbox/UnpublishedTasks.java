@@ -3,6 +3,7 @@ package dev.offload.api.outbox;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -41,24 +42,63 @@ class UnpublishedTasks {
 	}
 
 	/**
-	 * Locks and reads the oldest QUEUED reports whose task is unpublished, skipping rows
+	 * Locks and reads the next QUEUED reports whose task is unpublished, skipping rows
 	 * another relay (another replica) has locked, so no two relays publish the same task
 	 * at the same time. Must run in a transaction; the locks hold until it ends.
+	 * <p>
+	 * Reports outside a batch come oldest first. A batch's reports come in item order,
+	 * and only while fewer than {@code maxInFlight} of that batch are published and
+	 * unfinished; what is left of the limit is shared out over the open batches in turn,
+	 * so every batch moves, whatever the size of the others.
 	 * @param limit the most rows to take
-	 * @return the tasks, oldest first
+	 * @param maxInFlight the most reports of one batch published and unfinished at a time
+	 * @return the tasks
 	 */
-	List<ReportTask> lockOldest(int limit) {
-		return this.jdbc.sql("""
+	List<ReportTask> lockNext(int limit, int maxInFlight) {
+		List<ReportTask> tasks = new ArrayList<>(this.jdbc.sql("""
 				SELECT id, owner_id, owner_email, type, format, parameters::text AS parameters, created_at, priority
 				FROM reports
-				WHERE task_published_at IS NULL AND status = :status
+				WHERE task_published_at IS NULL AND batch_id IS NULL AND status = :status
 				ORDER BY created_at
 				LIMIT :limit
 				FOR UPDATE SKIP LOCKED""")
 			.param("status", ReportStatus.QUEUED.name())
 			.param("limit", limit)
 			.query(this::mapRow)
-			.list();
+			.list());
+		List<Map.Entry<UUID, Long>> room = this.jdbc.sql("""
+				SELECT b.id,
+				       :maxInFlight - (SELECT count(*) FROM reports r
+				                        WHERE r.batch_id = b.id AND r.task_published_at IS NOT NULL
+				                          AND r.status IN ('QUEUED', 'RUNNING')) AS room
+				FROM report_batches b
+				WHERE b.state IN ('CREATING', 'RUNNING')
+				ORDER BY b.created_at""")
+			.param("maxInFlight", maxInFlight)
+			.query((rs, row) -> Map.entry(rs.getObject("id", UUID.class), rs.getLong("room")))
+			.list()
+			.stream()
+			.filter((entry) -> entry.getValue() > 0)
+			.toList();
+		int left = limit - tasks.size();
+		for (int i = 0; i < room.size() && left > 0; i++) {
+			int share = (int) Math.min(room.get(i).getValue(), (left + room.size() - i - 1) / (room.size() - i));
+			List<ReportTask> batchTasks = this.jdbc.sql("""
+					SELECT id, owner_id, owner_email, type, format, parameters::text AS parameters, created_at, priority
+					FROM reports
+					WHERE task_published_at IS NULL AND batch_id = :batchId AND status = :status
+					ORDER BY batch_item
+					LIMIT :limit
+					FOR UPDATE SKIP LOCKED""")
+				.param("batchId", room.get(i).getKey())
+				.param("status", ReportStatus.QUEUED.name())
+				.param("limit", share)
+				.query(this::mapRow)
+				.list();
+			tasks.addAll(batchTasks);
+			left -= batchTasks.size();
+		}
+		return tasks;
 	}
 
 	/**

@@ -1,6 +1,7 @@
 package dev.offload.api.report;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import org.slf4j.Logger;
@@ -9,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import dev.offload.api.error.InvalidRequestException;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportPriority;
+import dev.offload.model.ReportTypeDescriptor;
 
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
@@ -35,12 +37,33 @@ public class ReportIntake {
 
 	private final ReportMetrics metrics;
 
+	private final ReportCatalogue catalogue;
+
 	ReportIntake(ReportRequestValidator validator, Reports reports, ApplicationEventPublisher events,
-			ReportMetrics metrics) {
+			ReportMetrics metrics, ReportCatalogue catalogue) {
 		this.validator = validator;
+		this.catalogue = catalogue;
 		this.reports = reports;
 		this.events = events;
 		this.metrics = metrics;
+	}
+
+	/**
+	 * A report type as every live worker offers it.
+	 * @param type the type's name
+	 * @return its descriptor, or empty if it is not offered
+	 */
+	public Optional<ReportTypeDescriptor> type(String type) {
+		return this.catalogue.find(type);
+	}
+
+	/**
+	 * Wakes the outbox relay once the current transaction commits, for reports inserted
+	 * in bulk by another feature.
+	 * @param anyReportId one of the reports
+	 */
+	public void accepted(UUID anyReportId) {
+		this.events.publishEvent(new ReportAccepted(anyReportId));
 	}
 
 	/**

@@ -18,14 +18,35 @@ import dev.offload.model.ReportTypeDescriptor;
  * @param description what the report contains
  * @param parameters the parameters it takes
  * @param formats the file formats it can be written in
+ * @param selectors the ways a batch can pick its reports from the report data
  */
 record ReportTypeView(String name, int version, String title, String description, List<ParameterView> parameters,
-		List<FormatView> formats) {
+		List<FormatView> formats, List<SelectorView> selectors) {
 
 	static ReportTypeView of(ReportTypeDescriptor type) {
 		List<ParameterView> parameters = type.parameters().stream().map(ParameterView::of).toList();
 		List<FormatView> formats = type.formats().stream().map(FormatView::of).toList();
-		return new ReportTypeView(type.name(), type.version(), type.title(), type.description(), parameters, formats);
+		List<SelectorView> selectors = type.selectors()
+			.stream()
+			.map((selector) -> new SelectorView(selector.name(), selector.description(), selector.parameter(),
+					(selector.dateColumn() != null) ? List.of(selector.fromParameter(), selector.toParameter())
+							: List.of()))
+			.toList();
+		return new ReportTypeView(type.name(), type.version(), type.title(), type.description(), parameters, formats,
+				selectors);
+	}
+
+	/**
+	 * A way a batch can pick this type's reports from the report data
+	 * ({@code POST /api/batches} with {@code selector}).
+	 *
+	 * @param name the selector's name
+	 * @param description what it picks
+	 * @param fills the parameter each picked value fills, one report per value
+	 * @param needs the parameters the batch must give for the selector to use
+	 */
+	record SelectorView(String name, String description, String fills, List<String> needs) {
+
 	}
 
 	/**

@@ -37,12 +37,15 @@ import org.springframework.validation.annotation.Validated;
  * @param signInLimit the per-address limit of failed sign-ins
  * @param maxRequestBody the largest request body accepted (413 beyond it); a report
  * request is well under 1 KB
+ * @param maxBatchRequestBody the largest body of {@code POST /api/batches}, whose list of
+ * parameter sets may hold up to {@code offload.api.batches.max-reports} entries
  */
 @ConfigurationProperties("offload.api.security")
 @Validated
 public record ApiSecurityProperties(@DefaultValue("local") @NotNull Mode mode, @DefaultValue List<@Valid User> users,
 		@DefaultValue @Valid @NotNull Jwt jwt, @DefaultValue @Valid @NotNull RateLimit rateLimit,
-		@DefaultValue @Valid @NotNull SignInLimit signInLimit, @DefaultValue("64KB") @NotNull DataSize maxRequestBody) {
+		@DefaultValue @Valid @NotNull SignInLimit signInLimit, @DefaultValue("64KB") @NotNull DataSize maxRequestBody,
+		@DefaultValue("16MB") @NotNull DataSize maxBatchRequestBody) {
 
 	public ApiSecurityProperties {
 		if (users != null) {

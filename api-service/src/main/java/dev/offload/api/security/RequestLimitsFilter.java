@@ -21,10 +21,11 @@ import org.springframework.web.servlet.HandlerExceptionResolver;
 /**
  * Turns away hostile input at the door, before any other filter or controller sees it:
  * <ul>
- * <li>a request body larger than {@code offload.api.security.max-request-body} is a 413
- * problem detail, at once when {@code Content-Length} says so, and while reading when a
- * chunked body runs past the limit, so no request can make the API buffer or parse an
- * unbounded body;</li>
+ * <li>a request body larger than {@code offload.api.security.max-request-body} (for
+ * {@code POST /api/batches}, which carries up to 100,000 parameter sets,
+ * {@code offload.api.security.max-batch-request-body}) is a 413 problem detail, at once
+ * when {@code Content-Length} says so, and while reading when a chunked body runs past
+ * the limit, so no request can make the API buffer or parse an unbounded body;</li>
  * <li>a query string that cannot be decoded (such as {@code ?%zz=1}) is a 400 problem
  * detail; the servlet container would otherwise throw from wherever the parameters are
  * first read, and that would surface as a 500;</li>
@@ -35,21 +36,27 @@ import org.springframework.web.servlet.HandlerExceptionResolver;
  */
 class RequestLimitsFilter extends OncePerRequestFilter {
 
+	private static final String BATCHES_PATH = "/api/batches";
+
 	private final long maxBytes;
+
+	private final long maxBatchBytes;
 
 	private final HandlerExceptionResolver exceptionResolver;
 
-	RequestLimitsFilter(long maxBytes, HandlerExceptionResolver exceptionResolver) {
+	RequestLimitsFilter(long maxBytes, long maxBatchBytes, HandlerExceptionResolver exceptionResolver) {
 		this.maxBytes = maxBytes;
+		this.maxBatchBytes = maxBatchBytes;
 		this.exceptionResolver = exceptionResolver;
 	}
 
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
-		if (request.getContentLengthLong() > this.maxBytes) {
-			this.exceptionResolver.resolveException(request, response, null,
-					new RequestBodyTooLargeException(this.maxBytes));
+		long limit = ("POST".equals(request.getMethod()) && BATCHES_PATH.equals(request.getRequestURI()))
+				? this.maxBatchBytes : this.maxBytes;
+		if (request.getContentLengthLong() > limit) {
+			this.exceptionResolver.resolveException(request, response, null, new RequestBodyTooLargeException(limit));
 			return;
 		}
 		if (!isConcreteMediaType(request.getContentType())) {
@@ -71,7 +78,7 @@ class RequestLimitsFilter extends OncePerRequestFilter {
 					new ErrorResponseException(HttpStatus.BAD_REQUEST, problem, ex));
 			return;
 		}
-		chain.doFilter(new LimitedRequest(request, this.maxBytes), response);
+		chain.doFilter(new LimitedRequest(request, limit), response);
 	}
 
 	private static boolean isConcreteMediaType(String contentType) {

@@ -156,7 +156,9 @@ public class SecurityConfiguration {
 			http.httpBasic((basic) -> basic.authenticationEntryPoint(entryPoint));
 		}
 		http.addFilterBefore(apiKeyFilter(properties, userDetailsService, entryPoint), BasicAuthenticationFilter.class);
-		http.addFilterBefore(new RequestLimitsFilter(properties.maxRequestBody().toBytes(), exceptionResolver),
+		http.addFilterBefore(
+				new RequestLimitsFilter(properties.maxRequestBody().toBytes(),
+						properties.maxBatchRequestBody().toBytes(), exceptionResolver),
 				SecurityContextHolderFilter.class);
 		if (properties.signInLimit().enabled()) {
 			// Before every authentication filter.

@@ -8,10 +8,12 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Profile;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.mail.javamail.JavaMailSender;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.annotation.SchedulingConfigurer;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Sends the outbox's emails every {@code offload.worker.email.poll-interval}. Not in the
@@ -36,8 +38,17 @@ class EmailConfiguration {
 	}
 
 	@Bean
-	SchedulingConfigurer emailSending(EmailSender sender, WorkerProperties properties) {
-		return (registrar) -> registrar.addFixedDelayTask(sender::sendDue, properties.email().pollInterval());
+	BatchSummaries batchSummaries(JdbcClient jdbc, EmailOutbox outbox, PlatformTransactionManager transactionManager,
+			WorkerProperties properties) {
+		return new BatchSummaries(jdbc, outbox, new TransactionTemplate(transactionManager), properties);
+	}
+
+	@Bean
+	SchedulingConfigurer emailSending(EmailSender sender, BatchSummaries summaries, WorkerProperties properties) {
+		return (registrar) -> {
+			registrar.addFixedDelayTask(sender::sendDue, properties.email().pollInterval());
+			registrar.addFixedDelayTask(summaries::run, properties.email().pollInterval());
+		};
 	}
 
 }

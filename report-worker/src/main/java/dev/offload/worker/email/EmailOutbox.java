@@ -20,6 +20,9 @@ class EmailOutbox {
 
 	private static final int MAX_ERROR_LENGTH = 1000;
 
+	/** The outcome under which a batch's summary email is kept. */
+	static final String BATCH_SUMMARY = "BATCH_SUMMARY";
+
 	private final JdbcClient jdbc;
 
 	EmailOutbox(JdbcClient jdbc) {
@@ -33,17 +36,42 @@ class EmailOutbox {
 	 * @param recipient where it goes
 	 * @param subject its subject
 	 * @param body its text
-	 * @return {@code false} if this outcome's email was recorded before, or the report no
-	 * longer exists
+	 * @return {@code false} if this outcome's email was recorded before, the report no
+	 * longer exists, or it belongs to a batch (whose owner gets one summary instead of an
+	 * email per report)
 	 */
 	boolean record(UUID reportId, ReportEvent.Type outcome, String recipient, String subject, String body) {
 		return this.jdbc.sql("""
 				INSERT INTO sent_emails (report_id, outcome, recipient, subject, body, status, next_attempt_at)
-				SELECT id, :outcome, :recipient, :subject, :body, 'PENDING', now() FROM reports WHERE id = :id
+				SELECT id, :outcome, :recipient, :subject, :body, 'PENDING', now() FROM reports
+				 WHERE id = :id AND batch_id IS NULL
 				ON CONFLICT (report_id, outcome) DO NOTHING
 				""")
 			.param("id", reportId)
 			.param("outcome", outcome.name())
+			.param("recipient", recipient)
+			.param("subject", subject)
+			.param("body", body)
+			.update() == 1;
+	}
+
+	/**
+	 * Records the summary email of a completed batch, kept with the batch's first report
+	 * (the outbox's rows belong to reports), as outcome {@value #BATCH_SUMMARY}.
+	 * @param firstReportId the batch's first report
+	 * @param recipient where it goes
+	 * @param subject its subject
+	 * @param body its text
+	 * @return {@code false} if it was recorded before
+	 */
+	boolean recordBatchSummary(UUID firstReportId, String recipient, String subject, String body) {
+		return this.jdbc.sql("""
+				INSERT INTO sent_emails (report_id, outcome, recipient, subject, body, status, next_attempt_at)
+				VALUES (:id, :outcome, :recipient, :subject, :body, 'PENDING', now())
+				ON CONFLICT (report_id, outcome) DO NOTHING
+				""")
+			.param("id", firstReportId)
+			.param("outcome", BATCH_SUMMARY)
 			.param("recipient", recipient)
 			.param("subject", subject)
 			.param("body", body)

@@ -94,7 +94,9 @@ class ReportMailer {
 			logger.info("Queued the {} email to the report's owner", event.type());
 		}
 		else {
-			logger.info("Not mailing {}: mailed before, or the report no longer exists", event.type());
+			logger.info(
+					"Not mailing {}: mailed before, part of a batch (one summary instead), or the report no longer exists",
+					event.type());
 		}
 	}
 

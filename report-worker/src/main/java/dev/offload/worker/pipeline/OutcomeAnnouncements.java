@@ -79,7 +79,7 @@ public class OutcomeAnnouncements {
 		List<ReportEvent> unannounced = this.jdbc.sql("""
 				SELECT r.id, r.status, r.finished_at, r.owner_id, r.owner_email, r.type, r.format, r.file_size, r.error
 				  FROM reports r
-				 WHERE r.status IN ('SUCCEEDED', 'FAILED')
+				 WHERE r.status IN ('SUCCEEDED', 'FAILED') AND r.batch_id IS NULL
 				   AND r.finished_at < now() - :graceMillis * interval '1 millisecond'
 				   AND r.finished_at > now() - :windowMillis * interval '1 millisecond'
 				   AND NOT EXISTS (SELECT 1 FROM sent_emails s WHERE s.report_id = r.id AND s.outcome = r.status)

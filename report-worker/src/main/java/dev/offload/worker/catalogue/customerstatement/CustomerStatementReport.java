@@ -4,6 +4,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.offload.model.BatchSelector;
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportParameter;
 import dev.offload.model.ReportParameter.Reference;
@@ -40,7 +41,9 @@ class CustomerStatementReport implements ReportDefinition {
 
 	private static final ReportTypeDescriptor DESCRIPTOR = new ReportTypeDescriptor(NAME, 1, "Customer statement",
 			"One customer's orders and order lines in a period, with the totals.", parameters(),
-			List.of(ReportFormat.CSV, ReportFormat.XLSX, ReportFormat.PDF), false);
+			List.of(ReportFormat.CSV, ReportFormat.XLSX, ReportFormat.PDF), false,
+			List.of(new BatchSelector("customersWithOrders", "Every customer with orders in the period.", CUSTOMER_ID,
+					"sales.orders", "customer_id", "ordered_on", Period.FROM, Period.TO)));
 
 	private final ReportData data;
 
