@@ -11,8 +11,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Every api-service test application starts with a catalogue: once the database is
- * migrated, this offers {@code SALES_SUMMARY} and {@code NO_OP} as a live worker would
- * ({@link CatalogueOffers}). Tests of the catalogue's own rules change the offers.
+ * migrated, this offers {@code SALES_SUMMARY}, {@code NO_OP} and
+ * {@code CUSTOMER_STATEMENT} as a live worker would ({@link CatalogueOffers}). Tests of
+ * the catalogue's own rules change the offers.
  */
 @Component
 class OffersOfATestWorker implements ApplicationRunner {
@@ -32,6 +33,7 @@ class OffersOfATestWorker implements ApplicationRunner {
 	public void run(ApplicationArguments args) {
 		offer(CatalogueOffers.SALES_SUMMARY);
 		offer(CatalogueOffers.NO_OP);
+		offer(CatalogueOffers.CUSTOMER_STATEMENT);
 	}
 
 	private void offer(ReportTypeDescriptor type) {

@@ -102,8 +102,8 @@ public final class Workers {
 	 */
 	public static void insertQueuedReport(JdbcClient jdbc, ReportTask task) {
 		jdbc.sql("""
-				INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status)
-				VALUES (:id, :ownerId, :ownerEmail, :type, :format, CAST(:parameters AS jsonb), 'QUEUED')
+				INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status, priority)
+				VALUES (:id, :ownerId, :ownerEmail, :type, :format, CAST(:parameters AS jsonb), 'QUEUED', :priority)
 				""")
 			.param("id", task.reportId())
 			.param("ownerId", task.owner().userId())
@@ -111,18 +111,19 @@ public final class Workers {
 			.param("type", task.type())
 			.param("format", task.format().name())
 			.param("parameters", Messages.json().writeValueAsString(task.parameters()))
+			.param("priority", task.priority().name())
 			.update();
 	}
 
 	/**
-	 * Publishes a task to the tasks exchange, as api-service's relay does.
+	 * Publishes a task to the tasks exchange in its lane, as api-service's relay does.
 	 * @param worker the worker whose template and topology to use
 	 * @param task the task
 	 */
 	public static void publish(ConfigurableApplicationContext worker, ReportTask task) {
 		Topology topology = worker.getBean(Topology.class);
 		worker.getBean(RabbitTemplate.class)
-			.convertAndSend(topology.tasksExchange(), topology.generateRoutingKey(), task);
+			.convertAndSend(topology.tasksExchange(), topology.generateRoutingKey(task.priority()), task);
 	}
 
 	/**

@@ -66,7 +66,20 @@ class TopologyTests {
 		assertThat(declarables.getDeclarablesByType(Exchange.class)).extracting(Exchange::getName)
 			.containsExactlyInAnyOrder(topology.tasksExchange(), topology.eventsExchange(),
 					topology.deadLetterExchange());
-		assertThat(declarables.getDeclarablesByType(Binding.class)).hasSize(4);
+		assertThat(declarables.getDeclarablesByType(Binding.class)).hasSize(5);
+		Queue bulk = declarables.getDeclarablesByType(Queue.class)
+			.stream()
+			.filter((queue) -> queue.getName().equals(topology.bulkQueue()))
+			.findFirst()
+			.orElseThrow();
+		assertThat(bulk.getArguments()).isEqualTo(generate.getArguments());
+		assertThat(declarables.getDeclarablesByType(Binding.class))
+			.anySatisfy((binding) -> assertThat(binding.getDestination()).isEqualTo(topology.bulkQueue()))
+			.filteredOn((binding) -> binding.getDestination().equals(topology.bulkQueue()))
+			.singleElement()
+			.satisfies((binding) -> assertThat(binding.getRoutingKey())
+				.isEqualTo(topology.generateRoutingKey(ReportPriority.BULK))
+				.isNotEqualTo(topology.generateRoutingKey()));
 	}
 
 	@Test
@@ -77,12 +90,20 @@ class TopologyTests {
 
 		assertThat(retries.getDeclarablesByType(Queue.class)).extracting(Queue::getName)
 			.containsExactly("t3.reports.generate.retry.200ms", "t3.reports.generate.retry.30s",
-					"t3.reports.generate.retry.2m");
+					"t3.reports.generate.retry.2m", "t3.reports.generate.bulk.retry.200ms",
+					"t3.reports.generate.bulk.retry.30s", "t3.reports.generate.bulk.retry.2m");
 		Queue thirtySeconds = retries.getDeclarablesByType(Queue.class).get(1);
 		assertThat(thirtySeconds.getArguments()).containsEntry("x-message-ttl", 30_000)
 			.containsEntry("x-dead-letter-exchange", topology.tasksExchange())
 			.containsEntry("x-dead-letter-routing-key", topology.generateRoutingKey())
 			.containsEntry("x-dead-letter-strategy", "at-least-once");
+		// A bulk task's retry returns to the bulk queue: retries keep their lane.
+		Queue bulkThirtySeconds = retries.getDeclarablesByType(Queue.class).get(4);
+		assertThat(bulkThirtySeconds.getArguments()).containsEntry("x-message-ttl", 30_000)
+			.containsEntry("x-dead-letter-routing-key", topology.generateRoutingKey(ReportPriority.BULK));
+		assertThat(retries.getDeclarablesByType(Binding.class)).extracting(Binding::getRoutingKey)
+			.contains(topology.retryRoutingKey(ReportPriority.BULK, Duration.ofSeconds(30)))
+			.doesNotHaveDuplicates();
 	}
 
 }

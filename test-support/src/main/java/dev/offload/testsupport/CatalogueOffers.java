@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
 
+import dev.offload.model.BatchSelector;
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportParameter;
 import dev.offload.model.ReportTypeDescriptor;
@@ -30,6 +31,21 @@ public final class CatalogueOffers {
 							"from"),
 					ReportParameter.choice("region", "Only customers in this region.", REGIONS).optional(null)),
 			List.of(ReportFormat.CSV, ReportFormat.XLSX, ReportFormat.PDF), false);
+
+	/**
+	 * {@code CUSTOMER_STATEMENT} as report-worker offers it, with its batch selector
+	 * {@code customersWithOrders}.
+	 */
+	public static final ReportTypeDescriptor CUSTOMER_STATEMENT = new ReportTypeDescriptor("CUSTOMER_STATEMENT", 1,
+			"Customer statement", "One customer's orders and order lines in a period, with the totals.",
+			List.of(ReportParameter.reference("customerId", "The customer's id.",
+					new ReportParameter.Reference("sales.customers", "id", "bigint")),
+					ReportParameter.date("from", "First order date included (ISO-8601, e.g. 2024-01-01)."),
+					ReportParameter.dateNotBefore("to", "Last order date included (ISO-8601, e.g. 2024-12-31).",
+							"from")),
+			List.of(ReportFormat.CSV, ReportFormat.XLSX, ReportFormat.PDF), false,
+			List.of(new BatchSelector("customersWithOrders", "Every customer with orders in the period.", "customerId",
+					"sales.orders", "customer_id", "ordered_on", "from", "to")));
 
 	/** {@code NO_OP} as report-worker offers it: hidden. */
 	public static final ReportTypeDescriptor NO_OP = new ReportTypeDescriptor("NO_OP", 1, "No-op",

@@ -14,6 +14,7 @@ import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetup;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportFormat;
+import dev.offload.model.ReportPriority;
 import dev.offload.model.ReportTask;
 import dev.offload.model.Topology;
 import dev.offload.testsupport.TestBroker;
@@ -49,7 +50,7 @@ class TaskPrefetchTests {
 		.withPerMethodLifecycle(false);
 
 	private static final Map<String, Object> ONE_AT_A_TIME = Map.of("offload.worker.prefetch", 1,
-			"offload.worker.concurrency", 1);
+			"offload.worker.concurrency", 1, "offload.worker.bulk-concurrency", 1);
 
 	private static TestDatabase database;
 
@@ -140,6 +141,45 @@ class TaskPrefetchTests {
 		assertThat(byFirst + bySecond).isEqualTo(10);
 		assertThat(byFirst).as("reports built by the first worker").isBetween(4.0, 6.0);
 		assertThat(bySecond).as("reports built by the second worker").isBetween(4.0, 6.0);
+	}
+
+	/**
+	 * Interactive first: while the worker's bulk consumer is stuck on a month-end pile, a
+	 * report someone just asked for is taken by the interactive consumer and finishes;
+	 * the bulk tasks wait in their own queue and finish afterwards.
+	 */
+	@Test
+	void anInteractiveReportIsBuiltWhileEveryBulkConsumerIsBusy() throws Exception {
+		ConfigurableApplicationContext worker = startWorker();
+		worker.getBean(SalesSeeder.class).seed(1_000);
+		Topology topology = worker.getBean(Topology.class);
+		List<ReportTask> bulk = salesSummaries(3).stream()
+			.map((task) -> new ReportTask(task.reportId(), task.type(), task.parameters(), task.owner(),
+					task.requestedAt(), task.format(), ReportPriority.BULK))
+			.toList();
+		ReportTask interactive = new ReportTask(UUID.randomUUID(), "NO_OP", Map.of(),
+				new Owner("someone", "someone@example.com"), Instant.now(), ReportFormat.CSV);
+
+		try (Connection lock = lockSalesData()) {
+			bulk.forEach((task) -> {
+				Workers.insertQueuedReport(jdbc, task);
+				Workers.publish(worker, task);
+			});
+			await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+				assertThat(statusCount("RUNNING")).isEqualTo(1);
+				assertThat(broker.messageCount(topology.bulkQueue())).isEqualTo(2);
+			});
+			Workers.insertQueuedReport(jdbc, interactive);
+			Workers.publish(worker, interactive);
+			await().atMost(Duration.ofSeconds(20))
+				.untilAsserted(() -> assertThat(Workers.status(jdbc, interactive.reportId())).isEqualTo("SUCCEEDED"));
+			assertThat(statusCount("QUEUED")).isEqualTo(2);
+			assertThat(broker.messageCount(topology.bulkQueue())).isEqualTo(2);
+			lock.rollback();
+		}
+
+		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(statusCount("SUCCEEDED")).isEqualTo(4));
+		assertThat(broker.messageCount(topology.bulkQueue())).isZero();
 	}
 
 	private ConfigurableApplicationContext startWorker() {

@@ -94,10 +94,14 @@ class DeploymentManifestsTests {
 		Map<String, Object> scaledObject = named(objects(render(overlay), "ScaledObject"), "report-worker");
 		Map<String, Object> spec = map(scaledObject, "spec");
 		assertThat(map(spec, "scaleTargetRef").get("name")).isEqualTo("report-worker");
-		Map<String, Object> trigger = list(spec, "triggers").get(0);
-		assertThat(trigger.get("type")).isEqualTo("rabbitmq");
-		assertThat(map(trigger, "metadata")).containsEntry("queueName", Topology.DEFAULT.generateQueue())
-			.containsEntry("protocol", "http");
+		// One trigger per lane: KEDA scales on whichever queue needs more workers.
+		List<Map<String, Object>> triggers = list(spec, "triggers");
+		assertThat(triggers).hasSize(2).allSatisfy((trigger) -> {
+			assertThat(trigger.get("type")).isEqualTo("rabbitmq");
+			assertThat(map(trigger, "metadata")).containsEntry("protocol", "http");
+		});
+		assertThat(triggers).extracting((trigger) -> map(trigger, "metadata").get("queueName"))
+			.containsExactlyInAnyOrder(Topology.DEFAULT.generateQueue(), Topology.DEFAULT.bulkQueue());
 	}
 
 	/**
@@ -125,7 +129,9 @@ class DeploymentManifestsTests {
 			.filter((map) -> String.valueOf(map(map, "metadata").get("name")).startsWith("offload-config"))
 			.findFirst()
 			.orElseThrow();
-		int concurrency = Integer.parseInt(String.valueOf(map(config, "data").get("OFFLOAD_WORKER_CONCURRENCY")));
+		// Reports a worker builds at once: its interactive and its bulk consumers.
+		int concurrency = Integer.parseInt(String.valueOf(map(config, "data").get("OFFLOAD_WORKER_CONCURRENCY")))
+				+ Integer.parseInt(String.valueOf(map(config, "data").get("OFFLOAD_WORKER_BULK_CONCURRENCY")));
 		int needed = apiReplicas * apiPool + workerReplicas * (workerPool + dataPool);
 		assertThat(needed)
 			.as("%s: %d api × %d + %d workers × (%d + %d) connections, with 20 spare, in max_connections %d", overlay,
