@@ -110,13 +110,17 @@ public record ApiProperties(@DefaultValue @Valid Relay relay, @DefaultValue @Val
 	 * @param keepIdempotencyKeysFor how long after a request its {@code Idempotency-Key}
 	 * answers with the same report; later the key is forgotten and may be used for a new
 	 * request
+	 * @param keepWebhookEventsFor how long after it was recorded a webhook event is kept
+	 * with its delivery log; longer than {@code offload.api.webhooks.max-attempts-age} (3
+	 * days), and an event with a delivery still pending is never deleted
 	 */
 	public record Retention(@DefaultValue("30d") @NotNull Duration keepFilesFor,
 			@DefaultValue("1h") @NotNull Duration interval, @DefaultValue("500") @Min(1) @Max(10_000) int batchSize,
 			@DefaultValue("1h") @NotNull Duration orphanUploadAge,
 			@DefaultValue("400d") @NotNull Duration keepReportsFor,
 			@DefaultValue("30d") @NotNull @DurationMin(days = 7) Duration keepSentEmailsFor,
-			@DefaultValue("7d") @NotNull @DurationMin(hours = 1) Duration keepIdempotencyKeysFor) {
+			@DefaultValue("7d") @NotNull @DurationMin(hours = 1) Duration keepIdempotencyKeysFor,
+			@DefaultValue("30d") @NotNull @DurationMin(days = 4) Duration keepWebhookEventsFor) {
 
 		/**
 		 * A report's row outlives its file, so its owner sees why a download answers 410.

@@ -97,6 +97,16 @@ public record Topology(String prefix) {
 	}
 
 	/**
+	 * The durable queue api-service consumes report events from to record webhooks: one
+	 * queue shared by every replica (competing consumers), so each event is recorded
+	 * once, not once per replica.
+	 * @return {@code reports.events.webhooks}
+	 */
+	public String webhooksQueue() {
+		return this.prefix + "reports.events.webhooks";
+	}
+
+	/**
 	 * The queue of one api-service replica's own that receives every event of
 	 * {@link #eventsExchange()} and pushes it to that replica's browsers (live status).
 	 * It is exclusive and auto-delete: it lives as long as the replica's connection, so
@@ -152,6 +162,23 @@ public record Topology(String prefix) {
 	 */
 	public String emailDeadLetterRoutingKey() {
 		return "reports.events.email.dlq";
+	}
+
+	/**
+	 * The queue where events the webhook recorder cannot read are parked.
+	 * @return {@code reports.events.webhooks.dlq}
+	 */
+	public String webhooksDeadLetterQueue() {
+		return this.prefix + "reports.events.webhooks.dlq";
+	}
+
+	/**
+	 * The routing key binding {@link #webhooksDeadLetterQueue()} to
+	 * {@link #deadLetterExchange()}.
+	 * @return {@code reports.events.webhooks.dlq}
+	 */
+	public String webhooksDeadLetterRoutingKey() {
+		return "reports.events.webhooks.dlq";
 	}
 
 	/**

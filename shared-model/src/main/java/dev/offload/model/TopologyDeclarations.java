@@ -65,6 +65,14 @@ public final class TopologyDeclarations {
 			.withArgument("x-dead-letter-strategy", "at-least-once")
 			.overflow(QueueBuilder.Overflow.rejectPublish)
 			.build();
+		// api-service records webhooks from this one: one queue shared by every replica.
+		Queue webhooks = QueueBuilder.durable(topology.webhooksQueue())
+			.quorum()
+			.deadLetterExchange(topology.deadLetterExchange())
+			.deadLetterRoutingKey(topology.webhooksDeadLetterRoutingKey())
+			.withArgument("x-dead-letter-strategy", "at-least-once")
+			.overflow(QueueBuilder.Overflow.rejectPublish)
+			.build();
 		// A parked message waits for an operator, who looks at it (basic.get and requeue,
 		// here or in the management UI) as often as needed. RabbitMQ 4.0 to 4.2 count
 		// each
@@ -82,20 +90,30 @@ public final class TopologyDeclarations {
 			.deliveryLimit(DEAD_LETTER_DELIVERY_LIMIT)
 			.build();
 
+		Queue webhooksDlq = QueueBuilder.durable(topology.webhooksDeadLetterQueue())
+			.quorum()
+			.deliveryLimit(DEAD_LETTER_DELIVERY_LIMIT)
+			.build();
+
 		Binding generateBinding = BindingBuilder.bind(generate).to(tasks).with(topology.generateRoutingKey());
 		Binding bulkBinding = BindingBuilder.bind(bulk)
 			.to(tasks)
 			.with(topology.generateRoutingKey(ReportPriority.BULK));
 		Binding emailBinding = BindingBuilder.bind(email).to(events);
+		Binding webhooksBinding = BindingBuilder.bind(webhooks).to(events);
 		Binding generateDlqBinding = BindingBuilder.bind(generateDlq)
 			.to(deadLetters)
 			.with(topology.generateDeadLetterRoutingKey());
 		Binding emailDlqBinding = BindingBuilder.bind(emailDlq)
 			.to(deadLetters)
 			.with(topology.emailDeadLetterRoutingKey());
+		Binding webhooksDlqBinding = BindingBuilder.bind(webhooksDlq)
+			.to(deadLetters)
+			.with(topology.webhooksDeadLetterRoutingKey());
 
-		return new Declarables(tasks, events, deadLetters, generate, bulk, email, generateDlq, emailDlq,
-				generateBinding, bulkBinding, emailBinding, generateDlqBinding, emailDlqBinding);
+		return new Declarables(tasks, events, deadLetters, generate, bulk, email, webhooks, generateDlq, emailDlq,
+				webhooksDlq, generateBinding, bulkBinding, emailBinding, webhooksBinding, generateDlqBinding,
+				emailDlqBinding, webhooksDlqBinding);
 	}
 
 	/**

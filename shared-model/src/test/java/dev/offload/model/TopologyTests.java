@@ -23,6 +23,8 @@ class TopologyTests {
 		assertThat(topology.eventsExchange()).isEqualTo("reports.events");
 		assertThat(topology.emailQueue()).isEqualTo("reports.events.email");
 		assertThat(topology.generateDeadLetterQueue()).isEqualTo("reports.generate.dlq");
+		assertThat(topology.webhooksQueue()).isEqualTo("reports.events.webhooks");
+		assertThat(topology.webhooksDeadLetterQueue()).isEqualTo("reports.events.webhooks.dlq");
 	}
 
 	@Test
@@ -66,7 +68,7 @@ class TopologyTests {
 		assertThat(declarables.getDeclarablesByType(Exchange.class)).extracting(Exchange::getName)
 			.containsExactlyInAnyOrder(topology.tasksExchange(), topology.eventsExchange(),
 					topology.deadLetterExchange());
-		assertThat(declarables.getDeclarablesByType(Binding.class)).hasSize(5);
+		assertThat(declarables.getDeclarablesByType(Binding.class)).hasSize(8);
 		Queue bulk = declarables.getDeclarablesByType(Queue.class)
 			.stream()
 			.filter((queue) -> queue.getName().equals(topology.bulkQueue()))
@@ -80,6 +82,28 @@ class TopologyTests {
 			.satisfies((binding) -> assertThat(binding.getRoutingKey())
 				.isEqualTo(topology.generateRoutingKey(ReportPriority.BULK))
 				.isNotEqualTo(topology.generateRoutingKey()));
+	}
+
+	@Test
+	void webhooksQueueIsOneDurableQueueOnTheEventsFanoutThatDeadLettersToItsOwnQueue() {
+		Topology topology = new Topology("t4.");
+		Declarables declarables = TopologyDeclarations.all(topology);
+
+		Queue webhooks = declarables.getDeclarablesByType(Queue.class)
+			.stream()
+			.filter((queue) -> queue.getName().equals(topology.webhooksQueue()))
+			.findFirst()
+			.orElseThrow();
+		assertThat(webhooks.isExclusive()).isFalse();
+		assertThat(webhooks.isAutoDelete()).isFalse();
+		assertThat(webhooks.getArguments()).containsEntry("x-queue-type", "quorum")
+			.containsEntry("x-dead-letter-exchange", topology.deadLetterExchange())
+			.containsEntry("x-dead-letter-routing-key", topology.webhooksDeadLetterRoutingKey())
+			.containsEntry("x-dead-letter-strategy", "at-least-once");
+		assertThat(declarables.getDeclarablesByType(Binding.class))
+			.extracting((binding) -> binding.getExchange() + " -> " + binding.getDestination())
+			.contains(topology.eventsExchange() + " -> " + topology.webhooksQueue(),
+					topology.deadLetterExchange() + " -> " + topology.webhooksDeadLetterQueue());
 	}
 
 	@Test

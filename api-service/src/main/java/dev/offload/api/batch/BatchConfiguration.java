@@ -1,13 +1,11 @@
 package dev.offload.api.batch;
 
-import java.util.List;
-
 import io.micrometer.core.instrument.MeterRegistry;
 
 import dev.offload.api.ApiProperties;
 import dev.offload.api.report.ReportIntake;
+import dev.offload.api.webhook.WebhookEvents;
 
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.annotation.EnableScheduling;
@@ -23,9 +21,9 @@ class BatchConfiguration {
 	@Bean
 	BatchPreparation batchPreparation(Batches batches, ReportIntake intake,
 			PlatformTransactionManager transactionManager, ApiProperties properties, MeterRegistry meters,
-			ObjectProvider<BatchPreparation.BatchCompletionListener> listeners) {
+			WebhookEvents webhooks) {
 		return new BatchPreparation(batches, intake, new TransactionTemplate(transactionManager), properties, meters,
-				List.copyOf(listeners.orderedStream().toList()));
+				webhooks);
 	}
 
 	@Bean

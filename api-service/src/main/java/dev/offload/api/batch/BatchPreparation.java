@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import dev.offload.api.ApiProperties;
 import dev.offload.api.error.InvalidRequestException;
 import dev.offload.api.report.ReportIntake;
+import dev.offload.api.webhook.WebhookEvents;
 import dev.offload.model.BatchSelector;
 import dev.offload.model.ReportTypeDescriptor;
 
@@ -34,8 +35,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * catalogue as a single request would be; one that is refused becomes a FAILED report
  * with the reason, so the batch's counts always add up to its items.</li>
  * <li>A running batch none of whose reports is queued or running is marked complete,
- * once, by the replica whose update did it; the summary email goes from the worker's
- * email outbox.</li>
+ * once, by the replica whose update did it, with its {@code batch.completed} webhook
+ * event in the same transaction; the summary email goes from the worker's email
+ * outbox.</li>
  * </ul>
  */
 public class BatchPreparation {
@@ -52,16 +54,16 @@ public class BatchPreparation {
 
 	private final MeterRegistry meters;
 
-	private final List<BatchCompletionListener> completionListeners;
+	private final WebhookEvents webhooks;
 
 	BatchPreparation(Batches batches, ReportIntake intake, TransactionTemplate transactions, ApiProperties properties,
-			MeterRegistry meters, List<BatchCompletionListener> completionListeners) {
+			MeterRegistry meters, WebhookEvents webhooks) {
 		this.batches = batches;
 		this.intake = intake;
 		this.transactions = transactions;
 		this.settings = properties.batches();
 		this.meters = meters;
-		this.completionListeners = completionListeners;
+		this.webhooks = webhooks;
 	}
 
 	/** One sweep; never throws, so the schedule goes on. */
@@ -158,21 +160,22 @@ public class BatchPreparation {
 			logger.info("Batch {} completed: every one of its {} report(s) finished", batch.id(), batch.total());
 			this.meters.counter("offload.batches.completed").increment();
 			BatchView view = BatchView.of(batch, this.batches.countByStatus(batch.id()));
-			for (BatchCompletionListener listener : this.completionListeners) {
-				listener.completed(batch.ownerId(), view);
-			}
+			// In the transaction that completed it: the event is recorded once, or not at
+			// all.
+			Map<String, Object> data = new LinkedHashMap<>();
+			data.put("object", "batch");
+			data.put("id", view.id().toString());
+			data.put("type", view.type());
+			data.put("format", view.format().name());
+			data.put("state", view.state().name());
+			data.put("total", view.total());
+			Map<String, Long> counts = new LinkedHashMap<>();
+			view.counts().forEach((status, count) -> counts.put(status.name(), count));
+			data.put("counts", counts);
+			data.put("completedAt", String.valueOf(view.completedAt()));
+			data.put("links", Map.of("self", view.links().self(), "reports", view.links().reports()));
+			this.webhooks.publish(batch.ownerId(), "batch.completed", batch.id().toString(), data);
 		}
-	}
-
-	/**
-	 * Told, inside the transaction that completed it, that a batch has completed: to
-	 * record a webhook event, say. Whatever it writes commits or rolls back with the
-	 * completion.
-	 */
-	interface BatchCompletionListener {
-
-		void completed(String ownerId, BatchView batch);
-
 	}
 
 }

@@ -192,7 +192,7 @@ class ReportController {
 	 * @return the report's path
 	 */
 	static URI location(UUID id) {
-		return URI.create(BASE_PATH + "/" + id);
+		return URI.create(ReportLinks.self(id));
 	}
 
 }

@@ -31,8 +31,8 @@ record ReportView(UUID id, String type, ReportFormat format, Map<String, String>
 		Long fileSize, Links links) {
 
 	static ReportView of(Report report) {
-		String self = ReportController.location(report.id()).toString();
-		String file = (report.status() == ReportStatus.SUCCEEDED) ? self + "/file" : null;
+		String self = ReportLinks.self(report.id());
+		String file = (report.status() == ReportStatus.SUCCEEDED) ? ReportLinks.file(report.id()) : null;
 		return new ReportView(report.id(), report.type(), report.format(), report.parameters(), report.status(),
 				report.progress(), report.attempts(), report.error(), report.createdAt(), report.startedAt(),
 				report.finishedAt(), report.fileSize(), new Links(self, file));

@@ -17,7 +17,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * longer ago than {@code offload.api.retention.keep-reports-for} (with their sent
  * emails), the rows of emails sent longer ago than {@code keep-sent-emails-for} (they
  * hold signed download links), and forgets idempotency keys older than
- * {@code keep-idempotency-keys-for}, so the key may be used again.
+ * {@code keep-idempotency-keys-for}, so the key may be used again, and deletes webhook
+ * events recorded longer ago than {@code keep-webhook-events-for} with their deliveries
+ * (the delivery log), unless one is still pending.
  * <p>
  * A report is deleted only once it has finished, its file is gone from its store (the
  * file retention has run, or it never had one) and no email about it waits to be sent;
@@ -46,6 +48,8 @@ class RecordRetention {
 
 	private final Counter idempotencyKeysForgotten;
 
+	private final Counter webhookEventsDeleted;
+
 	RecordRetention(JdbcClient jdbc, TransactionTemplate transactions, ApiProperties properties, MeterRegistry meters) {
 		this.jdbc = jdbc;
 		this.transactions = transactions;
@@ -53,17 +57,23 @@ class RecordRetention {
 		this.reportsDeleted = counter(meters, "reports", "Finished report rows deleted by retention");
 		this.sentEmailsDeleted = counter(meters, "sent-emails", "Sent email rows deleted by retention");
 		this.idempotencyKeysForgotten = counter(meters, "idempotency-keys", "Idempotency keys forgotten by retention");
+		this.webhookEventsDeleted = counter(meters, "webhook-events",
+				"Webhook events deleted by retention, with their deliveries");
 	}
 
 	private static Counter counter(MeterRegistry meters, String kind, String description) {
 		return Counter.builder(DELETED).tag("kind", kind).description(description).register(meters);
 	}
 
-	/** One run of the job: report rows, then sent emails, then idempotency keys. */
+	/**
+	 * One run of the job: report rows, then sent emails, then idempotency keys, then
+	 * webhook events.
+	 */
 	void run() {
 		deleteExpiredReports();
 		deleteExpiredSentEmails();
 		forgetExpiredIdempotencyKeys();
+		deleteExpiredWebhookEvents();
 	}
 
 	/**
@@ -129,6 +139,29 @@ class RecordRetention {
 						                 FOR UPDATE SKIP LOCKED)
 						""")
 					.param("ageMillis", this.settings.keepIdempotencyKeysFor().toMillis())
+					.param("batch", this.settings.batchSize())
+					.update());
+	}
+
+	/**
+	 * Deletes the webhook events recorded longer ago than
+	 * {@code keep-webhook-events-for}, with their deliveries ({@code ON DELETE CASCADE}).
+	 * An event with a delivery still pending (a recent redelivery) stays.
+	 * @return how many events were deleted
+	 */
+	int deleteExpiredWebhookEvents() {
+		return inBatches("webhook events", this.settings.keepWebhookEventsFor(), this.webhookEventsDeleted,
+				() -> this.jdbc.sql("""
+						DELETE FROM webhook_events
+						 WHERE id IN (SELECT ev.id FROM webhook_events ev
+						               WHERE ev.created_at < now() - :ageMillis * interval '1 millisecond'
+						                 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
+						                                  WHERE d.event_id = ev.id AND d.status = 'PENDING')
+						               ORDER BY ev.created_at
+						               LIMIT :batch
+						                 FOR UPDATE SKIP LOCKED)
+						""")
+					.param("ageMillis", this.settings.keepWebhookEventsFor().toMillis())
 					.param("batch", this.settings.batchSize())
 					.update());
 	}

@@ -44,7 +44,10 @@ import static org.awaitility.Awaitility.await;
 		properties = { "offload.api.batches.chunk-size=200", "offload.api.batches.max-in-flight=40",
 				"offload.api.batches.max-reports=3000", "offload.api.batches.interval=200ms",
 				"offload.api.limits.max-unfinished-per-user=3", "offload.api.relay.interval=200ms",
-				"offload.api.reconciliation.enabled=false" })
+				"offload.api.reconciliation.enabled=false",
+				// Deliveries are recorded, never sent: the endpoint below is not on this
+				// machine.
+				"offload.api.webhooks.enabled=false" })
 @AutoConfigureRestTestClient
 class BatchApiTests {
 
@@ -152,6 +155,10 @@ class BatchApiTests {
 
 	@Test
 	void aBatchCompletesOnceWhenItsLastReportHasFinishedWithItsCountsAndProgress() {
+		this.jdbc.sql("""
+				INSERT INTO webhook_endpoints (id, owner_id, url, events, secret)
+				VALUES (:id, 'alice', 'https://hooks.example.com/offload', ARRAY['batch.completed'],
+				        'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')""").param("id", UUID.randomUUID()).update();
 		UUID id = UUID
 			.fromString(createBatch("alice", "alice-secret", statementsFor(1, 30), null).get("id").asString());
 		await().atMost(TIMEOUT).untilAsserted(() -> assertThat(published(id)).isEqualTo(30));
@@ -171,6 +178,16 @@ class BatchApiTests {
 		assertThat(done.get("counts").get("SUCCEEDED").asLong()).isEqualTo(29);
 		assertThat(done.get("counts").get("FAILED").asLong()).isEqualTo(1);
 		assertThat(done.get("completedAt").isNull()).isFalse();
+		// Its batch.completed webhook event, recorded once with the completion.
+		List<String> events = this.jdbc
+			.sql("SELECT body FROM webhook_events WHERE owner_id = 'alice' AND type = 'batch.completed'")
+			.query(String.class)
+			.list();
+		assertThat(events).singleElement()
+			.satisfies((
+					body) -> assertThat(Messages.json().readTree(body).get("data").get("counts").get("FAILED").asLong())
+						.isEqualTo(1));
+		assertThat(events.get(0)).contains(id.toString());
 
 		JsonNode page = get("alice", "/api/batches/" + id + "/reports?after=27&limit=2");
 		assertThat(page).hasSize(2);

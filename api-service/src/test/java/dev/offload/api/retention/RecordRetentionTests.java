@@ -31,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DirtiesContext
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "offload.api.retention.keep-reports-for=400d", "offload.api.retention.keep-sent-emails-for=30d",
-				"offload.api.retention.keep-idempotency-keys-for=7d", "offload.api.retention.batch-size=2",
+				"offload.api.retention.keep-idempotency-keys-for=7d",
+				"offload.api.retention.keep-webhook-events-for=30d", "offload.api.retention.batch-size=2",
 				"offload.api.reconciliation.enabled=false" })
 @AutoConfigureRestTestClient
 class RecordRetentionTests {
@@ -133,6 +134,54 @@ class RecordRetentionTests {
 		assertThat(post(oldKey)).isNotEqualTo(old);
 		assertThat(post(recentKey)).isEqualTo(recent);
 		assertThat(reportsOf("alice")).contains(old, recent);
+	}
+
+	@Test
+	void webhookEventsPastTheirAgeAreDeletedWithTheirDeliveriesUnlessOneIsPending() {
+		UUID endpoint = UUID.randomUUID();
+		this.jdbc.sql("""
+				INSERT INTO webhook_endpoints (id, owner_id, url, events, secret)
+				VALUES (:id, 'retention', 'https://203.0.113.10/hooks', ARRAY['report.succeeded'], 'whsec_AAAA')""")
+			.param("id", endpoint)
+			.update();
+		String old = webhookEvent(endpoint, 31, "DELIVERED");
+		String oldFailed = webhookEvent(endpoint, 40, "FAILED");
+		// Redelivered recently: stays while that delivery is pending.
+		String oldRedelivered = webhookEvent(endpoint, 35, "PENDING");
+		String recent = webhookEvent(endpoint, 29, "DELIVERED");
+		double before = deleted("webhook-events");
+
+		assertThat(this.retention.deleteExpiredWebhookEvents()).isEqualTo(2);
+
+		assertThat(this.jdbc.sql("SELECT id FROM webhook_events WHERE id IN (:ids)")
+			.param("ids", List.of(old, oldFailed, oldRedelivered, recent))
+			.query(String.class)
+			.list()).containsExactlyInAnyOrder(oldRedelivered, recent);
+		assertThat(this.jdbc.sql("SELECT count(*) FROM webhook_deliveries WHERE event_id IN (:ids)")
+			.param("ids", List.of(old, oldFailed))
+			.query(Long.class)
+			.single()).isZero();
+		assertThat(deleted("webhook-events") - before).isEqualTo(2);
+	}
+
+	private String webhookEvent(UUID endpoint, int daysAgo, String deliveryStatus) {
+		String id = "evt_" + UUID.randomUUID().toString().replace("-", "");
+		this.jdbc.sql("""
+				INSERT INTO webhook_events (id, owner_id, type, body, created_at)
+				VALUES (:id, 'retention', 'report.succeeded', '{}', now() - :days * interval '1 day')""")
+			.param("id", id)
+			.param("days", daysAgo)
+			.update();
+		this.jdbc
+			.sql("""
+					INSERT INTO webhook_deliveries (id, event_id, endpoint_id, status, next_attempt_at)
+					VALUES (:delivery, :id, :endpoint, :status, CASE WHEN :status = 'PENDING' THEN now() + interval '1 hour' END)""")
+			.param("delivery", UUID.randomUUID())
+			.param("id", id)
+			.param("endpoint", endpoint)
+			.param("status", deliveryStatus)
+			.update();
+		return id;
 	}
 
 	private UUID post(String idempotencyKey) {
