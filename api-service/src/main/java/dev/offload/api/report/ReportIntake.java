@@ -1,6 +1,8 @@
 package dev.offload.api.report;
 
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import org.slf4j.Logger;
@@ -9,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import dev.offload.api.error.InvalidRequestException;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportPriority;
+import dev.offload.model.ReportTypeDescriptor;
 
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
@@ -35,8 +38,11 @@ public class ReportIntake {
 
 	private final ReportMetrics metrics;
 
+	private final ReportCatalogue catalogue;
+
 	ReportIntake(ReportRequestValidator validator, Reports reports, ApplicationEventPublisher events,
-			ReportMetrics metrics) {
+			ReportMetrics metrics, ReportCatalogue catalogue) {
+		this.catalogue = catalogue;
 		this.validator = validator;
 		this.reports = reports;
 		this.events = events;
@@ -53,6 +59,16 @@ public class ReportIntake {
 	 */
 	public Map<String, String> validate(String type, String format, Map<String, String> parameters) {
 		return this.validator.validate(new CreateReportRequest(type, format, parameters)).parameters();
+	}
+
+	/**
+	 * A report type as the catalogue offers it now, for features that need to know its
+	 * parameters before they make a request (a schedule fills in a type's dates).
+	 * @param type the type's name, in any case
+	 * @return its descriptor, or empty if no worker offers it
+	 */
+	public Optional<ReportTypeDescriptor> describe(String type) {
+		return (type != null) ? this.catalogue.find(type.strip().toUpperCase(Locale.ROOT)) : Optional.empty();
 	}
 
 	/**
