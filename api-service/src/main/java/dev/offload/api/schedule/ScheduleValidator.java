@@ -84,9 +84,10 @@ class ScheduleValidator {
 					+ "{\"every\":\"MONTH\",\"dayOfMonth\":\"1\",\"at\":\"06:00\"}, or a cron expression"));
 		}
 		Map<String, String> given = (request.parameters() != null) ? request.parameters() : Map.of();
-		if (period != null && period != RunPeriod.FIXED) {
-			checkRelativePeriod(request.type(), period, given, errors);
-		}
+		// A period refused for the type fills in nothing, so the parameters are checked
+		// as given.
+		RunPeriod datesFrom = (period != null && period != RunPeriod.FIXED
+				&& !checkRelativePeriod(request.type(), period, given, errors)) ? RunPeriod.FIXED : period;
 		// The report the next run would request (or, while the times are invalid, a run
 		// today), checked as POST /api/reports checks it.
 		Instant next = (recurrence != null) ? recurrence.next(this.clock.instant()) : null;
@@ -95,7 +96,7 @@ class ScheduleValidator {
 		Map<String, String> parameters = given;
 		try {
 			parameters = this.intake.validate(request.type(), request.format(),
-					(period != null) ? period.parameters(run.atZone(runZone).toLocalDate(), given) : given);
+					(datesFrom != null) ? datesFrom.parameters(run.atZone(runZone).toLocalDate(), given) : given);
 		}
 		catch (InvalidRequestException ex) {
 			errors.addAll(ex.getErrors());
@@ -172,13 +173,14 @@ class ScheduleValidator {
 		return (zone != null) ? recurrence : null;
 	}
 
-	private void checkRelativePeriod(String type, RunPeriod period, Map<String, String> given,
+	/** Whether a relative period applies to the type; an error if not. */
+	private boolean checkRelativePeriod(String type, RunPeriod period, Map<String, String> given,
 			List<InvalidField> errors) {
 		Optional<ReportTypeDescriptor> descriptor = this.intake.describe(type);
 		if (descriptor.isPresent() && !hasDateRange(descriptor.get())) {
 			errors.add(new InvalidField("period", descriptor.get().name() + " reports take no " + RunPeriod.FROM + "/"
 					+ RunPeriod.TO + " dates, so only FIXED applies, not " + period));
-			return;
+			return false;
 		}
 		for (String date : Set.of(RunPeriod.FROM, RunPeriod.TO)) {
 			if (given.containsKey(date)) {
@@ -186,6 +188,7 @@ class ScheduleValidator {
 						"is set for each run by the period " + period + "; leave it out (or use FIXED)"));
 			}
 		}
+		return true;
 	}
 
 	private static boolean hasDateRange(ReportTypeDescriptor type) {
