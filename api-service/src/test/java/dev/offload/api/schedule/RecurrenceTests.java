@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import dev.offload.api.error.InvalidField;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -55,7 +56,7 @@ class RecurrenceTests {
 
 	@Test
 	void rulesBecomeCronExpressions() {
-		List<dev.offload.api.error.InvalidField> errors = new ArrayList<>();
+		List<InvalidField> errors = new ArrayList<>();
 		ScheduleRule last = new ScheduleRule("month", null, "last", "6:00").validated(errors);
 		ScheduleRule monday = new ScheduleRule("WEEK", "monday", null, "06:30").validated(errors);
 		ScheduleRule daily = new ScheduleRule("DAY", null, null, "23:59:30").validated(errors);
@@ -71,10 +72,10 @@ class RecurrenceTests {
 
 	@Test
 	void invalidRulesNameTheirFields() {
-		List<dev.offload.api.error.InvalidField> errors = new ArrayList<>();
+		List<InvalidField> errors = new ArrayList<>();
 
 		assertThat(new ScheduleRule("MONTH", "MONDAY", "31", "25:00").validated(errors)).isNull();
-		assertThat(errors).extracting(dev.offload.api.error.InvalidField::field)
+		assertThat(errors).extracting(InvalidField::field)
 			.containsExactlyInAnyOrder("rule.at", "rule.day", "rule.dayOfMonth");
 	}
 

@@ -1,5 +1,6 @@
 package dev.offload.api.schedule;
 
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -236,6 +237,28 @@ class ScheduleApiTests {
 		assertThat(send(HttpMethod.GET, "/api/schedules/" + id, "alice", null).body().at("/runs/0/state").asString())
 			.isEqualTo("CREATED");
 		assertThat(count("reports")).isEqualTo(1);
+	}
+
+	@Test
+	void aLongOutageCatchesUpOnlyTheMostRecentRunsAndRecordsTheOthersAsSkipped() {
+		UUID id = create("alice", """
+				{"type":"NO_OP","format":"CSV","cron":"0 0 * * * *","timeZone":"UTC"}""");
+
+		// 30 hourly runs missed; the catch-up limit is 24.
+		clock.set("2026-12-04T16:30:00Z");
+		this.sweep.run();
+		this.sweep.run();
+
+		Map<String, Object> runs = this.jdbc.sql("""
+				SELECT count(*) FILTER (WHERE state = 'CREATED') AS created,
+				       count(*) FILTER (WHERE state = 'SKIPPED') AS skipped,
+				       min(scheduled_for) FILTER (WHERE state = 'CREATED') AS first_created
+				  FROM schedule_runs WHERE schedule_id = :id""").param("id", id).query().singleRow();
+		assertThat(runs).containsEntry("created", 24L).containsEntry("skipped", 6L);
+		assertThat(((Timestamp) runs.get("first_created")).toInstant()).isEqualTo("2026-12-03T17:00:00Z");
+		assertThat(count("reports")).isEqualTo(24);
+		assertThat(send(HttpMethod.GET, "/api/schedules/" + id, "alice", null).body().get("nextRunAt").asString())
+			.isEqualTo("2026-12-04T17:00:00Z");
 	}
 
 	@Test

@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -111,11 +112,7 @@ class ScheduleReplicasTests {
 			.containsEntry("owner_id", "alice")
 			.containsEntry("owner_email", "alice@example.com")
 			.containsEntry("format", "PDF");
-		assertThat(((java.time.OffsetDateTime) this.jdbc
-			.sql("SELECT scheduled_for FROM schedule_runs WHERE schedule_id = :id")
-			.param("id", id)
-			.query(java.time.OffsetDateTime.class)
-			.single()).toInstant()).isEqualTo("2026-12-01T05:00:00Z");
+		assertThat(scheduledFor(id)).containsExactly(Instant.parse("2026-12-01T05:00:00Z"));
 		JsonNode shown = get(1, id);
 		assertThat(shown.get("nextRunAt").asString()).isEqualTo("2027-01-01T05:00:00Z");
 		assertThat(shown.at("/runs/0/reportId").asString()).isEqualTo(report.get("id").toString());
@@ -275,10 +272,10 @@ class ScheduleReplicasTests {
 	private List<Instant> scheduledFor(UUID id) {
 		return this.jdbc.sql("SELECT scheduled_for FROM schedule_runs WHERE schedule_id = :id ORDER BY scheduled_for")
 			.param("id", id)
-			.query(java.time.OffsetDateTime.class)
+			.query(OffsetDateTime.class)
 			.list()
 			.stream()
-			.map(java.time.OffsetDateTime::toInstant)
+			.map(OffsetDateTime::toInstant)
 			.toList();
 	}
 
