@@ -27,6 +27,7 @@
 		live: null,
 		reconnectDelay: 1000,
 		refreshTimer: null,
+		schedules: [],
 	};
 
 	// ---- HTTP ----------------------------------------------------------------
@@ -127,6 +128,8 @@
 		state.reports.clear();
 		state.order = [];
 		state.next = undefined;
+		state.schedules = [];
+		renderSchedules();
 		hide($('app-view'), $('signed-in-as'), $('sign-out'), $('live-status'));
 		show($('sign-in-view'));
 		if (message) {
@@ -146,6 +149,7 @@
 		await loadCatalogue();
 		renderReports();
 		startLive();
+		await loadSchedules();
 	}
 
 	// ---- The request form ----------------------------------------------------
@@ -726,6 +730,115 @@
 
 	// ---- Formatting and small helpers -----------------------------------------
 
+	// ---- Schedules -----------------------------------------------------------
+	// Listed with their next run and last runs; created and changed through the API.
+
+	const PERIODS = {
+		FIXED: 'Fixed dates', PREVIOUS_DAY: 'The day before', PREVIOUS_7_DAYS: 'The 7 days before',
+		PREVIOUS_WEEK: 'The week before', PREVIOUS_MONTH: 'The month before', MONTH_TO_DATE: 'Month to date',
+	};
+
+	async function loadSchedules() {
+		try {
+			state.schedules = (await json('/api/schedules')).items;
+			hide($('schedules-error'));
+		}
+		catch (ex) {
+			if (state.credentials) {
+				showError($('schedules-error'), 'Your schedules could not be loaded: ' + ex.message);
+			}
+		}
+		renderSchedules();
+	}
+
+	function renderSchedules() {
+		const items = state.schedules;
+		$('schedules').replaceChildren(...items.map(renderSchedule));
+		$('schedules-table').hidden = items.length === 0;
+		$('schedules-empty').hidden = items.length !== 0 || !state.credentials;
+	}
+
+	function renderSchedule(schedule) {
+		const row = document.createElement('tr');
+		row.dataset.scheduleId = schedule.id;
+
+		const what = document.createElement('td');
+		const title = document.createElement('div');
+		title.className = 'report-title';
+		title.textContent = schedule.name;
+		const format = document.createElement('span');
+		format.className = 'format';
+		format.textContent = schedule.format;
+		title.appendChild(format);
+		const meta = document.createElement('div');
+		meta.className = 'report-meta';
+		meta.textContent = typeTitle(schedule.type) + ' · ' + (PERIODS[schedule.period] || schedule.period);
+		what.append(title, meta);
+
+		const when = document.createElement('td');
+		const zone = document.createElement('div');
+		zone.className = 'report-meta';
+		zone.textContent = schedule.timeZone;
+		when.append(describeWhen(schedule), zone);
+
+		const next = document.createElement('td');
+		next.className = 'when';
+		next.textContent = schedule.paused ? 'Paused'
+			: (schedule.nextRunAt ? timeFormat.format(new Date(schedule.nextRunAt)) : 'None');
+		if (schedule.nextRunParameters) {
+			next.title = describeParameters(schedule.nextRunParameters);
+		}
+
+		const last = document.createElement('td');
+		const runs = document.createElement('div');
+		runs.className = 'runs';
+		last.appendChild(runs);
+		if (schedule.runs.length === 0) {
+			runs.appendChild(note('None yet'));
+		}
+		schedule.runs.forEach((run) => {
+			const badge = document.createElement('span');
+			const status = run.reportStatus || run.state;
+			badge.className = 'badge ' + status;
+			badge.textContent = status;
+			badge.title = timeFormat.format(new Date(run.scheduledFor)) + (run.error ? ': ' + run.error : '')
+				+ (run.reportId ? ' (report ' + run.reportId + ')' : '');
+			runs.appendChild(badge);
+		});
+
+		const actions = document.createElement('td');
+		actions.className = 'actions';
+		const action = schedule.paused ? 'resume' : 'pause';
+		actions.appendChild(button(capitalize(action), 'button ghost small', action, async () => {
+			try {
+				const updated = await json('/api/schedules/' + schedule.id + '/' + action, { method: 'POST' });
+				state.schedules = state.schedules.map((item) => (item.id === updated.id
+					? Object.assign(updated, { runs: updated.runs.slice(0, 3) }) : item));
+			}
+			catch (ex) {
+				showError($('schedules-error'), ex.message);
+			}
+			renderSchedules();
+		}));
+		row.append(what, when, next, last, actions);
+		return row;
+	}
+
+	function describeWhen(schedule) {
+		const rule = schedule.rule;
+		if (!rule) {
+			return 'cron ' + schedule.cron;
+		}
+		if (rule.every === 'DAY') {
+			return 'Daily at ' + rule.at;
+		}
+		if (rule.every === 'WEEK') {
+			return 'Every ' + capitalize(rule.day.toLowerCase()) + ' at ' + rule.at;
+		}
+		return (rule.dayOfMonth === 'LAST' ? 'Last day of each month' : 'Day ' + rule.dayOfMonth + ' of each month')
+			+ ' at ' + rule.at;
+	}
+
 	function typeTitle(name) {
 		const type = state.catalogue.find((candidate) => candidate.name === name);
 		return type ? type.title : name;
@@ -808,6 +921,9 @@
 			const unfinished = state.order.some((id) => !FINISHED.has(state.reports.get(id).status));
 			if (unfinished && document.visibilityState === 'visible') {
 				refreshReports();
+			}
+			if (document.visibilityState === 'visible') {
+				loadSchedules();
 			}
 			else {
 				renderReports();

@@ -68,7 +68,7 @@ class TopologyTests {
 		assertThat(declarables.getDeclarablesByType(Exchange.class)).extracting(Exchange::getName)
 			.containsExactlyInAnyOrder(topology.tasksExchange(), topology.eventsExchange(),
 					topology.deadLetterExchange());
-		assertThat(declarables.getDeclarablesByType(Binding.class)).hasSize(8);
+		assertThat(declarables.getDeclarablesByType(Binding.class)).hasSize(7);
 		Queue bulk = declarables.getDeclarablesByType(Queue.class)
 			.stream()
 			.filter((queue) -> queue.getName().equals(topology.bulkQueue()))

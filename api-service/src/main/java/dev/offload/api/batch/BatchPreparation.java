@@ -100,7 +100,7 @@ public class BatchPreparation {
 	}
 
 	private void select(Batch batch) {
-		ReportTypeDescriptor type = this.intake.type(batch.type()).orElse(null);
+		ReportTypeDescriptor type = this.intake.describe(batch.type()).orElse(null);
 		BatchSelector selector = (type != null) ? type.selector(batch.selector()) : null;
 		if (selector == null) {
 			this.batches.failed(batch.id(),

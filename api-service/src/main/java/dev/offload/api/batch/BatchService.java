@@ -82,7 +82,7 @@ class BatchService {
 
 	private Checked check(CreateBatchRequest request) {
 		List<InvalidField> errors = new ArrayList<>();
-		ReportTypeDescriptor type = (request.type() != null) ? this.intake.type(request.type()).orElse(null) : null;
+		ReportTypeDescriptor type = (request.type() != null) ? this.intake.describe(request.type()).orElse(null) : null;
 		ReportFormat format = null;
 		try {
 			format = (request.format() != null) ? ReportFormat.valueOf(request.format()) : null;

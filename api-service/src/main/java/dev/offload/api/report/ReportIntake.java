@@ -1,5 +1,6 @@
 package dev.offload.api.report;
 
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -49,15 +50,6 @@ public class ReportIntake {
 	}
 
 	/**
-	 * A report type as every live worker offers it.
-	 * @param type the type's name
-	 * @return its descriptor, or empty if it is not offered
-	 */
-	public Optional<ReportTypeDescriptor> type(String type) {
-		return this.catalogue.find(type);
-	}
-
-	/**
 	 * Wakes the outbox relay once the current transaction commits, for reports inserted
 	 * in bulk by another feature.
 	 * @param anyReportId one of the reports
@@ -76,6 +68,16 @@ public class ReportIntake {
 	 */
 	public Map<String, String> validate(String type, String format, Map<String, String> parameters) {
 		return this.validator.validate(new CreateReportRequest(type, format, parameters)).parameters();
+	}
+
+	/**
+	 * A report type as the catalogue offers it now, for features that need to know its
+	 * parameters before they make a request (a schedule fills in a type's dates).
+	 * @param type the type's name, in any case
+	 * @return its descriptor, or empty if no worker offers it
+	 */
+	public Optional<ReportTypeDescriptor> describe(String type) {
+		return (type != null) ? this.catalogue.find(type.strip().toUpperCase(Locale.ROOT)) : Optional.empty();
 	}
 
 	/**
