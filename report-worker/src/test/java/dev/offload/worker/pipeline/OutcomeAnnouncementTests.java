@@ -115,11 +115,14 @@ class OutcomeAnnouncementTests {
 		AmqpAdmin admin = worker.getBean(AmqpAdmin.class);
 		Binding email = new Binding(topology.emailQueue(), Binding.DestinationType.QUEUE, topology.eventsExchange(), "",
 				null);
+		Binding webhooks = new Binding(topology.webhooksQueue(), Binding.DestinationType.QUEUE,
+				topology.eventsExchange(), "", null);
 		ReportTask task = new ReportTask(UUID.randomUUID(), "NO_OP", Map.of(), OWNER, Instant.now(), ReportFormat.CSV);
 		Workers.insertQueuedReport(jdbc, task);
 		// Nothing is bound to the events fanout: every event is unroutable, so publishing
 		// the outcome fails after the report is stored.
 		admin.removeBinding(email);
+		admin.removeBinding(webhooks);
 		try {
 			Workers.publish(worker, task);
 			await().atMost(Duration.ofSeconds(20))
@@ -129,6 +132,7 @@ class OutcomeAnnouncementTests {
 		}
 		finally {
 			admin.declareBinding(email);
+			admin.declareBinding(webhooks);
 		}
 		// The delivery was kept: once the outcome can be published, it is, and mailed.
 		assertThat(greenMail.waitForIncomingEmail(15_000, 1)).isTrue();
