@@ -50,6 +50,8 @@ class RecordRetention {
 
 	private final Counter webhookEventsDeleted;
 
+	private final Counter batchesDeleted;
+
 	RecordRetention(JdbcClient jdbc, TransactionTemplate transactions, ApiProperties properties, MeterRegistry meters) {
 		this.jdbc = jdbc;
 		this.transactions = transactions;
@@ -59,6 +61,8 @@ class RecordRetention {
 		this.idempotencyKeysForgotten = counter(meters, "idempotency-keys", "Idempotency keys forgotten by retention");
 		this.webhookEventsDeleted = counter(meters, "webhook-events",
 				"Webhook events deleted by retention, with their deliveries");
+		this.batchesDeleted = counter(meters, "batches",
+				"Finished batches deleted by retention once their reports were");
 	}
 
 	private static Counter counter(MeterRegistry meters, String kind, String description) {
@@ -66,14 +70,37 @@ class RecordRetention {
 	}
 
 	/**
-	 * One run of the job: report rows, then sent emails, then idempotency keys, then
-	 * webhook events.
+	 * One run of the job: report rows, then batches, then sent emails, then idempotency
+	 * keys, then webhook events.
 	 */
 	void run() {
 		deleteExpiredReports();
+		deleteExpiredBatches();
 		deleteExpiredSentEmails();
 		forgetExpiredIdempotencyKeys();
 		deleteExpiredWebhookEvents();
+	}
+
+	/**
+	 * Deletes every batch that ended longer ago than {@code keep-reports-for} once none
+	 * of its reports is left (they go by the same age, each when it may).
+	 * @return how many batches were deleted
+	 */
+	int deleteExpiredBatches() {
+		return inBatches("batches", this.settings.keepReportsFor(), this.batchesDeleted,
+				() -> this.jdbc.sql("""
+						DELETE FROM report_batches
+						 WHERE id IN (SELECT b.id FROM report_batches b
+						               WHERE b.state IN ('COMPLETED', 'CANCELLED', 'FAILED')
+						                 AND b.completed_at < now() - :ageMillis * interval '1 millisecond'
+						                 AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.batch_id = b.id)
+						               ORDER BY b.completed_at
+						               LIMIT :batch
+						                 FOR UPDATE SKIP LOCKED)
+						""")
+					.param("ageMillis", this.settings.keepReportsFor().toMillis())
+					.param("batch", this.settings.batchSize())
+					.update());
 	}
 
 	/**

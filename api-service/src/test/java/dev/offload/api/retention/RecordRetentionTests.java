@@ -164,6 +164,42 @@ class RecordRetentionTests {
 		assertThat(deleted("webhook-events") - before).isEqualTo(2);
 	}
 
+	@Test
+	void aBatchPastItsAgeIsDeletedOnceItsReportsAreAndAnOpenOrRecentOneStays() {
+		UUID old = batch("COMPLETED", 401);
+		UUID oldWithAReportLeft = batch("COMPLETED", 401);
+		UUID recent = batch("CANCELLED", 10);
+		UUID open = batch("RUNNING", null);
+		this.jdbc.sql("""
+				INSERT INTO reports (id, owner_id, owner_email, type, format, status, priority, batch_id, batch_item)
+				VALUES (:id, 'retention', 'retention@example.com', 'NO_OP', 'CSV', 'SUCCEEDED', 'BULK', :batch, 1)""")
+			.param("id", UUID.randomUUID())
+			.param("batch", oldWithAReportLeft)
+			.update();
+		double before = deleted("batches");
+
+		assertThat(this.retention.deleteExpiredBatches()).isEqualTo(1);
+
+		assertThat(this.jdbc.sql("SELECT id FROM report_batches WHERE id IN (:ids)")
+			.param("ids", List.of(old, oldWithAReportLeft, recent, open))
+			.query(UUID.class)
+			.list()).containsExactlyInAnyOrder(oldWithAReportLeft, recent, open);
+		assertThat(deleted("batches") - before).isEqualTo(1);
+	}
+
+	private UUID batch(String state, Integer completedDaysAgo) {
+		UUID id = UUID.randomUUID();
+		this.jdbc.sql("""
+				INSERT INTO report_batches (id, owner_id, type, format, items, total, state, completed_at)
+				VALUES (:id, 'retention', 'NO_OP', 'CSV', '[{}]', 1, :state,
+				        now() - CAST(:days AS integer) * interval '1 day')""")
+			.param("id", id)
+			.param("state", state)
+			.param("days", completedDaysAgo)
+			.update();
+		return id;
+	}
+
 	private String webhookEvent(UUID endpoint, int daysAgo, String deliveryStatus) {
 		String id = "evt_" + UUID.randomUUID().toString().replace("-", "");
 		this.jdbc.sql("""
