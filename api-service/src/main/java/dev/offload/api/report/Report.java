@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import dev.offload.model.ReportFormat;
+import dev.offload.model.ReportPriority;
 import dev.offload.model.ReportStatus;
 
 /**
@@ -24,10 +25,12 @@ import dev.offload.model.ReportStatus;
  * @param startedAt when a worker first started it
  * @param finishedAt when it reached an end state
  * @param fileSize the stored file's size in bytes, once it succeeded
+ * @param priority the lane its task travels in
+ * @param batchId the batch it belongs to, or {@code null}
  */
 record Report(UUID id, String ownerId, String type, ReportFormat format, Map<String, String> parameters,
 		ReportStatus status, int progress, int attempts, String error, String idempotencyKey, Instant createdAt,
-		Instant startedAt, Instant finishedAt, Long fileSize) {
+		Instant startedAt, Instant finishedAt, Long fileSize, ReportPriority priority, UUID batchId) {
 
 	/**
 	 * Whether this report was created from the given request, so that a replay of the

@@ -37,7 +37,7 @@ class Reports {
 
 	private static final String COLUMNS = """
 			id, owner_id, type, format, parameters::text AS parameters, status, progress, attempts, error,
-			idempotency_key, created_at, started_at, finished_at, file_size""";
+			idempotency_key, created_at, started_at, finished_at, file_size, priority, batch_id""";
 
 	private final JdbcClient jdbc;
 
@@ -295,7 +295,8 @@ class Reports {
 				this.json.readValue(rs.getString("parameters"), PARAMETERS),
 				ReportStatus.valueOf(rs.getString("status")), rs.getInt("progress"), rs.getInt("attempts"),
 				rs.getString("error"), rs.getString("idempotency_key"), instant(rs, "created_at"),
-				instant(rs, "started_at"), instant(rs, "finished_at"), rs.getObject("file_size", Long.class));
+				instant(rs, "started_at"), instant(rs, "finished_at"), rs.getObject("file_size", Long.class),
+				ReportPriority.valueOf(rs.getString("priority")), rs.getObject("batch_id", UUID.class));
 	}
 
 	private static Instant instant(ResultSet rs, String column) throws SQLException {

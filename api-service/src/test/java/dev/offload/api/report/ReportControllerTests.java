@@ -12,6 +12,7 @@ import dev.offload.api.security.RateLimitsOnATestDatabase;
 import dev.offload.api.security.SecurityConfiguration;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportFormat;
+import dev.offload.model.ReportPriority;
 import dev.offload.model.ReportStatus;
 import dev.offload.model.ReportTypeDescriptor;
 import dev.offload.testsupport.CatalogueOffers;
@@ -302,7 +303,7 @@ class ReportControllerTests {
 	private static Report queuedReport(UUID id) {
 		return new Report(id, "alice", "SALES_SUMMARY", ReportFormat.CSV,
 				Map.of("from", "2024-01-01", "to", "2024-12-31"), ReportStatus.QUEUED, 0, 0, null, null, Instant.now(),
-				null, null, null);
+				null, null, null, ReportPriority.INTERACTIVE, null);
 	}
 
 }
