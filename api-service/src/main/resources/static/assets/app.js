@@ -13,6 +13,9 @@
 	const CANCELLABLE = new Set(['QUEUED', 'RUNNING']);
 	const RANK = { QUEUED: 0, RUNNING: 1, SUCCEEDED: 2, FAILED: 2, CANCELLED: 2 };
 	const MAX_RECONNECT_DELAY = 15000;
+	const OPEN_BATCH = new Set(['SELECTING', 'CREATING', 'RUNNING']);
+	// Batches are polled only while one is open, and only while the page is visible.
+	const BATCH_POLL = 2500;
 
 	const $ = (id) => document.getElementById(id);
 
@@ -28,6 +31,15 @@
 		reconnectDelay: 1000,
 		refreshTimer: null,
 		schedules: [],
+		freshSchedule: null,
+		scheduleFormReady: false,
+		// Whether the type chosen in the schedule form before has from/to dates.
+		scheduleHadDates: true,
+		batches: [],
+		batchTimer: null,
+		batchesLoading: null,
+		// Something may have changed while the batches were being read: read them again.
+		batchesStale: false,
 	};
 
 	// ---- HTTP ----------------------------------------------------------------
@@ -130,6 +142,12 @@
 		state.next = undefined;
 		state.schedules = [];
 		renderSchedules();
+		closeScheduleForm();
+		clearTimeout(state.batchTimer);
+		state.batchTimer = null;
+		state.batchesStale = false;
+		state.batches = [];
+		renderBatches();
 		hide($('app-view'), $('signed-in-as'), $('sign-out'), $('live-status'));
 		show($('sign-in-view'));
 		if (message) {
@@ -149,7 +167,7 @@
 		await loadCatalogue();
 		renderReports();
 		startLive();
-		await loadSchedules();
+		await Promise.all([loadSchedules(), loadBatches()]);
 	}
 
 	// ---- The request form ----------------------------------------------------
@@ -174,6 +192,7 @@
 			select.appendChild(option);
 		}
 		renderTypeFields();
+		prepareScheduleForm();
 	}
 
 	function selectedType() {
@@ -189,39 +208,48 @@
 		const container = $('report-parameters');
 		container.replaceChildren();
 		for (const parameter of type.parameters) {
-			const id = 'param-' + parameter.name;
-			const label = document.createElement('label');
-			label.htmlFor = id;
-			label.textContent = capitalize(parameter.name) + (parameter.required ? '' : ' (optional)');
-			const input = parameterInput(parameter);
-			input.id = id;
-			input.name = parameter.name;
-			input.required = parameter.required;
-			if (!input.value) {
-				input.value = defaultValue(parameter);
-			}
-			const description = document.createElement('p');
-			description.className = 'parameter-description';
-			description.textContent = parameter.description;
-			container.append(label, input, description);
+			container.append(...parameterField(parameter, 'param-'));
 		}
-		const formats = $('report-formats');
-		const current = formats.querySelector('input:checked');
+		renderFormats($('report-formats'), 'format', type.formats);
+	}
+
+	// A parameter's label, input and description; the input's id is prefix + its name.
+	function parameterField(parameter, prefix) {
+		const id = prefix + parameter.name;
+		const label = document.createElement('label');
+		label.htmlFor = id;
+		label.textContent = capitalize(parameter.name) + (parameter.required ? '' : ' (optional)');
+		const input = parameterInput(parameter);
+		input.id = id;
+		input.name = parameter.name;
+		input.required = parameter.required;
+		if (!input.value) {
+			input.value = defaultValue(parameter);
+		}
+		const description = document.createElement('p');
+		description.className = 'parameter-description';
+		description.textContent = parameter.description;
+		return [label, input, description];
+	}
+
+	// The type's formats as radio buttons named `name`, keeping the one chosen if offered.
+	function renderFormats(container, name, formats) {
+		const current = container.querySelector('input:checked');
 		const chosen = current ? current.value : null;
-		formats.replaceChildren();
-		type.formats.forEach((format, index) => {
+		const offered = formats.some((candidate) => candidate.name === chosen);
+		container.replaceChildren();
+		formats.forEach((format, index) => {
 			const label = document.createElement('label');
 			const input = document.createElement('input');
 			input.type = 'radio';
-			input.name = 'format';
+			input.name = name;
 			input.value = format.name;
-			input.id = 'format-' + format.name;
-			const offered = type.formats.some((candidate) => candidate.name === chosen);
+			input.id = name + '-' + format.name;
 			input.checked = offered ? chosen === format.name : index === 0;
 			const text = document.createElement('span');
 			text.textContent = format.name;
 			label.append(input, text);
-			formats.appendChild(label);
+			container.appendChild(label);
 		});
 	}
 
@@ -287,7 +315,7 @@
 		if (!type) {
 			return;
 		}
-		clearFieldErrors();
+		clearFieldErrors($('report-form'));
 		hide($('report-form-error'));
 		const parameters = {};
 		for (const parameter of type.parameters) {
@@ -311,19 +339,22 @@
 			renderReports();
 		}
 		catch (ex) {
-			showProblem(ex);
+			showProblem(ex, $('report-form-error'),
+					(field) => $('param-' + field.replace(/^parameters\./, '')));
 		}
 		finally {
 			button.disabled = false;
 		}
 	}
 
-	function showProblem(ex) {
+	// A 400's field errors next to their fields (fieldFor finds a field's input, if the
+	// form shows it), the rest in the form's error line.
+	function showProblem(ex, errorElement, fieldFor) {
 		const errors = (ex.problem && ex.problem.errors) || [];
 		const unplaced = [];
 		for (const error of errors) {
-			const input = error.field && $('param-' + error.field.replace(/^parameters\./, ''));
-			if (input) {
+			const input = error.field && fieldFor(error.field);
+			if (input && !input.closest('[hidden]')) {
 				input.setAttribute('aria-invalid', 'true');
 				const message = document.createElement('p');
 				message.className = 'field-error';
@@ -344,12 +375,12 @@
 		else {
 			message = humanize(unplaced.length ? unplaced.join('; ') : ex.message);
 		}
-		showError($('report-form-error'), message);
+		showError(errorElement, message);
 	}
 
-	function clearFieldErrors() {
-		document.querySelectorAll('#report-parameters .field-error').forEach((element) => element.remove());
-		document.querySelectorAll('#report-parameters [aria-invalid]').forEach((element) => element.removeAttribute('aria-invalid'));
+	function clearFieldErrors(form) {
+		form.querySelectorAll('.field-error').forEach((element) => element.remove());
+		form.querySelectorAll('[aria-invalid]').forEach((element) => element.removeAttribute('aria-invalid'));
 	}
 
 	// ---- The list of reports -------------------------------------------------
@@ -706,6 +737,7 @@
 			state.reconnectDelay = 1000;
 			setLive('live', 'Live');
 			refreshReports();
+			loadBatches();
 		}
 		else if (event.name === 'report' && event.data) {
 			applyReportEvent(JSON.parse(event.data));
@@ -715,8 +747,10 @@
 	function applyReportEvent(event) {
 		const current = state.reports.get(event.reportId);
 		if (!current) {
-			// A report requested elsewhere (another tab, the API): read the list.
+			// A report requested elsewhere (another tab, the API, a batch or a schedule):
+			// read the list, and the batches, which may have a new one.
 			scheduleRefresh();
+			batchesMayHaveChanged();
 			return;
 		}
 		upsert({ id: event.reportId, status: event.status, progress: event.progress,
@@ -731,7 +765,8 @@
 	// ---- Formatting and small helpers -----------------------------------------
 
 	// ---- Schedules -----------------------------------------------------------
-	// Listed with their next run and last runs; created and changed through the API.
+	// Listed with their next run and last runs, paused and resumed; created with the form
+	// (a named rule only; cron expressions and changes through the API).
 
 	const PERIODS = {
 		FIXED: 'Fixed dates', PREVIOUS_DAY: 'The day before', PREVIOUS_7_DAYS: 'The 7 days before',
@@ -754,13 +789,17 @@
 	function renderSchedules() {
 		const items = state.schedules;
 		$('schedules').replaceChildren(...items.map(renderSchedule));
+		state.freshSchedule = null;
 		$('schedules-table').hidden = items.length === 0;
-		$('schedules-empty').hidden = items.length !== 0 || !state.credentials;
+		$('schedules-empty').hidden = items.length !== 0 || !state.credentials || !$('schedule-form').hidden;
 	}
 
 	function renderSchedule(schedule) {
 		const row = document.createElement('tr');
 		row.dataset.scheduleId = schedule.id;
+		if (schedule.id === state.freshSchedule) {
+			row.className = 'fresh';
+		}
 
 		const what = document.createElement('td');
 		const title = document.createElement('div');
@@ -783,10 +822,20 @@
 
 		const next = document.createElement('td');
 		next.className = 'when';
-		next.textContent = schedule.paused ? 'Paused'
+		next.dataset.role = 'next-run';
+		const nextTime = document.createElement('div');
+		nextTime.textContent = schedule.paused ? 'Paused'
 			: (schedule.nextRunAt ? timeFormat.format(new Date(schedule.nextRunAt)) : 'None');
-		if (schedule.nextRunParameters) {
-			next.title = describeParameters(schedule.nextRunParameters);
+		if (schedule.nextRunAt) {
+			nextTime.title = schedule.nextRunAt;
+		}
+		next.appendChild(nextTime);
+		if (schedule.nextRunParameters && schedule.period !== 'FIXED') {
+			// The dates the next run's report covers.
+			const covers = document.createElement('div');
+			covers.className = 'report-meta';
+			covers.textContent = describeParameters(schedule.nextRunParameters);
+			next.appendChild(covers);
 		}
 
 		const last = document.createElement('td');
@@ -822,6 +871,353 @@
 		}));
 		row.append(what, when, next, last, actions);
 		return row;
+	}
+
+	// The fields a 400 may name, and the inputs of the schedule form that show them.
+	const SCHEDULE_FIELDS = {
+		name: 'schedule-name', type: 'schedule-type', format: 'schedule-formats', period: 'schedule-period',
+		rule: 'schedule-every', 'rule.every': 'schedule-every', 'rule.day': 'schedule-day',
+		'rule.dayOfMonth': 'schedule-day-of-month', 'rule.at': 'schedule-at', timeZone: 'schedule-time-zone',
+	};
+
+	// Once the catalogue is loaded: the form's choices and its defaults.
+	function prepareScheduleForm() {
+		if (state.scheduleFormReady) {
+			return;
+		}
+		state.scheduleFormReady = true;
+		const types = $('schedule-type');
+		types.replaceChildren(...state.catalogue.map((type) => option(type.name, type.title)));
+		$('schedule-period').replaceChildren(...Object.entries(PERIODS).map(([value, text]) => option(value, text)));
+		$('schedule-period').value = 'PREVIOUS_MONTH';
+		const days = [];
+		for (let day = 1; day <= 28; day++) {
+			days.push(option(String(day), String(day)));
+		}
+		days.push(option('LAST', 'Last day'));
+		$('schedule-day-of-month').replaceChildren(...days);
+		$('schedule-time-zone').value = browserTimeZone();
+		if (typeof Intl.supportedValuesOf === 'function') {
+			$('time-zones').replaceChildren(...Intl.supportedValuesOf('timeZone').map((zone) => option(zone)));
+		}
+		state.scheduleHadDates = true;
+		renderScheduleTypeFields();
+		renderRuleFields();
+	}
+
+	function browserTimeZone() {
+		try {
+			return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+		}
+		catch (ignored) {
+			return 'UTC';
+		}
+	}
+
+	function option(value, text) {
+		const element = document.createElement('option');
+		element.value = value;
+		if (text !== undefined) {
+			element.textContent = text;
+		}
+		return element;
+	}
+
+	function scheduleType() {
+		return state.catalogue.find((type) => type.name === $('schedule-type').value);
+	}
+
+	// A relative period fills in the type's from/to dates, so only a type that has them
+	// can have one.
+	function hasDates(type) {
+		return ['from', 'to'].every((name) => type.parameters.some((parameter) => parameter.name === name));
+	}
+
+	function renderScheduleTypeFields() {
+		const type = scheduleType();
+		if (!type) {
+			return;
+		}
+		const dates = hasDates(type);
+		const period = $('schedule-period');
+		for (const choice of period.options) {
+			choice.disabled = !dates && choice.value !== 'FIXED';
+		}
+		if (!dates) {
+			period.value = 'FIXED';
+		}
+		else if (!state.scheduleHadDates && period.value === 'FIXED') {
+			period.value = 'PREVIOUS_MONTH';
+		}
+		state.scheduleHadDates = dates;
+		renderScheduleParameters();
+		renderFormats($('schedule-formats'), 'schedule-format', type.formats);
+	}
+
+	// The type's parameters, leaving out the dates a relative period fills in; values
+	// typed so far are kept.
+	function renderScheduleParameters() {
+		const type = scheduleType();
+		if (!type) {
+			return;
+		}
+		const period = $('schedule-period').value;
+		const container = $('schedule-parameters');
+		const typed = new Map();
+		container.querySelectorAll('input, select').forEach((input) => typed.set(input.name, input.value));
+		container.replaceChildren();
+		for (const parameter of type.parameters) {
+			if (period !== 'FIXED' && (parameter.name === 'from' || parameter.name === 'to')) {
+				continue;
+			}
+			const field = document.createElement('div');
+			field.className = 'field';
+			const parts = parameterField(parameter, 'schedule-param-');
+			if (typed.has(parameter.name)) {
+				parts[1].value = typed.get(parameter.name);
+			}
+			field.append(...parts);
+			container.appendChild(field);
+		}
+		$('schedule-period-hint').textContent = !hasDates(type) ? 'This report has no dates: every run is the same.'
+			: (period === 'FIXED' ? 'The dates below, the same for every run.'
+				: 'Set for each run from the day it runs, in the time zone below.');
+	}
+
+	function renderRuleFields() {
+		const every = $('schedule-every').value;
+		$('schedule-day-field').hidden = every !== 'WEEK';
+		$('schedule-day-of-month-field').hidden = every !== 'MONTH';
+	}
+
+	function openScheduleForm() {
+		if (!state.scheduleFormReady) {
+			showError($('schedules-error'), 'The report catalogue is not loaded yet. Try again in a moment.');
+			return;
+		}
+		show($('schedule-form'));
+		$('new-schedule').setAttribute('aria-expanded', 'true');
+		$('new-schedule').hidden = true;
+		renderSchedules();
+		$('schedule-name').focus();
+	}
+
+	function closeScheduleForm() {
+		const form = $('schedule-form');
+		clearFieldErrors(form);
+		hide(form, $('schedule-form-error'));
+		$('new-schedule').setAttribute('aria-expanded', 'false');
+		$('new-schedule').hidden = false;
+		renderSchedules();
+	}
+
+	async function submitSchedule(event) {
+		event.preventDefault();
+		const type = scheduleType();
+		if (!type) {
+			return;
+		}
+		const form = $('schedule-form');
+		clearFieldErrors(form);
+		hide($('schedule-form-error'));
+		const parameters = {};
+		$('schedule-parameters').querySelectorAll('input, select').forEach((input) => {
+			const value = input.value.trim();
+			if (value) {
+				parameters[input.name] = value;
+			}
+		});
+		const every = $('schedule-every').value;
+		const rule = { every, at: $('schedule-at').value };
+		if (every === 'WEEK') {
+			rule.day = $('schedule-day').value;
+		}
+		else if (every === 'MONTH') {
+			rule.dayOfMonth = $('schedule-day-of-month').value;
+		}
+		const format = $('schedule-formats').querySelector('input:checked');
+		const body = {
+			type: type.name, format: format ? format.value : null, parameters, period: $('schedule-period').value,
+			rule, timeZone: $('schedule-time-zone').value.trim(),
+		};
+		const name = $('schedule-name').value.trim();
+		if (name) {
+			body.name = name;
+		}
+		const submit = $('submit-schedule');
+		submit.disabled = true;
+		try {
+			const created = await (await api('/api/schedules', {
+				method: 'POST',
+				headers: { 'Content-Type': 'application/json' },
+				body: JSON.stringify(body),
+			})).json();
+			$('schedule-name').value = '';
+			state.schedules = state.schedules.filter((item) => item.id !== created.id).concat(created);
+			closeScheduleForm();
+			state.freshSchedule = created.id;
+			await loadSchedules();
+			$('schedules-status').textContent = 'Schedule ' + created.name + ' created'
+				+ (created.nextRunAt ? '; it runs next on ' + timeFormat.format(new Date(created.nextRunAt)) : '') + '.';
+		}
+		catch (ex) {
+			showProblem(ex, $('schedule-form-error'), (field) => (field.startsWith('parameters.')
+				? $('schedule-param-' + field.slice('parameters.'.length)) : $(SCHEDULE_FIELDS[field] || '')));
+		}
+		finally {
+			submit.disabled = false;
+		}
+	}
+
+	// ---- Batches -------------------------------------------------------------
+	// The newest batches with their progress, read again every few seconds while one is
+	// open; requested through the API.
+
+	const BATCH_COUNTS = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'RUNNING', 'QUEUED'];
+
+	function loadBatches() {
+		if (!state.credentials) {
+			return Promise.resolve();
+		}
+		if (!state.batchesLoading) {
+			clearTimeout(state.batchTimer);
+			state.batchTimer = null;
+			state.batchesStale = false;
+			state.batchesLoading = readBatches().finally(() => {
+				state.batchesLoading = null;
+				const open = state.batches.some((batch) => OPEN_BATCH.has(batch.state));
+				if (state.credentials && !state.batchTimer && (open || state.batchesStale)) {
+					state.batchTimer = setTimeout(pollBatches, state.batchesStale ? 1000 : BATCH_POLL);
+				}
+			});
+		}
+		return state.batchesLoading;
+	}
+
+	async function readBatches() {
+		try {
+			state.batches = await json('/api/batches?limit=10');
+			hide($('batches-error'));
+		}
+		catch (ex) {
+			if (state.credentials) {
+				showError($('batches-error'), 'Your batches could not be loaded: ' + ex.message);
+			}
+		}
+		renderBatches();
+	}
+
+	function pollBatches() {
+		state.batchTimer = null;
+		if (document.visibilityState === 'visible') {
+			loadBatches();
+		}
+		else {
+			state.batchTimer = setTimeout(pollBatches, BATCH_POLL);
+		}
+	}
+
+	// A report the page did not know appeared: perhaps a new batch's. Read the batches
+	// once, soon, unless a read is already due.
+	function batchesMayHaveChanged() {
+		if (state.batchesLoading) {
+			state.batchesStale = true;
+		}
+		else if (state.credentials && !state.batchTimer) {
+			state.batchTimer = setTimeout(pollBatches, 1000);
+		}
+	}
+
+	function renderBatches() {
+		const items = state.batches;
+		$('batches').replaceChildren(...items.map(renderBatch));
+		$('batches-table').hidden = items.length === 0;
+		$('batches-empty').hidden = items.length !== 0 || !state.credentials;
+	}
+
+	function renderBatch(batch) {
+		const row = document.createElement('tr');
+		row.dataset.batchId = batch.id;
+		row.dataset.state = batch.state;
+
+		const what = document.createElement('td');
+		const title = document.createElement('div');
+		title.className = 'report-title';
+		title.textContent = typeTitle(batch.type);
+		const format = document.createElement('span');
+		format.className = 'format';
+		format.textContent = batch.format;
+		title.appendChild(format);
+		const meta = document.createElement('div');
+		meta.className = 'report-meta';
+		const size = batch.total != null ? batch.total + (batch.total === 1 ? ' report' : ' reports')
+			: 'Choosing its reports';
+		const shared = batch.parameters && Object.keys(batch.parameters).length
+			? ' · ' + describeParameters(batch.parameters) : '';
+		meta.textContent = size + (batch.selector ? ' · ' + batch.selector : '') + shared;
+		what.append(title, meta);
+
+		const progress = document.createElement('td');
+		const cell = document.createElement('div');
+		cell.className = 'status';
+		const badge = document.createElement('span');
+		badge.className = 'badge ' + batch.state;
+		badge.dataset.role = 'state';
+		badge.textContent = batch.state;
+		const counts = batch.counts || {};
+		const finished = (counts.SUCCEEDED || 0) + (counts.FAILED || 0) + (counts.CANCELLED || 0);
+		const bar = document.createElement('div');
+		const unknown = batch.total == null && OPEN_BATCH.has(batch.state);
+		bar.className = 'progress' + (unknown ? ' indeterminate' : '') + (batch.state === 'COMPLETED' ? ' done' : '')
+			+ (OPEN_BATCH.has(batch.state) ? '' : ' closed');
+		bar.setAttribute('role', 'progressbar');
+		bar.setAttribute('aria-label', 'Batch progress');
+		bar.setAttribute('aria-valuemin', '0');
+		bar.setAttribute('aria-valuemax', '100');
+		bar.setAttribute('aria-valuenow', String(batch.progress || 0));
+		const fill = document.createElement('div');
+		if (!unknown) {
+			fill.style.width = Math.max(2, batch.progress || 0) + '%';
+		}
+		bar.appendChild(fill);
+		const done = note((batch.total != null ? finished + ' of ' + batch.total + ' finished · ' : '')
+			+ (batch.progress || 0) + '%');
+		done.dataset.role = 'progress';
+		const perStatus = note(BATCH_COUNTS.filter((status) => counts[status])
+			.map((status) => counts[status] + ' ' + status.toLowerCase())
+			.join(' · ') || 'No reports yet');
+		perStatus.dataset.role = 'counts';
+		cell.append(badge, bar, done, perStatus);
+		if (batch.error) {
+			cell.appendChild(note(batch.error, 'bad'));
+		}
+		progress.appendChild(cell);
+
+		const when = document.createElement('td');
+		when.className = 'when';
+		when.textContent = formatTime(batch.createdAt);
+		when.title = batch.createdAt || '';
+
+		const actions = document.createElement('td');
+		actions.className = 'actions';
+		if (OPEN_BATCH.has(batch.state)) {
+			actions.appendChild(button('Cancel', 'button ghost small danger', 'cancel', () => cancelBatch(batch)));
+		}
+		row.append(what, progress, when, actions);
+		return row;
+	}
+
+	async function cancelBatch(batch) {
+		try {
+			const updated = await json('/api/batches/' + batch.id, { method: 'DELETE' });
+			state.batches = state.batches.map((item) => (item.id === updated.id ? updated : item));
+			renderBatches();
+		}
+		catch (ex) {
+			showError($('batches-error'), 'The batch could not be cancelled: ' + ex.message);
+		}
+		// Its queued reports were cancelled, which publishes no events.
+		await Promise.all([loadBatches(), refreshReports()]);
 	}
 
 	function describeWhen(schedule) {
@@ -911,6 +1307,15 @@
 		$('report-form').addEventListener('submit', submitReport);
 		$('report-type').addEventListener('change', renderTypeFields);
 		$('load-more').addEventListener('click', loadMore);
+		$('new-schedule').addEventListener('click', openScheduleForm);
+		$('cancel-schedule').addEventListener('click', () => {
+			closeScheduleForm();
+			$('new-schedule').focus();
+		});
+		$('schedule-form').addEventListener('submit', submitSchedule);
+		$('schedule-type').addEventListener('change', renderScheduleTypeFields);
+		$('schedule-period').addEventListener('change', renderScheduleParameters);
+		$('schedule-every').addEventListener('change', renderRuleFields);
 		// Keep "just now" and "3 min ago" honest. While reports are unfinished, also re-read
 		// them now and then: events are notifications and may be lost (a cancel made in
 		// another tab publishes none), the database is the truth.
@@ -924,6 +1329,7 @@
 			}
 			if (document.visibilityState === 'visible') {
 				loadSchedules();
+				loadBatches();
 			}
 			else {
 				renderReports();

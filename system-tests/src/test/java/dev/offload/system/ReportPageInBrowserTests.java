@@ -6,21 +6,33 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.net.http.HttpResponse;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
+import dev.offload.model.Messages;
 import dev.offload.testsupport.ServiceProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.OutputType;
@@ -31,6 +43,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
+import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -39,10 +52,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The report page in a real browser (Debian's chromium, headless, driven by Selenium)
  * against the whole system: a user signs in, requests reports from the page, watches
- * their status change without reloading it, cancels one and downloads another. Leaves a
- * screenshot of the page in {@code docs/screenshots/report-page.png}, which the README
+ * their status change without reloading it, cancels one and downloads another; creates a
+ * schedule with the page's form, and follows batches requested through the API to their
+ * end or cancels one. Leaves screenshots of the page in {@code docs/screenshots}
+ * ({@code report-page.png} and {@code schedules-and-batches.png}), which the README
  * shows.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReportPageInBrowserTests {
 
 	private static final List<Path> CHROMIUM = List.of(Path.of("/usr/bin/chromium"),
@@ -104,6 +120,7 @@ class ReportPageInBrowserTests {
 	}
 
 	@Test
+	@Order(1)
 	void signedInUserRequestsReportsWatchesThemLiveWithoutReloadingCancelsOneAndDownloadsAnother() throws Exception {
 		browser.get(system.api.baseUri().resolve("/").toString());
 		browser.findElement(By.id("username")).sendKeys(RunningSystem.ALICE);
@@ -147,6 +164,231 @@ class ReportPageInBrowserTests {
 		clickIn(performance, "download");
 		Path pdf = awaitDownload(".pdf");
 		assertThat(new String(Files.readAllBytes(pdf), 0, 5, StandardCharsets.ISO_8859_1)).isEqualTo("%PDF-");
+	}
+
+	@Test
+	@Order(2)
+	void signedInUserCreatesAScheduleWithTheFormAndFollowsBatchesToTheirEnd() throws Exception {
+		openSignedIn();
+		String browserZone = (String) browser.executeScript("return Intl.DateTimeFormat().resolvedOptions().timeZone;");
+
+		browser.findElement(By.id("new-schedule")).click();
+		waitUntil(ExpectedConditions.visibilityOfElementLocated(By.id("schedule-form")));
+		WebElement zone = browser.findElement(By.id("schedule-time-zone"));
+		assertThat(zone.getDomProperty("value")).isEqualTo(browserZone);
+		browser.findElement(By.id("schedule-name")).sendKeys("Sales last month, North America");
+		new Select(browser.findElement(By.id("schedule-type"))).selectByValue("SALES_SUMMARY");
+		new Select(browser.findElement(By.id("schedule-period"))).selectByValue("PREVIOUS_MONTH");
+		// The period fills in the dates: the form leaves them out.
+		assertThat(browser.findElements(By.id("schedule-param-from"))).isEmpty();
+		assertThat(browser.findElements(By.id("schedule-param-to"))).isEmpty();
+		new Select(browser.findElement(By.id("schedule-param-region"))).selectByValue("North America");
+		new Select(browser.findElement(By.id("schedule-every"))).selectByValue("MONTH");
+		assertThat(browser.findElement(By.id("schedule-day")).isDisplayed()).isFalse();
+		new Select(browser.findElement(By.id("schedule-day-of-month"))).selectByValue("1");
+		// Like a date input, a time input's typed form depends on the locale; its value
+		// does not.
+		browser.executeScript("arguments[0].value = '06:00';", browser.findElement(By.id("schedule-at")));
+		browser.findElement(By.cssSelector("label:has(#schedule-format-PDF)")).click();
+
+		// A fixed offset knows no daylight-saving time: refused, and said beside the
+		// field.
+		zone.clear();
+		zone.sendKeys("+02:00");
+		browser.findElement(By.id("submit-schedule")).click();
+		WebElement zoneError = waitUntil(
+				ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#schedule-time-zone + .field-error")));
+		assertThat(zoneError.getText()).contains("+02:00");
+		assertThat(zone.getDomAttribute("aria-invalid")).isEqualTo("true");
+		assertThat(browser.findElement(By.id("schedule-form-error")).getText())
+			.isEqualTo("Please correct the highlighted field.");
+		assertThat(scheduleCount()).isZero();
+		saveScreenshot("schedule-form.png", browser.findElement(By.cssSelector(".card.schedules")));
+
+		zone.clear();
+		zone.sendKeys("Europe/Berlin");
+		browser.findElement(By.id("submit-schedule")).click();
+		waitUntil(ExpectedConditions.invisibilityOfElementLocated(By.id("schedule-form")));
+		String scheduleId = waitUntil((driver) -> (String) ((JavascriptExecutor) driver)
+			.executeScript("const row = document.querySelector('#schedules tr[data-schedule-id]');"
+					+ " return row ? row.getAttribute('data-schedule-id') : null;"));
+
+		// Next run: the 1st at 06:00 in Berlin, covering the month before.
+		ZoneId berlin = ZoneId.of("Europe/Berlin");
+		ZonedDateTime now = ZonedDateTime.now(berlin);
+		ZonedDateTime nextRun = now.withDayOfMonth(1).toLocalDate().atTime(6, 0).atZone(berlin);
+		if (!nextRun.isAfter(now)) {
+			nextRun = nextRun.plusMonths(1);
+		}
+		LocalDate from = nextRun.toLocalDate().minusMonths(1);
+		LocalDate to = nextRun.toLocalDate().minusDays(1);
+		Instant nextRunAt = nextRun.toInstant();
+
+		WebElement row = browser.findElement(By.cssSelector("#schedules tr[data-schedule-id='" + scheduleId + "']"));
+		assertThat(row.findElement(By.cssSelector(".report-title")).getText())
+			.startsWith("Sales last month, North America")
+			.endsWith("PDF");
+		assertThat(row.getText()).contains("Day 1 of each month at 06:00", "Europe/Berlin", "The month before",
+				"None yet");
+		WebElement next = row.findElement(By.cssSelector("[data-role='next-run']"));
+		String shownNextRun = (String) browser
+			.executeScript("return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })"
+					+ ".format(new Date(arguments[0]));", nextRunAt.toString());
+		assertThat(next.getText()).contains(shownNextRun, from + " → " + to);
+		assertThat(browser.findElement(By.id("schedules-status")).getDomProperty("textContent"))
+			.contains("Sales last month, North America");
+
+		// The API and the database hold what the form said.
+		HttpResponse<String> fromApi = system.get("/api/schedules/" + scheduleId);
+		assertThat(fromApi.statusCode()).isEqualTo(200);
+		JsonNode schedule = Messages.json().readTree(fromApi.body());
+		assertThat(schedule.path("type").asString()).isEqualTo("SALES_SUMMARY");
+		assertThat(schedule.path("format").asString()).isEqualTo("PDF");
+		assertThat(schedule.path("period").asString()).isEqualTo("PREVIOUS_MONTH");
+		assertThat(schedule.path("timeZone").asString()).isEqualTo("Europe/Berlin");
+		assertThat(schedule.path("rule").path("every").asString()).isEqualTo("MONTH");
+		assertThat(schedule.path("rule").path("dayOfMonth").asString()).isEqualTo("1");
+		assertThat(schedule.path("rule").path("at").asString()).isEqualTo("06:00");
+		assertThat(schedule.has("cron")).isFalse();
+		assertThat(Instant.parse(schedule.path("nextRunAt").asString())).isEqualTo(nextRunAt);
+		assertThat(schedule.path("nextRunParameters").path("from").asString()).isEqualTo(from.toString());
+		try (Connection connection = system.database.connect();
+				PreparedStatement query = connection.prepareStatement("SELECT name, type, format, period, cron,"
+						+ " rule ->> 'every', rule ->> 'dayOfMonth', rule ->> 'at', time_zone, parameters ->> 'region',"
+						+ " parameters -> 'from' IS NOT NULL, paused, next_run_at FROM report_schedules WHERE id = ?::uuid")) {
+			query.setString(1, scheduleId);
+			try (ResultSet result = query.executeQuery()) {
+				assertThat(result.next()).isTrue();
+				assertThat(result.getString(1)).isEqualTo("Sales last month, North America");
+				assertThat(result.getString(2)).isEqualTo("SALES_SUMMARY");
+				assertThat(result.getString(3)).isEqualTo("PDF");
+				assertThat(result.getString(4)).isEqualTo("PREVIOUS_MONTH");
+				assertThat(result.getString(5)).isNull();
+				assertThat(result.getString(6)).isEqualTo("MONTH");
+				assertThat(result.getString(7)).isEqualTo("1");
+				assertThat(result.getString(8)).isEqualTo("06:00");
+				assertThat(result.getString(9)).isEqualTo("Europe/Berlin");
+				assertThat(result.getString(10)).isEqualTo("North America");
+				assertThat(result.getBoolean(11)).isFalse();
+				assertThat(result.getBoolean(12)).isFalse();
+				assertThat(result.getTimestamp(13).toInstant()).isEqualTo(nextRunAt);
+				assertThat(result.next()).isFalse();
+			}
+		}
+
+		// A batch requested through the API shows up without a reload and is followed to
+		// its end.
+		String noOps = requestBatch("{\"type\":\"NO_OP\",\"format\":\"CSV\",\"items\":[{},{},{}]}");
+		WebElement completed = waitUntil(ExpectedConditions.presenceOfElementLocated(batchRow(noOps, "COMPLETED")));
+		assertThat(completed.findElement(By.cssSelector("[role='progressbar']")).getDomAttribute("aria-valuenow"))
+			.isEqualTo("100");
+		assertThat(completed.findElement(By.cssSelector("[data-role='progress']")).getText())
+			.isEqualTo("3 of 3 finished · 100%");
+		assertThat(completed.findElement(By.cssSelector("[data-role='counts']")).getText()).isEqualTo("3 succeeded");
+		assertThat(completed.findElements(By.cssSelector("[data-action='cancel']"))).isEmpty();
+
+		// One held open (the sales data locked), then cancelled from the page.
+		String statements;
+		try (Connection lock = system.database.connect()) {
+			lock.setAutoCommit(false);
+			try (Statement statement = lock.createStatement()) {
+				statement.execute("LOCK TABLE sales.order_lines IN ACCESS EXCLUSIVE MODE");
+			}
+			statements = requestBatch("{\"type\":\"SALES_SUMMARY\",\"format\":\"CSV\","
+					+ "\"parameters\":{\"from\":\"2024-01-01\",\"to\":\"2024-12-31\"},"
+					+ "\"items\":[{\"region\":\"Africa\"},{\"region\":\"Asia Pacific\"},{\"region\":\"Central Europe\"}]}");
+			waitUntil(ExpectedConditions.presenceOfElementLocated(batchRow(statements, "RUNNING")));
+			waitUntil((driver) -> driver.findElement(batchRow(statements, "RUNNING"))
+				.findElement(By.cssSelector("[data-role='counts']"))
+				.getText()
+				.contains("running"));
+			assertThat(browser.findElement(batchRow(statements, "RUNNING"))
+				.findElement(By.cssSelector("[data-role='progress']"))
+				.getText()).isEqualTo("0 of 3 finished · 0%");
+			saveFullPageScreenshot("schedules-and-batches.png");
+			waitUntil((driver) -> {
+				driver.findElement(batchRow(statements, "RUNNING"))
+					.findElement(By.cssSelector("[data-action='cancel']"))
+					.click();
+				return true;
+			});
+			WebElement cancelled = waitUntil(
+					ExpectedConditions.presenceOfElementLocated(batchRow(statements, "CANCELLED")));
+			assertThat(cancelled.findElements(By.cssSelector("[data-action='cancel']"))).isEmpty();
+			lock.rollback();
+		}
+		assertThat(batchState(statements)).isEqualTo("CANCELLED");
+		// Nothing of this test is left running for another.
+		await().atMost(TIMEOUT).until(() -> unfinishedReportsOf(statements) == 0);
+	}
+
+	/** Opens the page, signing in unless this tab still holds the credentials. */
+	private static void openSignedIn() {
+		browser.get(system.api.baseUri().resolve("/").toString());
+		waitUntil((driver) -> driver.findElement(By.id("app-view")).isDisplayed()
+				|| driver.findElement(By.id("sign-in-view")).isDisplayed());
+		if (browser.findElement(By.id("sign-in-view")).isDisplayed()) {
+			browser.findElement(By.id("username")).sendKeys(RunningSystem.ALICE);
+			browser.findElement(By.id("password")).sendKeys(RunningSystem.ALICE_PASSWORD);
+			browser.findElement(By.id("sign-in-button")).click();
+		}
+		waitUntil(ExpectedConditions.attributeToBe(By.id("live-status"), "data-state", "live"));
+	}
+
+	private static String requestBatch(String json) {
+		HttpResponse<String> accepted = system.post("/api/batches", json);
+		assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+		return Messages.json().readTree(accepted.body()).path("id").asString();
+	}
+
+	private static By batchRow(String batchId, String state) {
+		return By.cssSelector("#batches tr[data-batch-id='" + batchId + "'][data-state='" + state + "']");
+	}
+
+	private static int scheduleCount() throws Exception {
+		try (Connection connection = system.database.connect();
+				Statement statement = connection.createStatement();
+				ResultSet result = statement.executeQuery("SELECT count(*) FROM report_schedules")) {
+			result.next();
+			return result.getInt(1);
+		}
+	}
+
+	private static String batchState(String batchId) throws Exception {
+		try (Connection connection = system.database.connect();
+				PreparedStatement query = connection
+					.prepareStatement("SELECT state FROM report_batches WHERE id = ?::uuid")) {
+			query.setString(1, batchId);
+			try (ResultSet result = query.executeQuery()) {
+				result.next();
+				return result.getString(1);
+			}
+		}
+	}
+
+	private static int unfinishedReportsOf(String batchId) throws Exception {
+		try (Connection connection = system.database.connect();
+				PreparedStatement query = connection.prepareStatement("SELECT count(*) FROM reports"
+						+ " WHERE batch_id = ?::uuid AND status IN ('QUEUED', 'RUNNING')")) {
+			query.setString(1, batchId);
+			try (ResultSet result = query.executeQuery()) {
+				result.next();
+				return result.getInt(1);
+			}
+		}
+	}
+
+	/** The whole page, however long, rather than the window's 900 pixels. */
+	private static void saveFullPageScreenshot(String name) throws IOException {
+		Dimension window = browser.manage().window().getSize();
+		long height = (Long) browser.executeScript("return document.documentElement.scrollHeight;");
+		browser.manage().window().setSize(new Dimension(window.getWidth(), (int) height + 140));
+		try {
+			saveScreenshot(name);
+		}
+		finally {
+			browser.manage().window().setSize(window);
+		}
 	}
 
 	private static String request(String type, String format, Map<String, String> parameters) {
@@ -198,9 +440,20 @@ class ReportPageInBrowserTests {
 	}
 
 	private static void saveScreenshot(String name) throws IOException {
+		// From the top, whatever a click scrolled into view.
+		browser.executeScript("window.scrollTo(0, 0);");
+		saveScreenshot(name, browser.getScreenshotAs(OutputType.FILE).toPath());
+	}
+
+	/** Only the element. */
+	private static void saveScreenshot(String name, WebElement element) throws IOException {
+		browser.executeScript("arguments[0].scrollIntoView({ block: 'start' });", element);
+		saveScreenshot(name, element.getScreenshotAs(OutputType.FILE).toPath());
+	}
+
+	private static void saveScreenshot(String name, Path screenshot) throws IOException {
 		Path directory = Path.of(System.getProperty("offload.screenshots", "target/screenshots"));
 		Files.createDirectories(directory);
-		Path screenshot = browser.getScreenshotAs(OutputType.FILE).toPath();
 		Files.copy(screenshot, directory.resolve(name), StandardCopyOption.REPLACE_EXISTING);
 	}
 

@@ -33,9 +33,11 @@ class Batches {
 	private static final TypeReference<Map<String, String>> PARAMETERS = new TypeReference<>() {
 	};
 
+	/** Ends with a line break, so that a text block ("FROM ...") may follow it. */
 	private static final String COLUMNS = """
 			id, owner_id, owner_email, type, format, parameters::text AS parameters, selector, total, created,
-			state, error, created_at, completed_at""";
+			state, error, created_at, completed_at
+			""";
 
 	private final JdbcClient jdbc;
 
