@@ -100,7 +100,7 @@ class Batches {
 
 	/** The owner's newest batches. */
 	List<Batch> newest(String ownerId, int limit) {
-		return this.jdbc.sql("SELECT " + COLUMNS + " " + """
+		return this.jdbc.sql("SELECT " + COLUMNS + """
 				FROM report_batches WHERE owner_id = :ownerId ORDER BY created_at DESC, id DESC LIMIT :limit""")
 			.param("ownerId", ownerId)
 			.param("limit", limit)
@@ -138,7 +138,7 @@ class Batches {
 	 * transaction.
 	 */
 	Optional<Batch> lockNextToPrepare() {
-		return this.jdbc.sql("SELECT " + COLUMNS + " " + """
+		return this.jdbc.sql("SELECT " + COLUMNS + """
 				FROM report_batches WHERE state IN ('SELECTING', 'CREATING')
 				ORDER BY updated_at LIMIT 1 FOR UPDATE SKIP LOCKED""").query(this::mapRow).optional();
 	}
