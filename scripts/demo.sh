@@ -179,10 +179,45 @@ print("%-20s %-5s %-10s %10s bytes  %s" % (r["type"], r["format"], r["status"], 
 done
 echo "Files downloaded into $RUN_DIR/: $(cd "$RUN_DIR" && ls -1 *.pdf *.xlsx *.csv 2>/dev/null | tr '\n' ' ')"
 
+say "Month-end: a batch of 20 customer statements in the bulk lane, and a monthly schedule"
+ITEMS=$(psql -h 127.0.0.1 -U postgres -w -tAc \
+  "SELECT string_agg(format('{\"customerId\":\"%s\"}', id), ',') FROM (SELECT id FROM sales.customers ORDER BY id LIMIT 20) c" "$DB_NAME")
+BATCH='{"type":"CUSTOMER_STATEMENT","format":"CSV","parameters":{"from":"2024-11-01","to":"2024-11-30"},"items":['"$ITEMS"']}'
+echo "POST /api/batches {\"type\":\"CUSTOMER_STATEMENT\",\"format\":\"CSV\",...,\"items\":[20 customers]}"
+RESPONSE=$(curl -sS -u "$USER_NAME:$USER_PASSWORD" -H 'Content-Type: application/json' \
+  -D "$RUN_DIR/headers.txt" -o "$RUN_DIR/response.json" -w '%{http_code} in %{time_total}s' -d "$BATCH" \
+  "http://127.0.0.1:$API_PORT/api/batches")
+echo "  -> $RESPONSE"
+BATCH_LOCATION=$(grep -i '^location:' "$RUN_DIR/headers.txt" | tr -d '\r' | awk '{print $2}')
+[ -n "$BATCH_LOCATION" ] || { cat "$RUN_DIR/response.json"; echo; echo "the batch was not accepted" >&2; exit 1; }
+batch_state=""
+for _ in $(seq 1 240); do
+  batch=$(curl -sS -u "$USER_NAME:$USER_PASSWORD" "http://127.0.0.1:$API_PORT$BATCH_LOCATION")
+  batch_state=$(printf '%s' "$batch" | sed -n 's/.*"state":"\([A-Z]*\)".*/\1/p')
+  case "$batch_state" in COMPLETED|CANCELLED|FAILED) break ;; esac
+  sleep 0.5
+done
+printf '%s' "$batch" | python3 -c '
+import json, sys
+b = json.load(sys.stdin)
+counts = ", ".join("%d %s" % (n, s.lower()) for s, n in b["counts"].items() if n)
+print("batch %s: %s, %d of %d created, %s, progress %d%%" % (b["id"], b["state"], b["created"], b["total"] or 0, counts, b["progress"]))
+'
+[ "$batch_state" = "COMPLETED" ] || { echo "$batch"; exit 1; }
+SCHEDULE='{"name":"Sales last month","type":"SALES_SUMMARY","format":"PDF","period":"PREVIOUS_MONTH","rule":{"every":"MONTH","dayOfMonth":1,"at":"06:00"},"timeZone":"Europe/Berlin"}'
+echo "POST /api/schedules $SCHEDULE"
+curl -sS -u "$USER_NAME:$USER_PASSWORD" -H 'Content-Type: application/json' -d "$SCHEDULE" \
+  "http://127.0.0.1:$API_PORT/api/schedules" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print("  -> schedule %s: next run %s covering %s" % (s["id"], s.get("nextRunAt"), s.get("nextRunParameters")))
+'
+
 say "Emails received by $USER_EMAIL"
 for _ in $(seq 1 30); do
   messages=$(curl -sS "http://127.0.0.1:$MAIL_API_PORT/api/user/$USER_EMAIL/messages/INBOX" || true)
-  [ "$(printf '%s' "$messages" | grep -o '"subject"' | wc -l)" -ge "${#LOCATIONS[@]}" ] && break
+  # One email per report, and the batch's one summary.
+  [ "$(printf '%s' "$messages" | grep -o '"subject"' | wc -l)" -ge "$(( ${#LOCATIONS[@]} + 1 ))" ] && break
   sleep 1
 done
 printf '%s' "$messages" | python3 -c '
