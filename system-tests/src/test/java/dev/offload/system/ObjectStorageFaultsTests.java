@@ -24,6 +24,7 @@ import dev.offload.testsupport.TestObjectStorage;
 import jakarta.mail.internet.MimeMessage;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -40,7 +41,11 @@ import static org.awaitility.Awaitility.await;
  * in the middle of an upload, and the object storage unreachable for 30 seconds while
  * reports finish. A report is SUCCEEDED only with its object in the bucket, finishes
  * once, and leaves nothing behind once retention has run.
+ * <p>
+ * Part of the fault suite (about 70 s), not of {@code ./mvnw verify}:
+ * {@code ./mvnw verify -Pfault-injection -pl system-tests -am}.
  */
+@Tag("fault-injection")
 class ObjectStorageFaultsTests {
 
 	private static final int SMTP_PORT = ServiceProcess.freePort();
