@@ -2,11 +2,11 @@ package dev.offload.testsupport;
 
 import java.io.IOException;
 import java.util.HashMap;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
@@ -14,6 +14,10 @@ import com.rabbitmq.client.ConnectionFactory;
 
 import dev.offload.model.Topology;
 import dev.offload.model.TopologyDeclarations;
+
+import org.springframework.amqp.core.Declarables;
+import org.springframework.amqp.core.Exchange;
+import org.springframework.amqp.core.Queue;
 
 /**
  * A RabbitMQ topology of its own for one test class or run: every exchange and queue name
@@ -158,17 +162,19 @@ public final class TestBroker implements AutoCloseable {
 	/**
 	 * Deletes every queue and exchange of this topology that exists, the retry queues of
 	 * the default delays included; a test that sets other delays deletes their queues
-	 * with {@link #deleteQueues}.
+	 * with {@link #deleteQueues}. The names come from the declarations the services make,
+	 * so a queue added to the topology is cleaned up with it: quorum queues left behind
+	 * by every test run would slow the shared broker down until it stops answering.
 	 */
 	@Override
 	public void close() {
-		List<String> queues = new ArrayList<>(
-				List.of(this.topology.generateQueue(), this.topology.generateDeadLetterQueue(),
-						this.topology.emailQueue(), this.topology.emailDeadLetterQueue()));
-		// The services declare a retry queue per delay; these are the default delays.
-		TopologyDeclarations.DEFAULT_RETRY_DELAYS.forEach((delay) -> queues.add(this.topology.retryQueue(delay)));
-		List<String> exchanges = List.of(this.topology.tasksExchange(), this.topology.eventsExchange(),
-				this.topology.deadLetterExchange(), this.topology.retryExchange());
+		Declarables declared = new Declarables(Stream
+			.of(TopologyDeclarations.all(this.topology),
+					TopologyDeclarations.retries(this.topology, TopologyDeclarations.DEFAULT_RETRY_DELAYS))
+			.flatMap((declarables) -> declarables.getDeclarables().stream())
+			.toList());
+		List<String> queues = declared.getDeclarablesByType(Queue.class).stream().map(Queue::getName).toList();
+		List<String> exchanges = declared.getDeclarablesByType(Exchange.class).stream().map(Exchange::getName).toList();
 		try (Connection connection = newConnection()) {
 			for (String queue : queues) {
 				deleteQuietly(connection, (channel) -> channel.queueDelete(queue));
@@ -180,6 +186,18 @@ public final class TestBroker implements AutoCloseable {
 		catch (IOException | TimeoutException ex) {
 			throw new IllegalStateException("Could not clean up topology " + this.topology.prefix(), ex);
 		}
+	}
+
+	/**
+	 * Deletes the retry queues of other delays than the default ones, in both lanes.
+	 * @param delays the delays a test's services were given
+	 */
+	public void deleteRetryQueues(List<java.time.Duration> delays) {
+		deleteQueues(TopologyDeclarations.retries(this.topology, delays)
+			.getDeclarablesByType(Queue.class)
+			.stream()
+			.map(Queue::getName)
+			.toArray(String[]::new));
 	}
 
 	/**

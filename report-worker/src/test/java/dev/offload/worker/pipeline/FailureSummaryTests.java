@@ -112,7 +112,7 @@ class FailureSummaryTests {
 			worker.close();
 		}
 		if (broker != null) {
-			broker.deleteQueues(topology.retryQueue(RETRY_DELAY));
+			broker.deleteRetryQueues(java.util.List.of(RETRY_DELAY));
 			broker.close();
 		}
 		if (database != null) {

@@ -82,7 +82,7 @@ class TaskRetryTests {
 			worker.close();
 		}
 		if (broker != null) {
-			broker.deleteQueues(DELAYS.stream().map(topology::retryQueue).toArray(String[]::new));
+			broker.deleteRetryQueues(DELAYS);
 			broker.close();
 		}
 		if (database != null) {

@@ -252,6 +252,8 @@ class NoAcceptedReportIsLostUnderFaultsTests {
 
 			workers.forEach(ServiceProcess::close);
 			apis.forEach(ServiceProcess::close);
+			broker.deleteRetryQueues(List.of(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4),
+					Duration.ofSeconds(8)));
 
 			assertThat(this.refusals).as("valid requests refused, by status").isEmpty();
 			assertThat(accepted).hasSizeGreaterThanOrEqualTo(REPORTS * 99 / 100);
