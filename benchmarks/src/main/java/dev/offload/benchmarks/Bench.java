@@ -189,8 +189,8 @@ final class Bench implements AutoCloseable {
 		Map<String, Object> properties = common();
 		List<String> command = new ArrayList<>(
 				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar",
-						this.workerJar.toString(), "--spring.profiles.active=local,seed", "--offload.seed.orders=" + orders,
-						"--server.port=0"));
+						this.workerJar.toString(), "--spring.profiles.active=local,seed",
+						"--offload.seed.orders=" + orders, "--server.port=0"));
 		properties.forEach((key, value) -> command.add("--" + key + "=" + value));
 		Tools.exec("seeder", command, Duration.ofMinutes(5), this.logs);
 	}

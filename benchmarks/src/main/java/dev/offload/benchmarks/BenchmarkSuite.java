@@ -35,8 +35,9 @@ public final class BenchmarkSuite {
 				Arrays.asList(option(arguments, "--figures", "1,2,6,3,5,4,7").split(",")));
 		long started = System.nanoTime();
 		// Some figures only, or a quick run, must not replace the committed full results.
-		Path output = Path.of(option(arguments, "--output",
-				quick ? root.resolve("benchmarks/target/quick").toString() : root.toString()))
+		Path output = Path
+			.of(option(arguments, "--output",
+					quick ? root.resolve("benchmarks/target/quick").toString() : root.toString()))
 			.toAbsolutePath()
 			.normalize();
 		Path charts = output.resolve("docs/benchmarks");
