@@ -92,7 +92,7 @@ final class DispatchPath {
 	 * shortest poll interval, beside the targeted setting's NO_OP reports.
 	 */
 	private static void jobRunrRows(Bench bench, int seconds, double rate, double cpuPerReport) {
-		String backlog = bench.quick ? "20000" : "30000";
+		String backlog = bench.quick ? "20000" : "40000";
 		LoadResult standard;
 		LoadResult fastest;
 		try (TestDatabase peer = TestDatabase.create()) {

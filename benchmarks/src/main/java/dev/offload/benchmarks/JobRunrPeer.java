@@ -139,8 +139,8 @@ public final class JobRunrPeer {
 	/** No-op jobs/s processed by one BackgroundJobServer from a full backlog. */
 	private static String process(DataSource dataSource, int poll, int backlog, int warmup, int seconds)
 			throws Exception {
-		forgetServers(dataSource);
 		JobRunrConfigurationResult jobRunr = configure(dataSource, serverConfiguration(poll));
+		forgetServers(dataSource);
 		long queued = count(dataSource, "SELECT count(*) FROM jobrunr_jobs WHERE state = 'ENQUEUED'");
 		if (queued < backlog) {
 			jobRunr.getJobScheduler().enqueue(LongStream.range(0, backlog - queued).boxed(), (i) -> JobRunrPeer.noop());
@@ -168,9 +168,10 @@ public final class JobRunrPeer {
 	 * at its time, whether the previous ones returned or not; latency counts from then).
 	 */
 	private static String latency(DataSource dataSource, int poll, int rate, int warmup, int seconds) throws Exception {
+		// Creates JobRunr's tables on a new database; the server starts below.
+		JobRunrConfigurationResult jobRunr = configure(dataSource, serverConfiguration(poll));
 		forgetServers(dataSource);
 		execute(dataSource, "DELETE FROM jobrunr_jobs WHERE state <> 'SUCCEEDED'");
-		JobRunrConfigurationResult jobRunr = configure(dataSource, serverConfiguration(poll));
 		BackgroundJobServer server = jobRunr.getBackgroundJobServer();
 		server.start();
 		int pollSeconds = server.getServerStatus().getPollIntervalInSeconds();
@@ -244,12 +245,7 @@ public final class JobRunrPeer {
 	 * the new server would wait for them to time out before it became master.
 	 */
 	private static void forgetServers(DataSource dataSource) {
-		try {
-			execute(dataSource, "DELETE FROM jobrunr_backgroundjobservers");
-		}
-		catch (IllegalStateException ex) {
-			// No tables yet: JobRunr creates them.
-		}
+		execute(dataSource, "DELETE FROM jobrunr_backgroundjobservers");
 	}
 
 	private static long succeeded(DataSource dataSource) {
