@@ -44,6 +44,7 @@ public final class BenchmarkSuite {
 		try (Bench bench = new Bench(root, charts, quick)) {
 			log("Database %s, topology prefix %s".formatted(bench.database.name(), bench.broker.topology().prefix()));
 			bench.startApi();
+			bench.offerCatalogue();
 			int taskSize = taskSize(bench);
 			for (String figure : figures) {
 				long figureStart = System.nanoTime();
