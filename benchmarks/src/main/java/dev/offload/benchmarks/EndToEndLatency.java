@@ -66,12 +66,19 @@ final class EndToEndLatency {
 									+ "and three commits, one at a time per consumer; more consumers (figure 2 "
 									+ "uses 4) would raise the rate.", busy)));
 		}
-		bench.rows.add(new Row("6", "POST to SUCCEEDED event at 100 req/s, p50", "%.1f ms".formatted(p50),
+		// A target is met only if every report's SUCCEEDED event was heard: percentiles
+		// of
+		// the events heard say nothing of those missing.
+		double heard = result.number("e2e_count");
+		double missing = result.number("e2e_missing");
+		boolean complete = heard > 0 && missing == 0;
+		String caveat = complete ? "" : " (%.0f events heard, %.0f missing)".formatted(heard, missing);
+		bench.rows.add(new Row("6", "POST to SUCCEEDED event at 100 req/s, p50", "%.1f ms%s".formatted(p50, caveat),
 				"PerfTest %.1f ms".formatted(perfTest.latencyP50()), AcceptPath.ratio(p50, perfTest.latencyP50()),
-				"<= 50 ms", Row.met(p50 <= 50)));
-		bench.rows.add(new Row("6", "POST to SUCCEEDED event at 100 req/s, p99", "%.1f ms".formatted(p99),
+				"<= 50 ms", Row.met(complete && p50 <= 50)));
+		bench.rows.add(new Row("6", "POST to SUCCEEDED event at 100 req/s, p99", "%.1f ms%s".formatted(p99, caveat),
 				"PerfTest %.1f ms".formatted(perfTest.latencyP99()), AcceptPath.ratio(p99, perfTest.latencyP99()),
-				"<= 250 ms", Row.met(p99 <= 250)));
+				"<= 250 ms", Row.met(complete && p99 <= 250)));
 		// The peer of issue 16: JobRunr polls for work, so its enqueue → start at the
 		// same
 		// rate, with its default and its shortest poll interval.
@@ -92,11 +99,11 @@ final class EndToEndLatency {
 				bench.rows.add(new Row("6",
 						"POST to SUCCEEDED at 100 req/s vs %s enqueue to start at 100 jobs/s, %s".formatted(setting,
 								percentile),
-						"%.1f ms".formatted(offload),
+						"%.1f ms%s".formatted(offload, caveat),
 						"JobRunr %.1f ms%s".formatted(reference,
 								(peer.number("e2e_missing") > 0)
 										? " (%.0f not started)".formatted(peer.number("e2e_missing")) : ""),
-						AcceptPath.ratio(offload, reference), "", ""));
+						complete ? AcceptPath.ratio(offload, reference) : "", "", ""));
 			}
 		}
 		bench.notes.put("Figure 6 JobRunr peer", ("%s on the same PostgreSQL, in a database of its own, each poll "
