@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the benchmark suite (issue 6) on this machine and writes BENCHMARKS.md and the charts in
 # docs/benchmarks/. Every figure is measured beside its reference in the same run: RabbitMQ
-# PerfTest (run by the suite from Maven Central), pgbench and psql. Takes about 12 minutes.
+# PerfTest (run by the suite from Maven Central), pgbench, psql and, for issue 16's targets, JobRunr
+# (open source, from Maven Central, in the benchmarks module only) on the same PostgreSQL.
+# Takes about 16 minutes.
 #
 #   scripts/benchmarks.sh                 the whole suite, results written to the repository
 #   scripts/benchmarks.sh --figures 1,2   some figures only

@@ -174,6 +174,20 @@ final class Bench implements AutoCloseable {
 	}
 
 	/**
+	 * Starts a worker once and kills it, so its report types are in the catalogue the API
+	 * reads ({@code report_type_offers}): a worker killed does not withdraw its offers,
+	 * and the API keeps the offers of the workers seen last while none is live (as with a
+	 * fleet scaled to zero). Without it the API refuses NO_OP (400, not offered by any
+	 * worker) until a figure starts a worker.
+	 */
+	void offerCatalogue() {
+		startWorker("worker-catalogue", List.of(), Map.of());
+		stopWorkers();
+		// The API reads the offers at most once per offload.api.catalogue.refresh (5 s).
+		Pause.millis(6000);
+	}
+
+	/**
 	 * Kills every worker: what they hold in hand is redelivered, which no figure minds.
 	 */
 	void stopWorkers() {
@@ -189,8 +203,8 @@ final class Bench implements AutoCloseable {
 		Map<String, Object> properties = common();
 		List<String> command = new ArrayList<>(
 				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar",
-						this.workerJar.toString(), "--spring.profiles.active=local,seed", "--offload.seed.orders=" + orders,
-						"--server.port=0"));
+						this.workerJar.toString(), "--spring.profiles.active=local,seed",
+						"--offload.seed.orders=" + orders, "--server.port=0"));
 		properties.forEach((key, value) -> command.add("--" + key + "=" + value));
 		Tools.exec("seeder", command, Duration.ofMinutes(5), this.logs);
 	}

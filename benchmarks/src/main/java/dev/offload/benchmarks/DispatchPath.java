@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.offload.testsupport.TestDatabase;
+
 /**
  * Figure 2: NO_OP reports processed end to end by one worker (claim, status updates,
  * events with confirms, ack) from a full queue, beside PerfTest consuming a full queue
@@ -26,6 +28,7 @@ final class DispatchPath {
 
 		List<Double> offload = new ArrayList<>();
 		List<String> categories = new ArrayList<>();
+		double cpuPerReport = Double.NaN;
 		for (int[] setting : SETTINGS) {
 			int prefetch = setting[0];
 			int consumers = setting[1];
@@ -52,6 +55,7 @@ final class DispatchPath {
 			long left = bench.queryLong("SELECT count(*) FROM reports WHERE status = 'QUEUED'");
 			if (profiled) {
 				bench.notes.put("Figure 2 profile (report-worker, prefetch 10, 4 consumers)", profile.summary(done));
+				cpuPerReport = profile.serviceMillisPerOperation();
 				bench.bottlenecks.put("Figure 2", profile.bottleneck("report-worker", "NO_OP report")
 						+ ". Per report it runs 3 transactions, publishes 2 events with confirms and consumes them "
 						+ "again for email; PerfTest only moves the message.");
@@ -65,6 +69,7 @@ final class DispatchPath {
 					"PerfTest consume %.0f msg/s".formatted(perfTest.get(i)), AcceptPath.ratio(rate, perfTest.get(i)),
 					targeted ? ">= 0.50" : "", targeted ? Row.met(rate >= 0.5 * perfTest.get(i)) : ""));
 		}
+		jobRunrRows(bench, seconds, offload.get(0), cpuPerReport);
 		bench.notes.put("Figure 2",
 				"The worker starts on a full queue (QUEUED NO_OP reports whose tasks api-service's relay published); "
 						+ "processed = reports turned SUCCEEDED in PostgreSQL during %d s, counted after the worker's first 8 s (JIT warm-up). "
@@ -79,6 +84,51 @@ final class DispatchPath {
 		series.put("PerfTest consume (msg/s)", perfTest);
 		Charts.bars(bench, "figure-2-dispatch.png", "Figure 2: dispatch path vs PerfTest consume", "setting",
 				"per second", categories, series);
+	}
+
+	/**
+	 * The peer of issue 16: JobRunr's BackgroundJobServer processing no-op jobs from a
+	 * full backlog on the same PostgreSQL, in its default configuration and with its
+	 * shortest poll interval, beside the targeted setting's NO_OP reports.
+	 */
+	private static void jobRunrRows(Bench bench, int seconds, double rate, double cpuPerReport) {
+		String backlog = bench.quick ? "20000" : "40000";
+		LoadResult standard;
+		LoadResult fastest;
+		try (TestDatabase peer = TestDatabase.create()) {
+			standard = JobRunrPeer.run(bench, peer, "jobrunr-process-default",
+					List.of("process", "--backlog", backlog, "--warmup", "8", "--seconds", Integer.toString(seconds)));
+			fastest = JobRunrPeer.run(bench, peer, "jobrunr-process-poll5", List.of("process", "--poll", "5",
+					"--backlog", backlog, "--warmup", "8", "--seconds", Integer.toString(seconds)));
+		}
+		bench.rows.add(
+				new Row("2", "report-worker CPU per NO_OP report, prefetch 10, 4 consumers (events and email included)",
+						"%.2f ms".formatted(cpuPerReport),
+						"JobRunr %.2f ms of JVM CPU per no-op job (default configuration)"
+							.formatted(standard.number("cpu_ms_per_job")),
+						AcceptPath.ratio(cpuPerReport, standard.number("cpu_ms_per_job")), "<= 1.0 ms",
+						Row.met(cpuPerReport <= 1.0)));
+		for (LoadResult peer : List.of(standard, fastest)) {
+			boolean byDefault = peer == standard;
+			bench.rows.add(new Row("2",
+					"NO_OP reports processed per s, prefetch 10, 4 consumers, vs JobRunr %s (%.0f workers, poll %.0f s)"
+						.formatted(byDefault ? "default configuration" : "shortest poll interval",
+								peer.number("workers"), peer.number("poll_s")),
+					"%.0f/s".formatted(rate),
+					"JobRunr %.0f jobs/s at %.2f ms CPU per job%s".formatted(peer.throughput(),
+							peer.number("cpu_ms_per_job"), (peer.number("left") == 0) ? " (backlog ran out)" : ""),
+					AcceptPath.ratio(rate, peer.throughput()), ">= 1.00", Row.met(rate >= peer.throughput())));
+		}
+		bench.notes.put("Figure 2 JobRunr peer", ("%s on the same PostgreSQL, in a database of its own, each "
+				+ "configuration in a JVM of its own with the services' heap (-Xms512m -Xmx512m): PostgresStorageProvider "
+				+ "over a Hikari pool of 10, Jackson 3 mapper, one BackgroundJobServer with "
+				+ "`usingStandardBackgroundJobServerConfiguration()` (workers from the CPU count), then the same with "
+				+ "`andPollInterval(5 s)`, the shortest JobRunr allows on SQL storage. %s no-op jobs are enqueued first; "
+				+ "processed = jobs turned SUCCEEDED in PostgreSQL during %d s, counted after the server's first 8 s, "
+				+ "as for the worker; CPU: the JVM's process CPU time over those seconds, divided by the jobs. A "
+				+ "JobRunr job is one claim and one state update in PostgreSQL; a NO_OP report also publishes two "
+				+ "events with confirms, writes its file and status and mails its outcome.")
+			.formatted(JobRunrPeer.version(), backlog, seconds));
 	}
 
 	private static List<Double> perfTest(Bench bench, int taskSize, int seconds) {

@@ -1,9 +1,12 @@
 package dev.offload.benchmarks;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+
+import dev.offload.testsupport.TestDatabase;
 
 /**
  * Figure 6: from POST to the SUCCEEDED event for NO_OP reports at a steady 100 requests/s
@@ -52,7 +55,7 @@ final class EndToEndLatency {
 		double p50 = result.number("e2e_p50");
 		double p99 = result.number("e2e_p99");
 		if (p50 > 100) {
-			bench.bottlenecks.put("Figure 6 (no target)", String.format(Locale.ROOT,
+			bench.bottlenecks.put("Figure 6", String.format(Locale.ROOT,
 					"Latency in seconds is queueing: 100 reports/s were offered and the worker, with the shipped "
 							+ "settings (prefetch 1, 2 consumers), built %.0f/s, so the backlog grew for the whole "
 							+ "run. %s",
@@ -63,12 +66,56 @@ final class EndToEndLatency {
 									+ "and three commits, one at a time per consumer; more consumers (figure 2 "
 									+ "uses 4) would raise the rate.", busy)));
 		}
-		bench.rows.add(new Row("6", "POST to SUCCEEDED event at 100 req/s, p50", "%.1f ms".formatted(p50),
-				"PerfTest %.1f ms".formatted(perfTest.latencyP50()), AcceptPath.ratio(p50, perfTest.latencyP50()), "",
-				""));
-		bench.rows.add(new Row("6", "POST to SUCCEEDED event at 100 req/s, p99", "%.1f ms".formatted(p99),
-				"PerfTest %.1f ms".formatted(perfTest.latencyP99()), AcceptPath.ratio(p99, perfTest.latencyP99()), "",
-				""));
+		// A target is met only if every report's SUCCEEDED event was heard: percentiles
+		// of
+		// the events heard say nothing of those missing.
+		double heard = result.number("e2e_count");
+		double missing = result.number("e2e_missing");
+		boolean complete = heard > 0 && missing == 0;
+		String caveat = complete ? "" : " (%.0f events heard, %.0f missing)".formatted(heard, missing);
+		bench.rows.add(new Row("6", "POST to SUCCEEDED event at 100 req/s, p50", "%.1f ms%s".formatted(p50, caveat),
+				"PerfTest %.1f ms".formatted(perfTest.latencyP50()), AcceptPath.ratio(p50, perfTest.latencyP50()),
+				"<= 50 ms", Row.met(complete && p50 <= 50)));
+		bench.rows.add(new Row("6", "POST to SUCCEEDED event at 100 req/s, p99", "%.1f ms%s".formatted(p99, caveat),
+				"PerfTest %.1f ms".formatted(perfTest.latencyP99()), AcceptPath.ratio(p99, perfTest.latencyP99()),
+				"<= 250 ms", Row.met(complete && p99 <= 250)));
+		// The peer of issue 16: JobRunr polls for work, so its enqueue → start at the
+		// same
+		// rate, with its default and its shortest poll interval.
+		List<LoadResult> jobRunr = new ArrayList<>();
+		try (TestDatabase peer = TestDatabase.create()) {
+			for (String poll : List.of("0", "5")) {
+				jobRunr.add(JobRunrPeer.run(bench, peer, "jobrunr-latency-poll" + poll, List.of("latency", "--rate",
+						"100", "--poll", poll, "--warmup", "5", "--seconds", Integer.toString(seconds))));
+			}
+		}
+		for (LoadResult peer : jobRunr) {
+			String setting = "JobRunr %s (poll %.0f s)".formatted(
+					(peer == jobRunr.get(0)) ? "default configuration" : "shortest poll interval",
+					peer.number("poll_s"));
+			for (String percentile : List.of("p50", "p99")) {
+				double offload = percentile.equals("p50") ? p50 : p99;
+				double reference = peer.number("e2e_" + percentile);
+				bench.rows.add(new Row("6",
+						"POST to SUCCEEDED at 100 req/s vs %s enqueue to start at 100 jobs/s, %s".formatted(setting,
+								percentile),
+						"%.1f ms%s".formatted(offload, caveat),
+						"JobRunr %.1f ms%s".formatted(reference,
+								(peer.number("e2e_missing") > 0)
+										? " (%.0f not started)".formatted(peer.number("e2e_missing")) : ""),
+						complete ? AcceptPath.ratio(offload, reference) : "", "", ""));
+			}
+		}
+		bench.notes.put("Figure 6 JobRunr peer", ("%s on the same PostgreSQL, in a database of its own, each poll "
+				+ "interval in a JVM of its own (-Xms512m -Xmx512m) that both enqueues and runs the jobs "
+				+ "(PostgresStorageProvider, Hikari pool of 10, default workers): `enqueue(() -> started(due))` at a "
+				+ "steady 100 jobs/s for %d s (open loop, 8 enqueuing threads, after a 5 s warm-up whose jobs are "
+				+ "waited for and dropped); latency from the moment each enqueue was due to the moment the job's method "
+				+ "began, in the same JVM. Started %s of %s (default) and %s of %s (5 s poll). Offload's figure goes "
+				+ "further, to the SUCCEEDED event a client hears.")
+			.formatted(JobRunrPeer.version(), seconds, jobRunr.get(0).values().get("e2e_count"),
+					jobRunr.get(0).values().get("requests"), jobRunr.get(1).values().get("e2e_count"),
+					jobRunr.get(1).values().get("requests")));
 		bench.notes.put("Figure 6",
 				"%s POSTs (%s; POST p99 %.1f ms), %s SUCCEEDED events matched, %s missing after 60 s. ".formatted(
 						result.values().get("requests"), result.statuses(), result.p99(),
@@ -79,6 +126,10 @@ final class EndToEndLatency {
 		Map<String, List<Double>> series = new LinkedHashMap<>();
 		series.put("Offload POST to SUCCEEDED (ms)", List.of(p50, p99));
 		series.put("PerfTest publish to consume (ms)", List.of(perfTest.latencyP50(), perfTest.latencyP99()));
+		series.put("JobRunr enqueue to start, default poll (ms)",
+				List.of(jobRunr.get(0).number("e2e_p50"), jobRunr.get(0).number("e2e_p99")));
+		series.put("JobRunr enqueue to start, 5 s poll (ms)",
+				List.of(jobRunr.get(1).number("e2e_p50"), jobRunr.get(1).number("e2e_p99")));
 		Charts.bars(bench, "figure-6-end-to-end.png", "Figure 6: end-to-end latency at 100 req/s", "percentile",
 				"milliseconds", List.of("p50", "p99"), series);
 	}

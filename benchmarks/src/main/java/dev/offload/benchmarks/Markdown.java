@@ -36,7 +36,9 @@ final class Markdown {
 		md.append("# Benchmarks\n\n");
 		md.append("Written by `scripts/benchmarks.sh` (the suite in `benchmarks/`, issue 6). Every figure is measured ")
 			.append("in the same run beside its reference, and compared as a ratio: this machine is shared and noisy, ")
-			.append("so absolute numbers move from run to run while ratios hold better.\n\n");
+			.append("so absolute numbers move from run to run while ratios hold better. Issue 16's targets (CPU per ")
+			.append("accepted request and per report, JobRunr beside the worker on the same PostgreSQL, end-to-end ")
+			.append("latency, large exports beside psql) are rows with their target and whether it was met.\n\n");
 		md.append("## Run\n\n");
 		md.append("| | |\n| --- | --- |\n");
 		md.append("| date | %s |\n"
@@ -53,6 +55,7 @@ final class Markdown {
 		md.append("| PerfTest | com.rabbitmq:perf-test %s |\n"
 			.formatted(packageVersion(com.rabbitmq.perf.PerfTest.class)));
 		md.append("| pgbench | %s |\n".formatted(Tools.version("pgbench", "--version")));
+		md.append("| peer job system | %s |\n".formatted(JobRunrPeer.version()));
 		md.append("| suite duration | %d s%s |\n\n".formatted(took.toSeconds(), bench.quick ? " (quick mode)" : ""));
 		md.append("## Results\n\n").append(table).append('\n');
 		md.append("A target not met is marked NO. What the profiles of this run show is the bottleneck:\n\n");

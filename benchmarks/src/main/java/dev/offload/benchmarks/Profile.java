@@ -129,6 +129,16 @@ final class Profile {
 	}
 
 	/**
+	 * The service's CPU per operation over the profile (the whole process: JIT, GC and
+	 * background work such as api-service's outbox relay included), valid after
+	 * {@link #summary(long)}.
+	 * @return milliseconds
+	 */
+	double serviceMillisPerOperation() {
+		return this.serviceMillisPerOperation;
+	}
+
+	/**
 	 * How busy the machine's cores were over the profile, valid after
 	 * {@link #summary(long)}.
 	 * @return percent of all cores
