@@ -224,17 +224,19 @@ class ReportPageInBrowserTests {
 		LocalDate to = nextRun.toLocalDate().minusDays(1);
 		Instant nextRunAt = nextRun.toInstant();
 
-		WebElement row = browser.findElement(By.cssSelector("#schedules tr[data-schedule-id='" + scheduleId + "']"));
-		assertThat(row.findElement(By.cssSelector(".report-title")).getText())
-			.startsWith("Sales last month, North America")
-			.endsWith("PDF");
-		assertThat(row.getText()).contains("Day 1 of each month at 06:00", "Europe/Berlin", "The month before",
+		// Read in one look: the card may be drawn again at any moment.
+		List<String> shown = waitUntil((driver) -> {
+			WebElement row = driver.findElement(By.cssSelector("#schedules tr[data-schedule-id='" + scheduleId + "']"));
+			return List.of(row.findElement(By.cssSelector(".report-title")).getText(), row.getText(),
+					row.findElement(By.cssSelector("[data-role='next-run']")).getText());
+		});
+		assertThat(shown.get(0)).startsWith("Sales last month, North America").endsWith("PDF");
+		assertThat(shown.get(1)).contains("Day 1 of each month at 06:00", "Europe/Berlin", "The month before",
 				"None yet");
-		WebElement next = row.findElement(By.cssSelector("[data-role='next-run']"));
 		String shownNextRun = (String) browser
 			.executeScript("return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })"
 					+ ".format(new Date(arguments[0]));", nextRunAt.toString());
-		assertThat(next.getText()).contains(shownNextRun, from + " → " + to);
+		assertThat(shown.get(2)).contains(shownNextRun, from + " → " + to);
 		assertThat(browser.findElement(By.id("schedules-status")).getDomProperty("textContent"))
 			.contains("Sales last month, North America");
 
@@ -279,13 +281,17 @@ class ReportPageInBrowserTests {
 		// A batch requested through the API shows up without a reload and is followed to
 		// its end.
 		String noOps = requestBatch("{\"type\":\"NO_OP\",\"format\":\"CSV\",\"items\":[{},{},{}]}");
-		WebElement completed = waitUntil(ExpectedConditions.presenceOfElementLocated(batchRow(noOps, "COMPLETED")));
-		assertThat(completed.findElement(By.cssSelector("[role='progressbar']")).getDomAttribute("aria-valuenow"))
-			.isEqualTo("100");
-		assertThat(completed.findElement(By.cssSelector("[data-role='progress']")).getText())
-			.isEqualTo("3 of 3 finished · 100%");
-		assertThat(completed.findElement(By.cssSelector("[data-role='counts']")).getText()).isEqualTo("3 succeeded");
-		assertThat(completed.findElements(By.cssSelector("[data-action='cancel']"))).isEmpty();
+		// The card is drawn again every few seconds while a batch is open: each look
+		// reads
+		// the row afresh, all at once, so no reference outlives a redraw.
+		List<String> completed = waitUntil((driver) -> {
+			WebElement row = driver.findElement(batchRow(noOps, "COMPLETED"));
+			return List.of(row.findElement(By.cssSelector("[role='progressbar']")).getDomAttribute("aria-valuenow"),
+					row.findElement(By.cssSelector("[data-role='progress']")).getText(),
+					row.findElement(By.cssSelector("[data-role='counts']")).getText(),
+					Integer.toString(row.findElements(By.cssSelector("[data-action='cancel']")).size()));
+		});
+		assertThat(completed).containsExactly("100", "3 of 3 finished · 100%", "3 succeeded", "0");
 
 		// One held open (the sales data locked), then cancelled from the page.
 		String statements;
@@ -302,9 +308,10 @@ class ReportPageInBrowserTests {
 				.findElement(By.cssSelector("[data-role='counts']"))
 				.getText()
 				.contains("running"));
-			assertThat(browser.findElement(batchRow(statements, "RUNNING"))
+			String progress = waitUntil((driver) -> driver.findElement(batchRow(statements, "RUNNING"))
 				.findElement(By.cssSelector("[data-role='progress']"))
-				.getText()).isEqualTo("0 of 3 finished · 0%");
+				.getText());
+			assertThat(progress).isEqualTo("0 of 3 finished · 0%");
 			saveFullPageScreenshot("schedules-and-batches.png");
 			waitUntil((driver) -> {
 				driver.findElement(batchRow(statements, "RUNNING"))
@@ -312,9 +319,10 @@ class ReportPageInBrowserTests {
 					.click();
 				return true;
 			});
-			WebElement cancelled = waitUntil(
-					ExpectedConditions.presenceOfElementLocated(batchRow(statements, "CANCELLED")));
-			assertThat(cancelled.findElements(By.cssSelector("[data-action='cancel']"))).isEmpty();
+			int cancelButtons = waitUntil((driver) -> driver.findElement(batchRow(statements, "CANCELLED"))
+				.findElements(By.cssSelector("[data-action='cancel']"))
+				.size());
+			assertThat(cancelButtons).isZero();
 			lock.rollback();
 		}
 		assertThat(batchState(statements)).isEqualTo("CANCELLED");
