@@ -142,6 +142,14 @@ class HostileRequestsTests {
 			// failure.
 			return;
 		}
+		if (status == -1 && isIncompleteChunkedBody(request)) {
+			// The request never ended: its chunked body stops before the last chunk and
+			// the client closed its side. Tomcat hits the end of input while reading the
+			// form parameters and drops the connection, as for a client that went away;
+			// there is nobody to answer, and nothing may be stored.
+			assertThat(reportCount()).as("reports after %s", request).isEqualTo(before);
+			return;
+		}
 		assertThat(status).as("status of %s", request).isBetween(100, 499);
 		if (status == 202) {
 			accepted.incrementAndGet();
@@ -149,6 +157,19 @@ class HostileRequestsTests {
 		else {
 			assertThat(reportCount()).as("reports after %s answered %d", request, status).isEqualTo(before);
 		}
+	}
+
+	/**
+	 * Whether the request declares a chunked body that does not end with the last chunk
+	 * ({@code 0} and an empty line): as the server reads it, the request never ends.
+	 */
+	private static boolean isIncompleteChunkedBody(HostileRequest request) {
+		boolean chunked = request.headers()
+			.stream()
+			.anyMatch((header) -> header[0].equalsIgnoreCase("Transfer-Encoding")
+					&& header[1].toLowerCase(java.util.Locale.ROOT).contains("chunked"));
+		String body = (request.body() != null) ? new String(request.body(), StandardCharsets.ISO_8859_1) : "";
+		return chunked && !body.endsWith("0\r\n\r\n");
 	}
 
 	@Provide
