@@ -26,6 +26,8 @@ import org.springframework.stereotype.Component;
 @Component
 class CatalogueRegistration implements SmartLifecycle {
 
+	private final Object offersLock = new Object();
+
 	private static final Logger logger = LoggerFactory.getLogger(CatalogueRegistration.class);
 
 	private final Catalogue catalogue;
@@ -55,7 +57,15 @@ class CatalogueRegistration implements SmartLifecycle {
 
 	@Override
 	public void stop() {
-		this.running = false;
+		// Under the lock: a heartbeat already renewing the offers finishes first, so
+		// the withdrawal is the last word and no renewal brings the offers back.
+		synchronized (this.offersLock) {
+			this.running = false;
+			withdraw();
+		}
+	}
+
+	private void withdraw() {
 		try {
 			this.jdbc.sql("DELETE FROM report_type_offers WHERE worker_id = :worker")
 				.param("worker", this.workerId)
@@ -80,14 +90,16 @@ class CatalogueRegistration implements SmartLifecycle {
 	@Scheduled(fixedDelayString = "${offload.worker.catalogue.heartbeat:10s}",
 			initialDelayString = "${offload.worker.catalogue.heartbeat:10s}")
 	void heartbeat() {
-		if (!this.running) {
-			return;
-		}
-		try {
-			register();
-		}
-		catch (DataAccessException ex) {
-			logger.warn("Could not renew this worker's catalogue offers (will try again): {}", ex.getMessage());
+		synchronized (this.offersLock) {
+			if (!this.running) {
+				return;
+			}
+			try {
+				register();
+			}
+			catch (DataAccessException ex) {
+				logger.warn("Could not renew this worker's catalogue offers (will try again): {}", ex.getMessage());
+			}
 		}
 	}
 
