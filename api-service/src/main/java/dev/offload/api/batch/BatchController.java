@@ -9,6 +9,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 
+import dev.offload.api.report.ReportIntake;
 import dev.offload.model.Owner;
 
 import org.springframework.http.MediaType;
@@ -41,8 +42,11 @@ class BatchController {
 
 	private final BatchService batches;
 
-	BatchController(BatchService batches) {
+	private final ReportIntake intake;
+
+	BatchController(BatchService batches, ReportIntake intake) {
 		this.batches = batches;
+		this.intake = intake;
 	}
 
 	@Operation(summary = "Request a batch of reports (202; they are created and built in the background)",
@@ -51,12 +55,8 @@ class BatchController {
 	@PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
 	ResponseEntity<BatchView> create(@RequestBody CreateBatchRequest request,
 			@RequestHeader(name = IDEMPOTENCY_KEY_HEADER, required = false) String idempotencyKey, Owner owner) {
-		if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200
-				|| !idempotencyKey.chars().allMatch((c) -> c > 32 && c < 127))) {
-			throw new dev.offload.api.error.InvalidRequestException(List.of(new dev.offload.api.error.InvalidField(
-					IDEMPOTENCY_KEY_HEADER, "must be 1 to 200 printable ASCII characters without spaces")));
-		}
-		Batch batch = this.batches.create(owner, request, idempotencyKey);
+		String key = this.intake.validateIdempotencyKey(idempotencyKey);
+		Batch batch = this.batches.create(owner, request, key);
 		return ResponseEntity.accepted()
 			.location(URI.create(BASE_PATH + "/" + batch.id()))
 			.body(this.batches.get(owner, batch.id()));

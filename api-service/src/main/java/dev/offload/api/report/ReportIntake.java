@@ -50,6 +50,16 @@ public class ReportIntake {
 	}
 
 	/**
+	 * Checks an {@code Idempotency-Key} header as {@code POST /api/reports} does.
+	 * @param key the header's value, or {@code null}
+	 * @return the key, or {@code null}
+	 * @throws InvalidRequestException if it is blank, too long or not printable ASCII
+	 */
+	public String validateIdempotencyKey(String key) {
+		return this.validator.validateIdempotencyKey(key);
+	}
+
+	/**
 	 * Wakes the outbox relay once the current transaction commits, for reports inserted
 	 * in bulk by another feature.
 	 * @param anyReportId one of the reports
