@@ -113,6 +113,8 @@ public record ApiProperties(@DefaultValue @Valid Relay relay, @DefaultValue @Val
 	 * @param keepWebhookEventsFor how long after it was recorded a webhook event is kept
 	 * with its delivery log; longer than {@code offload.api.webhooks.max-attempts-age} (3
 	 * days), and an event with a delivery still pending is never deleted
+	 * @param initialDelay how long after start-up the job first runs, so a replica that
+	 * is warming up (or a test that just started one) is not racing it
 	 */
 	public record Retention(@DefaultValue("30d") @NotNull Duration keepFilesFor,
 			@DefaultValue("1h") @NotNull Duration interval, @DefaultValue("500") @Min(1) @Max(10_000) int batchSize,
@@ -120,7 +122,8 @@ public record ApiProperties(@DefaultValue @Valid Relay relay, @DefaultValue @Val
 			@DefaultValue("400d") @NotNull Duration keepReportsFor,
 			@DefaultValue("30d") @NotNull @DurationMin(days = 7) Duration keepSentEmailsFor,
 			@DefaultValue("7d") @NotNull @DurationMin(hours = 1) Duration keepIdempotencyKeysFor,
-			@DefaultValue("30d") @NotNull @DurationMin(days = 4) Duration keepWebhookEventsFor) {
+			@DefaultValue("30d") @NotNull @DurationMin(days = 4) Duration keepWebhookEventsFor,
+			@DefaultValue("1m") @NotNull Duration initialDelay) {
 
 		/**
 		 * A report's row outlives its file, so its owner sees why a download answers 410.

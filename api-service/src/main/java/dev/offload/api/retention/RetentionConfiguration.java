@@ -9,13 +9,15 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.annotation.SchedulingConfigurer;
+import org.springframework.scheduling.config.FixedDelayTask;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Runs {@link ReportFileRetention}, then {@link RecordRetention}, every
- * {@code offload.api.retention.interval}: one task, so a report's file is deleted before
- * its row can be.
+ * {@code offload.api.retention.interval}, the first time {@code initial-delay} after
+ * start-up (not while a replica is still warming up): one task, so a report's file is
+ * deleted before its row can be.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableScheduling
@@ -36,10 +38,10 @@ class RetentionConfiguration {
 	@Bean
 	SchedulingConfigurer retentionSchedule(ReportFileRetention files, RecordRetention records,
 			ApiProperties properties) {
-		return (registrar) -> registrar.addFixedDelayTask(() -> {
+		return (registrar) -> registrar.addFixedDelayTask(new FixedDelayTask(() -> {
 			files.run();
 			records.run();
-		}, properties.retention().interval());
+		}, properties.retention().interval(), properties.retention().initialDelay()));
 	}
 
 }

@@ -10,16 +10,18 @@ import java.util.UUID;
 import dev.offload.model.files.FileStores;
 import dev.offload.model.files.PostgresLargeObjectStore;
 import dev.offload.model.files.StoredFile;
+import dev.offload.testsupport.AfterTheContext;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
 import dev.offload.testsupport.TestObjectStorage;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureRestTestClient;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.http.HttpStatus;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.servlet.client.RestTestClient;
@@ -31,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * short-lived presigned URL of the object storage, so the bytes never pass through the
  * API; files stored in PostgreSQL before the switch to S3 are still streamed.
  */
+@DirtiesContext
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "offload.files.s3.presigned-downloads=true", "offload.files.s3.presigned-validity=2m" })
 @AutoConfigureRestTestClient
@@ -59,12 +62,8 @@ class PresignedDownloadTests {
 		s3.serviceProperties(s3.endpoint(), bucket).forEach((name, value) -> registry.add(name, () -> value));
 	}
 
-	@AfterAll
-	static void cleanUp() {
-		s3.removeBucket(bucket);
-		broker.close();
-		database.close();
-	}
+	@RegisterExtension
+	static final AfterTheContext cleanUp = AfterTheContext.close(() -> s3.removeBucket(bucket), broker, database);
 
 	@Test
 	void aDownloadRedirectsToAPresignedUrlThatServesTheFile() throws Exception {

@@ -1,11 +1,12 @@
 package dev.offload.api.file;
 
 import dev.offload.model.files.S3FileStore;
+import dev.offload.testsupport.AfterTheContext;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
 import dev.offload.testsupport.TestObjectStorage;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -32,12 +33,8 @@ class S3StoredFileDownloadTests extends StoredFileDownloadContract {
 		s3.serviceProperties(s3.endpoint(), bucket).forEach((name, value) -> registry.add(name, () -> value));
 	}
 
-	@AfterAll
-	static void cleanUp() {
-		s3.removeBucket(bucket);
-		broker.close();
-		database.close();
-	}
+	@RegisterExtension
+	static final AfterTheContext cleanUp = AfterTheContext.close(() -> s3.removeBucket(bucket), broker, database);
 
 	@Test
 	void filesAreWrittenToTheBucket() {

@@ -25,6 +25,7 @@ import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureRestTe
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.web.servlet.client.RestTestClient;
 
@@ -36,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * failures; and retention deleting stored and orphaned files. Each store has a subclass
  * that gives it its database, broker and {@code offload.files.*}.
  */
+@DirtiesContext
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "offload.api.retention.keep-files-for=7d", "offload.api.retention.orphan-upload-age=1h" })
 @AutoConfigureRestTestClient

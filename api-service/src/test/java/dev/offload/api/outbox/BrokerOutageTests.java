@@ -9,10 +9,11 @@ import com.rabbitmq.client.GetResponse;
 import dev.offload.model.Messages;
 import dev.offload.model.Topology;
 import dev.offload.testsupport.TcpProxy;
+import dev.offload.testsupport.AfterTheContext;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -70,12 +71,8 @@ class BrokerOutageTests {
 		registry.add("spring.rabbitmq.port", brokerProxy::port);
 	}
 
-	@AfterAll
-	static void cleanUp() {
-		brokerProxy.close();
-		broker.close();
-		database.close();
-	}
+	@RegisterExtension
+	static final AfterTheContext cleanUp = AfterTheContext.close(brokerProxy, broker, database);
 
 	@Test
 	void postWhileTheBrokerIsUnreachableIsAcceptedAndPublishedOnceItIsBack() throws Exception {

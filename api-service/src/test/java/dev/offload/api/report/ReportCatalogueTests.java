@@ -6,17 +6,19 @@ import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportParameter;
 import dev.offload.model.ReportTypeDescriptor;
 import dev.offload.testsupport.CatalogueOffers;
+import dev.offload.testsupport.AfterTheContext;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureRestTestClient;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.servlet.client.RestTestClient;
@@ -28,6 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * shows and what a request is validated against, through rolling upgrades, a fleet that
  * is down, and parameters beyond dates.
  */
+@DirtiesContext
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = "offload.api.catalogue.worker-ttl=30s")
 @AutoConfigureRestTestClient
@@ -60,11 +63,8 @@ class ReportCatalogueTests {
 		broker.springProperties().forEach((name, value) -> registry.add(name, () -> value));
 	}
 
-	@AfterAll
-	static void cleanUp() {
-		broker.close();
-		database.close();
-	}
+	@RegisterExtension
+	static final AfterTheContext cleanUp = AfterTheContext.close(broker, database);
 
 	@BeforeEach
 	void oneWorkerOffersTheStandardTypesAndTheStatement() {

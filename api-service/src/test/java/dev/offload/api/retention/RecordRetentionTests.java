@@ -5,11 +5,12 @@ import java.util.Optional;
 import java.util.UUID;
 
 import dev.offload.model.Messages;
+import dev.offload.testsupport.AfterTheContext;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureRestTestClient;
@@ -59,11 +60,8 @@ class RecordRetentionTests {
 		broker.springProperties().forEach((name, value) -> registry.add(name, () -> value));
 	}
 
-	@AfterAll
-	static void cleanUp() {
-		broker.close();
-		database.close();
-	}
+	@RegisterExtension
+	static final AfterTheContext cleanUp = AfterTheContext.close(broker, database);
 
 	@Test
 	void finishedReportsPastTheirAgeAreDeletedWithTheirEmailsAndEverythingElseStays() {

@@ -2,10 +2,11 @@ package dev.offload.api.retention;
 
 import java.util.UUID;
 
+import dev.offload.testsupport.AfterTheContext;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureRestTestClient;
@@ -49,11 +50,8 @@ class ReportFileRetentionTests {
 		broker.springProperties().forEach((name, value) -> registry.add(name, () -> value));
 	}
 
-	@AfterAll
-	static void cleanUp() {
-		broker.close();
-		database.close();
-	}
+	@RegisterExtension
+	static final AfterTheContext cleanUp = AfterTheContext.close(broker, database);
 
 	@Test
 	void filesPastTheirAgeAreDeletedAndAnswer410WhileNewerOnesStay() {

@@ -9,11 +9,12 @@ import java.util.UUID;
 import dev.offload.api.report.ReportIntake;
 import dev.offload.model.Messages;
 import dev.offload.testsupport.CatalogueOffers;
+import dev.offload.testsupport.AfterTheContext;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -71,11 +72,8 @@ class ScheduleApiTests {
 		broker.springProperties().forEach((name, value) -> registry.add(name, () -> value));
 	}
 
-	@AfterAll
-	static void cleanUp() {
-		broker.close();
-		database.close();
-	}
+	@RegisterExtension
+	static final AfterTheContext cleanUp = AfterTheContext.close(broker, database);
 
 	@BeforeEach
 	void noSchedules() {

@@ -7,10 +7,11 @@ import java.util.Map;
 
 import com.jayway.jsonpath.JsonPath;
 import com.nimbusds.jose.JOSEException;
+import dev.offload.testsupport.AfterTheContext;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureRestTestClient;
@@ -64,11 +65,8 @@ class JwtOwnersTests {
 		broker.springProperties().forEach((name, value) -> registry.add(name, () -> value));
 	}
 
-	@AfterAll
-	static void cleanUp() {
-		broker.close();
-		database.close();
-	}
+	@RegisterExtension
+	static final AfterTheContext cleanUp = AfterTheContext.close(broker, database);
 
 	@Test
 	void aTokenWhoseSubjectIsALocalUsersNameSeesNoneOfThatUsersReports() throws Exception {

@@ -17,11 +17,12 @@ import dev.offload.model.Owner;
 import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportFormat;
 import dev.offload.model.Topology;
+import dev.offload.testsupport.AfterTheContext;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
@@ -92,12 +93,8 @@ class WebhookDeliveryTests {
 		receiver = TestReceiver.start();
 	}
 
-	@AfterAll
-	static void cleanUp() {
-		receiver.close();
-		broker.close();
-		database.close();
-	}
+	@RegisterExtension
+	static final AfterTheContext cleanUp = AfterTheContext.close(() -> receiver.close(), broker, database);
 
 	@Test
 	void receiverThatFailsThreeTimesGetsTheEventOnTheFourthWithAValidSignatureAndADuplicateMessageAddsNothing() {
