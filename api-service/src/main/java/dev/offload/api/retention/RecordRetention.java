@@ -19,7 +19,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * hold signed download links), and forgets idempotency keys older than
  * {@code keep-idempotency-keys-for}, so the key may be used again, and deletes webhook
  * events recorded longer ago than {@code keep-webhook-events-for} with their deliveries
- * (the delivery log), unless one is still pending.
+ * (the delivery log), unless one is still pending, and the run history of schedules
+ * ({@code schedule_runs}) older than {@code keep-reports-for}.
  * <p>
  * A report is deleted only once it has finished, its file is gone from its store (the
  * file retention has run, or it never had one) and no email about it waits to be sent;
@@ -52,6 +53,8 @@ class RecordRetention {
 
 	private final Counter batchesDeleted;
 
+	private final Counter scheduleRunsDeleted;
+
 	RecordRetention(JdbcClient jdbc, TransactionTemplate transactions, ApiProperties properties, MeterRegistry meters) {
 		this.jdbc = jdbc;
 		this.transactions = transactions;
@@ -63,6 +66,7 @@ class RecordRetention {
 				"Webhook events deleted by retention, with their deliveries");
 		this.batchesDeleted = counter(meters, "batches",
 				"Finished batches deleted by retention once their reports were");
+		this.scheduleRunsDeleted = counter(meters, "schedule-runs", "Schedule run history rows deleted by retention");
 	}
 
 	private static Counter counter(MeterRegistry meters, String kind, String description) {
@@ -71,7 +75,7 @@ class RecordRetention {
 
 	/**
 	 * One run of the job: report rows, then batches, then sent emails, then idempotency
-	 * keys, then webhook events.
+	 * keys, then webhook events, then schedule runs.
 	 */
 	void run() {
 		deleteExpiredReports();
@@ -79,6 +83,32 @@ class RecordRetention {
 		deleteExpiredSentEmails();
 		forgetExpiredIdempotencyKeys();
 		deleteExpiredWebhookEvents();
+		deleteExpiredScheduleRuns();
+	}
+
+	/**
+	 * Deletes the history of schedule runs that fell due longer ago than
+	 * {@code keep-reports-for}, as their reports go. A run's row is what makes it create
+	 * its report once; only runs before their schedule's {@code next_run_at} are deleted,
+	 * and the sweep never looks at those again.
+	 * @return how many run rows were deleted
+	 */
+	int deleteExpiredScheduleRuns() {
+		return inBatches("schedule runs", this.settings.keepReportsFor(), this.scheduleRunsDeleted,
+				() -> this.jdbc.sql("""
+						DELETE FROM schedule_runs
+						 WHERE (schedule_id, scheduled_for) IN (
+						       SELECT r.schedule_id, r.scheduled_for
+						         FROM schedule_runs r JOIN report_schedules s ON s.id = r.schedule_id
+						        WHERE r.scheduled_for < now() - :ageMillis * interval '1 millisecond'
+						          AND r.scheduled_for < s.next_run_at
+						        ORDER BY r.scheduled_for
+						        LIMIT :batch
+						          FOR UPDATE OF r SKIP LOCKED)
+						""")
+					.param("ageMillis", this.settings.keepReportsFor().toMillis())
+					.param("batch", this.settings.batchSize())
+					.update());
 	}
 
 	/**

@@ -1,5 +1,8 @@
 package dev.offload.api.retention;
 
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -183,6 +186,55 @@ class RecordRetentionTests {
 			.query(UUID.class)
 			.list()).containsExactlyInAnyOrder(oldWithAReportLeft, recent, open);
 		assertThat(deleted("batches") - before).isEqualTo(1);
+	}
+
+	@Test
+	void scheduleRunsPastTheirAgeAreDeletedButNeverOneTheSweepMayStillHandle() {
+		OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS);
+		UUID monthly = schedule(now.plusDays(1), false);
+		scheduleRun(monthly, now.minusDays(401));
+		scheduleRun(monthly, now.minusDays(500));
+		OffsetDateTime recent = scheduleRun(monthly, now.minusDays(10));
+		// Paused for more than a year, its next run long past: a run at or after that
+		// next run is not history yet, whatever its age.
+		UUID paused = schedule(now.minusDays(450), true);
+		scheduleRun(paused, now.minusDays(460));
+		OffsetDateTime atItsNextRun = scheduleRun(paused, now.minusDays(450));
+		OffsetDateTime afterItsNextRun = scheduleRun(paused, now.minusDays(420));
+		double before = deleted("schedule-runs");
+
+		assertThat(this.retention.deleteExpiredScheduleRuns()).isEqualTo(3);
+
+		assertThat(this.jdbc.sql("SELECT scheduled_for FROM schedule_runs WHERE schedule_id IN (:ids)")
+			.param("ids", List.of(monthly, paused))
+			.query(OffsetDateTime.class)
+			.list()
+			.stream()
+			.map(OffsetDateTime::toInstant))
+			.containsExactlyInAnyOrder(recent.toInstant(), atItsNextRun.toInstant(), afterItsNextRun.toInstant());
+		assertThat(deleted("schedule-runs") - before).isEqualTo(3);
+	}
+
+	private UUID schedule(OffsetDateTime nextRun, boolean paused) {
+		UUID id = UUID.randomUUID();
+		this.jdbc
+			.sql("""
+					INSERT INTO report_schedules (id, owner_id, name, type, format, period, cron, time_zone, misfire, paused,
+					                              next_run_at)
+					VALUES (:id, 'retention', 'monthly', 'NO_OP', 'CSV', 'PREVIOUS_MONTH', '0 5 1 * *', 'UTC', 'SKIP', :paused,
+					        :nextRun)""")
+			.param("id", id)
+			.param("paused", paused)
+			.param("nextRun", nextRun)
+			.update();
+		return id;
+	}
+
+	private OffsetDateTime scheduleRun(UUID schedule, OffsetDateTime at) {
+		this.jdbc.sql("""
+				INSERT INTO schedule_runs (schedule_id, scheduled_for, state)
+				VALUES (:schedule, :at, 'CREATED')""").param("schedule", schedule).param("at", at).update();
+		return at;
 	}
 
 	private UUID batch(String state, Integer completedDaysAgo) {
