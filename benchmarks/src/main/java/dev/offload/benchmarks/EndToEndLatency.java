@@ -21,6 +21,9 @@ final class EndToEndLatency {
 	static void run(Bench bench, int taskSize) {
 		int seconds = bench.quick ? 8 : 15;
 		bench.clearBacklog();
+		String shipped = "prefetch %s, %s consumers".formatted(bench.shippedWorkerSetting("prefetch"),
+				bench.shippedWorkerSetting("concurrency"));
+		double loadBefore = Bench.loadAverage();
 		JavaProcess worker = bench.startWorker("worker-e2e", List.of(), Map.of());
 		// Warms both services' JIT on the same path first; its numbers are dropped.
 		bench.load("load-e2e-warmup", List.of("open", "--url", bench.apiUrl("/api/reports"), "--method", "POST",
@@ -32,8 +35,22 @@ final class EndToEndLatency {
 				List.of("open", "--url", bench.apiUrl("/api/reports"), "--method", "POST", "--body", Bench.NO_OP_BODY,
 						"--rate", "100", "--seconds", Integer.toString(seconds), "--events-exchange",
 						bench.broker.topology().eventsExchange()));
-		bench.notes.put("Figure 6 profile (report-worker, shipped settings: prefetch 1, 2 consumers)",
+		double loadDuring = Bench.loadAverage();
+		bench.notes.put("Figure 6 profile (report-worker, shipped settings: %s)".formatted(shipped),
 				profile.summary((long) result.number("e2e_count")));
+		// The same reports as PostgreSQL saw them: accepted (created_at) to claimed
+		// (started_at) and to finished (finished_at), independent of the client's clock
+		// and of the events.
+		String window = "FROM reports WHERE created_at > '" + since + "'::timestamptz AND status = 'SUCCEEDED'";
+		double[] database = new double[4];
+		int i = 0;
+		for (String interval : List.of("started_at - created_at", "finished_at - created_at")) {
+			for (double percentile : new double[] { 0.5, 0.99 }) {
+				database[i++] = bench.queryDouble("SELECT coalesce(1000 * extract(epoch FROM percentile_cont("
+						+ percentile + ") WITHIN GROUP (ORDER BY " + interval + ")), 'NaN') " + window);
+			}
+		}
+		long succeededInDatabase = bench.queryLong("SELECT count(*) " + window);
 		String bottleneck = profile.bottleneck("report-worker", "report");
 		double drained = bench.queryDouble("SELECT count(*) / greatest(0.001, extract(epoch FROM max(finished_at) - "
 				+ "min(started_at))) FROM reports WHERE status = 'SUCCEEDED' AND created_at > '" + since
@@ -57,9 +74,9 @@ final class EndToEndLatency {
 		if (p50 > 100) {
 			bench.bottlenecks.put("Figure 6", String.format(Locale.ROOT,
 					"Latency in seconds is queueing: 100 reports/s were offered and the worker, with the shipped "
-							+ "settings (prefetch 1, 2 consumers), built %.0f/s, so the backlog grew for the whole "
-							+ "run. %s",
-					drained,
+							+ "settings (%s), built %.0f/s, so the backlog grew for the whole "
+							+ "run (1-minute load average %.1f on %d cores during the run). %s",
+					shipped, drained, loadDuring, Runtime.getRuntime().availableProcessors(),
 					(busy >= 90) ? "The cores were the limit: " + bottleneck + "."
 							: String.format(Locale.ROOT, "The cores were only %.0f%% busy, so the consumers mostly "
 									+ "waited: each report waits for two publisher confirms (RUNNING, SUCCEEDED) "
@@ -116,13 +133,26 @@ final class EndToEndLatency {
 			.formatted(JobRunrPeer.version(), seconds, jobRunr.get(0).values().get("e2e_count"),
 					jobRunr.get(0).values().get("requests"), jobRunr.get(1).values().get("e2e_count"),
 					jobRunr.get(1).values().get("requests")));
-		bench.notes.put("Figure 6",
-				"%s POSTs (%s; POST p99 %.1f ms), %s SUCCEEDED events matched, %s missing after 60 s. ".formatted(
-						result.values().get("requests"), result.statuses(), result.p99(),
-						result.values().get("e2e_count"), result.values().get("e2e_missing"))
-						+ "The path: POST, insert, relay publish with confirm, worker claim, RUNNING event, file and "
-						+ "status, SUCCEEDED event; the client hears it on a queue bound to the events exchange. "
-						+ "%s (its latency: publish to consume).".formatted(perfTest.command()));
+		bench.notes.put("Figure 6", ("Load: NO_OP reports POSTed open loop at a steady 100/s for %d s by the load "
+				+ "client (a JVM of its own, not pinned: the worker and the API share both cores with it), after a 5 s "
+				+ "warm-up at the same rate whose reports are not counted; one worker with the shipped settings (%s). "
+				+ "%s POSTs (%s; POST due → 202 p50 %.1f ms, p99 %.1f ms); %s accepted with a Location, %s events "
+				+ "heard on the client's queue, %s SUCCEEDED events matched to an accepted POST, %s missing after a "
+				+ "60 s wait. Latency counts from the moment each POST was due (no coordinated omission) to the "
+				+ "moment its SUCCEEDED event reached the client; from the 202's arrival to the event: p50 %.1f ms, "
+				+ "p99 %.1f ms. The same %d reports in PostgreSQL: created → claimed p50 %.1f ms, p99 %.1f ms; "
+				+ "created → SUCCEEDED p50 %.1f ms, p99 %.1f ms. Machine: 1-minute load average %.1f before the "
+				+ "worker started, %.1f after the run, on %d cores (other sessions' work included). ")
+			.formatted(seconds, shipped, result.values().get("requests"), result.statuses(), result.p50(), result.p99(),
+					result.values().get("accepted_with_id"), result.values().get("events_heard"),
+					result.values().get("e2e_count"), result.values().get("e2e_missing"),
+					result.number("answer_to_event_p50"), result.number("answer_to_event_p99"), succeededInDatabase,
+					database[0], database[1], database[2], database[3], loadBefore, loadDuring,
+					Runtime.getRuntime().availableProcessors())
+				+ "The path: POST, insert, relay publish with confirm, worker claim, RUNNING event, file and "
+				+ "status, SUCCEEDED event; the client hears it on a queue of its own bound to the events exchange "
+				+ "and matches it to its POST by the report id in the 202's Location. "
+				+ "%s (its latency: publish to consume).".formatted(perfTest.command()));
 		Map<String, List<Double>> series = new LinkedHashMap<>();
 		series.put("Offload POST to SUCCEEDED (ms)", List.of(p50, p99));
 		series.put("PerfTest publish to consume (ms)", List.of(perfTest.latencyP50(), perfTest.latencyP99()));
