@@ -76,7 +76,7 @@ final class Profile {
 	static Profile start(Bench bench, String name, JavaProcess process, int delaySeconds, int seconds) {
 		Path recording = bench.logs.resolve(name + ".jfr");
 		List<String> command = new ArrayList<>(List.of(jdkTool("jcmd"), Long.toString(process.pid()), "JFR.start",
-				"name=" + name, "duration=" + seconds + "s", "settings=default", "filename=" + recording));
+				"name=" + name, "duration=" + seconds + "s", "settings=" + settings(bench), "filename=" + recording));
 		if (delaySeconds > 0) {
 			command.add("delay=" + delaySeconds + "s");
 		}
@@ -160,15 +160,28 @@ final class Profile {
 		for (int i = 0; i < 100 && !Files.exists(this.recording); i++) {
 			Pause.millis(200);
 		}
-		if (!Files.exists(this.recording)) {
+		return topFrames(this.bench, this.recording);
+	}
+
+	/**
+	 * Where the samples of a finished JFR recording fall: the share of samples inside
+	 * each library group, the hottest methods by self time, and the hottest of Offload's
+	 * own methods including what they call.
+	 * @param bench the run, for its logs
+	 * @param recording the recording
+	 * @return one sentence, or a note that there were no samples
+	 */
+	static String topFrames(Bench bench, Path recording) {
+		if (!Files.exists(recording)) {
 			return "(no JFR recording was written)";
 		}
-		String text = Tools.exec("jfr-print-" + this.recording.getFileName(),
-				List.of(jdkTool("jfr"), "print", "--events", "jdk.ExecutionSample", this.recording.toString()),
-				Duration.ofMinutes(2), this.bench.logs);
+		String text = Tools.exec("jfr-print-" + recording.getFileName(), List.of(jdkTool("jfr"), "print",
+				"--stack-depth", "64", "--events", "jdk.ExecutionSample", recording.toString()), Duration.ofMinutes(2),
+				bench.logs);
 		String[] events = text.split("jdk\\.ExecutionSample");
 		Map<String, Integer> inclusive = new HashMap<>();
 		Map<String, Integer> self = new HashMap<>();
+		Map<String, Integer> own = new HashMap<>();
 		int total = 0;
 		for (int i = 1; i < events.length; i++) {
 			List<String> frames = events[i].lines()
@@ -190,6 +203,12 @@ final class Profile {
 				});
 			}
 			groups.forEach((group) -> inclusive.merge(group, 1, Integer::sum));
+			// Printed 64 frames deep (jfr print shows 5 unless told), innermost first:
+			// Offload's methods on the stack, each counted once per sample.
+			frames.stream()
+				.filter((frame) -> frame.startsWith("dev.offload."))
+				.distinct()
+				.forEach((frame) -> own.merge(frame, 1, Integer::sum));
 		}
 		if (total == 0) {
 			return "(no execution samples)";
@@ -201,15 +220,48 @@ final class Profile {
 			.limit(6)
 			.map((entry) -> String.format(Locale.ROOT, "%s %.0f%%", entry.getKey(), entry.getValue() * 100.0 / samples))
 			.collect(Collectors.joining(", "));
-		String hottest = self.entrySet()
+		String hottest = top(self, samples, 5);
+		String offload = own.isEmpty() ? "none sampled" : top(own, samples, 5);
+		return ("JFR, %d samples, share of samples inside: %s; hottest methods (self): %s; hottest Offload methods "
+				+ "(with what they call): %s.")
+			.formatted(samples, byGroup, hottest, offload);
+	}
+
+	private static String top(Map<String, Integer> counts, int samples, int limit) {
+		return counts.entrySet()
 			.stream()
 			.sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
-			.limit(3)
+			.limit(limit)
 			.map((entry) -> String.format(Locale.ROOT, "`%s` %.1f%%", entry.getKey(),
 					entry.getValue() * 100.0 / samples))
 			.collect(Collectors.joining(", "));
-		return "JFR, %d samples, share of samples inside: %s; hottest methods (self): %s.".formatted(samples, byGroup,
-				hottest);
+	}
+
+	/**
+	 * JFR's default settings with execution samples every 10 ms instead of 20 ms, so a
+	 * figure of a few seconds gets thousands of samples, at the low overhead of the
+	 * default settings otherwise (the CPU per operation is read from the same process).
+	 * @param bench the run, whose logs folder holds the file
+	 * @return the settings file, as {@code -XX:StartFlightRecording} and {@code jcmd
+	 * JFR.start} take it
+	 */
+	static String settings(Bench bench) {
+		Path settings = bench.logs.resolve("sampling-10ms.jfc");
+		try {
+			if (!Files.exists(settings)) {
+				String defaults = Files
+					.readString(Path.of(System.getProperty("java.home"), "lib", "jfr", "default.jfc"));
+				String faster = defaults.replaceFirst(
+						"(<event name=\"jdk\\.ExecutionSample\">\\s*<setting name=\"enabled\"[^<]*</setting>\\s*"
+								+ "<setting name=\"period\"[^>]*>)20 ms(</setting>)",
+						"$110 ms$2");
+				Files.writeString(settings, faster);
+			}
+			return settings.toString();
+		}
+		catch (IOException ex) {
+			return "default";
+		}
 	}
 
 	private static String jdkTool(String name) {
