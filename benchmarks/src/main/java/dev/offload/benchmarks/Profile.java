@@ -46,6 +46,8 @@ final class Profile {
 
 	private final CpuSnapshot before;
 
+	private final Map<String, Double> threadsBefore;
+
 	private final JavaProcess process;
 
 	private final String name;
@@ -62,6 +64,7 @@ final class Profile {
 		this.process = process;
 		this.recording = recording;
 		this.before = CpuSnapshot.take(process);
+		this.threadsBefore = threadCpu(process.pid());
 	}
 
 	/**
@@ -92,6 +95,7 @@ final class Profile {
 	 */
 	String summary(long operations) {
 		CpuSnapshot after = CpuSnapshot.take(this.process);
+		Map<String, Double> threadsAfter = threadCpu(this.process.pid());
 		double seconds = (after.nanos - this.before.nanos) / 1e9;
 		double service = after.service - this.before.service;
 		double postgres = after.postgres - this.before.postgres;
@@ -106,7 +110,60 @@ final class Profile {
 				seconds, service, operations > 0 ? service * 1000 / operations : Double.NaN, operations, postgres,
 				rabbit, Runtime.getRuntime().availableProcessors(),
 				busy * 100 / seconds / Runtime.getRuntime().availableProcessors());
-		return cpu + " " + samples();
+		return cpu + " " + threadKinds(this.threadsBefore, threadsAfter, service) + " " + samples();
+	}
+
+	/**
+	 * CPU seconds used so far by each thread of a process, by thread id and name, from
+	 * {@code /proc/<pid>/task}: JFR's execution samples see only Java code, so where the
+	 * JIT compilers or the garbage collector take the CPU, this says so.
+	 */
+	private static Map<String, Double> threadCpu(long pid) {
+		Map<String, Double> threads = new HashMap<>();
+		try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+			for (Path task : tasks.toList()) {
+				Optional<String> stat = CpuSnapshot.read(task.resolve("stat"));
+				if (stat.isEmpty() || stat.get().lastIndexOf(')') < 0) {
+					continue;
+				}
+				String text = stat.get();
+				String name = text.substring(text.indexOf('(') + 1, text.lastIndexOf(')'));
+				String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ");
+				threads.put(task.getFileName() + " " + name,
+						(Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / CpuSnapshot.TICKS);
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			// A process that ended, or no /proc: no breakdown.
+		}
+		return threads;
+	}
+
+	/**
+	 * The process's CPU over the window split into JIT compilers, GC and VM, and the
+	 * rest.
+	 */
+	private static String threadKinds(Map<String, Double> before, Map<String, Double> after, double service) {
+		if (after.isEmpty() || !(service > 0)) {
+			return "";
+		}
+		Map<String, Double> kinds = new LinkedHashMap<>();
+		kinds.put("JIT compilers", 0.0);
+		kinds.put("GC and VM threads", 0.0);
+		kinds.put("application and library threads", 0.0);
+		after.forEach((thread, seconds) -> {
+			String name = thread.substring(thread.indexOf(' ') + 1);
+			String kind = name.contains("CompilerThre") ? "JIT compilers"
+					: (name.startsWith("G1 ") || name.startsWith("GC Thread") || name.equals("VM Thread")
+							|| name.startsWith("VM Periodic")) ? "GC and VM threads"
+									: "application and library threads";
+			kinds.merge(kind, seconds - before.getOrDefault(thread, 0.0), Double::sum);
+		});
+		return "Of its CPU by thread (/proc): " + kinds.entrySet()
+			.stream()
+			.map((entry) -> String.format(Locale.ROOT, "%s %.1f s (%.0f%%)", entry.getKey(), entry.getValue(),
+					entry.getValue() * 100 / service))
+			.collect(Collectors.joining(", ")) + ".";
 	}
 
 	/**
@@ -271,7 +328,7 @@ final class Profile {
 	/** CPU seconds used so far by the service, PostgreSQL, RabbitMQ and the machine. */
 	private record CpuSnapshot(long nanos, double service, double postgres, double rabbit, double machineBusy) {
 
-		private static final double TICKS = 100.0;
+		static final double TICKS = 100.0;
 
 		static CpuSnapshot take(JavaProcess process) {
 			double service = ProcessHandle.of(process.pid())
@@ -318,7 +375,7 @@ final class Profile {
 			return busy / TICKS;
 		}
 
-		private static Optional<String> read(Path file) {
+		static Optional<String> read(Path file) {
 			try {
 				return Optional.of(Files.readString(file));
 			}
