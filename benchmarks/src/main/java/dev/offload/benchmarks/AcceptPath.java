@@ -83,6 +83,7 @@ final class AcceptPath {
 						Math.min(clients, MAX_PGBENCH_CLIENTS), seconds, bench.logs));
 			}
 		}
+		LoadResult pinned = pinnedRun(bench, seconds);
 		String queue = bench.broker.topology().prefix() + "bench.perf.publish";
 		Tools.PerfTestResult publish = Tools.perfTest("perftest-publish",
 				List.of("-x", "1", "-y", "0", "-s", Integer.toString(taskSize), "-f", "persistent", "-c", "100", "-qq",
@@ -108,11 +109,20 @@ final class AcceptPath {
 					"%.0f/s (p50 %.1f ms, p99 %.1f ms)".formatted(result.throughput(), result.p50(), result.p99()),
 					"pgbench %.0f tx/s%s".formatted(reference,
 							(CLIENTS[i] > MAX_PGBENCH_CLIENTS) ? " (" + MAX_PGBENCH_CLIENTS + " clients)" : ""),
-					ratio(result.throughput(), reference), targeted ? ">= 0.60" : "",
+					ratio(result.throughput(), reference), targeted ? Row.issue16(1, ">= 0.60") : "",
 					targeted ? Row.met(result.throughput() >= 0.6 * reference) : ""));
-			if (targeted) {
-				bench.rows.add(new Row("1", "p99 latency of POST, 32 clients", "%.1f ms".formatted(result.p99()), "",
-						"", "<= 50 ms", Row.met(result.p99() <= 50)));
+			if (targeted && pinned != null) {
+				bench.rows.add(new Row("1",
+						"p99 latency of POST, 32 clients, load client on core 0 and api-service on core%s %s"
+							.formatted((cores() > 2) ? "s" : "", apiCores()),
+						"%.1f ms (%.0f/s, p50 %.1f ms)".formatted(pinned.p99(), pinned.throughput(), pinned.p50()),
+						"unpinned, sharing every core with the load client: %.1f ms".formatted(result.p99()), "",
+						Row.issue16(1, "<= 50 ms"), Row.met(pinned.p99() <= 50)));
+			}
+			else if (targeted) {
+				bench.rows.add(new Row("1", "p99 latency of POST, 32 clients (load client not pinned: one core)",
+						"%.1f ms".formatted(result.p99()), "", "", Row.issue16(1, "<= 50 ms"),
+						Row.met(result.p99() <= 50)));
 			}
 		}
 		bench.rows
@@ -125,7 +135,8 @@ final class AcceptPath {
 			.add(new Row("1", "api-service CPU per accepted POST, 32 clients (outbox relay's publishing included)",
 					"%.2f ms".formatted(cpuPerAccept),
 					"JobRunr enqueue %.2f ms of JVM CPU per job".formatted(jobRunr.number("cpu_ms_per_job")),
-					ratio(cpuPerAccept, jobRunr.number("cpu_ms_per_job")), "<= 1.0 ms", Row.met(cpuPerAccept <= 1.0)));
+					ratio(cpuPerAccept, jobRunr.number("cpu_ms_per_job")), Row.issue16(1, "<= 1.0 ms"),
+					Row.met(cpuPerAccept <= 1.0)));
 		bench.rows.add(new Row("1", "accepted per s (32 clients) vs JobRunr enqueue (32 threads)",
 				"%.0f/s".formatted(at32.throughput()), "JobRunr %.0f jobs/s".formatted(jobRunr.throughput()),
 				ratio(at32.throughput(), jobRunr.throughput()), "", ""));
@@ -144,7 +155,9 @@ final class AcceptPath {
 					.formatted(seconds, Bench.USERS, offload.get(0).statuses(), offload.get(1).statuses(),
 							offload.get(2).statuses())
 						+ "pgbench: `-n -c N -j 2 -T %d` with the accept transaction below, on a copy of the schema; at 128 clients pgbench runs %d (max_connections is 100; api-service itself holds a pool of 10). %s."
-							.formatted(seconds, MAX_PGBENCH_CLIENTS, publish.command()));
+							.formatted(seconds, MAX_PGBENCH_CLIENTS, publish.command())
+						+ " The p99 target is checked on one more 32-client run (2 s warm-up, %d s) with the load client kept off api-service's cores: the client's JVM under `taskset -c 0`, every api-service thread moved to core%s %s with `taskset -a -p` for that run and back afterwards (PostgreSQL and RabbitMQ stay unpinned); the unpinned levels above share every core with the load client."
+							.formatted(seconds, (cores() > 2) ? "s" : "", apiCores()));
 
 		List<String> categories = new ArrayList<>();
 		Map<String, List<Double>> throughput = new LinkedHashMap<>();
@@ -164,6 +177,42 @@ final class AcceptPath {
 				"per second", categories, throughput);
 		Charts.bars(bench, "figure-1-accept-latency.png", "Figure 1: POST /api/reports latency", "concurrency",
 				"milliseconds", categories, latency);
+	}
+
+	/**
+	 * The 32-client level once more with the load client kept off api-service's cores:
+	 * {@code taskset -c 0} for the load client's JVM, and every thread of the running
+	 * api-service moved to the other cores ({@code taskset -a -p}) for the run, then back
+	 * to all of them. PostgreSQL, RabbitMQ and other work on the machine still run
+	 * anywhere.
+	 * @return the result, or {@code null} on a machine with one core
+	 */
+	private static LoadResult pinnedRun(Bench bench, int seconds) {
+		if (cores() < 2) {
+			return null;
+		}
+		String pid = Long.toString(bench.api().pid());
+		Tools.exec("taskset-api-pin", List.of("taskset", "-a", "-pc", apiCores(), pid), Duration.ofSeconds(10),
+				bench.logs);
+		try {
+			return bench.load("load-accept-32-pinned", List.of("taskset", "-c", "0"),
+					List.of("closed", "--url", bench.apiUrl("/api/reports"), "--method", "POST", "--body",
+							Bench.NO_OP_BODY, "--concurrency", "32", "--warmup", "2", "--seconds",
+							Integer.toString(seconds), "--histogram",
+							bench.logs.resolve("accept-32-pinned.csv").toString()));
+		}
+		finally {
+			Tools.exec("taskset-api-unpin", List.of("taskset", "-a", "-pc", "0-" + (cores() - 1), pid),
+					Duration.ofSeconds(10), bench.logs);
+		}
+	}
+
+	private static int cores() {
+		return Runtime.getRuntime().availableProcessors();
+	}
+
+	private static String apiCores() {
+		return (cores() > 2) ? "1-" + (cores() - 1) : "1";
 	}
 
 	static String ratio(double system, double reference) {

@@ -69,6 +69,8 @@ final class Bench implements AutoCloseable {
 
 	final List<String> chartFiles = new ArrayList<>();
 
+	private final Path root;
+
 	private final Path apiJar;
 
 	private final Path workerJar;
@@ -82,6 +84,7 @@ final class Bench implements AutoCloseable {
 	private JavaProcess api;
 
 	Bench(Path root, Path charts, boolean quick) {
+		this.root = root;
 		this.logs = root.resolve("benchmarks/target/benchmark-logs");
 		this.charts = charts;
 		this.quick = quick;
@@ -404,6 +407,50 @@ final class Bench implements AutoCloseable {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			return -1;
+		}
+	}
+
+	/**
+	 * A setting of {@code offload.worker} as report-worker ships it (its
+	 * {@code application.yaml}), so a figure that runs "the shipped settings" says which
+	 * they were in this build.
+	 * @param name the key under {@code offload.worker}, e.g. {@code prefetch}
+	 * @return its value, or {@code ?} if the file does not have it
+	 */
+	String shippedWorkerSetting(String name) {
+		try {
+			List<String> lines = Files
+				.readAllLines(this.root.resolve("report-worker/src/main/resources/application.yaml"));
+			boolean inWorker = false;
+			for (String line : lines) {
+				if (line.matches("^  worker:\\s*$")) {
+					inWorker = true;
+				}
+				else if (inWorker && line.matches("^ {0,3}\\S.*")) {
+					inWorker = false;
+				}
+				else if (inWorker && line.matches("^    " + name + ":.*")) {
+					return line.substring(line.indexOf(':') + 1).replaceAll("#.*", "").strip();
+				}
+			}
+		}
+		catch (IOException ex) {
+			// Reported as unknown.
+		}
+		return "?";
+	}
+
+	/**
+	 * The machine's 1-minute load average: on this shared machine, other sessions' work
+	 * is part of every figure, and this says how much.
+	 * @return the load average, or NaN where /proc/loadavg is absent
+	 */
+	static double loadAverage() {
+		try {
+			return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+		}
+		catch (IOException | RuntimeException ex) {
+			return Double.NaN;
 		}
 	}
 

@@ -31,13 +31,14 @@ public final class BenchmarkSuite {
 		List<String> arguments = Arrays.asList(args);
 		Path root = Path.of(option(arguments, "--root", ".")).toAbsolutePath().normalize();
 		boolean quick = arguments.contains("--quick");
-		Set<String> figures = new LinkedHashSet<>(
-				Arrays.asList(option(arguments, "--figures", "1,2,6,3,5,8,4,7").split(",")));
+		String all = "1,2,6,3,5,8,4,7";
+		Set<String> figures = new LinkedHashSet<>(Arrays.asList(option(arguments, "--figures", all).split(",")));
 		long started = System.nanoTime();
 		// Some figures only, or a quick run, must not replace the committed full results.
-		Path output = Path
-			.of(option(arguments, "--output",
-					quick ? root.resolve("benchmarks/target/quick").toString() : root.toString()))
+		boolean whole = !quick && figures.containsAll(Arrays.asList(all.split(",")));
+		String fallback = quick ? "benchmarks/target/quick"
+				: whole ? "." : "benchmarks/target/figures-" + String.join("-", figures);
+		Path output = Path.of(option(arguments, "--output", root.resolve(fallback).toString()))
 			.toAbsolutePath()
 			.normalize();
 		Path charts = output.resolve("docs/benchmarks");

@@ -77,9 +77,12 @@ final class LargeExport {
 				Duration.ofMinutes(10), bench.logs);
 		double copySeconds = (System.nanoTime() - start) / 1e9;
 		Path file = scratch.resolve("export." + format.toLowerCase());
+		Path recording = bench.logs.resolve("large-export-" + format.toLowerCase() + ".jfr");
 		String output;
-		try (JavaProcess export = JavaProcess.main(
-				"large-export-" + format.toLowerCase(), List.of("-Xmx256m", "-XX:+UseSerialGC"),
+		try (JavaProcess export = JavaProcess.main("large-export-" + format.toLowerCase(),
+				List.of("-Xmx256m", "-XX:+UseSerialGC",
+						"-XX:StartFlightRecording=dumponexit=true,filename=" + recording + ",settings="
+								+ Profile.settings(bench)),
 				OrderExportToFile.class, List.of(bench.database.jdbcUrl(), bench.database.username(),
 						bench.database.password(), from, to, format, file.toAbsolutePath().toString()),
 				0, bench.logs)) {
@@ -91,6 +94,8 @@ final class LargeExport {
 			values.put(line.substring(0, equals), Double.parseDouble(line.substring(equals + 1)));
 		});
 		double seconds = values.getOrDefault("millis", Double.NaN) / 1000;
+		bench.notes.put("Figure 8 profile (ORDER_EXPORT %s, the export's JVM from start to exit)".formatted(format),
+				Profile.topFrames(bench, recording));
 		double ratio = copySeconds / seconds;
 		bench.rows.add(new Row("8",
 				"ORDER_EXPORT %s of %,d order lines (%s to %s), JVM at -Xmx256m".formatted(format, lines,
@@ -99,7 +104,7 @@ final class LargeExport {
 						values.getOrDefault("peakHeap", Double.NaN) / 1024 / 1024,
 						values.getOrDefault("bytes", Double.NaN)),
 				"psql \\copy CSV %.1f s, %,.0f lines/s".formatted(copySeconds, lines / copySeconds),
-				"%.2f".formatted(ratio), ">= %.1f".formatted(target), Row.met(ratio >= target)));
+				"%.2f".formatted(ratio), Row.issue16(4, ">= %.1f".formatted(target)), Row.met(ratio >= target)));
 	}
 
 }

@@ -70,9 +70,18 @@ public final class LoadClient {
 
 	private final AtomicLong failures = new AtomicLong();
 
+	/** Accepted reports of the measured run: the moment each POST was due, by id. */
 	private final Map<String, Long> postedAt = new ConcurrentHashMap<>();
 
-	private final Histogram endToEnd = new ConcurrentHistogram(MAX_MICROS, 3);
+	/** Accepted reports of the measured run: the moment each 202 arrived, by id. */
+	private final Map<String, Long> answeredAt = new ConcurrentHashMap<>();
+
+	/** The first SUCCEEDED event heard for each report, by id, whoever posted it. */
+	private final Map<String, Long> succeededAt = new ConcurrentHashMap<>();
+
+	private final AtomicLong eventsHeard = new AtomicLong();
+
+	private final AtomicLong accepted202WithoutLocation = new AtomicLong();
 
 	private LoadClient(Map<String, String> options) {
 		this.options = options;
@@ -164,22 +173,50 @@ public final class LoadClient {
 		awaitAnswers(inFlight);
 		String summary = summary(histogram, elapsed);
 		if (events != null) {
-			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-			while (!this.postedAt.isEmpty() && System.nanoTime() < deadline) {
-				Thread.sleep(100);
-			}
-			summary += " e2e_count=" + this.endToEnd.getTotalCount() + " e2e_missing=" + this.postedAt.size()
-					+ percentiles("e2e_", this.endToEnd);
-			writeHistogram(this.endToEnd, this.options.get("e2e-histogram"));
-			try {
-				events.close();
-			}
-			catch (Exception ex) {
-				// A connection the broker reset meanwhile: the events missed are counted
-				// above.
-			}
+			summary += endToEnd(events);
 		}
 		return summary;
+	}
+
+	/**
+	 * Joins the accepted reports with their SUCCEEDED events once every event has come
+	 * (or a minute has passed): POST due → event heard, and the 202's arrival → event
+	 * heard. Joining at the end, rather than in the consumer, means neither the order in
+	 * which a POST's answer and its event arrive nor a slow answer can lose an event.
+	 */
+	private String endToEnd(Connection events) throws IOException, InterruptedException {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+		while (!this.succeededAt.keySet().containsAll(this.postedAt.keySet()) && System.nanoTime() < deadline) {
+			Thread.sleep(100);
+		}
+		try {
+			events.close();
+		}
+		catch (Exception ex) {
+			// A connection the broker reset meanwhile: the events missed are counted
+			// below.
+		}
+		Histogram fromDue = new ConcurrentHistogram(MAX_MICROS, 3);
+		Histogram fromAnswer = new ConcurrentHistogram(MAX_MICROS, 3);
+		long missing = 0;
+		for (Map.Entry<String, Long> posted : this.postedAt.entrySet()) {
+			Long heard = this.succeededAt.get(posted.getKey());
+			if (heard == null) {
+				missing++;
+				continue;
+			}
+			fromDue.recordValue(Math.max(0, Math.min(MAX_MICROS, (heard - posted.getValue()) / 1000)));
+			Long answered = this.answeredAt.get(posted.getKey());
+			if (answered != null) {
+				// Negative when the event beat the 202 to the client.
+				fromAnswer.recordValue(Math.max(0, Math.min(MAX_MICROS, (heard - answered) / 1000)));
+			}
+		}
+		writeHistogram(fromDue, this.options.get("e2e-histogram"));
+		return " accepted_with_id=" + this.postedAt.size() + " accepted_without_location="
+				+ this.accepted202WithoutLocation.get() + " events_heard=" + this.eventsHeard.get() + " e2e_count="
+				+ fromDue.getTotalCount() + " e2e_missing=" + missing + percentiles("e2e_", fromDue)
+				+ percentiles("answer_to_event_", fromAnswer);
 	}
 
 	/**
@@ -214,11 +251,8 @@ public final class LoadClient {
 				.whenComplete((response, failure) -> {
 					histogram.recordValue(Math.min(MAX_MICROS, (System.nanoTime() - due) / 1000));
 					counted(response, failure);
-					if (response != null && events != null) {
-						response.headers()
-							.firstValue("Location")
-							.ifPresent((location) -> this.postedAt
-								.put(location.substring(location.lastIndexOf('/') + 1), due));
+					if (response != null && events != null && response.statusCode() == 202) {
+						remember(response, due);
 					}
 				}));
 		}
@@ -237,17 +271,18 @@ public final class LoadClient {
 		Channel channel = connection.createChannel();
 		String queue = channel.queueDeclare("", false, true, true, null).getQueue();
 		channel.queueBind(queue, exchange, "");
+		// Only notes the time: the consumer's one thread must never wait, or every event
+		// behind it is heard late.
 		DeliverCallback onEvent = (tag, delivery) -> {
 			long now = System.nanoTime();
 			String body = new String(delivery.getBody(), StandardCharsets.UTF_8);
+			if (this.eventsHeard.getAndIncrement() == 0) {
+				System.out.println("First event heard: " + body);
+			}
 			Matcher type = EVENT_TYPE.matcher(body);
 			Matcher id = REPORT_ID.matcher(body);
 			if (type.find() && "SUCCEEDED".equals(type.group(1)) && id.find()) {
-				// The POST's answer and the event race; an event that wins waits briefly.
-				Long posted = awaitPosted(id.group(1));
-				if (posted != null) {
-					this.endToEnd.recordValue(Math.min(MAX_MICROS, (now - posted) / 1000));
-				}
+				this.succeededAt.putIfAbsent(id.group(1), now);
 			}
 		};
 		channel.basicConsume(queue, true, onEvent, (tag) -> {
@@ -255,15 +290,18 @@ public final class LoadClient {
 		return connection;
 	}
 
-	private Long awaitPosted(String id) {
-		for (int i = 0; i < 200; i++) {
-			Long posted = this.postedAt.remove(id);
-			if (posted != null) {
-				return posted;
-			}
-			Pause.millis(5);
+	/** Notes an accepted report's id (the last segment of its Location) and times. */
+	private void remember(HttpResponse<?> response, long due) {
+		long now = System.nanoTime();
+		String location = response.headers().firstValue("Location").orElse(null);
+		if (location == null) {
+			this.accepted202WithoutLocation.incrementAndGet();
+			return;
 		}
-		return null;
+		String id = URI.create(location).getPath();
+		id = id.substring(id.lastIndexOf('/') + 1);
+		this.postedAt.put(id, due);
+		this.answeredAt.put(id, now);
 	}
 
 	private void fireHeavy() {

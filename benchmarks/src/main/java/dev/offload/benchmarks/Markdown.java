@@ -58,6 +58,7 @@ final class Markdown {
 		md.append("| peer job system | %s |\n".formatted(JobRunrPeer.version()));
 		md.append("| suite duration | %d s%s |\n\n".formatted(took.toSeconds(), bench.quick ? " (quick mode)" : ""));
 		md.append("## Results\n\n").append(table).append('\n');
+		md.append(issue16(bench.rows));
 		md.append("A target not met is marked NO. What the profiles of this run show is the bottleneck:\n\n");
 		for (Map.Entry<String, String> bottleneck : bench.bottlenecks.entrySet()) {
 			md.append("- **").append(bottleneck.getKey()).append("**: ").append(bottleneck.getValue()).append('\n');
@@ -75,6 +76,42 @@ final class Markdown {
 			md.append("![%s](%s)\n\n".formatted(chart, charts.resolve(chart)));
 		}
 		return md.toString();
+	}
+
+	/**
+	 * Issue 16's targets, from the rows that check them: each target with its rows, so a
+	 * reader sees at once which are met and by what ratio.
+	 */
+	private static String issue16(List<Row> rows) {
+		String[] targets = {
+				"Accept: <= 1.0 ms of api-service CPU per accepted POST at 32 clients (relay included), "
+						+ ">= 0.6 x pgbench running the same SQL, p99 <= 50 ms at 32 clients",
+				"Dispatch: <= 1.0 ms of worker CPU per NO_OP report (events and email outbox included), NO_OP "
+						+ "reports/s >= JobRunr's no-op jobs/s, default and shortest poll interval",
+				"End to end: POST to SUCCEEDED at a steady 100 requests/s with the shipped worker settings, p50 "
+						+ "<= 50 ms, p99 <= 250 ms; beside it JobRunr's enqueue to start at the same rate",
+				"Large: ORDER_EXPORT CSV >= 0.8 x psql \\copy, XLSX >= 0.3 x, a 1 GB download with the API at "
+						+ "-Xmx256m" };
+		StringBuilder md = new StringBuilder("### Issue 16's targets\n\n");
+		md.append("| target | figure | measure | this system | peer | ratio | condition | met |\n");
+		md.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+		for (int number = 1; number <= targets.length; number++) {
+			boolean any = false;
+			for (Row row : rows) {
+				if (row.issue16Target() == number) {
+					any = true;
+					md.append("| %d | %s | %s | %s | %s | %s | %s | %s |\n".formatted(number, row.figure(),
+							row.measure(), row.system(), row.reference(), row.ratio(),
+							row.target().substring(0, row.target().length() - Row.ISSUE_16.formatted(number).length()),
+							row.met()));
+				}
+			}
+			if (!any) {
+				md.append(
+						"| %d | | %s | not measured in this run | | | | NO |\n".formatted(number, targets[number - 1]));
+			}
+		}
+		return md.append('\n').toString();
 	}
 
 	private static String packageVersion(Class<?> type) {

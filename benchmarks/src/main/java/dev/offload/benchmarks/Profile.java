@@ -46,6 +46,8 @@ final class Profile {
 
 	private final CpuSnapshot before;
 
+	private final Map<String, Double> threadsBefore;
+
 	private final JavaProcess process;
 
 	private final String name;
@@ -62,6 +64,7 @@ final class Profile {
 		this.process = process;
 		this.recording = recording;
 		this.before = CpuSnapshot.take(process);
+		this.threadsBefore = threadCpu(process.pid());
 	}
 
 	/**
@@ -76,7 +79,7 @@ final class Profile {
 	static Profile start(Bench bench, String name, JavaProcess process, int delaySeconds, int seconds) {
 		Path recording = bench.logs.resolve(name + ".jfr");
 		List<String> command = new ArrayList<>(List.of(jdkTool("jcmd"), Long.toString(process.pid()), "JFR.start",
-				"name=" + name, "duration=" + seconds + "s", "settings=default", "filename=" + recording));
+				"name=" + name, "duration=" + seconds + "s", "settings=" + settings(bench), "filename=" + recording));
 		if (delaySeconds > 0) {
 			command.add("delay=" + delaySeconds + "s");
 		}
@@ -92,6 +95,7 @@ final class Profile {
 	 */
 	String summary(long operations) {
 		CpuSnapshot after = CpuSnapshot.take(this.process);
+		Map<String, Double> threadsAfter = threadCpu(this.process.pid());
 		double seconds = (after.nanos - this.before.nanos) / 1e9;
 		double service = after.service - this.before.service;
 		double postgres = after.postgres - this.before.postgres;
@@ -106,7 +110,60 @@ final class Profile {
 				seconds, service, operations > 0 ? service * 1000 / operations : Double.NaN, operations, postgres,
 				rabbit, Runtime.getRuntime().availableProcessors(),
 				busy * 100 / seconds / Runtime.getRuntime().availableProcessors());
-		return cpu + " " + samples();
+		return cpu + " " + threadKinds(this.threadsBefore, threadsAfter, service) + " " + samples();
+	}
+
+	/**
+	 * CPU seconds used so far by each thread of a process, by thread id and name, from
+	 * {@code /proc/<pid>/task}: JFR's execution samples see only Java code, so where the
+	 * JIT compilers or the garbage collector take the CPU, this says so.
+	 */
+	private static Map<String, Double> threadCpu(long pid) {
+		Map<String, Double> threads = new HashMap<>();
+		try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+			for (Path task : tasks.toList()) {
+				Optional<String> stat = CpuSnapshot.read(task.resolve("stat"));
+				if (stat.isEmpty() || stat.get().lastIndexOf(')') < 0) {
+					continue;
+				}
+				String text = stat.get();
+				String name = text.substring(text.indexOf('(') + 1, text.lastIndexOf(')'));
+				String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ");
+				threads.put(task.getFileName() + " " + name,
+						(Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / CpuSnapshot.TICKS);
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			// A process that ended, or no /proc: no breakdown.
+		}
+		return threads;
+	}
+
+	/**
+	 * The process's CPU over the window split into JIT compilers, GC and VM, and the
+	 * rest.
+	 */
+	private static String threadKinds(Map<String, Double> before, Map<String, Double> after, double service) {
+		if (after.isEmpty() || !(service > 0)) {
+			return "";
+		}
+		Map<String, Double> kinds = new LinkedHashMap<>();
+		kinds.put("JIT compilers", 0.0);
+		kinds.put("GC and VM threads", 0.0);
+		kinds.put("application and library threads", 0.0);
+		after.forEach((thread, seconds) -> {
+			String name = thread.substring(thread.indexOf(' ') + 1);
+			String kind = name.contains("CompilerThre") ? "JIT compilers"
+					: (name.startsWith("G1 ") || name.startsWith("GC Thread") || name.equals("VM Thread")
+							|| name.startsWith("VM Periodic")) ? "GC and VM threads"
+									: "application and library threads";
+			kinds.merge(kind, seconds - before.getOrDefault(thread, 0.0), Double::sum);
+		});
+		return "Of its CPU by thread (/proc): " + kinds.entrySet()
+			.stream()
+			.map((entry) -> String.format(Locale.ROOT, "%s %.1f s (%.0f%%)", entry.getKey(), entry.getValue(),
+					entry.getValue() * 100 / service))
+			.collect(Collectors.joining(", ")) + ".";
 	}
 
 	/**
@@ -160,15 +217,28 @@ final class Profile {
 		for (int i = 0; i < 100 && !Files.exists(this.recording); i++) {
 			Pause.millis(200);
 		}
-		if (!Files.exists(this.recording)) {
+		return topFrames(this.bench, this.recording);
+	}
+
+	/**
+	 * Where the samples of a finished JFR recording fall: the share of samples inside
+	 * each library group, the hottest methods by self time, and the hottest of Offload's
+	 * own methods including what they call.
+	 * @param bench the run, for its logs
+	 * @param recording the recording
+	 * @return one sentence, or a note that there were no samples
+	 */
+	static String topFrames(Bench bench, Path recording) {
+		if (!Files.exists(recording)) {
 			return "(no JFR recording was written)";
 		}
-		String text = Tools.exec("jfr-print-" + this.recording.getFileName(),
-				List.of(jdkTool("jfr"), "print", "--events", "jdk.ExecutionSample", this.recording.toString()),
-				Duration.ofMinutes(2), this.bench.logs);
+		String text = Tools.exec("jfr-print-" + recording.getFileName(), List.of(jdkTool("jfr"), "print",
+				"--stack-depth", "64", "--events", "jdk.ExecutionSample", recording.toString()), Duration.ofMinutes(2),
+				bench.logs);
 		String[] events = text.split("jdk\\.ExecutionSample");
 		Map<String, Integer> inclusive = new HashMap<>();
 		Map<String, Integer> self = new HashMap<>();
+		Map<String, Integer> own = new HashMap<>();
 		int total = 0;
 		for (int i = 1; i < events.length; i++) {
 			List<String> frames = events[i].lines()
@@ -190,6 +260,12 @@ final class Profile {
 				});
 			}
 			groups.forEach((group) -> inclusive.merge(group, 1, Integer::sum));
+			// Printed 64 frames deep (jfr print shows 5 unless told), innermost first:
+			// Offload's methods on the stack, each counted once per sample.
+			frames.stream()
+				.filter((frame) -> frame.startsWith("dev.offload."))
+				.distinct()
+				.forEach((frame) -> own.merge(frame, 1, Integer::sum));
 		}
 		if (total == 0) {
 			return "(no execution samples)";
@@ -201,15 +277,48 @@ final class Profile {
 			.limit(6)
 			.map((entry) -> String.format(Locale.ROOT, "%s %.0f%%", entry.getKey(), entry.getValue() * 100.0 / samples))
 			.collect(Collectors.joining(", "));
-		String hottest = self.entrySet()
+		String hottest = top(self, samples, 5);
+		String offload = own.isEmpty() ? "none sampled" : top(own, samples, 5);
+		return ("JFR, %d samples, share of samples inside: %s; hottest methods (self): %s; hottest Offload methods "
+				+ "(with what they call): %s.")
+			.formatted(samples, byGroup, hottest, offload);
+	}
+
+	private static String top(Map<String, Integer> counts, int samples, int limit) {
+		return counts.entrySet()
 			.stream()
 			.sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
-			.limit(3)
+			.limit(limit)
 			.map((entry) -> String.format(Locale.ROOT, "`%s` %.1f%%", entry.getKey(),
 					entry.getValue() * 100.0 / samples))
 			.collect(Collectors.joining(", "));
-		return "JFR, %d samples, share of samples inside: %s; hottest methods (self): %s.".formatted(samples, byGroup,
-				hottest);
+	}
+
+	/**
+	 * JFR's default settings with execution samples every 10 ms instead of 20 ms, so a
+	 * figure of a few seconds gets thousands of samples, at the low overhead of the
+	 * default settings otherwise (the CPU per operation is read from the same process).
+	 * @param bench the run, whose logs folder holds the file
+	 * @return the settings file, as {@code -XX:StartFlightRecording} and {@code jcmd
+	 * JFR.start} take it
+	 */
+	static String settings(Bench bench) {
+		Path settings = bench.logs.resolve("sampling-10ms.jfc");
+		try {
+			if (!Files.exists(settings)) {
+				String defaults = Files
+					.readString(Path.of(System.getProperty("java.home"), "lib", "jfr", "default.jfc"));
+				String faster = defaults.replaceFirst(
+						"(<event name=\"jdk\\.ExecutionSample\">\\s*<setting name=\"enabled\"[^<]*</setting>\\s*"
+								+ "<setting name=\"period\"[^>]*>)20 ms(</setting>)",
+						"$110 ms$2");
+				Files.writeString(settings, faster);
+			}
+			return settings.toString();
+		}
+		catch (IOException ex) {
+			return "default";
+		}
 	}
 
 	private static String jdkTool(String name) {
@@ -219,7 +328,7 @@ final class Profile {
 	/** CPU seconds used so far by the service, PostgreSQL, RabbitMQ and the machine. */
 	private record CpuSnapshot(long nanos, double service, double postgres, double rabbit, double machineBusy) {
 
-		private static final double TICKS = 100.0;
+		static final double TICKS = 100.0;
 
 		static CpuSnapshot take(JavaProcess process) {
 			double service = ProcessHandle.of(process.pid())
@@ -266,7 +375,7 @@ final class Profile {
 			return busy / TICKS;
 		}
 
-		private static Optional<String> read(Path file) {
+		static Optional<String> read(Path file) {
 			try {
 				return Optional.of(Files.readString(file));
 			}
