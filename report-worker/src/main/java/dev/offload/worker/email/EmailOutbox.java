@@ -1,7 +1,7 @@
 package dev.offload.worker.email;
 
 import java.time.Duration;
-import java.util.Optional;
+import java.util.List;
 import java.util.UUID;
 
 import dev.offload.model.ReportEvent;
@@ -79,22 +79,24 @@ class EmailOutbox {
 	}
 
 	/**
-	 * Locks the next email due to be sent, skipping those another sender holds. The lock
-	 * lasts until the caller's transaction ends, so call this in one.
-	 * @return the email, or empty if none is due
+	 * Locks the next emails due to be sent, skipping those another sender holds. The
+	 * locks last until the caller's transaction ends, so call this in one.
+	 * @param limit at most this many
+	 * @return the emails, the longest due first; empty if none is due
 	 */
-	Optional<PendingEmail> lockNextDue() {
+	List<PendingEmail> lockDue(int limit) {
 		return this.jdbc.sql("""
 				SELECT report_id, outcome, recipient, subject, body, attempts
 				  FROM sent_emails
 				 WHERE status = 'PENDING' AND next_attempt_at <= now()
 				 ORDER BY next_attempt_at, created_at
-				 LIMIT 1
+				 LIMIT :limit
 				   FOR UPDATE SKIP LOCKED
 				""")
+			.param("limit", limit)
 			.query((rs, row) -> new PendingEmail((UUID) rs.getObject("report_id"), rs.getString("outcome"),
 					rs.getString("recipient"), rs.getString("subject"), rs.getString("body"), rs.getInt("attempts")))
-			.optional();
+			.list();
 	}
 
 	/**
@@ -113,15 +115,21 @@ class EmailOutbox {
 	}
 
 	/**
-	 * Marks an email as taken by the SMTP server.
-	 * @param email the email
+	 * Marks emails as taken by the SMTP server, in one statement.
+	 * @param emails the emails
 	 */
-	void markSent(PendingEmail email) {
+	void markSent(List<PendingEmail> emails) {
+		if (emails.isEmpty()) {
+			return;
+		}
 		this.jdbc.sql("""
 				UPDATE sent_emails
 				   SET status = 'SENT', sent_at = now(), attempts = attempts + 1, next_attempt_at = NULL
-				 WHERE report_id = :id AND outcome = :outcome AND status = 'PENDING'
-				""").param("id", email.reportId()).param("outcome", email.outcome()).update();
+				 WHERE (report_id, outcome) IN (:emails) AND status = 'PENDING'
+				""")
+			.param("emails",
+					emails.stream().map((email) -> new Object[] { email.reportId(), email.outcome() }).toList())
+			.update();
 	}
 
 	/**

@@ -91,7 +91,8 @@ class ReportMailer {
 			default -> throw new IllegalArgumentException("Not an outcome: " + event.type());
 		}
 		if (this.outbox.record(event.reportId(), event.type(), recipient, headerSafe(subject), body)) {
-			logger.info("Queued the {} email to the report's owner", event.type());
+			// Logged at debug: on the path of every report, and "Mailed" follows.
+			logger.debug("Queued the {} email to the report's owner", event.type());
 		}
 		else {
 			logger.info(
