@@ -1,7 +1,9 @@
 package dev.offload.worker.email;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 import dev.offload.model.ReportEvent;
@@ -30,29 +32,38 @@ class EmailOutbox {
 	}
 
 	/**
-	 * Records an email to be sent now.
-	 * @param reportId the report
-	 * @param outcome the outcome it tells
-	 * @param recipient where it goes
-	 * @param subject its subject
-	 * @param body its text
-	 * @return {@code false} if this outcome's email was recorded before, the report no
-	 * longer exists, or it belongs to a batch (whose owner gets one summary instead of an
-	 * email per report)
+	 * Records emails to be sent now, in one statement, skipping those of outcomes
+	 * recorded before, of reports that no longer exist, and of reports in a batch (whose
+	 * owner gets one summary instead of an email per report).
+	 * @param emails the emails
+	 * @return the emails recorded now
 	 */
-	boolean record(UUID reportId, ReportEvent.Type outcome, String recipient, String subject, String body) {
-		return this.jdbc.sql("""
+	Set<OutcomeEmail> recordAll(List<OutcomeEmail> emails) {
+		if (emails.isEmpty()) {
+			return Set.of();
+		}
+		List<Object[]> rows = emails.stream()
+			.map((email) -> new Object[] { email.reportId(), email.outcome().name(), email.recipient(), email.subject(),
+					email.body() })
+			.toList();
+		Set<String> recorded = new HashSet<>(this.jdbc.sql("""
 				INSERT INTO sent_emails (report_id, outcome, recipient, subject, body, status, next_attempt_at)
-				SELECT id, :outcome, :recipient, :subject, :body, 'PENDING', now() FROM reports
-				 WHERE id = :id AND batch_id IS NULL
+				SELECT r.id, e.outcome, e.recipient, e.subject, e.body, 'PENDING', now()
+				  FROM (VALUES :rows) AS e (report_id, outcome, recipient, subject, body)
+				  JOIN reports r ON r.id = e.report_id AND r.batch_id IS NULL
 				ON CONFLICT (report_id, outcome) DO NOTHING
+				RETURNING report_id, outcome
 				""")
-			.param("id", reportId)
-			.param("outcome", outcome.name())
-			.param("recipient", recipient)
-			.param("subject", subject)
-			.param("body", body)
-			.update() == 1;
+			.param("rows", rows)
+			.query((rs, row) -> rs.getObject("report_id") + ":" + rs.getString("outcome"))
+			.list());
+		Set<OutcomeEmail> result = new HashSet<>();
+		for (OutcomeEmail email : emails) {
+			if (recorded.contains(email.reportId() + ":" + email.outcome().name())) {
+				result.add(email);
+			}
+		}
+		return result;
 	}
 
 	/**
@@ -151,6 +162,19 @@ class EmailOutbox {
 			.param("id", email.reportId())
 			.param("outcome", email.outcome())
 			.update();
+	}
+
+	/**
+	 * An email telling a report's owner its outcome, to be recorded.
+	 *
+	 * @param reportId the report
+	 * @param outcome the outcome it tells
+	 * @param recipient where it goes
+	 * @param subject its subject
+	 * @param body its text
+	 */
+	record OutcomeEmail(UUID reportId, ReportEvent.Type outcome, String recipient, String subject, String body) {
+
 	}
 
 	/**
