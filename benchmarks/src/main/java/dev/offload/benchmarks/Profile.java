@@ -165,9 +165,9 @@ final class Profile {
 		}
 		// jfr prints 5 frames of each stack by default: too few to see which library a
 		// sample is inside, and the shares by library below count whole stacks.
-		String text = Tools.exec("jfr-print-" + this.recording.getFileName(),
-				List.of(jdkTool("jfr"), "print", "--stack-depth", "64", "--events", "jdk.ExecutionSample",
-						this.recording.toString()),
+		String text = Tools.exec(
+				"jfr-print-" + this.recording.getFileName(), List.of(jdkTool("jfr"), "print", "--stack-depth", "64",
+						"--events", "jdk.ExecutionSample", this.recording.toString()),
 				Duration.ofMinutes(2), this.bench.logs);
 		String[] events = text.split("jdk\\.ExecutionSample");
 		Map<String, Integer> inclusive = new HashMap<>();
