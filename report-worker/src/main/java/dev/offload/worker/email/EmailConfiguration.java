@@ -16,8 +16,9 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Sends the outbox's emails every {@code offload.worker.email.poll-interval}. Not in the
- * {@code seed} profile, which only fills the sales data.
+ * Sends the outbox's emails every {@code offload.worker.email.poll-interval}, or
+ * continuously while more are due. Not in the {@code seed} profile, which only fills the
+ * sales data.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableScheduling
@@ -46,7 +47,11 @@ class EmailConfiguration {
 	@Bean
 	SchedulingConfigurer emailSending(EmailSender sender, BatchSummaries summaries, WorkerProperties properties) {
 		return (registrar) -> {
-			registrar.addFixedDelayTask(sender::sendDue, properties.email().pollInterval());
+			// At a fixed rate: a poll that sent for its whole interval (sendDue stops
+			// then,
+			// so the other tasks get their turn) is followed by the next at once, not
+			// after another interval, so sending keeps up with the reports.
+			registrar.addFixedRateTask(sender::sendDue, properties.email().pollInterval());
 			registrar.addFixedDelayTask(summaries::run, properties.email().pollInterval());
 		};
 	}

@@ -1,7 +1,9 @@
 package dev.offload.worker.email;
 
 import java.time.Duration;
-import java.util.Optional;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 import dev.offload.model.ReportEvent;
@@ -30,29 +32,38 @@ class EmailOutbox {
 	}
 
 	/**
-	 * Records an email to be sent now.
-	 * @param reportId the report
-	 * @param outcome the outcome it tells
-	 * @param recipient where it goes
-	 * @param subject its subject
-	 * @param body its text
-	 * @return {@code false} if this outcome's email was recorded before, the report no
-	 * longer exists, or it belongs to a batch (whose owner gets one summary instead of an
-	 * email per report)
+	 * Records emails to be sent now, in one statement, skipping those of outcomes
+	 * recorded before, of reports that no longer exist, and of reports in a batch (whose
+	 * owner gets one summary instead of an email per report).
+	 * @param emails the emails
+	 * @return the emails recorded now
 	 */
-	boolean record(UUID reportId, ReportEvent.Type outcome, String recipient, String subject, String body) {
-		return this.jdbc.sql("""
+	Set<OutcomeEmail> recordAll(List<OutcomeEmail> emails) {
+		if (emails.isEmpty()) {
+			return Set.of();
+		}
+		List<Object[]> rows = emails.stream()
+			.map((email) -> new Object[] { email.reportId(), email.outcome().name(), email.recipient(), email.subject(),
+					email.body() })
+			.toList();
+		Set<String> recorded = new HashSet<>(this.jdbc.sql("""
 				INSERT INTO sent_emails (report_id, outcome, recipient, subject, body, status, next_attempt_at)
-				SELECT id, :outcome, :recipient, :subject, :body, 'PENDING', now() FROM reports
-				 WHERE id = :id AND batch_id IS NULL
+				SELECT r.id, e.outcome, e.recipient, e.subject, e.body, 'PENDING', now()
+				  FROM (VALUES :rows) AS e (report_id, outcome, recipient, subject, body)
+				  JOIN reports r ON r.id = e.report_id AND r.batch_id IS NULL
 				ON CONFLICT (report_id, outcome) DO NOTHING
+				RETURNING report_id, outcome
 				""")
-			.param("id", reportId)
-			.param("outcome", outcome.name())
-			.param("recipient", recipient)
-			.param("subject", subject)
-			.param("body", body)
-			.update() == 1;
+			.param("rows", rows)
+			.query((rs, row) -> rs.getObject("report_id") + ":" + rs.getString("outcome"))
+			.list());
+		Set<OutcomeEmail> result = new HashSet<>();
+		for (OutcomeEmail email : emails) {
+			if (recorded.contains(email.reportId() + ":" + email.outcome().name())) {
+				result.add(email);
+			}
+		}
+		return result;
 	}
 
 	/**
@@ -79,22 +90,24 @@ class EmailOutbox {
 	}
 
 	/**
-	 * Locks the next email due to be sent, skipping those another sender holds. The lock
-	 * lasts until the caller's transaction ends, so call this in one.
-	 * @return the email, or empty if none is due
+	 * Locks the next emails due to be sent, skipping those another sender holds. The
+	 * locks last until the caller's transaction ends, so call this in one.
+	 * @param limit at most this many
+	 * @return the emails, the longest due first; empty if none is due
 	 */
-	Optional<PendingEmail> lockNextDue() {
+	List<PendingEmail> lockDue(int limit) {
 		return this.jdbc.sql("""
 				SELECT report_id, outcome, recipient, subject, body, attempts
 				  FROM sent_emails
 				 WHERE status = 'PENDING' AND next_attempt_at <= now()
 				 ORDER BY next_attempt_at, created_at
-				 LIMIT 1
+				 LIMIT :limit
 				   FOR UPDATE SKIP LOCKED
 				""")
+			.param("limit", limit)
 			.query((rs, row) -> new PendingEmail((UUID) rs.getObject("report_id"), rs.getString("outcome"),
 					rs.getString("recipient"), rs.getString("subject"), rs.getString("body"), rs.getInt("attempts")))
-			.optional();
+			.list();
 	}
 
 	/**
@@ -113,15 +126,21 @@ class EmailOutbox {
 	}
 
 	/**
-	 * Marks an email as taken by the SMTP server.
-	 * @param email the email
+	 * Marks emails as taken by the SMTP server, in one statement.
+	 * @param emails the emails
 	 */
-	void markSent(PendingEmail email) {
+	void markSent(List<PendingEmail> emails) {
+		if (emails.isEmpty()) {
+			return;
+		}
 		this.jdbc.sql("""
 				UPDATE sent_emails
 				   SET status = 'SENT', sent_at = now(), attempts = attempts + 1, next_attempt_at = NULL
-				 WHERE report_id = :id AND outcome = :outcome AND status = 'PENDING'
-				""").param("id", email.reportId()).param("outcome", email.outcome()).update();
+				 WHERE (report_id, outcome) IN (:emails) AND status = 'PENDING'
+				""")
+			.param("emails",
+					emails.stream().map((email) -> new Object[] { email.reportId(), email.outcome() }).toList())
+			.update();
 	}
 
 	/**
@@ -143,6 +162,19 @@ class EmailOutbox {
 			.param("id", email.reportId())
 			.param("outcome", email.outcome())
 			.update();
+	}
+
+	/**
+	 * An email telling a report's owner its outcome, to be recorded.
+	 *
+	 * @param reportId the report
+	 * @param outcome the outcome it tells
+	 * @param recipient where it goes
+	 * @param subject its subject
+	 * @param body its text
+	 */
+	record OutcomeEmail(UUID reportId, ReportEvent.Type outcome, String recipient, String subject, String body) {
+
 	}
 
 	/**

@@ -2,7 +2,13 @@ package dev.offload.worker.email;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import dev.offload.worker.WorkerProperties;
 import dev.offload.worker.email.EmailOutbox.PendingEmail;
@@ -18,29 +24,41 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.dao.DataAccessException;
 import org.springframework.mail.MailException;
 import org.springframework.mail.MailPreparationException;
+import org.springframework.mail.MailSendException;
 import org.springframework.mail.javamail.JavaMailSender;
 import org.springframework.mail.javamail.MimeMessageHelper;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Sends the emails in the outbox that are due, one transaction per email: the row is
- * locked ({@code FOR UPDATE SKIP LOCKED}, so any number of workers send side by side and
- * never the same email), handed to the SMTP server, and marked SENT in the same
- * transaction. If the server does not take it, the attempt is counted and the next one
- * set after an exponential back-off ({@code offload.worker.email.retry.*}); an email is
- * retried until it is sent, never dropped.
+ * Sends the emails in the outbox that are due, a few at a time, one transaction per few:
+ * the rows are locked ({@code FOR UPDATE SKIP LOCKED}, so any number of workers send side
+ * by side and never the same email), handed to the SMTP server over one connection, and
+ * marked SENT in the same transaction. If the server does not take one, its attempt is
+ * counted and the next one set after an exponential back-off
+ * ({@code offload.worker.email.retry.*}); an email is retried until it is sent, never
+ * dropped.
  * <p>
  * The one gap left: a worker that dies after the SMTP server took a mail and before the
- * commit leaves the row PENDING, and the mail is sent again. Without a transactional SMTP
- * server that cannot be closed; mailing twice is the lesser failure than never.
+ * commit leaves the row PENDING, and the mail is sent again, with the same Message-ID.
+ * Without a transactional SMTP server that cannot be closed; mailing twice is the lesser
+ * failure than never. Sending {@value #PER_TRANSACTION} per transaction widens that
+ * window by the few milliseconds the others take; one connection and one transaction per
+ * email cost a worker more CPU than the rest of a cheap report.
  */
 class EmailSender {
 
 	private static final Logger logger = LoggerFactory.getLogger(EmailSender.class);
 
-	/** At most this many emails per poll, so one poll never holds the scheduler long. */
-	private static final int BATCH = 50;
+	/** Emails sent over one SMTP connection and marked SENT in one transaction. */
+	private static final int PER_TRANSACTION = 10;
+
+	/**
+	 * Jakarta Mail looks its stream provider up with a ServiceLoader for every message it
+	 * writes (jakartaee/mail-api#861), which scans every jar of the executable jar; named
+	 * by this system property, the provider is instantiated directly.
+	 */
+	private static final String STREAM_PROVIDER = "jakarta.mail.util.StreamProvider";
 
 	private final EmailOutbox outbox;
 
@@ -64,18 +82,22 @@ class EmailSender {
 		this.mailSender = mailSender;
 		this.transactions = new TransactionTemplate(transactionManager);
 		this.settings = properties.email();
+		if (System.getProperty(STREAM_PROVIDER) == null) {
+			System.setProperty(STREAM_PROVIDER, "org.eclipse.angus.mail.util.MailStreamProvider");
+		}
 	}
 
 	/**
-	 * Sends due emails until none is due, a batch is done, or the SMTP server fails (the
-	 * rest would most likely fail the same way).
+	 * Sends due emails until none is due, the SMTP server fails (the rest would most
+	 * likely fail the same way), or one poll interval has passed, so the other scheduled
+	 * tasks get their turn.
 	 */
 	void sendDue() {
+		long deadline = System.nanoTime() + this.settings.pollInterval().toNanos();
 		try {
-			for (int i = 0; i < BATCH; i++) {
-				if (!Boolean.TRUE.equals(this.transactions.execute((status) -> sendNext()))) {
-					return;
-				}
+			while (Boolean.TRUE.equals(this.transactions.execute((status) -> sendNext()))
+					&& System.nanoTime() - deadline < 0) {
+				// Next few.
 			}
 		}
 		catch (DataAccessException ex) {
@@ -85,31 +107,83 @@ class EmailSender {
 	}
 
 	/**
-	 * Sends the next due email.
-	 * @return {@code true} if one was sent and more may be due
+	 * Sends the next few due emails.
+	 * @return {@code true} if all were sent and more may be due
 	 */
 	private boolean sendNext() {
-		PendingEmail email = this.outbox.lockNextDue().orElse(null);
-		if (email == null) {
+		List<PendingEmail> emails = this.outbox.lockDue(PER_TRANSACTION);
+		if (emails.isEmpty()) {
 			return false;
 		}
-		try (MDC.MDCCloseable mdc = MDC.putCloseable("reportId", email.reportId().toString())) {
+		Map<PendingEmail, MimeMessage> messages = new LinkedHashMap<>();
+		boolean unprepared = false;
+		for (PendingEmail email : emails) {
 			try {
-				this.mailSender.send(message(email));
+				messages.put(email, message(email));
 			}
 			catch (MailException ex) {
-				int failedAttempts = email.attempts() + 1;
-				Duration retryIn = this.settings.retry().backoff(failedAttempts);
-				logger.warn("Could not mail {} (attempt {}), trying again in {}: {}", email.outcome(), failedAttempts,
-						retryIn, ex.getMessage());
-				this.outbox.postpone(email, retryIn, ex.getClass().getSimpleName() + ": " + ex.getMessage());
-				this.failed.increment();
-				return false;
+				postpone(email, ex);
+				unprepared = true;
 			}
-			this.outbox.markSent(email);
-			this.sent.increment();
-			logger.info("Mailed {} to its owner", email.outcome());
-			return true;
+		}
+		Map<Object, Exception> failures = messages.isEmpty() ? Map.of() : send(messages.values());
+		List<PendingEmail> sent = new ArrayList<>(emails.size());
+		messages.forEach((email, message) -> {
+			Exception failure = failures.get(message);
+			if (failure == null) {
+				sent.add(email);
+			}
+			else {
+				postpone(email, failure);
+			}
+		});
+		this.outbox.markSent(sent);
+		this.sent.increment(sent.size());
+		for (PendingEmail email : sent) {
+			try (MDC.MDCCloseable mdc = MDC.putCloseable("reportId", email.reportId().toString())) {
+				logger.info("Mailed {} to its owner", email.outcome());
+			}
+		}
+		return failures.isEmpty() && !unprepared && emails.size() == PER_TRANSACTION;
+	}
+
+	/**
+	 * Hands messages to the SMTP server over one connection.
+	 * @return the messages it did not take, with why
+	 */
+	private Map<Object, Exception> send(Collection<MimeMessage> messages) {
+		try {
+			this.mailSender.send(messages.toArray(MimeMessage[]::new));
+			return Map.of();
+		}
+		catch (MailSendException ex) {
+			// Without failed messages, only closing the connection after sending them all
+			// failed: the server took every one.
+			Map<Object, Exception> failed = new HashMap<>();
+			ex.getFailedMessages().forEach((message, failure) -> failed.put(message, wrapped(failure)));
+			return failed;
+		}
+		catch (MailException ex) {
+			// Signing in or preparing failed: none was sent.
+			Map<Object, Exception> failed = new HashMap<>();
+			messages.forEach((message) -> failed.put(message, ex));
+			return failed;
+		}
+	}
+
+	/** What the outbox records says which message failed and why, as it always did. */
+	private static Exception wrapped(Exception failure) {
+		return new MailSendException(failure.getClass().getSimpleName() + ": " + failure.getMessage(), failure);
+	}
+
+	private void postpone(PendingEmail email, Exception failure) {
+		try (MDC.MDCCloseable mdc = MDC.putCloseable("reportId", email.reportId().toString())) {
+			int failedAttempts = email.attempts() + 1;
+			Duration retryIn = this.settings.retry().backoff(failedAttempts);
+			logger.warn("Could not mail {} (attempt {}), trying again in {}: {}", email.outcome(), failedAttempts,
+					retryIn, failure.getMessage());
+			this.outbox.postpone(email, retryIn, failure.getClass().getSimpleName() + ": " + failure.getMessage());
+			this.failed.increment();
 		}
 	}
 

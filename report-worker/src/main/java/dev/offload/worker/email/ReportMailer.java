@@ -2,14 +2,19 @@ package dev.offload.worker.email;
 
 import java.net.URI;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 import dev.offload.model.DownloadLinkSignature;
 import dev.offload.model.ReportEvent;
 import dev.offload.worker.WorkerProperties;
 import dev.offload.worker.catalogue.Catalogue;
+import dev.offload.worker.email.EmailOutbox.OutcomeEmail;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import org.springframework.stereotype.Service;
 
@@ -43,15 +48,36 @@ class ReportMailer {
 	}
 
 	/**
-	 * Records the email of a report's outcome unless it was recorded before.
-	 * @param event an outcome event (SUCCEEDED, FAILED or CANCELLED)
+	 * Records the emails of reports' outcomes, in one statement, unless they were
+	 * recorded before.
+	 * @param events outcome events (SUCCEEDED, FAILED or CANCELLED)
 	 */
-	void mailOutcome(ReportEvent event) {
-		if (event.owner().email() == null) {
-			// The owner signed in without a verified address: nobody to write to.
-			logger.debug("Report {} has no owner email; no email for its outcome", event.reportId());
-			return;
+	void mailOutcomes(List<ReportEvent> events) {
+		List<OutcomeEmail> emails = new ArrayList<>(events.size());
+		for (ReportEvent event : events) {
+			if (event.owner().email() == null) {
+				// The owner signed in without a verified address: nobody to write to.
+				logger.debug("Report {} has no owner email; no email for its outcome", event.reportId());
+				continue;
+			}
+			emails.add(email(event));
 		}
+		Set<OutcomeEmail> recorded = this.outbox.recordAll(emails);
+		for (OutcomeEmail email : emails) {
+			try (MDC.MDCCloseable mdc = MDC.putCloseable("reportId", email.reportId().toString())) {
+				if (recorded.contains(email)) {
+					// At debug: on the path of every report, and "Mailed" follows.
+					logger.debug("Queued the {} email to the report's owner", email.outcome());
+				}
+				else {
+					logger.info("Not mailing {}: mailed before, part of a batch (one summary instead), or the report "
+							+ "no longer exists", email.outcome());
+				}
+			}
+		}
+	}
+
+	private OutcomeEmail email(ReportEvent event) {
 		String recipient = headerSafe(event.owner().email());
 		// The type's title as this worker knows it; a type it does not offer (another
 		// worker built it) is named as it is.
@@ -90,14 +116,7 @@ class ReportMailer {
 			}
 			default -> throw new IllegalArgumentException("Not an outcome: " + event.type());
 		}
-		if (this.outbox.record(event.reportId(), event.type(), recipient, headerSafe(subject), body)) {
-			logger.info("Queued the {} email to the report's owner", event.type());
-		}
-		else {
-			logger.info(
-					"Not mailing {}: mailed before, part of a batch (one summary instead), or the report no longer exists",
-					event.type());
-		}
+		return new OutcomeEmail(event.reportId(), event.type(), recipient, headerSafe(subject), body);
 	}
 
 	/**

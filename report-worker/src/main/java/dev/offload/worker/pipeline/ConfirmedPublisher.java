@@ -42,19 +42,63 @@ class ConfirmedPublisher {
 	 * it, or could not route it
 	 */
 	void publish(String exchange, String routingKey, Object body, String id, MessagePostProcessor postProcessor) {
+		publishLater(exchange, routingKey, body, id, postProcessor).await();
+	}
+
+	/**
+	 * Publishes a message with the one converter without waiting for the broker's
+	 * confirm: the caller awaits it with {@link Publication#await()} before anything that
+	 * counts on the message (such as a later message that must not overtake it), and
+	 * meanwhile does other work instead of blocking on the broker's round trip.
+	 * @param exchange the exchange
+	 * @param routingKey the routing key
+	 * @param body the message body
+	 * @param id a name for the message in errors and the confirm's correlation
+	 * @param postProcessor adds headers
+	 * @return the publication, to await
+	 * @throws AmqpException if the message could not be sent
+	 */
+	Publication publishLater(String exchange, String routingKey, Object body, String id,
+			MessagePostProcessor postProcessor) {
 		CorrelationData correlation = new CorrelationData(id);
 		this.rabbit.convertAndSend(exchange, routingKey, body, postProcessor, correlation);
-		CorrelationData.Confirm confirm = awaitConfirm(correlation);
-		if (!confirm.ack()) {
-			throw new AmqpException("Broker refused " + id + ": " + confirm.reason());
+		return new Publication(correlation, exchange);
+	}
+
+	/**
+	 * A message sent and not yet known to be confirmed.
+	 */
+	final class Publication {
+
+		private final CorrelationData correlation;
+
+		private final String exchange;
+
+		private Publication(CorrelationData correlation, String exchange) {
+			this.correlation = correlation;
+			this.exchange = exchange;
 		}
-		// With correlated confirms and returns, a returned message is recorded before its
-		// confirm completes.
-		ReturnedMessage returned = correlation.getReturned();
-		if (returned != null) {
-			throw new AmqpException("Message " + id + " was not routed to any queue of " + exchange + ": "
-					+ returned.getReplyCode() + " " + returned.getReplyText());
+
+		/**
+		 * Waits for the broker's confirm, unless it has come already.
+		 * @throws AmqpException if the broker did not confirm the message in time,
+		 * refused it, or could not route it
+		 */
+		void await() {
+			String id = this.correlation.getId();
+			CorrelationData.Confirm confirm = awaitConfirm(this.correlation);
+			if (!confirm.ack()) {
+				throw new AmqpException("Broker refused " + id + ": " + confirm.reason());
+			}
+			// With correlated confirms and returns, a returned message is recorded before
+			// its confirm completes.
+			ReturnedMessage returned = this.correlation.getReturned();
+			if (returned != null) {
+				throw new AmqpException("Message " + id + " was not routed to any queue of " + this.exchange + ": "
+						+ returned.getReplyCode() + " " + returned.getReplyText());
+			}
 		}
+
 	}
 
 	private CorrelationData.Confirm awaitConfirm(CorrelationData correlation) {

@@ -30,7 +30,19 @@ class ReportEventPublisher {
 	 * or could not route it
 	 */
 	void publish(ReportEvent event) {
-		this.publisher.publish(this.topology.eventsExchange(), "", event, "event " + event.messageId(),
+		publishLater(event).await();
+	}
+
+	/**
+	 * Publishes an event without waiting for the broker's confirm; the caller awaits it
+	 * before publishing the report's next event, so events of one report never overtake
+	 * each other.
+	 * @param event the event
+	 * @return the publication, to await
+	 * @throws AmqpException if the event could not be sent
+	 */
+	ConfirmedPublisher.Publication publishLater(ReportEvent event) {
+		return this.publisher.publishLater(this.topology.eventsExchange(), "", event, "event " + event.messageId(),
 				(message) -> message);
 	}
 

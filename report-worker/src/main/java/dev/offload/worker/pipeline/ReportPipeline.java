@@ -120,16 +120,26 @@ class ReportPipeline {
 	}
 
 	private void build(ReportTask task, ReportDefinition definition, Claim claim) {
-		logger.info("Building {} report as {} (attempt {})", task.type(), task.format(), claim.attempt());
-		publishQuietly(event(task, ReportEvent.Type.RUNNING, 0, null, null));
+		logger.debug("Building {} report as {} (attempt {})", task.type(), task.format(), claim.attempt());
+		// Its confirm comes back while the report is built; it is awaited before the
+		// report's next event, which therefore never overtakes it.
+		RunningEvent running = new RunningEvent(event(task, ReportEvent.Type.RUNNING, 0, null, null));
+		try {
+			build(task, definition, claim, running);
+		}
+		finally {
+			running.settle();
+		}
+	}
 
+	private void build(ReportTask task, ReportDefinition definition, Claim claim, RunningEvent running) {
 		long started = System.nanoTime();
 		long deadline = started + this.reportTimeout.toNanos();
 		ReportFile report;
 		try {
 			ReportParameters parameters = parameters(task, definition);
 			report = this.files.build(task, claim, definition, parameters,
-					new ThrottledProgress(task, claim, deadline));
+					new ThrottledProgress(task, claim, deadline, running));
 		}
 		catch (ClaimLostException ex) {
 			logger.info("Stopped building the report: {}", ex.getMessage());
@@ -142,6 +152,7 @@ class ReportPipeline {
 			if (failure == Failure.TRANSIENT) {
 				throw ex;
 			}
+			running.settle();
 			fail(task, claim, failure, failure.summary(ex, this.reportTimeout, claim.attempt()), ex);
 			return;
 		}
@@ -159,6 +170,7 @@ class ReportPipeline {
 		StoredFile file = report.file();
 		logger.info("Stored {} ({} bytes, {} key {}) after {} ms", report.fileName(), file.size(), file.store(),
 				file.key(), took.toMillis());
+		running.settle();
 		// Should this fail, the report is SUCCEEDED already: the retry finds it finished
 		// and announces it again (skip).
 		this.events.publish(event(task, ReportEvent.Type.SUCCEEDED, 100, file.size(), null));
@@ -387,6 +399,46 @@ class ReportPipeline {
 	}
 
 	/**
+	 * The RUNNING event of the report in hand: published when the report is claimed, its
+	 * confirm awaited ({@link #settle()}) only before the report's next event or at the
+	 * end. Like every event in progress, it is a notification whose loss is logged, never
+	 * worth failing the report over.
+	 */
+	private final class RunningEvent {
+
+		private final ReportEvent event;
+
+		private ConfirmedPublisher.Publication publication;
+
+		RunningEvent(ReportEvent event) {
+			this.event = event;
+			try {
+				this.publication = ReportPipeline.this.events.publishLater(event);
+			}
+			catch (AmqpException ex) {
+				logger.warn("Could not publish {} event: {}", event.type(), ex.getMessage());
+			}
+		}
+
+		/** Awaits the confirm, once; later calls do nothing. */
+		void settle() {
+			if (this.publication == null) {
+				return;
+			}
+			try {
+				this.publication.await();
+			}
+			catch (AmqpException ex) {
+				logger.warn("Could not publish {} event: {}", this.event.type(), ex.getMessage());
+			}
+			finally {
+				this.publication = null;
+			}
+		}
+
+	}
+
+	/**
 	 * Passes a definition's progress on at most once per progress interval: a conditional
 	 * update of the report (which also renews the lease) and a PROGRESS event. Stops the
 	 * report once it has run out of time.
@@ -403,10 +455,13 @@ class ReportPipeline {
 
 		private int lastPercent;
 
-		ThrottledProgress(ReportTask task, Claim claim, long deadlineNanos) {
+		private final RunningEvent running;
+
+		ThrottledProgress(ReportTask task, Claim claim, long deadlineNanos, RunningEvent running) {
 			this.task = task;
 			this.claim = claim;
 			this.deadlineNanos = deadlineNanos;
+			this.running = running;
 		}
 
 		@Override
@@ -424,6 +479,7 @@ class ReportPipeline {
 			if (!ReportPipeline.this.reports.progress(this.claim, bounded, ReportPipeline.this.lease)) {
 				throw new ClaimLostException(this.claim.reportId());
 			}
+			this.running.settle();
 			publishQuietly(event(this.task, ReportEvent.Type.PROGRESS, bounded, null, null));
 		}
 

@@ -25,15 +25,40 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Repository
 class Reports {
 
-	private final JdbcClient jdbc;
+	/** Built once: the hot path runs it for every task. */
+	private static final String CLAIM = """
+			UPDATE reports
+			   SET status = 'RUNNING', started_at = now(), attempts = GREATEST(attempts + 1, :attempt),
+			       lease_until = now() + :leaseMillis * interval '1 millisecond',
+			       progress = 0, error = NULL, updated_at = now()
+			 WHERE id = :id AND %s
+			   AND (status = 'QUEUED'
+			        OR (status = 'RUNNING'
+			            AND (lease_until < now() OR :takeOver OR attempts = :abandonedClaim)))
+			RETURNING attempts
+			""".formatted(ReportTransition.CLAIM.guard());
 
-	private final TransactionTemplate transactions;
+	/** Built once: the hot path runs it for every report. */
+	private static final String SUCCEED = """
+			WITH succeeded AS (
+			  UPDATE reports
+			     SET status = 'SUCCEEDED', progress = 100, finished_at = now(), updated_at = now(),
+			         lease_until = NULL, error = NULL, file_store = :store, file_key = :key,
+			         file_name = :fileName, content_type = :contentType, file_size = :size, file_sha256 = :sha256
+			   WHERE id = :id AND %s AND attempts = :attempt
+			  RETURNING id),
+			recorded AS (
+			  DELETE FROM file_uploads
+			   WHERE store = :store AND key = :key AND EXISTS (SELECT 1 FROM succeeded))
+			SELECT count(*) FROM succeeded
+			""".formatted(ReportTransition.SUCCEED.guard());
+
+	private final JdbcClient jdbc;
 
 	private final TransactionTemplate separateTransactions;
 
 	Reports(JdbcClient jdbc, PlatformTransactionManager transactionManager) {
 		this.jdbc = jdbc;
-		this.transactions = new TransactionTemplate(transactionManager);
 		this.separateTransactions = new TransactionTemplate(transactionManager);
 		this.separateTransactions.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
 	}
@@ -54,17 +79,7 @@ class Reports {
 	 * @return the claim, or empty if the report is not there to be claimed
 	 */
 	Optional<Claim> claim(UUID reportId, Duration lease, TaskDelivery delivery) {
-		return this.jdbc.sql("""
-				UPDATE reports
-				   SET status = 'RUNNING', started_at = now(), attempts = GREATEST(attempts + 1, :attempt),
-				       lease_until = now() + :leaseMillis * interval '1 millisecond',
-				       progress = 0, error = NULL, updated_at = now()
-				 WHERE id = :id AND %s
-				   AND (status = 'QUEUED'
-				        OR (status = 'RUNNING'
-				            AND (lease_until < now() OR :takeOver OR attempts = :abandonedClaim)))
-				RETURNING attempts
-				""".formatted(ReportTransition.CLAIM.guard()))
+		return this.jdbc.sql(CLAIM)
 			.param("id", reportId)
 			.param("attempt", delivery.attempt())
 			.param("leaseMillis", lease.toMillis())
@@ -171,39 +186,27 @@ class Reports {
 	}
 
 	/**
-	 * Records the stored file and marks the report SUCCEEDED, in one transaction: a
-	 * report is never SUCCEEDED without a durable file, and a file is recorded only for a
-	 * report this worker still owns. The file's upload stops being registered as
-	 * unfinished in the same transaction.
+	 * Records the stored file and marks the report SUCCEEDED, in one statement (so one
+	 * transaction and one round trip): a report is never SUCCEEDED without a durable
+	 * file, and a file is recorded only for a report this worker still owns. The file's
+	 * upload stops being registered as unfinished in the same statement, only if the
+	 * report was marked.
 	 * @param claim the claim
 	 * @param report the stored file
 	 * @return {@code false} if the claim was lost, in which case nothing was recorded
 	 */
 	boolean succeed(Claim claim, ReportFile report) {
-		Boolean succeeded = this.transactions.execute((status) -> {
-			int updated = this.jdbc.sql("""
-					UPDATE reports
-					   SET status = 'SUCCEEDED', progress = 100, finished_at = now(), updated_at = now(),
-					       lease_until = NULL, error = NULL, file_store = :store, file_key = :key,
-					       file_name = :fileName, content_type = :contentType, file_size = :size, file_sha256 = :sha256
-					 WHERE id = :id AND %s AND attempts = :attempt
-					""".formatted(ReportTransition.SUCCEED.guard()))
-				.param("store", report.file().store())
-				.param("key", report.file().key())
-				.param("fileName", report.fileName())
-				.param("contentType", report.contentType())
-				.param("size", report.file().size())
-				.param("sha256", report.file().sha256())
-				.param("id", claim.reportId())
-				.param("attempt", claim.attempt())
-				.update();
-			if (updated == 0) {
-				return false;
-			}
-			forgetUpload(report.file().store(), report.file().key());
-			return true;
-		});
-		return Boolean.TRUE.equals(succeeded);
+		return this.jdbc.sql(SUCCEED)
+			.param("store", report.file().store())
+			.param("key", report.file().key())
+			.param("fileName", report.fileName())
+			.param("contentType", report.contentType())
+			.param("size", report.file().size())
+			.param("sha256", report.file().sha256())
+			.param("id", claim.reportId())
+			.param("attempt", claim.attempt())
+			.query(Integer.class)
+			.single() == 1;
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package dev.offload.worker.email;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -26,6 +27,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -34,8 +37,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The email sender against real RabbitMQ, PostgreSQL and SMTP. It reads one event at a
- * time, so events are handled in the order they were published.
+ * The email sender against real RabbitMQ, PostgreSQL and SMTP. It reads events in
+ * batches, each in the order they were published, so they are handled in that order.
  */
 class ReportEmailListenerTests {
 
@@ -123,6 +126,31 @@ class ReportEmailListenerTests {
 		DownloadLinkSignature signature = new DownloadLinkSignature("local-development-only-download-link-secret");
 		assertThat(signature.matches(reportId, OWNER.userId(), expires, link.group(2))).isTrue();
 		assertThat(signature.matches(reportId, "someone-else", expires, link.group(2))).isFalse();
+	}
+
+	@Test
+	void anUnreadableEventIsDeadLetteredAloneAndTheEventsAroundItAreMailed() throws Exception {
+		UUID before = report();
+		UUID after = report();
+		greenMail.purgeEmailFromAllMailboxes();
+		Topology topology = worker.getBean(Topology.class);
+		RabbitTemplate rabbit = worker.getBean(RabbitTemplate.class);
+
+		publish(event(before, ReportEvent.Type.SUCCEEDED, 100, 10L));
+		MessageProperties properties = new MessageProperties();
+		properties.setContentType(MessageProperties.CONTENT_TYPE_TEXT_PLAIN);
+		rabbit.send(topology.eventsExchange(), "",
+				new Message("not an event".getBytes(StandardCharsets.UTF_8), properties));
+		publish(event(after, ReportEvent.Type.SUCCEEDED, 100, 10L));
+
+		assertThat(greenMail.waitForIncomingEmail(10_000, 2)).isTrue();
+		assertThat(greenMail.getReceivedMessages()).extracting(GreenMailUtil::getBody)
+			.anySatisfy((body) -> assertThat(body).contains(before.toString()))
+			.anySatisfy((body) -> assertThat(body).contains(after.toString()));
+		Message deadLetter = rabbit.receive(topology.emailDeadLetterQueue(), 10_000);
+		assertThat(deadLetter).isNotNull();
+		assertThat(new String(deadLetter.getBody(), StandardCharsets.UTF_8)).isEqualTo("not an event");
+		assertThat(broker.messageCount(topology.emailDeadLetterQueue())).isZero();
 	}
 
 	@Test
