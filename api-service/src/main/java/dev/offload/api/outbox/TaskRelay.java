@@ -100,10 +100,11 @@ class TaskRelay implements SmartLifecycle {
 
 	/**
 	 * Wakes the relay once the accepting transaction has committed, when the new row is
-	 * visible to the relay's own transaction.
+	 * visible to the relay's own transaction; at once if the report was accepted by a
+	 * statement that committed on its own, outside any transaction.
 	 * @param event the accepted report
 	 */
-	@TransactionalEventListener
+	@TransactionalEventListener(fallbackExecution = true)
 	void on(ReportAccepted event) {
 		wakeUp();
 	}
