@@ -108,6 +108,31 @@ public class ApiMessagingConfiguration {
 	}
 
 	/**
+	 * The template the outbox relay publishes report tasks with: the same settings as
+	 * {@link #rabbitTemplate}, but without a Micrometer observation per message. The
+	 * relay publishes on its own thread, outside any request, so each observation started
+	 * a new trace that no request or log line of the API shared, and with it a span, a
+	 * timer and the headers to carry them: about a third of the relay's CPU per task
+	 * (issue 16). The worker's listener still starts a trace per delivery, so its log
+	 * lines for a report share one; the relay's own are tagged with the report id.
+	 * <p>
+	 * Not a default candidate, so every other publisher (cancellations, replays) gets
+	 * {@link #rabbitTemplate} and keeps the caller's trace, and the health check still
+	 * sees one template.
+	 * @param configurer Boot's configurer (applies {@code spring.rabbitmq.template.*})
+	 * @param connectionFactory the connection factory
+	 * @param messageConverter the converter
+	 * @return the template, injected by its name
+	 */
+	@Bean(defaultCandidate = false)
+	public RabbitTemplate taskRelayTemplate(RabbitTemplateConfigurer configurer, ConnectionFactory connectionFactory,
+			MessageConverter messageConverter) {
+		RabbitTemplate template = rabbitTemplate(configurer, connectionFactory, messageConverter);
+		template.setObservationEnabled(false);
+		return template;
+	}
+
+	/**
 	 * This replica's own queue of report events: every replica binds one to the events
 	 * fanout, so each receives every event and can push it to whichever browsers are
 	 * connected to it. Exclusive and auto-delete, so it lives exactly as long as the

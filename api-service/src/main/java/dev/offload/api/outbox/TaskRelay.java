@@ -28,7 +28,9 @@ import dev.offload.model.Topology;
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.ReturnedMessage;
 import org.springframework.amqp.rabbit.connection.CorrelationData;
+import org.springframework.amqp.rabbit.core.RabbitOperations;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.stereotype.Component;
@@ -86,8 +88,8 @@ class TaskRelay implements SmartLifecycle {
 
 	private Instant pausedUntil = Instant.MIN;
 
-	TaskRelay(UnpublishedTasks unpublishedTasks, RabbitTemplate rabbitTemplate, Topology topology,
-			TransactionTemplate transactionTemplate, ApiProperties properties) {
+	TaskRelay(UnpublishedTasks unpublishedTasks, @Qualifier("taskRelayTemplate") RabbitTemplate rabbitTemplate,
+			Topology topology, TransactionTemplate transactionTemplate, ApiProperties properties) {
 		this.unpublishedTasks = unpublishedTasks;
 		this.rabbitTemplate = rabbitTemplate;
 		this.topology = topology;
@@ -98,10 +100,11 @@ class TaskRelay implements SmartLifecycle {
 
 	/**
 	 * Wakes the relay once the accepting transaction has committed, when the new row is
-	 * visible to the relay's own transaction.
+	 * visible to the relay's own transaction; at once if the report was accepted by a
+	 * statement that committed on its own, outside any transaction.
 	 * @param event the accepted report
 	 */
-	@TransactionalEventListener
+	@TransactionalEventListener(fallbackExecution = true)
 	void on(ReportAccepted event) {
 		wakeUp();
 	}
@@ -160,19 +163,16 @@ class TaskRelay implements SmartLifecycle {
 			return new BatchResult(0, 0, null);
 		}
 		Map<UUID, CorrelationData> sent = new LinkedHashMap<>();
-		String problem = null;
-		for (ReportTask task : tasks) {
-			try (MDC.MDCCloseable mdc = MDC.putCloseable("reportId", task.reportId().toString())) {
-				CorrelationData correlation = new CorrelationData(task.reportId().toString());
-				this.rabbitTemplate.convertAndSend(this.topology.tasksExchange(),
-						this.topology.generateRoutingKey(task.priority()), task, correlation);
-				sent.put(task.reportId(), correlation);
-			}
-			catch (AmqpException ex) {
-				// The channel or connection is gone; the rest would fail the same way.
-				problem = "publishing failed: " + ex;
-				break;
-			}
+		String problem;
+		try {
+			// One channel for the whole batch: the tasks go out back to back and their
+			// confirms are awaited together below, instead of a channel taken from and
+			// given back to the cache for every task.
+			problem = this.rabbitTemplate.invoke((operations) -> publish(operations, tasks, sent));
+		}
+		catch (AmqpException ex) {
+			// No channel: the broker or the connection is gone.
+			problem = "publishing failed: " + ex;
 		}
 		Set<UUID> confirmed = new LinkedHashSet<>();
 		long deadline = System.nanoTime() + this.properties.confirmTimeout().toNanos();
@@ -198,6 +198,26 @@ class TaskRelay implements SmartLifecycle {
 			logger.debug("Published {} report task(s)", confirmed.size());
 		}
 		return new BatchResult(tasks.size(), unconfirmed.size(), problem);
+	}
+
+	/**
+	 * Publishes tasks in order, each with its correlation, until one cannot be sent.
+	 * @return {@code null} if every task was sent, otherwise why the rest were not
+	 */
+	private String publish(RabbitOperations operations, List<ReportTask> tasks, Map<UUID, CorrelationData> sent) {
+		for (ReportTask task : tasks) {
+			try (MDC.MDCCloseable mdc = MDC.putCloseable("reportId", task.reportId().toString())) {
+				CorrelationData correlation = new CorrelationData(task.reportId().toString());
+				operations.convertAndSend(this.topology.tasksExchange(),
+						this.topology.generateRoutingKey(task.priority()), task, correlation);
+				sent.put(task.reportId(), correlation);
+			}
+			catch (AmqpException ex) {
+				// The channel or connection is gone; the rest would fail the same way.
+				return "publishing failed: " + ex;
+			}
+		}
+		return null;
 	}
 
 	/**

@@ -109,8 +109,12 @@ class UnpublishedTasks {
 		if (ids.isEmpty()) {
 			return;
 		}
-		this.jdbc.sql("UPDATE reports SET task_published_at = now() WHERE id IN (:ids) AND task_published_at IS NULL")
-			.param("ids", ids)
+		// One array parameter rather than IN (:ids): the same SQL text whatever the
+		// number
+		// of ids, so the driver prepares it once instead of parsing a new statement for
+		// every batch size.
+		this.jdbc.sql("UPDATE reports SET task_published_at = now() WHERE id = ANY(:ids) AND task_published_at IS NULL")
+			.param("ids", ids.toArray(new UUID[0]))
 			.update();
 	}
 
@@ -123,8 +127,8 @@ class UnpublishedTasks {
 		if (ids.isEmpty()) {
 			return;
 		}
-		this.jdbc.sql("UPDATE reports SET publish_attempts = publish_attempts + 1 WHERE id IN (:ids)")
-			.param("ids", ids)
+		this.jdbc.sql("UPDATE reports SET publish_attempts = publish_attempts + 1 WHERE id = ANY(:ids)")
+			.param("ids", ids.toArray(new UUID[0]))
 			.update();
 	}
 

@@ -3,7 +3,6 @@ package dev.offload.api.report;
 import java.time.Duration;
 
 import dev.offload.api.ApiProperties;
-import dev.offload.model.Owner;
 
 import org.springframework.stereotype.Component;
 
@@ -13,8 +12,9 @@ import org.springframework.stereotype.Component;
  * with {@code Retry-After}. Nothing is written for a refused request.
  * <p>
  * The global count is shared by every request, so it is read at most once per
- * {@code offload.api.limits.backlog-cache-ttl} and the request path stays one cheap
- * per-user count plus the insert, however deep the backlog.
+ * {@code offload.api.limits.backlog-cache-ttl}; the per-user count is part of the
+ * statement that inserts the report ({@link Reports#admit}), so the request path stays
+ * one statement, however deep the backlog.
  */
 @Component
 class Backpressure {
@@ -37,19 +37,31 @@ class Backpressure {
 	}
 
 	/**
-	 * Checks that the owner may ask for one more report now.
-	 * @param owner the caller
-	 * @throws ReportLimitExceededException if a limit is reached
+	 * Checks that the global backlog has room for one more report.
+	 * @throws ReportLimitExceededException if it is full
 	 */
-	void check(Owner owner) {
+	void checkBacklog() {
 		if (backlog() >= this.limits.maxBacklog()) {
 			throw ReportLimitExceededException.backlogFull(this.limits.maxBacklog(), this.limits.retryAfter());
 		}
-		long unfinished = this.reports.countUnfinished(owner.userId());
-		if (unfinished >= this.limits.maxUnfinishedPerUser()) {
-			throw ReportLimitExceededException.tooManyUnfinished(this.limits.maxUnfinishedPerUser(),
-					this.limits.retryAfter());
-		}
+	}
+
+	/**
+	 * The most unfinished interactive reports one user may have; the insert of a new one
+	 * checks it ({@link Reports#admit}).
+	 * @return the limit
+	 */
+	int maxUnfinishedPerUser() {
+		return this.limits.maxUnfinishedPerUser();
+	}
+
+	/**
+	 * The refusal of a request whose owner has reached {@link #maxUnfinishedPerUser()}.
+	 * @return the exception to throw
+	 */
+	ReportLimitExceededException tooManyUnfinished() {
+		return ReportLimitExceededException.tooManyUnfinished(this.limits.maxUnfinishedPerUser(),
+				this.limits.retryAfter());
 	}
 
 	private long backlog() {

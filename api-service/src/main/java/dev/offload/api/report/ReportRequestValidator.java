@@ -91,15 +91,8 @@ class ReportRequestValidator {
 	}
 
 	private ReportTypeDescriptor type(String value, List<InvalidField> errors) {
-		String offered = String.join(", ",
-				this.catalogue.offered()
-					.values()
-					.stream()
-					.filter((type) -> !type.hidden())
-					.map(ReportTypeDescriptor::name)
-					.toList());
 		if (value == null || value.isBlank()) {
-			errors.add(new InvalidField("type", "is required; one of " + offered));
+			errors.add(new InvalidField("type", "is required; one of " + offered()));
 			return null;
 		}
 		String name = value.strip().toUpperCase(Locale.ROOT);
@@ -110,8 +103,19 @@ class ReportRequestValidator {
 		errors.add(new InvalidField("type",
 				this.catalogue.partlyOffered(name)
 					.map((rollout) -> "'" + value + "' " + rollout + "; try again once the upgrade is done")
-					.orElse("'" + value + "' is not offered by any worker; one of " + offered)));
+					.orElse("'" + value + "' is not offered by any worker; one of " + offered())));
 		return null;
+	}
+
+	/** The names of the types a client may ask for, for an error message. */
+	private String offered() {
+		return String.join(", ",
+				this.catalogue.offered()
+					.values()
+					.stream()
+					.filter((type) -> !type.hidden())
+					.map(ReportTypeDescriptor::name)
+					.toList());
 	}
 
 	private Map<String, String> parameters(ReportTypeDescriptor type, Map<String, String> given,

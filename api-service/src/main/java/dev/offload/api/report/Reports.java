@@ -51,17 +51,62 @@ class Reports {
 	}
 
 	/**
-	 * Inserts a new QUEUED report, unless the owner already has one with the same
-	 * idempotency key. The row is also the outbox entry of its task
-	 * ({@code task_published_at} stays NULL until the broker confirmed it).
+	 * Accepts a report someone asked for in one statement, the per-user limit and the
+	 * outbox entry included: inserts a new QUEUED interactive report if the owner has
+	 * fewer than {@code maxUnfinished} QUEUED or RUNNING interactive reports, unless the
+	 * owner already has one with the same idempotency key. The row is also the outbox
+	 * entry of its task ({@code task_published_at} stays NULL until the broker confirmed
+	 * it). One statement is one round trip and commits on its own, where a count, an
+	 * insert and a commit were three; the count stops at the limit, so it reads at most
+	 * {@code maxUnfinished} index entries however many reports the owner has waiting.
 	 * @param id the new report's id
 	 * @param owner who asks for it
 	 * @param specification what to build
 	 * @param idempotencyKey the client's key, or {@code null}
-	 * @return the inserted report, or empty if the key was already used
+	 * @param maxUnfinished the most unfinished interactive reports an owner may have
+	 * @return the inserted report, or why none was
 	 */
-	Optional<Report> insert(UUID id, Owner owner, ReportSpecification specification, String idempotencyKey) {
-		return insert(id, owner, specification, idempotencyKey, ReportPriority.INTERACTIVE);
+	Admission admit(UUID id, Owner owner, ReportSpecification specification, String idempotencyKey, int maxUnfinished) {
+		return this.jdbc.sql("""
+				WITH unfinished AS (
+				    SELECT count(*) AS n FROM (
+				        SELECT 1 FROM reports
+				        WHERE owner_id = :ownerId AND status IN ('QUEUED', 'RUNNING') AND priority = 'INTERACTIVE'
+				        LIMIT :maxUnfinished) r
+				), inserted AS (
+				    INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status, idempotency_key,
+				                         priority)
+				    SELECT :id, :ownerId, :ownerEmail, :type, :format, CAST(:parameters AS jsonb), :status,
+				           :idempotencyKey, :priority
+				    FROM unfinished WHERE n < :maxUnfinished
+				    ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+				    RETURNING %s
+				)
+				SELECT u.n AS unfinished, i.* FROM unfinished u LEFT JOIN inserted i ON true""".formatted(COLUMNS))
+			.param("id", id)
+			.param("ownerId", owner.userId())
+			.param("ownerEmail", owner.email())
+			.param("type", specification.type())
+			.param("format", specification.format().name())
+			.param("parameters", this.json.writeValueAsString(specification.parameters()))
+			.param("status", ReportStatus.QUEUED.name())
+			.param("idempotencyKey", idempotencyKey)
+			.param("priority", ReportPriority.INTERACTIVE.name())
+			.param("maxUnfinished", maxUnfinished)
+			.query((rs, rowNum) -> new Admission((rs.getObject("id") != null) ? mapRow(rs, rowNum) : null,
+					rs.getLong("unfinished")))
+			.single();
+	}
+
+	/**
+	 * What {@link #admit} did.
+	 *
+	 * @param report the inserted report, or {@code null} if none was inserted
+	 * @param unfinished the owner's unfinished interactive reports before the insert,
+	 * counted up to the limit
+	 */
+	record Admission(Report report, long unfinished) {
+
 	}
 
 	/**
@@ -168,21 +213,6 @@ class Reports {
 				+ (byStatus ? " AND status = :status" : "")
 				+ (afterCursor ? " AND (created_at, id) < (:createdAt, :id)" : "")
 				+ " ORDER BY created_at DESC, id DESC LIMIT :limit";
-	}
-
-	/**
-	 * How many of the owner's reports are waiting or being built.
-	 * @param ownerId the owner
-	 * @return the count of QUEUED and RUNNING interactive reports (schedules and batches
-	 * are admitted as a unit and do not count)
-	 */
-	long countUnfinished(String ownerId) {
-		return this.jdbc.sql("""
-				SELECT count(*) FROM reports
-				WHERE owner_id = :ownerId AND status IN ('QUEUED', 'RUNNING') AND priority = 'INTERACTIVE'""")
-			.param("ownerId", ownerId)
-			.query(Long.class)
-			.single();
 	}
 
 	/**
