@@ -54,10 +54,6 @@ final class AcceptPath {
 							"pg_dump -h 127.0.0.1 -U postgres --schema-only " + bench.database.name()
 									+ " | psql -q -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 " + reference.name()),
 					Duration.ofMinutes(2), bench.logs);
-			// The recording that profiles the 32-client level must not be the JVM's
-			// first:
-			// that one deoptimises the request path (Profile.prime).
-			Profile.prime(bench, bench.api());
 			// The JIT takes tens of seconds of CPU to compile the request path on 2 busy
 			// cores (one Micrometer method alone took C2 4 s): warm up until it is done.
 			bench.load("load-accept-warmup", List.of("closed", "--url", bench.apiUrl("/api/reports"), "--method",

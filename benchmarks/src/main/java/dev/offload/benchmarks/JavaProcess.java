@@ -58,6 +58,22 @@ final class JavaProcess implements AutoCloseable {
 	}
 
 	/**
+	 * A one-second Flight Recorder recording from the JVM's start. The first recording a
+	 * JVM starts instruments JDK classes and throws away the code compiled against them,
+	 * so a profile started later would count tens of seconds of recompiling as the cost
+	 * of the operations it measures (figure 1: 9.9 ms per accepted POST against 2.7 ms
+	 * with the recorder primed). Started with the JVM, that happens before any warm-up,
+	 * for every service and peer alike.
+	 * @param name the process's name
+	 * @param logs the folder for the recording
+	 * @return the JVM option
+	 */
+	private static String primedFlightRecorder(String name, Path logs) {
+		return "-XX:StartFlightRecording=name=prime,duration=1s,settings=default,filename="
+				+ logs.resolve("prime-" + name + ".jfr");
+	}
+
+	/**
 	 * Starts a service from its executable jar through a launcher and waits until it is
 	 * ready.
 	 * @param name a name for the log file
@@ -74,6 +90,7 @@ final class JavaProcess implements AutoCloseable {
 			Map<String, ?> properties, Path logs) {
 		List<String> command = new ArrayList<>(launcher);
 		command.add(java());
+		command.add(primedFlightRecorder(name, logs));
 		command.addAll(jvmOptions);
 		if (jvmOptions.stream().anyMatch((option) -> option.startsWith("-Dloader.path="))) {
 			// Classes added to the service's own (report types as plug-ins): only Spring
@@ -120,6 +137,7 @@ final class JavaProcess implements AutoCloseable {
 			List<String> arguments, int port, Path logs) {
 		List<String> command = new ArrayList<>(launcher);
 		command.add(java());
+		command.add(primedFlightRecorder(name, logs));
 		command.addAll(jvmOptions);
 		command.add("-cp");
 		command.add(System.getProperty("java.class.path"));

@@ -68,25 +68,6 @@ final class Profile {
 	}
 
 	/**
-	 * Starts and ends a short recording in a service, so that the JVM's first Flight
-	 * Recorder start happens now rather than inside a measured window. That first start
-	 * instruments JDK classes (socket and file I/O, exceptions) and throws away the
-	 * compiled code that depends on them: the service then runs slower and recompiles for
-	 * tens of seconds on this machine, which a later {@link #start} would count as the
-	 * CPU of the operations it measures (figure 1 showed 9.9 ms per accepted POST where
-	 * the same build used 2.5 ms without a recording, and 2.7 ms with one primed during
-	 * the warm-up). Call it before the warm-up.
-	 * @param bench the run
-	 * @param process the service
-	 */
-	static void prime(Bench bench, JavaProcess process) {
-		Tools.exec("jcmd-prime-" + process.pid(),
-				List.of(jdkTool("jcmd"), Long.toString(process.pid()), "JFR.start", "name=prime", "duration=1s",
-						"settings=default", "filename=" + bench.logs.resolve("prime-" + process.pid() + ".jfr")),
-				Duration.ofSeconds(30), bench.logs);
-	}
-
-	/**
 	 * Starts recording a service after a delay, for a while.
 	 * @param bench the run
 	 * @param name the recording's name
