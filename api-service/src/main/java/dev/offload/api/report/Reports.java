@@ -83,19 +83,30 @@ class Reports {
 				    RETURNING %s
 				)
 				SELECT u.n AS unfinished, i.* FROM unfinished u LEFT JOIN inserted i ON true""".formatted(COLUMNS))
-			.param("id", id)
-			.param("ownerId", owner.userId())
-			.param("ownerEmail", owner.email())
-			.param("type", specification.type())
-			.param("format", specification.format().name())
-			.param("parameters", this.json.writeValueAsString(specification.parameters()))
-			.param("status", ReportStatus.QUEUED.name())
-			.param("idempotencyKey", idempotencyKey)
-			.param("priority", ReportPriority.INTERACTIVE.name())
+			.params(newReport(id, owner, specification, idempotencyKey, ReportPriority.INTERACTIVE))
 			.param("maxUnfinished", maxUnfinished)
 			.query((rs, rowNum) -> new Admission((rs.getObject("id") != null) ? mapRow(rs, rowNum) : null,
 					rs.getLong("unfinished")))
 			.single();
+	}
+
+	/**
+	 * The parameters of a new QUEUED report, shared by {@link #admit} and
+	 * {@link #insert}.
+	 */
+	private Map<String, Object> newReport(UUID id, Owner owner, ReportSpecification specification,
+			String idempotencyKey, ReportPriority priority) {
+		Map<String, Object> parameters = new HashMap<>();
+		parameters.put("id", id);
+		parameters.put("ownerId", owner.userId());
+		parameters.put("ownerEmail", owner.email());
+		parameters.put("type", specification.type());
+		parameters.put("format", specification.format().name());
+		parameters.put("parameters", this.json.writeValueAsString(specification.parameters()));
+		parameters.put("status", ReportStatus.QUEUED.name());
+		parameters.put("idempotencyKey", idempotencyKey);
+		parameters.put("priority", priority.name());
+		return parameters;
 	}
 
 	/**
@@ -130,15 +141,7 @@ class Reports {
 					ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 					RETURNING %s"""
 				.formatted(COLUMNS))
-			.param("id", id)
-			.param("ownerId", owner.userId())
-			.param("ownerEmail", owner.email())
-			.param("type", specification.type())
-			.param("format", specification.format().name())
-			.param("parameters", this.json.writeValueAsString(specification.parameters()))
-			.param("status", ReportStatus.QUEUED.name())
-			.param("idempotencyKey", idempotencyKey)
-			.param("priority", priority.name())
+			.params(newReport(id, owner, specification, idempotencyKey, priority))
 			.query(this.rowMapper)
 			.optional();
 	}
