@@ -15,6 +15,30 @@ import dev.offload.testsupport.TestDatabase;
  */
 final class AcceptPath {
 
+	/**
+	 * The steps of an accepted POST on api-service, for the profile's breakdown: each
+	 * sample counts for the innermost of these on its stack.
+	 */
+	static final Map<String, List<String>> API_STEPS = new LinkedHashMap<>();
+
+	static {
+		API_STEPS.put("JIT compilers", List.of("CompileBroker::"));
+		API_STEPS.put("GC and VM", List.of("G1", "VMThread::"));
+		API_STEPS.put("insert (limit check and row, one statement)", List.of("dev.offload.api.report.Reports.admit"));
+		API_STEPS.put("outbox relay (publish, confirms, mark)", List.of("dev.offload.api.outbox."));
+		API_STEPS.put("JSON (request and response)", List.of("tools.jackson.", "com.fasterxml.jackson."));
+		API_STEPS.put("logging", List.of("ch.qos.logback.", "org.slf4j."));
+		API_STEPS.put("observation, metrics, tracing", List.of("io.micrometer.", "brave."));
+		API_STEPS.put("Offload's controller and service (validation, limits)",
+				List.of("dev.offload.api.report.", "dev.offload.api.error."));
+		API_STEPS.put("Spring Security and Offload's filters",
+				List.of("org.springframework.security.", "dev.offload.api.security."));
+		API_STEPS.put("Spring MVC", List.of("org.springframework.web."));
+		API_STEPS.put("Tomcat and HTTP", List.of("org.apache."));
+		API_STEPS.put("RabbitMQ client threads", List.of("com.rabbitmq.client.impl.AMQConnection$MainLoop",
+				"com.rabbitmq.client.impl.ConsumerWorkService"));
+	}
+
 	static final int[] CLIENTS = { 8, 32, 128 };
 
 	/**
@@ -45,6 +69,7 @@ final class AcceptPath {
 		List<LoadResult> offload = new ArrayList<>();
 		List<Tools.PgbenchResult> pgbench = new ArrayList<>();
 		double cpuPerAccept = Double.NaN;
+		int warmedUpSeconds;
 		// The reference database: the same schema, separate rows, so neither the relay
 		// nor
 		// the workers ever see pgbench's inserts.
@@ -55,9 +80,21 @@ final class AcceptPath {
 									+ " | psql -q -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 " + reference.name()),
 					Duration.ofMinutes(2), bench.logs);
 			// The JIT takes tens of seconds of CPU to compile the request path on 2 busy
-			// cores (one Micrometer method alone took C2 4 s): warm up until it is done.
-			bench.load("load-accept-warmup", List.of("closed", "--url", bench.apiUrl("/api/reports"), "--method",
-					"POST", "--body", Bench.NO_OP_BODY, "--concurrency", "32", "--seconds", bench.quick ? "5" : "25"));
+			// cores (one Micrometer method alone took C2 4 s): warm up until the
+			// compilers take under a tenth of the service's CPU (at least 40 s, at most
+			// 150 s).
+			int warmup = 0;
+			double compilers;
+			do {
+				compilers = Profile.compilersShare(bench.api(),
+						() -> bench.load("load-accept-warmup",
+								List.of("closed", "--url", bench.apiUrl("/api/reports"), "--method", "POST", "--body",
+										Bench.NO_OP_BODY, "--concurrency", "32", "--seconds",
+										bench.quick ? "5" : "10")));
+				warmup += bench.quick ? 5 : 10;
+			}
+			while (!bench.quick && warmup < 150 && (warmup < 40 || compilers >= 0.1));
+			warmedUpSeconds = warmup;
 			for (int clients : CLIENTS) {
 				List<String> arguments = new ArrayList<>(List.of("closed", "--url", bench.apiUrl("/api/reports"),
 						"--method", "POST", "--body", Bench.NO_OP_BODY, "--concurrency", Integer.toString(clients),
@@ -67,7 +104,8 @@ final class AcceptPath {
 					arguments.addAll(List.of("--warmup", bench.quick ? "3" : "8"));
 				}
 				Profile profile = (clients == 32)
-						? Profile.start(bench, "accept-32", bench.api(), 2, Math.max(3, seconds - 3)) : null;
+						? Profile.start(bench, "accept-32", bench.api(), 2, Math.max(3, seconds - 3)).steps(API_STEPS)
+						: null;
 				LoadResult result = bench.load("load-accept-" + clients, arguments);
 				offload.add(result);
 				if (profile != null) {
@@ -150,9 +188,9 @@ final class AcceptPath {
 				+ "An accepted POST does more than an enqueue (HTTP, authentication, validation, back-pressure "
 				+ "count, and later the relay's confirmed publish), which is what the ratio shows.");
 		bench.notes.put("Figure 1",
-				"Load: %d s per level after a warm-up (25 s at 32 clients, then 8 s at the first level), closed loop, %d users, NO_OP reports; statuses %s / %s / %s. "
-					.formatted(seconds, Bench.USERS, offload.get(0).statuses(), offload.get(1).statuses(),
-							offload.get(2).statuses())
+				"Load: %d s per level after a warm-up (%d s at 32 clients, until the JIT compilers took under a tenth of api-service's CPU, then 8 s at the first level), closed loop, %d users, NO_OP reports; statuses %s / %s / %s. "
+					.formatted(seconds, warmedUpSeconds, Bench.USERS, offload.get(0).statuses(),
+							offload.get(1).statuses(), offload.get(2).statuses())
 						+ "pgbench: `-n -c N -j 2 -T %d` with the accept transaction below, on a copy of the schema; at 128 clients pgbench runs %d (max_connections is 100; api-service itself holds a pool of 10). %s."
 							.formatted(seconds, MAX_PGBENCH_CLIENTS, publish.command())
 						+ " The p99 target is checked on one more 32-client run (2 s warm-up, %d s) with the load client kept off api-service's cores: the client's JVM under `taskset -c 0`, every api-service thread moved to core%s %s with `taskset -a -p` for that run and back afterwards (PostgreSQL and RabbitMQ stay unpinned); the unpinned levels above share every core with the load client."

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -17,10 +18,15 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * What a service spends its CPU on while a figure runs: a Java Flight Recorder recording
- * started with {@code jcmd} (its execution samples grouped by library, inclusive), and
- * CPU time of the service, PostgreSQL and RabbitMQ from {@code /proc}. This is how the
- * table's "not met" lines name their bottleneck.
+ * What a service spends its CPU on while a figure runs: async-profiler (from Maven
+ * Central, loaded into the running service with {@code jcmd JVMTI.agent_load}) sampling
+ * every thread's CPU every millisecond, so a figure of ten seconds on two cores gets
+ * thousands of samples, native frames (JIT compilers, GC, system calls) included; its
+ * samples grouped by library (inclusive), the hottest frames by self time and the hottest
+ * of Offload's own methods. Where async-profiler cannot run (not Linux x64), a Java
+ * Flight Recorder recording at 10 ms stands in. CPU time of the service, PostgreSQL and
+ * RabbitMQ comes from {@code /proc}. This is how the table's "not met" lines name their
+ * bottleneck.
  */
 final class Profile {
 
@@ -38,9 +44,18 @@ final class Profile {
 		GROUPS.put("Micrometer", List.of("io.micrometer."));
 		GROUPS.put("transactions", List.of("org.springframework.transaction."));
 		GROUPS.put("BigDecimal", List.of("java.math."));
+		// Native frames, which only async-profiler sees.
+		GROUPS.put("JIT compilers", List.of("CompileBroker::", "C2Compiler::", "Compiler::compile"));
+		GROUPS.put("GC", List.of("G1", "GangWorker::", "WorkerThread::"));
+		GROUPS.put("system calls and kernel", List.of("entry_SYSCALL", "do_syscall"));
 	}
 
+	/** async-profiler's library inside its Maven Central jar, for this machine. */
+	private static final String LIBRARY = "linux-x64/libasyncProfiler.so";
+
 	private final Path recording;
+
+	private final boolean asyncProfiler;
 
 	private final Bench bench;
 
@@ -52,17 +67,20 @@ final class Profile {
 
 	private final String name;
 
+	private Map<String, List<String>> steps = Map.of();
+
 	private double serviceMillisPerOperation = Double.NaN;
 
 	private double postgresMillisPerOperation = Double.NaN;
 
 	private double machineBusyPercent = Double.NaN;
 
-	private Profile(Bench bench, JavaProcess process, String name, Path recording) {
+	private Profile(Bench bench, JavaProcess process, String name, Path recording, boolean asyncProfiler) {
 		this.bench = bench;
 		this.name = name;
 		this.process = process;
 		this.recording = recording;
+		this.asyncProfiler = asyncProfiler;
 		this.before = CpuSnapshot.take(process);
 		this.threadsBefore = threadCpu(process.pid());
 	}
@@ -77,6 +95,32 @@ final class Profile {
 	 * @return the profile, to be read with {@link #summary(long)} once the figure is done
 	 */
 	static Profile start(Bench bench, String name, JavaProcess process, int delaySeconds, int seconds) {
+		Optional<Path> library = library(bench);
+		if (library.isEmpty()) {
+			return startFlightRecording(bench, name, process, delaySeconds, seconds);
+		}
+		Path collapsed = bench.logs.resolve(name + ".collapsed");
+		Profile profile = new Profile(bench, process, name, collapsed, true);
+		Runnable start = () -> Tools.exec(
+				"asprof-start-" + name, List.of(jdkTool("jcmd"), Long.toString(process.pid()), "JVMTI.agent_load",
+						library.get().toString(), "\"start,event=cpu,interval=1ms\""),
+				Duration.ofSeconds(30), bench.logs);
+		if (delaySeconds > 0) {
+			Thread later = new Thread(() -> {
+				Pause.millis(delaySeconds * 1000L);
+				start.run();
+			}, "profile-" + name);
+			later.setDaemon(true);
+			later.start();
+		}
+		else {
+			start.run();
+		}
+		return profile;
+	}
+
+	private static Profile startFlightRecording(Bench bench, String name, JavaProcess process, int delaySeconds,
+			int seconds) {
 		Path recording = bench.logs.resolve(name + ".jfr");
 		List<String> command = new ArrayList<>(List.of(jdkTool("jcmd"), Long.toString(process.pid()), "JFR.start",
 				"name=" + name, "duration=" + seconds + "s", "settings=" + settings(bench), "filename=" + recording));
@@ -84,7 +128,46 @@ final class Profile {
 			command.add("delay=" + delaySeconds + "s");
 		}
 		Tools.exec("jcmd-" + name, command, Duration.ofSeconds(30), bench.logs);
-		return new Profile(bench, process, name, recording);
+		return new Profile(bench, process, name, recording, false);
+	}
+
+	/**
+	 * async-profiler's native library, copied out of its jar (on the suite's classpath)
+	 * into the run's logs once.
+	 * @return the library, or empty where there is none for this machine
+	 */
+	private static synchronized Optional<Path> library(Bench bench) {
+		if (!System.getProperty("os.name").startsWith("Linux") || !System.getProperty("os.arch").equals("amd64")) {
+			return Optional.empty();
+		}
+		Path library = bench.logs.resolve("libasyncProfiler.so");
+		if (Files.exists(library)) {
+			return Optional.of(library);
+		}
+		try (var in = Profile.class.getClassLoader().getResourceAsStream(LIBRARY)) {
+			if (in == null) {
+				return Optional.empty();
+			}
+			Files.copy(in, library);
+			return Optional.of(library);
+		}
+		catch (IOException ex) {
+			return Optional.empty();
+		}
+	}
+
+	/**
+	 * Names the steps of one operation, so that the summary says how many milliseconds of
+	 * the service's CPU per operation each took: every sample counts for the step of the
+	 * innermost frame on its stack that starts with one of a step's prefixes (so a query
+	 * inside a step counts for the step, and a wrapper such as the security filter chain
+	 * only for what no inner step claims); samples that match none are "other".
+	 * @param steps each step's name and frame prefixes, in the order to list them
+	 * @return this profile
+	 */
+	Profile steps(Map<String, List<String>> steps) {
+		this.steps = steps;
+		return this;
 	}
 
 	/**
@@ -104,13 +187,67 @@ final class Profile {
 		this.serviceMillisPerOperation = (operations > 0) ? service * 1000 / operations : Double.NaN;
 		this.postgresMillisPerOperation = (operations > 0) ? postgres * 1000 / operations : Double.NaN;
 		this.machineBusyPercent = busy * 100 / seconds / Runtime.getRuntime().availableProcessors();
+		int cores = Runtime.getRuntime().availableProcessors();
 		String cpu = String.format(Locale.ROOT,
-				"Over %.0f s the service used %.1f CPU-s (%.2f ms per operation over %d), PostgreSQL %.1f, "
-						+ "RabbitMQ %.1f; the machine's %d cores were %.0f%% busy (other work included).",
-				seconds, service, operations > 0 ? service * 1000 / operations : Double.NaN, operations, postgres,
-				rabbit, Runtime.getRuntime().availableProcessors(),
-				busy * 100 / seconds / Runtime.getRuntime().availableProcessors());
-		return cpu + " " + threadKinds(this.threadsBefore, threadsAfter, service) + " " + samples();
+				"Over %.0f s the service used %.1f CPU-s (%.2f ms per operation over %d), PostgreSQL %.1f "
+						+ "(%.2f ms per operation), RabbitMQ %.1f (%.2f ms); the machine's %d cores were %.0f%% busy "
+						+ "(other work included).",
+				seconds, service, perOperation(service, operations), operations, postgres,
+				perOperation(postgres, operations), rabbit, perOperation(rabbit, operations), cores,
+				busy * 100 / seconds / cores);
+		double budget = perOperation(service + postgres + rabbit, operations);
+		String ceiling = (budget > 0) ? String.format(Locale.ROOT,
+				" Together the three took %.1f ms of CPU per operation: on %d cores and nothing else, at most %.0f "
+						+ "operations per s.",
+				budget, cores, cores * 1000 / budget) : "";
+		return cpu + ceiling + " " + threadKinds(this.threadsBefore, threadsAfter, service) + " " + samples();
+	}
+
+	/**
+	 * Waits while a service's JIT compilers still take much of its CPU: a fresh JVM
+	 * compiles its hot code for tens of CPU-seconds, which on two busy cores takes
+	 * minutes of wall time, and a figure counted meanwhile measures the compilers.
+	 * @param process the service, under load
+	 * @param minSeconds the least time to wait
+	 * @param maxSeconds the most
+	 * @return how many seconds it waited
+	 */
+	static int warmUp(JavaProcess process, int minSeconds, int maxSeconds) {
+		long start = System.nanoTime();
+		while (true) {
+			double compilers = compilersShare(process, () -> Pause.millis(5000));
+			int waited = (int) Math.round((System.nanoTime() - start) / 1e9);
+			if (waited >= maxSeconds || (waited >= minSeconds && compilers < 0.1)) {
+				return waited;
+			}
+		}
+	}
+
+	/**
+	 * Runs some work and says what share of a service's CPU meanwhile its JIT compilers
+	 * took.
+	 * @param process the service
+	 * @param work what loads it
+	 * @return the compilers' share, 0 to 1
+	 */
+	static double compilersShare(JavaProcess process, Runnable work) {
+		Map<String, Double> before = threadCpu(process.pid());
+		work.run();
+		Map<String, Double> after = threadCpu(process.pid());
+		double total = 0;
+		double compilers = 0;
+		for (Map.Entry<String, Double> thread : after.entrySet()) {
+			double used = thread.getValue() - before.getOrDefault(thread.getKey(), 0.0);
+			total += used;
+			if (thread.getKey().contains("CompilerThre")) {
+				compilers += used;
+			}
+		}
+		return (total > 0) ? compilers / total : 0;
+	}
+
+	private static double perOperation(double seconds, long operations) {
+		return (operations > 0) ? seconds * 1000 / operations : Double.NaN;
 	}
 
 	/**
@@ -205,6 +342,19 @@ final class Profile {
 	}
 
 	private String samples() {
+		if (this.asyncProfiler) {
+			try {
+				Tools.exec("asprof-stop-" + this.name,
+						List.of(jdkTool("jcmd"), Long.toString(this.process.pid()), "JVMTI.agent_load",
+								library(this.bench).orElseThrow().toString(),
+								"\"stop,file=" + this.recording + ",collapsed\""),
+						Duration.ofSeconds(60), this.bench.logs);
+			}
+			catch (IllegalStateException ex) {
+				return "(async-profiler did not stop: " + ex.getMessage() + ")";
+			}
+			return collapsedFrames(this.recording) + byStep(this.recording);
+		}
 		try {
 			// Ends the recording now if its duration has not run out yet.
 			Tools.exec("jcmd-stop-" + this.name,
@@ -218,6 +368,87 @@ final class Profile {
 			Pause.millis(200);
 		}
 		return topFrames(this.bench, this.recording);
+	}
+
+	/**
+	 * Where async-profiler's samples fall, from its collapsed stacks (one line per
+	 * distinct stack, outermost frame first, then the number of samples).
+	 * @param collapsed the file
+	 * @return one sentence, or a note that there were no samples
+	 */
+	static String collapsedFrames(Path collapsed) {
+		if (!Files.exists(collapsed)) {
+			return "(async-profiler wrote no samples)";
+		}
+		Map<List<String>, Integer> stacks = stacks(collapsed);
+		if (stacks.isEmpty()) {
+			return "(async-profiler's samples could not be read)";
+		}
+		return describe("async-profiler, CPU every 1 ms, all threads", stacks);
+	}
+
+	/**
+	 * How many milliseconds of the service's CPU per operation each of {@link #steps}
+	 * took, from async-profiler's samples.
+	 */
+	private String byStep(Path collapsed) {
+		if (this.steps.isEmpty() || !(this.serviceMillisPerOperation > 0)) {
+			return "";
+		}
+		Map<String, Integer> counts = new LinkedHashMap<>();
+		this.steps.keySet().forEach((step) -> counts.put(step, 0));
+		counts.put("other", 0);
+		int total = 0;
+		for (Map.Entry<List<String>, Integer> stack : stacks(collapsed).entrySet()) {
+			String step = "other";
+			// Innermost frame first.
+			outer: for (String frame : stack.getKey()) {
+				for (Map.Entry<String, List<String>> candidate : this.steps.entrySet()) {
+					if (candidate.getValue().stream().anyMatch(frame::startsWith)) {
+						step = candidate.getKey();
+						break outer;
+					}
+				}
+			}
+			counts.merge(step, stack.getValue(), Integer::sum);
+			total += stack.getValue();
+		}
+		if (total == 0) {
+			return "";
+		}
+		int samples = total;
+		return " By step (each sample counted for the innermost step on its stack), ms of the service's CPU per "
+				+ "operation: "
+				+ counts.entrySet()
+					.stream()
+					.map((entry) -> String.format(Locale.ROOT, "%s %.2f ms (%.0f%%)", entry.getKey(),
+							this.serviceMillisPerOperation * entry.getValue() / samples,
+							entry.getValue() * 100.0 / samples))
+					.collect(Collectors.joining(", "))
+				+ ".";
+	}
+
+	/**
+	 * async-profiler's collapsed stacks: one line per distinct stack, outermost frame
+	 * first, then its samples.
+	 * @return each stack, innermost frame first, with its samples; empty if unreadable
+	 */
+	private static Map<List<String>, Integer> stacks(Path collapsed) {
+		Map<List<String>, Integer> stacks = new HashMap<>();
+		try (Stream<String> lines = Files.lines(collapsed)) {
+			lines.filter((line) -> line.lastIndexOf(' ') > 0).forEach((line) -> {
+				int space = line.lastIndexOf(' ');
+				List<String> frames = new ArrayList<>(Stream.of(line.substring(0, space).split(";"))
+					.map((frame) -> frame.replace('/', '.').replaceFirst("_\\[[a-z0-9]\\]$", ""))
+					.toList());
+				Collections.reverse(frames);
+				stacks.merge(frames, Integer.parseInt(line.substring(space + 1).strip()), Integer::sum);
+			});
+		}
+		catch (IOException | RuntimeException ex) {
+			return Map.of();
+		}
+		return stacks;
 	}
 
 	/**
@@ -236,21 +467,38 @@ final class Profile {
 				"--stack-depth", "64", "--events", "jdk.ExecutionSample", recording.toString()), Duration.ofMinutes(2),
 				bench.logs);
 		String[] events = text.split("jdk\\.ExecutionSample");
-		Map<String, Integer> inclusive = new HashMap<>();
-		Map<String, Integer> self = new HashMap<>();
-		Map<String, Integer> own = new HashMap<>();
-		int total = 0;
+		Map<List<String>, Integer> stacks = new HashMap<>();
 		for (int i = 1; i < events.length; i++) {
 			List<String> frames = events[i].lines()
 				.map(String::strip)
 				.filter((line) -> line.contains("(") && line.contains("line:"))
 				.map((line) -> line.substring(0, line.indexOf('(')))
 				.toList();
+			// Printed 64 frames deep (jfr print shows 5 unless told), innermost first.
+			stacks.merge(frames, 1, Integer::sum);
+		}
+		return describe("JFR", stacks);
+	}
+
+	/**
+	 * The share of samples inside each library group, the hottest frames by self time,
+	 * and the hottest of Offload's own methods including what they call.
+	 * @param profiler what took the samples
+	 * @param stacks each distinct stack (innermost frame first) and its samples
+	 */
+	private static String describe(String profiler, Map<List<String>, Integer> stacks) {
+		Map<String, Integer> inclusive = new HashMap<>();
+		Map<String, Integer> self = new HashMap<>();
+		Map<String, Integer> own = new HashMap<>();
+		int total = 0;
+		for (Map.Entry<List<String>, Integer> stack : stacks.entrySet()) {
+			List<String> frames = stack.getKey();
+			int count = stack.getValue();
 			if (frames.isEmpty()) {
 				continue;
 			}
-			total++;
-			self.merge(frames.get(0), 1, Integer::sum);
+			total += count;
+			self.merge(frames.get(0), count, Integer::sum);
 			Set<String> groups = new HashSet<>();
 			for (String frame : frames) {
 				GROUPS.forEach((group, prefixes) -> {
@@ -259,13 +507,12 @@ final class Profile {
 					}
 				});
 			}
-			groups.forEach((group) -> inclusive.merge(group, 1, Integer::sum));
-			// Printed 64 frames deep (jfr print shows 5 unless told), innermost first:
+			groups.forEach((group) -> inclusive.merge(group, count, Integer::sum));
 			// Offload's methods on the stack, each counted once per sample.
 			frames.stream()
 				.filter((frame) -> frame.startsWith("dev.offload."))
 				.distinct()
-				.forEach((frame) -> own.merge(frame, 1, Integer::sum));
+				.forEach((frame) -> own.merge(frame, count, Integer::sum));
 		}
 		if (total == 0) {
 			return "(no execution samples)";
@@ -274,14 +521,14 @@ final class Profile {
 		String byGroup = inclusive.entrySet()
 			.stream()
 			.sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
-			.limit(6)
+			.limit(8)
 			.map((entry) -> String.format(Locale.ROOT, "%s %.0f%%", entry.getKey(), entry.getValue() * 100.0 / samples))
 			.collect(Collectors.joining(", "));
-		String hottest = top(self, samples, 5);
-		String offload = own.isEmpty() ? "none sampled" : top(own, samples, 5);
-		return ("JFR, %d samples, share of samples inside: %s; hottest methods (self): %s; hottest Offload methods "
+		String hottest = top(self, samples, 6);
+		String offload = own.isEmpty() ? "none sampled" : top(own, samples, 6);
+		return ("%s, %d samples, share of samples inside: %s; hottest frames (self): %s; hottest Offload methods "
 				+ "(with what they call): %s.")
-			.formatted(samples, byGroup, hottest, offload);
+			.formatted(profiler, samples, byGroup, hottest, offload);
 	}
 
 	private static String top(Map<String, Integer> counts, int samples, int limit) {
