@@ -63,7 +63,9 @@ final class JavaProcess implements AutoCloseable {
 	 * so a profile started later would count tens of seconds of recompiling as the cost
 	 * of the operations it measures (figure 1: 9.9 ms per accepted POST against 2.7 ms
 	 * with the recorder primed). Started with the JVM, that happens before any warm-up,
-	 * for every service and peer alike.
+	 * for every service and peer alike. Only where the profiles fall back to JFR:
+	 * async-profiler changes no compiled code, and a finished recording leaves JFR's
+	 * periodic threads running in the service.
 	 * @param name the process's name
 	 * @param logs the folder for the recording
 	 * @return the JVM option
@@ -90,7 +92,9 @@ final class JavaProcess implements AutoCloseable {
 			Map<String, ?> properties, Path logs) {
 		List<String> command = new ArrayList<>(launcher);
 		command.add(java());
-		command.add(primedFlightRecorder(name, logs));
+		if (!Profile.asyncProfilerAvailable()) {
+			command.add(primedFlightRecorder(name, logs));
+		}
 		command.addAll(jvmOptions);
 		if (jvmOptions.stream().anyMatch((option) -> option.startsWith("-Dloader.path="))) {
 			// Classes added to the service's own (report types as plug-ins): only Spring
@@ -137,7 +141,9 @@ final class JavaProcess implements AutoCloseable {
 			List<String> arguments, int port, Path logs) {
 		List<String> command = new ArrayList<>(launcher);
 		command.add(java());
-		command.add(primedFlightRecorder(name, logs));
+		if (!Profile.asyncProfilerAvailable()) {
+			command.add(primedFlightRecorder(name, logs));
+		}
 		command.addAll(jvmOptions);
 		command.add("-cp");
 		command.add(System.getProperty("java.class.path"));

@@ -132,12 +132,22 @@ final class Profile {
 	}
 
 	/**
+	 * Whether the profiles come from async-profiler, which has a library for this machine
+	 * (Linux x64), rather than from JFR.
+	 * @return whether async-profiler can run here
+	 */
+	static boolean asyncProfilerAvailable() {
+		return System.getProperty("os.name").startsWith("Linux") && System.getProperty("os.arch").equals("amd64")
+				&& Profile.class.getClassLoader().getResource(LIBRARY) != null;
+	}
+
+	/**
 	 * async-profiler's native library, copied out of its jar (on the suite's classpath)
 	 * into the run's logs once.
 	 * @return the library, or empty where there is none for this machine
 	 */
 	private static synchronized Optional<Path> library(Bench bench) {
-		if (!System.getProperty("os.name").startsWith("Linux") || !System.getProperty("os.arch").equals("amd64")) {
+		if (!asyncProfilerAvailable()) {
 			return Optional.empty();
 		}
 		Path library = bench.logs.resolve("libasyncProfiler.so");
