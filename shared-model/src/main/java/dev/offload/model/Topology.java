@@ -84,8 +84,35 @@ public record Topology(String prefix) {
 		return (priority == ReportPriority.BULK) ? bulkQueue() : generateQueue();
 	}
 
+	/**
+	 * The fanout every report event is published to: every subscriber bound here hears
+	 * every event (live status, audit). Events are published with their type as the
+	 * routing key ({@link #eventRoutingKey}), which a fanout ignores and
+	 * {@link #outcomesExchange()} routes on.
+	 * @return {@code reports.events}
+	 */
 	public String eventsExchange() {
 		return this.prefix + "reports.events";
+	}
+
+	/**
+	 * A direct exchange bound to {@link #eventsExchange()} (exchange to exchange), for
+	 * subscribers that act on outcomes only (the email sender, webhooks): their durable
+	 * queues bind here with the outcome types' routing keys, so RUNNING and PROGRESS
+	 * events (one a second for a long report) are never written to them.
+	 * @return {@code reports.events.outcomes}
+	 */
+	public String outcomesExchange() {
+		return this.prefix + "reports.events.outcomes";
+	}
+
+	/**
+	 * The routing key an event is published with.
+	 * @param type the event's type
+	 * @return its name, for example {@code SUCCEEDED}
+	 */
+	public String eventRoutingKey(ReportEvent.Type type) {
+		return type.name();
 	}
 
 	/**

@@ -46,6 +46,7 @@ public final class TopologyDeclarations {
 	public static Declarables all(Topology topology) {
 		DirectExchange tasks = ExchangeBuilder.directExchange(topology.tasksExchange()).durable(true).build();
 		FanoutExchange events = ExchangeBuilder.fanoutExchange(topology.eventsExchange()).durable(true).build();
+		DirectExchange outcomes = ExchangeBuilder.directExchange(topology.outcomesExchange()).durable(true).build();
 		DirectExchange deadLetters = ExchangeBuilder.directExchange(topology.deadLetterExchange())
 			.durable(true)
 			.build();
@@ -99,8 +100,13 @@ public final class TopologyDeclarations {
 		Binding bulkBinding = BindingBuilder.bind(bulk)
 			.to(tasks)
 			.with(topology.generateRoutingKey(ReportPriority.BULK));
-		Binding emailBinding = BindingBuilder.bind(email).to(events);
-		Binding webhooksBinding = BindingBuilder.bind(webhooks).to(events);
+		Binding outcomesBinding = BindingBuilder.bind(outcomes).to(events);
+		List<Binding> outcomeBindings = new ArrayList<>();
+		for (Queue queue : List.of(email, webhooks)) {
+			for (String key : outcomeRoutingKeys(topology)) {
+				outcomeBindings.add(BindingBuilder.bind(queue).to(outcomes).with(key));
+			}
+		}
 		Binding generateDlqBinding = BindingBuilder.bind(generateDlq)
 			.to(deadLetters)
 			.with(topology.generateDeadLetterRoutingKey());
@@ -111,9 +117,46 @@ public final class TopologyDeclarations {
 			.to(deadLetters)
 			.with(topology.webhooksDeadLetterRoutingKey());
 
-		return new Declarables(tasks, events, deadLetters, generate, bulk, email, webhooks, generateDlq, emailDlq,
-				webhooksDlq, generateBinding, bulkBinding, emailBinding, webhooksBinding, generateDlqBinding,
-				emailDlqBinding, webhooksDlqBinding);
+		List<Declarable> declarables = new ArrayList<>(List.of(tasks, events, outcomes, deadLetters, generate, bulk,
+				email, webhooks, generateDlq, emailDlq, webhooksDlq, generateBinding, bulkBinding, outcomesBinding,
+				generateDlqBinding, emailDlqBinding, webhooksDlqBinding));
+		declarables.addAll(outcomeBindings);
+		return new Declarables(declarables);
+	}
+
+	/**
+	 * The routing keys the outcome subscribers' queues bind with: the outcome types, and
+	 * the empty key, which publishers before {@link Topology#eventRoutingKey} sent every
+	 * event with (during a rolling upgrade their outcomes still arrive; their RUNNING and
+	 * PROGRESS events too, which the subscribers drop as before).
+	 * @param topology the names
+	 * @return the keys
+	 */
+	static List<String> outcomeRoutingKeys(Topology topology) {
+		List<String> keys = new ArrayList<>();
+		for (ReportEvent.Type type : ReportEvent.Type.values()) {
+			if (type.isOutcome()) {
+				keys.add(topology.eventRoutingKey(type));
+			}
+		}
+		keys.add("");
+		return keys;
+	}
+
+	/**
+	 * Bindings earlier versions declared that this one replaces, for a service that
+	 * declares the topology to remove at start-up (declaring never removes a binding):
+	 * the email and webhooks queues bound to the events fanout itself, which would now
+	 * hear every outcome twice and every RUNNING and PROGRESS event. A deployment that
+	 * loads the definitions file removes them once by hand (README, "Upgrading").
+	 * @param topology the names
+	 * @return the bindings, to remove if present
+	 */
+	public static List<Binding> replacedBindings(Topology topology) {
+		return List.of(
+				new Binding(topology.emailQueue(), Binding.DestinationType.QUEUE, topology.eventsExchange(), "", null),
+				new Binding(topology.webhooksQueue(), Binding.DestinationType.QUEUE, topology.eventsExchange(), "",
+						null));
 	}
 
 	/**

@@ -66,9 +66,11 @@ class TopologyTests {
 		assertThat(declarables.getDeclarablesByType(Queue.class)).allMatch(Queue::isDurable)
 			.allMatch((queue) -> "quorum".equals(queue.getArguments().get("x-queue-type")));
 		assertThat(declarables.getDeclarablesByType(Exchange.class)).extracting(Exchange::getName)
-			.containsExactlyInAnyOrder(topology.tasksExchange(), topology.eventsExchange(),
+			.containsExactlyInAnyOrder(topology.tasksExchange(), topology.eventsExchange(), topology.outcomesExchange(),
 					topology.deadLetterExchange());
-		assertThat(declarables.getDeclarablesByType(Binding.class)).hasSize(7);
+		// Two lanes, the outcomes exchange on the fanout, three dead letter queues, and
+		// the email and webhooks queues each with the three outcomes and the empty key.
+		assertThat(declarables.getDeclarablesByType(Binding.class)).hasSize(14);
 		Queue bulk = declarables.getDeclarablesByType(Queue.class)
 			.stream()
 			.filter((queue) -> queue.getName().equals(topology.bulkQueue()))
@@ -85,7 +87,7 @@ class TopologyTests {
 	}
 
 	@Test
-	void webhooksQueueIsOneDurableQueueOnTheEventsFanoutThatDeadLettersToItsOwnQueue() {
+	void webhooksQueueIsOneDurableQueueOnTheOutcomesExchangeThatDeadLettersToItsOwnQueue() {
 		Topology topology = new Topology("t4.");
 		Declarables declarables = TopologyDeclarations.all(topology);
 
@@ -101,9 +103,18 @@ class TopologyTests {
 			.containsEntry("x-dead-letter-routing-key", topology.webhooksDeadLetterRoutingKey())
 			.containsEntry("x-dead-letter-strategy", "at-least-once");
 		assertThat(declarables.getDeclarablesByType(Binding.class))
-			.extracting((binding) -> binding.getExchange() + " -> " + binding.getDestination())
-			.contains(topology.eventsExchange() + " -> " + topology.webhooksQueue(),
-					topology.deadLetterExchange() + " -> " + topology.webhooksDeadLetterQueue());
+			.extracting((binding) -> binding.getExchange() + " -> " + binding.getDestination() + " ["
+					+ binding.getRoutingKey() + "]")
+			.contains(topology.eventsExchange() + " -> " + topology.outcomesExchange() + " []",
+					topology.outcomesExchange() + " -> " + topology.webhooksQueue() + " [SUCCEEDED]",
+					topology.outcomesExchange() + " -> " + topology.webhooksQueue() + " [FAILED]",
+					topology.outcomesExchange() + " -> " + topology.webhooksQueue() + " [CANCELLED]",
+					topology.outcomesExchange() + " -> " + topology.webhooksQueue() + " []",
+					topology.deadLetterExchange() + " -> " + topology.webhooksDeadLetterQueue() + " ["
+							+ topology.webhooksDeadLetterRoutingKey() + "]")
+			.doesNotContain(topology.outcomesExchange() + " -> " + topology.webhooksQueue() + " [RUNNING]",
+					topology.outcomesExchange() + " -> " + topology.webhooksQueue() + " [PROGRESS]",
+					topology.eventsExchange() + " -> " + topology.webhooksQueue() + " []");
 	}
 
 	@Test

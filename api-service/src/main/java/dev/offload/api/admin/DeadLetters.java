@@ -180,7 +180,8 @@ class DeadLetters {
 
 	private void publishConfirmed(ReportEvent event) throws IOException {
 		CorrelationData correlation = new CorrelationData(event.messageId());
-		this.rabbit.convertAndSend(this.topology.eventsExchange(), "", event, correlation);
+		this.rabbit.convertAndSend(this.topology.eventsExchange(), this.topology.eventRoutingKey(event.type()), event,
+				correlation);
 		try {
 			CorrelationData.Confirm confirm = correlation.getFuture().get(CONFIRM_TIMEOUT_SECONDS, TimeUnit.SECONDS);
 			if (!confirm.isAck() || correlation.getReturned() != null) {

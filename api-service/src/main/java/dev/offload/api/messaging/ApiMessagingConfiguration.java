@@ -1,6 +1,8 @@
 package dev.offload.api.messaging;
 
+import java.io.IOException;
 import java.util.UUID;
+import java.util.concurrent.TimeoutException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,12 +11,17 @@ import dev.offload.model.Messages;
 import dev.offload.model.Topology;
 import dev.offload.model.TopologyDeclarations;
 
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.ShutdownSignalException;
+
+import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.AcknowledgeMode;
 import org.springframework.amqp.core.Binding;
 import org.springframework.amqp.core.Declarables;
 import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.core.QueueBuilder;
 import org.springframework.amqp.rabbit.config.SimpleRabbitListenerContainerFactory;
+import org.springframework.amqp.rabbit.connection.Connection;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.amqp.support.converter.MessageConverter;
@@ -62,8 +69,21 @@ public class ApiMessagingConfiguration {
 	 */
 	@Bean
 	@ConditionalOnBooleanProperty(name = "offload.topology.declare", matchIfMissing = true)
-	public Declarables offloadTopology(Topology topology) {
+	public Declarables offloadTopology(Topology topology, ConnectionFactory connectionFactory) {
+		// Declaring never removes a binding: those this version replaces go when a
+		// connection opens (TopologyDeclarations.replacedBindings).
+		connectionFactory.addConnectionListener((connection) -> TopologyDeclarations.replacedBindings(topology)
+			.forEach((binding) -> removeIfPresent(connection, binding)));
 		return TopologyDeclarations.all(topology);
+	}
+
+	private static void removeIfPresent(Connection connection, Binding binding) {
+		try (Channel channel = connection.createChannel(false)) {
+			channel.queueUnbind(binding.getDestination(), binding.getExchange(), binding.getRoutingKey());
+		}
+		catch (IOException | TimeoutException | AmqpException | ShutdownSignalException ex) {
+			// Not there: a broker this version set up, or one another replica cleaned.
+		}
 	}
 
 	/**

@@ -39,7 +39,8 @@ class CancellationAnnouncer {
 		ReportEvent event = new ReportEvent(cancelled.reportId(), ReportEvent.Type.CANCELLED, 0, Instant.now(),
 				cancelled.owner(), cancelled.type(), cancelled.format(), null, null);
 		try {
-			this.rabbit.convertAndSend(this.topology.eventsExchange(), "", event);
+			this.rabbit.convertAndSend(this.topology.eventsExchange(), this.topology.eventRoutingKey(event.type()),
+					event);
 		}
 		catch (AmqpException ex) {
 			logger.warn("Could not announce the cancellation of report {}: {}", cancelled.reportId(), ex.getMessage());

@@ -42,8 +42,8 @@ class ReportEventPublisher {
 	 * @throws AmqpException if the event could not be sent
 	 */
 	ConfirmedPublisher.Publication publishLater(ReportEvent event) {
-		return this.publisher.publishLater(this.topology.eventsExchange(), "", event, "event " + event.messageId(),
-				(message) -> message);
+		return this.publisher.publishLater(this.topology.eventsExchange(), this.topology.eventRoutingKey(event.type()),
+				event, "event " + event.messageId(), (message) -> message);
 	}
 
 }

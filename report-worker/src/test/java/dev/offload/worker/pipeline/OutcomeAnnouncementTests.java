@@ -113,16 +113,15 @@ class OutcomeAnnouncementTests {
 	void aLastAttemptThatCannotPublishItsOutcomeIsNotAcknowledgedUntilItIsAnnounced() throws Exception {
 		Topology topology = worker.getBean(Topology.class);
 		AmqpAdmin admin = worker.getBean(AmqpAdmin.class);
-		Binding email = new Binding(topology.emailQueue(), Binding.DestinationType.QUEUE, topology.eventsExchange(), "",
-				null);
-		Binding webhooks = new Binding(topology.webhooksQueue(), Binding.DestinationType.QUEUE,
+		// The outcome subscribers' queues hear the events fanout through the outcomes
+		// exchange.
+		Binding outcomes = new Binding(topology.outcomesExchange(), Binding.DestinationType.EXCHANGE,
 				topology.eventsExchange(), "", null);
 		ReportTask task = new ReportTask(UUID.randomUUID(), "NO_OP", Map.of(), OWNER, Instant.now(), ReportFormat.CSV);
 		Workers.insertQueuedReport(jdbc, task);
 		// Nothing is bound to the events fanout: every event is unroutable, so publishing
 		// the outcome fails after the report is stored.
-		admin.removeBinding(email);
-		admin.removeBinding(webhooks);
+		admin.removeBinding(outcomes);
 		try {
 			Workers.publish(worker, task);
 			await().atMost(Duration.ofSeconds(20))
@@ -131,8 +130,7 @@ class OutcomeAnnouncementTests {
 			assertThat(Workers.mailsAbout(greenMail, task.reportId())).isZero();
 		}
 		finally {
-			admin.declareBinding(email);
-			admin.declareBinding(webhooks);
+			admin.declareBinding(outcomes);
 		}
 		// The delivery was kept: once the outcome can be published, it is, and mailed.
 		assertThat(greenMail.waitForIncomingEmail(15_000, 1)).isTrue();
