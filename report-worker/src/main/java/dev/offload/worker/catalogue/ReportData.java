@@ -2,6 +2,7 @@ package dev.offload.worker.catalogue;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Map;
 import java.util.function.Consumer;
 
 import javax.sql.DataSource;
@@ -97,16 +98,26 @@ public class ReportData {
 	 * in the snapshot of the {@link #read} it is called in. Unlike a cursor, a copy needs
 	 * no round trip per batch of rows (PostgreSQL sends them while the report writes) and
 	 * lets PostgreSQL run the query in parallel: an export of a million lines takes about
-	 * half the time. A copy takes no parameters: the query carries its values as
-	 * literals.
+	 * half the time. A copy takes no parameters: the query reads its values with
+	 * {@code current_setting(name)} from settings of the transaction, which are set first
+	 * with {@code set_config} and bound parameters, so no value is ever written into the
+	 * SQL.
 	 * @param query the query ({@code SELECT ...})
+	 * @param settings the values it reads, by setting name (such as
+	 * {@code offload.sales.from})
 	 * @param each called with every row, in the query's order
 	 * @throws IllegalStateException if not called from the queries of {@link #read}
 	 */
-	public void copy(String query, Consumer<TextRow> each) {
+	public void copy(String query, Map<String, String> settings, Consumer<TextRow> each) {
 		if (!TransactionSynchronizationManager.hasResource(this.dataSource)) {
 			throw new IllegalStateException("A copy runs in the snapshot of ReportData.read");
 		}
+		// Local to the report's transaction.
+		settings.forEach((name, value) -> this.jdbc.sql("SELECT set_config(:name, :value, true)")
+			.param("name", name)
+			.param("value", value)
+			.query(String.class)
+			.single());
 		String sql = "COPY (" + query + ") TO STDOUT";
 		Connection connection = DataSourceUtils.getConnection(this.dataSource);
 		try {

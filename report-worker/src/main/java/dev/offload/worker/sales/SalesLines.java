@@ -4,7 +4,9 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -45,6 +47,9 @@ public record SalesLines(LocalDate from, LocalDate to, String region, String cat
 			       p.sku, p.name AS product, p.category, l.quantity, l.unit_price, %s AS amount""".formatted(AMOUNT);
 
 	private static final String EACH_ORDER = " ORDER BY o.ordered_on, o.id, l.line_no\n";
+
+	/** The prefix of the transaction settings {@link #selectOnSettings} reads. */
+	private static final String SETTINGS = "offload.sales.";
 
 	public SalesLines {
 		Objects.requireNonNull(from, "from");
@@ -122,24 +127,50 @@ public record SalesLines(LocalDate from, LocalDate to, String region, String cat
 	}
 
 	/**
-	 * A query over these lines with its values written in as literals, for statements
-	 * that take no parameters (PostgreSQL's {@code COPY}).
+	 * A query over these lines that reads its values from settings of the transaction
+	 * ({@link #settings()}, set with {@code set_config} and bound parameters before it
+	 * runs), for statements that take no parameters (PostgreSQL's {@code COPY}): no value
+	 * is ever written into the SQL.
 	 * @param columns the select list
 	 * @param rest what follows the filters, or an empty string
 	 * @return the SQL
 	 */
-	public String selectWithLiterals(String columns, String rest) {
-		return sql(columns, rest, "DATE '" + this.from + "'", "DATE '" + this.to + "'", literal(this.region),
-				literal(this.category), (this.customerId != null) ? this.customerId.toString() : null);
+	public String selectOnSettings(String columns, String rest) {
+		return sql(columns, rest, setting("from") + "::date", setting("to") + "::date", setting("region"),
+				setting("category"), setting("customer_id") + "::bigint");
 	}
 
 	/**
-	 * The SQL of {@link #each}, its values written in as literals: the columns of a
-	 * {@link SalesLine} in the order of its components.
+	 * The SQL of {@link #each}, reading its values from {@link #settings()}: the columns
+	 * of a {@link SalesLine} in the order of its components.
 	 * @return the SQL
 	 */
-	public String eachWithLiterals() {
-		return selectWithLiterals(EACH_COLUMNS, EACH_ORDER);
+	public String eachOnSettings() {
+		return selectOnSettings(EACH_COLUMNS, EACH_ORDER);
+	}
+
+	/**
+	 * The values {@link #selectOnSettings} reads, by setting name, as text.
+	 * @return the settings to set in the transaction before the query
+	 */
+	public Map<String, String> settings() {
+		Map<String, String> settings = new LinkedHashMap<>();
+		settings.put(SETTINGS + "from", this.from.toString());
+		settings.put(SETTINGS + "to", this.to.toString());
+		if (this.region != null) {
+			settings.put(SETTINGS + "region", this.region);
+		}
+		if (this.category != null) {
+			settings.put(SETTINGS + "category", this.category);
+		}
+		if (this.customerId != null) {
+			settings.put(SETTINGS + "customer_id", this.customerId.toString());
+		}
+		return settings;
+	}
+
+	private static String setting(String name) {
+		return "current_setting('" + SETTINGS + name + "')";
 	}
 
 	private String sql(String columns, String rest, String from, String to, String region, String category,
@@ -157,20 +188,6 @@ public record SalesLines(LocalDate from, LocalDate to, String region, String cat
 			sql.append("   AND o.customer_id = ").append(customerId).append('\n');
 		}
 		return sql.append(rest).toString();
-	}
-
-	/**
-	 * A text as an escape string constant ({@code E'...'}), whose backslashes and quotes
-	 * are escaped whatever {@code standard_conforming_strings} says.
-	 */
-	private static String literal(String text) {
-		if (text == null) {
-			return null;
-		}
-		if (text.indexOf('\0') >= 0) {
-			throw new IllegalArgumentException("A text with a NUL character cannot be a PostgreSQL literal");
-		}
-		return "E'" + text.replace("\\", "\\\\").replace("'", "''") + "'";
 	}
 
 	/**

@@ -91,7 +91,7 @@ class OrderExportReport implements ReportDefinition {
 				// Through COPY rather than a cursor: PostgreSQL streams the lines without
 				// a
 				// round trip per batch. The row's fields are a SalesLine's, in order.
-				this.data.copy(lines.eachWithLiterals(), (line) -> {
+				this.data.copy(lines.eachOnSettings(), lines.settings(), (line) -> {
 					table.row(line.longValue(0), line.date(1), line.longValue(2), line.text(3), line.text(4),
 							line.text(5), line.text(6), line.text(7), line.intValue(8), line.decimal(9),
 							line.decimal(10));
