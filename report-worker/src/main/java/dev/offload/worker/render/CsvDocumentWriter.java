@@ -2,9 +2,7 @@ package dev.offload.worker.render;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import org.apache.commons.csv.CSVFormat;
@@ -23,11 +21,14 @@ import org.apache.commons.csv.CSVPrinter;
  */
 final class CsvDocumentWriter implements DocumentWriter {
 
+	/** Characters collected before they are encoded and written. */
+	private static final int BUFFER_CHARS = 64 * 1024;
+
 	private final CSVPrinter csv;
 
 	CsvDocumentWriter(OutputStream out) {
 		try {
-			this.csv = new CSVPrinter(new OutputStreamWriter(out, StandardCharsets.UTF_8),
+			this.csv = new CSVPrinter(new Utf8Writer(out, BUFFER_CHARS),
 					CSVFormat.RFC4180.builder().setRecordSeparator("\r\n").get());
 		}
 		catch (IOException ex) {
@@ -70,12 +71,16 @@ final class CsvDocumentWriter implements DocumentWriter {
 					throw new IllegalArgumentException(
 							"A row of " + cells.length + " cells in a table of " + columns.size() + " columns");
 				}
-				Object[] values = new Object[cells.length];
-				for (int i = 0; i < cells.length; i++) {
-					ColumnType type = columns.get(i).type();
-					values[i] = Cells.plain(Cells.check(cells[i], type), type);
+				try {
+					for (int i = 0; i < cells.length; i++) {
+						ColumnType type = columns.get(i).type();
+						CsvDocumentWriter.this.csv.print(Cells.plain(Cells.check(cells[i], type), type));
+					}
+					CsvDocumentWriter.this.csv.println();
 				}
-				print(values);
+				catch (IOException ex) {
+					throw new UncheckedIOException(ex);
+				}
 			}
 
 			@Override

@@ -4,7 +4,9 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -39,6 +41,15 @@ public record SalesLines(LocalDate from, LocalDate to, String region, String cat
 			  JOIN sales.products p ON p.id = l.product_id
 			 WHERE o.ordered_on BETWEEN :from AND :to
 			""";
+
+	private static final String EACH_COLUMNS = """
+			o.id AS order_id, o.ordered_on, c.id AS customer_id, c.name AS customer, r.name AS region,
+			       p.sku, p.name AS product, p.category, l.quantity, l.unit_price, %s AS amount""".formatted(AMOUNT);
+
+	private static final String EACH_ORDER = " ORDER BY o.ordered_on, o.id, l.line_no\n";
+
+	/** The prefix of the transaction settings {@link #selectOnSettings} reads. */
+	private static final String SETTINGS = "offload.sales.";
 
 	public SalesLines {
 		Objects.requireNonNull(from, "from");
@@ -101,18 +112,8 @@ public record SalesLines(LocalDate from, LocalDate to, String region, String cat
 	 * @return the statement, ready to run
 	 */
 	public JdbcClient.StatementSpec select(JdbcClient jdbc, String columns, String rest) {
-		StringBuilder sql = new StringBuilder("SELECT ").append(columns).append('\n').append(LINES);
-		if (this.region != null) {
-			sql.append("   AND r.name = :region\n");
-		}
-		if (this.category != null) {
-			sql.append("   AND p.category = :category\n");
-		}
-		if (this.customerId != null) {
-			sql.append("   AND o.customer_id = :customerId\n");
-		}
-		sql.append(rest);
-		JdbcClient.StatementSpec statement = jdbc.sql(sql.toString()).param("from", this.from).param("to", this.to);
+		String sql = sql(columns, rest, ":from", ":to", ":region", ":category", ":customerId");
+		JdbcClient.StatementSpec statement = jdbc.sql(sql).param("from", this.from).param("to", this.to);
 		if (this.region != null) {
 			statement = statement.param("region", this.region);
 		}
@@ -126,6 +127,70 @@ public record SalesLines(LocalDate from, LocalDate to, String region, String cat
 	}
 
 	/**
+	 * A query over these lines that reads its values from settings of the transaction
+	 * ({@link #settings()}, set with {@code set_config} and bound parameters before it
+	 * runs), for statements that take no parameters (PostgreSQL's {@code COPY}): no value
+	 * is ever written into the SQL.
+	 * @param columns the select list
+	 * @param rest what follows the filters, or an empty string
+	 * @return the SQL
+	 */
+	public String selectOnSettings(String columns, String rest) {
+		return sql(columns, rest, setting("from") + "::date", setting("to") + "::date", setting("region"),
+				setting("category"), setting("customer_id") + "::bigint");
+	}
+
+	/**
+	 * The SQL of {@link #each}, reading its values from {@link #settings()}: the columns
+	 * of a {@link SalesLine} in the order of its components.
+	 * @return the SQL
+	 */
+	public String eachOnSettings() {
+		return selectOnSettings(EACH_COLUMNS, EACH_ORDER);
+	}
+
+	/**
+	 * The values {@link #selectOnSettings} reads, by setting name, as text.
+	 * @return the settings to set in the transaction before the query
+	 */
+	public Map<String, String> settings() {
+		Map<String, String> settings = new LinkedHashMap<>();
+		settings.put(SETTINGS + "from", this.from.toString());
+		settings.put(SETTINGS + "to", this.to.toString());
+		if (this.region != null) {
+			settings.put(SETTINGS + "region", this.region);
+		}
+		if (this.category != null) {
+			settings.put(SETTINGS + "category", this.category);
+		}
+		if (this.customerId != null) {
+			settings.put(SETTINGS + "customer_id", this.customerId.toString());
+		}
+		return settings;
+	}
+
+	private static String setting(String name) {
+		return "current_setting('" + SETTINGS + name + "')";
+	}
+
+	private String sql(String columns, String rest, String from, String to, String region, String category,
+			String customerId) {
+		StringBuilder sql = new StringBuilder("SELECT ").append(columns)
+			.append('\n')
+			.append(LINES.replace(":from", from).replace(":to", to));
+		if (this.region != null) {
+			sql.append("   AND r.name = ").append(region).append('\n');
+		}
+		if (this.category != null) {
+			sql.append("   AND p.category = ").append(category).append('\n');
+		}
+		if (this.customerId != null) {
+			sql.append("   AND o.customer_id = ").append(customerId).append('\n');
+		}
+		return sql.append(rest).toString();
+	}
+
+	/**
 	 * The totals of these lines, added up by PostgreSQL.
 	 * @param jdbc the report's client
 	 * @return the totals; zero if there are no lines
@@ -135,6 +200,7 @@ public record SalesLines(LocalDate from, LocalDate to, String region, String cat
 				"count(DISTINCT o.id) AS orders, count(*) AS lines, "
 						+ "coalesce(sum(l.quantity), 0) AS units, coalesce(sum(" + AMOUNT + "), 0) AS revenue",
 				"")
+			.withFetchSize(0)
 			.query((rs, row) -> new SalesTotals(rs.getLong("orders"), rs.getLong("lines"), rs.getLong("units"),
 					rs.getBigDecimal("revenue")))
 			.single();
@@ -151,7 +217,7 @@ public record SalesLines(LocalDate from, LocalDate to, String region, String cat
 		select(jdbc, "p.sku, p.name, p.category, sum(l.quantity) AS units, sum(" + AMOUNT + ") AS revenue", """
 				 GROUP BY p.id, p.sku, p.name, p.category
 				 ORDER BY revenue DESC, p.sku
-				""").query((rs) -> {
+				""").withFetchSize(0).query((rs) -> {
 			products.add(new ProductSales(rs.getString("sku"), rs.getString("name"), rs.getString("category"),
 					rs.getLong("units"), rs.getBigDecimal("revenue")));
 		});
@@ -165,15 +231,13 @@ public record SalesLines(LocalDate from, LocalDate to, String region, String cat
 	 * @param each called with every line
 	 */
 	public void each(JdbcClient jdbc, Consumer<SalesLine> each) {
-		select(jdbc, """
-				o.id AS order_id, o.ordered_on, c.id AS customer_id, c.name AS customer, r.name AS region,
-				       p.sku, p.name AS product, p.category, l.quantity, l.unit_price, %s AS amount"""
-			.formatted(AMOUNT), " ORDER BY o.ordered_on, o.id, l.line_no\n").query((rs) -> {
-				each.accept(new SalesLine(rs.getLong("order_id"), rs.getObject("ordered_on", LocalDate.class),
-						rs.getLong("customer_id"), rs.getString("customer"), rs.getString("region"),
-						rs.getString("sku"), rs.getString("product"), rs.getString("category"), rs.getInt("quantity"),
-						rs.getBigDecimal("unit_price"), rs.getBigDecimal("amount")));
-			});
+		select(jdbc, EACH_COLUMNS, EACH_ORDER).query((rs) -> {
+			// By position: a lookup by name per cell costs a map lookup, millions of
+			// times.
+			each.accept(new SalesLine(rs.getLong(1), rs.getObject(2, LocalDate.class), rs.getLong(3), rs.getString(4),
+					rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getInt(9),
+					rs.getBigDecimal(10), rs.getBigDecimal(11)));
+		});
 	}
 
 	/**

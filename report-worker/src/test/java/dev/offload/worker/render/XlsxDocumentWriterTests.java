@@ -1,0 +1,74 @@
+package dev.offload.worker.render;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.util.List;
+
+import org.apache.poi.ss.usermodel.CellType;
+import org.apache.poi.ss.usermodel.DateUtil;
+import org.apache.poi.ss.usermodel.Sheet;
+import org.apache.poi.xssf.usermodel.XSSFWorkbook;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The XLSX writer's cells as POI reads them back, through its faster temporary files and
+ * date serials.
+ */
+class XlsxDocumentWriterTests {
+
+	private static final List<LocalDate> DAYS = List.of(LocalDate.of(1900, 1, 1), LocalDate.of(1900, 2, 28),
+			LocalDate.of(1900, 3, 1), LocalDate.of(1970, 1, 1), LocalDate.of(2024, 2, 29), LocalDate.of(9999, 12, 31));
+
+	private static final List<String> TEXTS = List.of("plain", "Zoë Café", "☕ mug", "emoji 😀 in the middle",
+			"<tag> & \"quotes\" 'single'", " leading and trailing ", "line\nbreak");
+
+	@Test
+	void datesReadBackAsTheirDaysOnBothSidesOfExcelsPhantomLeapDay() throws IOException {
+		try (XSSFWorkbook workbook = render()) {
+			Sheet sheet = workbook.getSheet("Lines");
+			for (int i = 0; i < DAYS.size(); i++) {
+				var cell = sheet.getRow(i + 1).getCell(0);
+				assertThat(cell.getCellType()).isEqualTo(CellType.NUMERIC);
+				assertThat(DateUtil.isCellDateFormatted(cell)).isTrue();
+				assertThat(cell.getCellStyle().getDataFormatString()).isEqualTo("yyyy-mm-dd");
+				assertThat(cell.getLocalDateTimeCellValue().toLocalDate()).isEqualTo(DAYS.get(i));
+				assertThat(cell.getNumericCellValue()).isEqualTo(DateUtil.getExcelDate(DAYS.get(i)));
+			}
+		}
+	}
+
+	@Test
+	void textAndNumbersSurviveTheTemporaryFiles() throws IOException {
+		try (XSSFWorkbook workbook = render()) {
+			Sheet sheet = workbook.getSheet("Lines");
+			for (int i = 0; i < TEXTS.size(); i++) {
+				assertThat(sheet.getRow(i + 1).getCell(1).getStringCellValue()).isEqualTo(TEXTS.get(i));
+				assertThat(sheet.getRow(i + 1).getCell(2).getNumericCellValue()).isEqualTo(i + 0.25);
+			}
+			assertThat(sheet.getLastRowNum()).isEqualTo(20_000);
+			assertThat(sheet.getRow(20_000).getCell(1).getStringCellValue())
+				.isEqualTo(TEXTS.get(19_999 % TEXTS.size()));
+		}
+	}
+
+	private static XSSFWorkbook render() throws IOException {
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		DocumentWriter document = new XlsxDocumentWriter(out, XlsxDocumentWriter.EXCEL_MAX_ROWS);
+		document.title("Days", null);
+		try (TableWriter table = document.table("Lines",
+				List.of(Column.date("day"), Column.text("text"), Column.amount("amount")))) {
+			for (int i = 0; i < 20_000; i++) {
+				table.row(DAYS.get(i % DAYS.size()), TEXTS.get(i % TEXTS.size()),
+						BigDecimal.valueOf(i).add(new BigDecimal("0.25")));
+			}
+		}
+		document.finish();
+		return new XSSFWorkbook(new ByteArrayInputStream(out.toByteArray()));
+	}
+
+}
