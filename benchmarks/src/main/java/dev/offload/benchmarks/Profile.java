@@ -73,6 +73,8 @@ final class Profile {
 
 	private double postgresMillisPerOperation = Double.NaN;
 
+	private double machineMillisPerOperation = Double.NaN;
+
 	private double machineBusyPercent = Double.NaN;
 
 	private Profile(Bench bench, JavaProcess process, String name, Path recording, boolean asyncProfiler) {
@@ -206,6 +208,7 @@ final class Profile {
 				perOperation(postgres, operations), rabbit, perOperation(rabbit, operations), cores,
 				busy * 100 / seconds / cores);
 		double budget = perOperation(service + postgres + rabbit, operations);
+		this.machineMillisPerOperation = budget;
 		String ceiling = (budget > 0) ? String.format(Locale.ROOT,
 				" Together the three took %.1f ms of CPU per operation: on %d cores and nothing else, at most %.0f "
 						+ "operations per s.",
@@ -340,6 +343,23 @@ final class Profile {
 	 */
 	double serviceMillisPerOperation() {
 		return this.serviceMillisPerOperation;
+	}
+
+	/**
+	 * The CPU per operation of the service, PostgreSQL and RabbitMQ together, valid after
+	 * {@link #summary(long)}.
+	 * @return milliseconds
+	 */
+	double machineMillisPerOperation() {
+		return this.machineMillisPerOperation;
+	}
+
+	/**
+	 * PostgreSQL's CPU per operation, valid after {@link #summary(long)}.
+	 * @return milliseconds
+	 */
+	double postgresMillisPerOperation() {
+		return this.postgresMillisPerOperation;
 	}
 
 	/**
