@@ -4,7 +4,7 @@
 # PerfTest (run by the suite from Maven Central), pgbench, psql and, for issue 16's targets, JobRunr
 # (open source, from Maven Central, in the benchmarks module only) on the same PostgreSQL.
 # BENCHMARKS.md lists issue 16's targets 1-4 in a table of their own (this system, the peer, the
-# ratio, the condition, met or not) and each figure's profile (JFR top frames, CPU by thread kind)
+# ratio, the condition, met or not) and each figure's profile (async-profiler top frames, CPU by thread kind and by step)
 # in its notes. Only a full run of every figure writes to the repository. Takes about 25 minutes.
 #
 #   scripts/benchmarks.sh                 the whole suite (about 25 minutes), results written to the repository
