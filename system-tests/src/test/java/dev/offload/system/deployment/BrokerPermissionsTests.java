@@ -87,8 +87,11 @@ class BrokerPermissionsTests {
 				}
 			}
 			for (Declarable declarable : declarables) {
-				if (declarable instanceof Binding binding) {
+				if (declarable instanceof Binding binding && binding.isDestinationQueue()) {
 					channel.queueBind(binding.getDestination(), binding.getExchange(), binding.getRoutingKey());
+				}
+				else if (declarable instanceof Binding binding) {
+					channel.exchangeBind(binding.getDestination(), binding.getExchange(), binding.getRoutingKey());
 				}
 			}
 		}
