@@ -133,7 +133,13 @@ final class Bench implements AutoCloseable {
 	 */
 	JavaProcess startBaseline() {
 		int port = ServiceProcess.freePort();
-		List<String> arguments = new ArrayList<>(List.of("--spring.config.name=baseline", "--server.port=" + port));
+		// The worker's jar on the classpath brings its check of required settings (issue
+		// 14). The baseline uses no broker and sends no mail: these only satisfy it.
+		List<String> arguments = new ArrayList<>(
+				List.of("--spring.config.name=baseline", "--server.port=" + port, "--spring.rabbitmq.username=unused",
+						"--spring.rabbitmq.password=unused", "--offload.download-links.secret=" + "unused-".repeat(5),
+						"--spring.mail.host=127.0.0.1", "--offload.worker.email.from=baseline@localhost",
+						"--offload.worker.email.download-base-url=http://localhost"));
 		this.database.springProperties().forEach((key, value) -> arguments.add("--" + key + "=" + value));
 		JavaProcess baseline = JavaProcess.main("sync-baseline", SERVICE_JVM,
 				dev.offload.benchmarks.baseline.BaselineApplication.class, arguments, port, this.logs);

@@ -65,8 +65,10 @@ final class DispatchPath {
 				cpuPerReport = profile.serviceMillisPerOperation();
 				machinePerReport = profile.machineMillisPerOperation();
 				bench.bottlenecks.put("Figure 2", profile.bottleneck("report-worker", "NO_OP report")
-						+ ". Per report it runs 3 transactions, publishes 2 events with confirms and consumes them "
-						+ "again for email; PerfTest only moves the message.");
+						+ ". Per report it commits 5 transactions (claim, the large object's creation, its "
+						+ "registration as an unfinished upload, its bytes, SUCCEEDED with the file), publishes 2 "
+						+ "events with confirms, consumes the outcome again for email, records and sends it (in "
+						+ "batches of 10); PerfTest only moves the message.");
 			}
 			bench.stopWorkers();
 			offload.add(rate);
