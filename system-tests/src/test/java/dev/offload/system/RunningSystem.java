@@ -13,9 +13,11 @@ import java.util.Base64;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.stream.Stream;
 
 import dev.offload.testsupport.ServiceProcess;
 import dev.offload.testsupport.TestBroker;
@@ -48,6 +50,9 @@ final class RunningSystem implements AutoCloseable {
 
 	/** The worker; replaced by {@link #restartWorker}. */
 	volatile ServiceProcess worker;
+
+	/** The worker's retry delays, if a test gave it others than the default ones. */
+	private volatile List<Duration> retryDelays = List.of();
 
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -160,7 +165,14 @@ final class RunningSystem implements AutoCloseable {
 				throw failure;
 			}
 			ServiceProcess worker = services.remove(services.size() - 1);
-			return new RunningSystem(database, broker, services, worker);
+			RunningSystem system = new RunningSystem(database, broker, services, worker);
+			Object delays = workerSettings.get("offload.worker.retry.delays");
+			if (delays != null && !delays.toString().isBlank()) {
+				system.retryDelays = Stream.of(delays.toString().split(","))
+					.map((delay) -> Duration.parse("PT" + delay.strip().toUpperCase(Locale.ROOT)))
+					.toList();
+			}
+			return system;
 		}
 		catch (RuntimeException ex) {
 			// Nothing may outlive a failed start: no process, no database, no queues.
@@ -259,6 +271,10 @@ final class RunningSystem implements AutoCloseable {
 		try (TestDatabase db = this.database; TestBroker mq = this.broker) {
 			this.worker.close();
 			this.apis.forEach(ServiceProcess::close);
+			// The broker's clean-up knows the default delays' queues only.
+			if (!this.retryDelays.isEmpty()) {
+				this.broker.deleteRetryQueues(this.retryDelays);
+			}
 		}
 	}
 
