@@ -383,7 +383,8 @@ final class Profile {
 			catch (IllegalStateException ex) {
 				return "(async-profiler did not stop: " + ex.getMessage() + ")";
 			}
-			return collapsedFrames(this.recording) + byStep(this.recording);
+			Map<List<String>, Integer> stacks = stacks(this.recording);
+			return collapsedFrames(stacks) + byStep(stacks);
 		}
 		try {
 			// Ends the recording now if its duration has not run out yet.
@@ -401,18 +402,13 @@ final class Profile {
 	}
 
 	/**
-	 * Where async-profiler's samples fall, from its collapsed stacks (one line per
-	 * distinct stack, outermost frame first, then the number of samples).
-	 * @param collapsed the file
+	 * Where async-profiler's samples fall.
+	 * @param stacks its collapsed stacks ({@link #stacks(Path)})
 	 * @return one sentence, or a note that there were no samples
 	 */
-	static String collapsedFrames(Path collapsed) {
-		if (!Files.exists(collapsed)) {
-			return "(async-profiler wrote no samples)";
-		}
-		Map<List<String>, Integer> stacks = stacks(collapsed);
+	private static String collapsedFrames(Map<List<String>, Integer> stacks) {
 		if (stacks.isEmpty()) {
-			return "(async-profiler's samples could not be read)";
+			return "(async-profiler wrote no samples, or they could not be read)";
 		}
 		return describe("async-profiler, CPU every 1 ms, all threads", stacks);
 	}
@@ -421,7 +417,7 @@ final class Profile {
 	 * How many milliseconds of the service's CPU per operation each of {@link #steps}
 	 * took, from async-profiler's samples.
 	 */
-	private String byStep(Path collapsed) {
+	private String byStep(Map<List<String>, Integer> stacks) {
 		if (this.steps.isEmpty() || !(this.serviceMillisPerOperation > 0)) {
 			return "";
 		}
@@ -429,7 +425,7 @@ final class Profile {
 		this.steps.keySet().forEach((step) -> counts.put(step, 0));
 		counts.put("other", 0);
 		int total = 0;
-		for (Map.Entry<List<String>, Integer> stack : stacks(collapsed).entrySet()) {
+		for (Map.Entry<List<String>, Integer> stack : stacks.entrySet()) {
 			String step = "other";
 			// Innermost frame first.
 			outer: for (String frame : stack.getKey()) {

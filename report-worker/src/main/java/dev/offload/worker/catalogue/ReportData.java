@@ -2,6 +2,9 @@ package dev.offload.worker.catalogue;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -112,12 +115,18 @@ public class ReportData {
 		if (!TransactionSynchronizationManager.hasResource(this.dataSource)) {
 			throw new IllegalStateException("A copy runs in the snapshot of ReportData.read");
 		}
-		// Local to the report's transaction.
-		settings.forEach((name, value) -> this.jdbc.sql("SELECT set_config(:name, :value, true)")
-			.param("name", name)
-			.param("value", value)
-			.query(String.class)
-			.single());
+		if (!settings.isEmpty()) {
+			// Local to the report's transaction; all in one round trip.
+			List<String> calls = new ArrayList<>();
+			Map<String, Object> parameters = new HashMap<>();
+			settings.forEach((name, value) -> {
+				int i = calls.size();
+				calls.add("set_config(:name" + i + ", :value" + i + ", true)");
+				parameters.put("name" + i, name);
+				parameters.put("value" + i, value);
+			});
+			this.jdbc.sql("SELECT " + String.join(", ", calls)).params(parameters).query().listOfRows();
+		}
 		String sql = "COPY (" + query + ") TO STDOUT";
 		Connection connection = DataSourceUtils.getConnection(this.dataSource);
 		try {
