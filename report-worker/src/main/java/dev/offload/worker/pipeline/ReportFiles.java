@@ -57,14 +57,10 @@ class ReportFiles {
 	ReportFile build(ReportTask task, Claim claim, ReportDefinition definition, ReportParameters parameters,
 			ReportProgress progress) {
 		ReportFormat format = task.format();
-		String key = this.store.allocate(task.reportId(), claim.attempt(), format.extension());
-		try {
-			this.reports.registerUpload(this.store.name(), key, claim);
-		}
-		catch (RuntimeException ex) {
-			deleteQuietly(key);
-			throw ex;
-		}
+		// Nothing is left behind should this fail: an object the store created in the
+		// database rolls back with the registration, and an S3 key is only a name.
+		String key = this.reports.registerUpload(this.store.name(), claim,
+				() -> this.store.allocate(task.reportId(), claim.attempt(), format.extension()));
 		try (FileUpload upload = this.store.upload(key, format.contentType())) {
 			DocumentWriter document = this.writers.open(format, upload.stream());
 			definition.build(parameters, progress, document);
@@ -101,15 +97,6 @@ class ReportFiles {
 		catch (RuntimeException ex) {
 			// Retention deletes it: the upload stays registered.
 			logger.warn("Could not delete the unused file {} now; retention will: {}", key, ex.getMessage());
-		}
-	}
-
-	private void deleteQuietly(String key) {
-		try {
-			this.store.delete(key);
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Could not delete the unregistered file {}: {}", key, ex.getMessage());
 		}
 	}
 

@@ -3,6 +3,7 @@ package dev.offload.worker.pipeline;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 import dev.offload.model.ReportStatus;
 import dev.offload.model.ReportTransition;
@@ -55,10 +56,13 @@ class Reports {
 
 	private final JdbcClient jdbc;
 
+	private final TransactionTemplate transactions;
+
 	private final TransactionTemplate separateTransactions;
 
 	Reports(JdbcClient jdbc, PlatformTransactionManager transactionManager) {
 		this.jdbc = jdbc;
+		this.transactions = new TransactionTemplate(transactionManager);
 		this.separateTransactions = new TransactionTemplate(transactionManager);
 		this.separateTransactions.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
 	}
@@ -210,22 +214,30 @@ class Reports {
 	}
 
 	/**
-	 * Registers a file about to be written, before its first byte, so retention can
-	 * delete it if it is never recorded with its report.
+	 * Allocates the key of a file about to be written and registers it as an upload,
+	 * before its first byte, so retention can delete the file if it is never recorded
+	 * with its report. Both happen in one transaction: a store that keeps files in this
+	 * database creates the file's object in it ({@code FileStore#allocate}), so the
+	 * object and its registration commit together, or neither does.
 	 * @param store the file store's name
-	 * @param key the file's key
 	 * @param claim the claim that writes it
+	 * @param allocate allocates the key in the store
+	 * @return the key
 	 */
-	void registerUpload(String store, String key, Claim claim) {
-		this.jdbc.sql("""
-				INSERT INTO file_uploads (store, key, report_id, attempt) VALUES (:store, :key, :id, :attempt)
-				ON CONFLICT DO NOTHING
-				""")
-			.param("store", store)
-			.param("key", key)
-			.param("id", claim.reportId())
-			.param("attempt", claim.attempt())
-			.update();
+	String registerUpload(String store, Claim claim, Supplier<String> allocate) {
+		return this.transactions.execute((status) -> {
+			String key = allocate.get();
+			this.jdbc.sql("""
+					INSERT INTO file_uploads (store, key, report_id, attempt) VALUES (:store, :key, :id, :attempt)
+					ON CONFLICT DO NOTHING
+					""")
+				.param("store", store)
+				.param("key", key)
+				.param("id", claim.reportId())
+				.param("attempt", claim.attempt())
+				.update();
+			return key;
+		});
 	}
 
 	/**

@@ -1,14 +1,22 @@
 package dev.offload.worker.storage;
 
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
 import dev.offload.model.files.FileStore;
 import dev.offload.model.files.PostgresLargeObjectStore;
 import dev.offload.testsupport.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.jdbc.DataSourceBuilder;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
  * The embedded store, on a database of its own in the local PostgreSQL.
@@ -19,14 +27,18 @@ class PostgresLargeObjectStoreTests extends FileStoreContract {
 
 	private static FileStore store;
 
+	private static TransactionTemplate transactions;
+
 	@BeforeAll
 	static void createDatabase() {
 		database = TestDatabase.create();
-		store = new PostgresLargeObjectStore(DataSourceBuilder.create()
+		DataSource dataSource = DataSourceBuilder.create()
 			.url(database.jdbcUrl())
 			.username(database.username())
 			.password(database.password())
-			.build());
+			.build();
+		store = new PostgresLargeObjectStore(dataSource);
+		transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 	}
 
 	@AfterAll
@@ -49,6 +61,28 @@ class PostgresLargeObjectStoreTests extends FileStoreContract {
 		assertThat(store.size(key)).contains(0L);
 		store.delete(key);
 		assertThat(store.size(key)).isEmpty();
+	}
+
+	/**
+	 * Allocated inside a transaction on the store's database (the worker registers the
+	 * upload in it), the object is created in that transaction: it exists once the
+	 * transaction commits, and not at all if it rolls back, so a registration that failed
+	 * leaves no object behind.
+	 */
+	@Test
+	void anObjectAllocatedInATransactionCommitsAndRollsBackWithIt() {
+		String committed = transactions.execute((status) -> store.allocate(UUID.randomUUID(), 1, "csv"));
+		assertThat(store.size(committed)).contains(0L);
+		store.delete(committed);
+
+		String[] rolledBack = new String[1];
+		assertThatIllegalStateException().isThrownBy(() -> transactions.executeWithoutResult((status) -> {
+			rolledBack[0] = store.allocate(UUID.randomUUID(), 1, "csv");
+			assertThat(store.size(rolledBack[0])).as("not visible outside its transaction").isEmpty();
+			throw new IllegalStateException("registration failed");
+		}));
+		assertThat(rolledBack[0]).isNotNull().isNotEqualTo(committed);
+		assertThat(store.size(rolledBack[0])).isEmpty();
 	}
 
 }

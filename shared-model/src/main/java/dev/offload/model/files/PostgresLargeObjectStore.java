@@ -21,17 +21,20 @@ import org.postgresql.PGConnection;
 import org.postgresql.largeobject.LargeObject;
 import org.postgresql.largeobject.LargeObjectManager;
 
+import org.springframework.jdbc.datasource.DataSourceUtils;
+
 /**
  * The embedded file store: files as PostgreSQL large objects in the report database, so
  * the README's run command and small installs need nothing beside PostgreSQL, and every
  * api-service replica can serve every file without a shared volume. Files are written and
  * read in chunks through pgjdbc's large object API, never whole in memory.
  * <p>
- * A key is the large object's oid. {@link #allocate} creates the (empty) object in a
- * transaction of its own, so it exists, and can be found and deleted, before a byte of it
- * is written. A read holds one connection of the pool while it streams, since a large
- * object is read inside a transaction; size the pool for concurrent downloads, or use the
- * S3 store.
+ * A key is the large object's oid. {@link #allocate} creates the (empty) object, so it
+ * exists, and can be found and deleted, before a byte of it is written: in the caller's
+ * Spring-managed transaction on this store's data source if there is one (the worker
+ * registers the upload in it), otherwise in a transaction of its own. A read holds one
+ * connection of the pool while it streams, since a large object is read inside a
+ * transaction; size the pool for concurrent downloads, or use the S3 store.
  */
 public final class PostgresLargeObjectStore implements FileStore {
 
@@ -57,7 +60,14 @@ public final class PostgresLargeObjectStore implements FileStore {
 
 	@Override
 	public String allocate(UUID reportId, int attempt, String extension) {
-		try (Connection connection = this.dataSource.getConnection()) {
+		Connection connection = DataSourceUtils.getConnection(this.dataSource);
+		try {
+			if (DataSourceUtils.isConnectionTransactional(connection, this.dataSource)) {
+				// Created in the caller's transaction: committed, or rolled back, with
+				// the
+				// upload's registration.
+				return Long.toString(manager(connection).createLO(LargeObjectManager.READWRITE));
+			}
 			boolean autoCommit = connection.getAutoCommit();
 			connection.setAutoCommit(false);
 			try {
@@ -75,6 +85,9 @@ public final class PostgresLargeObjectStore implements FileStore {
 		}
 		catch (SQLException ex) {
 			throw new UncheckedIOException(new IOException("Could not create a large object", ex));
+		}
+		finally {
+			DataSourceUtils.releaseConnection(connection, this.dataSource);
 		}
 	}
 
