@@ -5,9 +5,9 @@
 # (open source, from Maven Central, in the benchmarks module only) on the same PostgreSQL.
 # BENCHMARKS.md lists issue 16's targets 1-4 in a table of their own (this system, the peer, the
 # ratio, the condition, met or not) and each figure's profile (async-profiler top frames, CPU by thread kind and by step)
-# in its notes. Only a full run of every figure writes to the repository. Takes about 25 minutes.
+# in its notes. Only a full run of every figure writes to the repository. Takes about 30 minutes.
 #
-#   scripts/benchmarks.sh                 the whole suite (about 25 minutes), results written to the repository
+#   scripts/benchmarks.sh                 the whole suite (about 30 minutes), results written to the repository
 #   scripts/benchmarks.sh --figures 1,2   some figures only, results in benchmarks/target/figures-1-2
 #   scripts/benchmarks.sh --quick         short runs and small data, results in benchmarks/target/quick
 #   scripts/benchmarks.sh --figures 7 --output benchmarks/target/figure-7   results written elsewhere

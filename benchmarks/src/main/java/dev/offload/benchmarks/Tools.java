@@ -65,12 +65,30 @@ final class Tools {
 	 * @return what it measured
 	 */
 	static PgbenchResult pgbench(String name, String database, String script, int clients, int seconds, Path logs) {
+		return pgbench(name, database, script, clients, seconds, "simple", logs);
+	}
+
+	/**
+	 * Runs pgbench with a custom script, no vacuum and no initialisation.
+	 * @param name a name for its log
+	 * @param database the database
+	 * @param script the script's text
+	 * @param clients concurrent clients
+	 * @param seconds how long
+	 * @param protocol {@code simple}, or {@code extended} for a script whose variables
+	 * ({@code \gset}) must be sent as parameters (a UUID, say)
+	 * @param logs the folder for its output
+	 * @return what it measured
+	 */
+	static PgbenchResult pgbench(String name, String database, String script, int clients, int seconds, String protocol,
+			Path logs) {
 		try {
 			Path file = logs.resolve(name + ".sql");
 			Files.writeString(file, script);
 			String output = exec(name,
-					List.of(pgbenchBinary(), "-h", "127.0.0.1", "-U", "postgres", "-n", "-c", Integer.toString(clients),
-							"-j", "2", "-T", Integer.toString(seconds), "-f", file.toString(), database),
+					List.of(pgbenchBinary(), "-h", "127.0.0.1", "-U", "postgres", "-n", "-M", protocol, "-c",
+							Integer.toString(clients), "-j", "2", "-T", Integer.toString(seconds), "-f",
+							file.toString(), database),
 					Duration.ofSeconds(seconds + 60L), logs);
 			return new PgbenchResult(number(TPS, output), number(LATENCY_AVERAGE, output));
 		}

@@ -219,14 +219,16 @@ class Reports {
 	}
 
 	/**
-	 * How many reports wait for a worker, over all owners (uses the partial index on
-	 * unfinished reports).
-	 * @return the count of QUEUED reports
+	 * How many interactive reports wait for a worker, over all owners. Written with the
+	 * condition of the partial index on unfinished interactive reports (the one the
+	 * per-owner limit reads), so it reads that index alone, however many bulk reports are
+	 * queued.
+	 * @return the count of QUEUED interactive reports
 	 */
 	long countQueued() {
-		return this.jdbc.sql("SELECT count(*) FROM reports WHERE status = 'QUEUED' AND priority = 'INTERACTIVE'")
-			.query(Long.class)
-			.single();
+		return this.jdbc.sql("""
+				SELECT count(*) FILTER (WHERE status = 'QUEUED') FROM reports
+				 WHERE status IN ('QUEUED', 'RUNNING') AND priority = 'INTERACTIVE'""").query(Long.class).single();
 	}
 
 	/**

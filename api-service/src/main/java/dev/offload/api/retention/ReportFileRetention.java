@@ -134,7 +134,8 @@ public class ReportFileRetention {
 		List<Upload> orphans = this.jdbc.sql("""
 				SELECT u.store, u.key FROM file_uploads u
 				 WHERE u.created_at < now() - :ageMillis * interval '1 millisecond'
-				   AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.file_store = u.store AND r.file_key = u.key)
+				   AND NOT EXISTS (SELECT 1 FROM reports r
+				                    WHERE r.id = u.report_id AND r.file_store = u.store AND r.file_key = u.key)
 				 ORDER BY u.created_at
 				 LIMIT :batch
 				   FOR UPDATE SKIP LOCKED

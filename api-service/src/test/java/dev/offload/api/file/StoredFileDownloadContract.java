@@ -195,6 +195,9 @@ abstract class StoredFileDownloadContract {
 		StoredFile uploading = store("still being written".getBytes(StandardCharsets.UTF_8));
 		registerUpload(orphan, "2 hours");
 		registerUpload(uploading, "1 minute");
+		// Registered long ago and recorded by the report it was registered for: kept.
+		StoredFile recorded = store("recorded by its report".getBytes(StandardCharsets.UTF_8));
+		registerUpload(recorded, "2 hours", succeeded(recorded, 0));
 
 		this.retention.run();
 
@@ -202,6 +205,7 @@ abstract class StoredFileDownloadContract {
 		assertThat(store().size(orphan.key())).isEmpty();
 		assertThat(store().size(kept.key())).isPresent();
 		assertThat(store().size(uploading.key())).isPresent();
+		assertThat(store().size(recorded.key())).isPresent();
 		assertThat(this.jdbc.sql("SELECT count(*) FROM file_uploads WHERE key = :key")
 			.param("key", orphan.key())
 			.query(Long.class)
@@ -269,12 +273,16 @@ abstract class StoredFileDownloadContract {
 	}
 
 	private void registerUpload(StoredFile file, String age) {
+		registerUpload(file, age, UUID.randomUUID());
+	}
+
+	private void registerUpload(StoredFile file, String age, UUID reportId) {
 		this.jdbc.sql("""
 				INSERT INTO file_uploads (store, key, report_id, attempt, created_at)
 				VALUES (:store, :key, :id, 1, now() - CAST(:age AS interval))""")
 			.param("store", file.store())
 			.param("key", file.key())
-			.param("id", UUID.randomUUID())
+			.param("id", reportId)
 			.param("age", age)
 			.update();
 	}
