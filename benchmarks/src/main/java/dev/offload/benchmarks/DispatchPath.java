@@ -182,7 +182,8 @@ final class DispatchPath {
 							"pg_dump -h 127.0.0.1 -U postgres --schema-only " + bench.database.name()
 									+ " | psql -q -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 " + reference.name()),
 					Duration.ofMinutes(2), bench.logs);
-			int backlog = bench.quick ? 10000 : 40000;
+			// Enough for both runs on a machine several times faster than this one.
+			int backlog = bench.quick ? 20000 : 100000;
 			Tools.exec("dispatch-backlog", List.of("psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-v",
 					"ON_ERROR_STOP=1", "-d", reference.name(), "-c", """
 							INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status,
@@ -220,7 +221,7 @@ final class DispatchPath {
 			UPDATE reports SET status = 'RUNNING', started_at = now(), attempts = attempts + 1, lease_until = now() + interval '5 minutes', progress = 0, error = NULL, updated_at = now() WHERE id = (SELECT id FROM reports WHERE status = 'QUEUED' AND %s LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id AS report, attempts AS attempt \\gset
 			BEGIN;
 			SELECT lo_create(0) AS oid \\gset
-			INSERT INTO file_uploads (store, key, report_id, attempt) VALUES ('postgres', :oid::text, :report, :attempt) ON CONFLICT DO NOTHING;
+			INSERT INTO file_uploads (store, key, report_id, attempt) VALUES ('postgres', :oid::text, :report, :attempt) ON CONFLICT (store, key) DO UPDATE SET report_id = EXCLUDED.report_id, attempt = EXCLUDED.attempt, created_at = now();
 			COMMIT;
 			BEGIN;
 			SELECT lo_put(:oid, 0, convert_to('No-op report' || chr(13) || chr(10), 'UTF8'));

@@ -171,7 +171,8 @@ final class Scaling {
 	private static void awaitIdle(Bench bench) {
 		bench.awaitPublished(Duration.ofMinutes(1));
 		long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-		while (bench.queryLong("SELECT count(*) FROM reports WHERE status IN ('QUEUED', 'RUNNING')") > 0) {
+		while (bench.queryLong("SELECT (SELECT count(*) FROM reports WHERE status = 'QUEUED') "
+				+ "+ (SELECT count(*) FROM reports WHERE status = 'RUNNING')") > 0) {
 			if (System.nanoTime() > deadline) {
 				throw new IllegalStateException("The backlog did not drain within 5 minutes");
 			}

@@ -198,6 +198,12 @@ abstract class StoredFileDownloadContract {
 		// Registered long ago and recorded by the report it was registered for: kept.
 		StoredFile recorded = store("recorded by its report".getBytes(StandardCharsets.UTF_8));
 		registerUpload(recorded, "2 hours", succeeded(recorded, 0));
+		// Registered long ago for a report that never recorded it, under a key an older
+		// report (whose file expired) once recorded, as a reused key is: an orphan.
+		StoredFile reused = store("under a key used before".getBytes(StandardCharsets.UTF_8));
+		UUID earlier = succeeded(reused, 0);
+		this.jdbc.sql("UPDATE reports SET file_deleted_at = now() WHERE id = :id").param("id", earlier).update();
+		registerUpload(reused, "2 hours");
 
 		this.retention.run();
 
@@ -206,6 +212,7 @@ abstract class StoredFileDownloadContract {
 		assertThat(store().size(kept.key())).isPresent();
 		assertThat(store().size(uploading.key())).isPresent();
 		assertThat(store().size(recorded.key())).isPresent();
+		assertThat(store().size(reused.key())).isEmpty();
 		assertThat(this.jdbc.sql("SELECT count(*) FROM file_uploads WHERE key = :key")
 			.param("key", orphan.key())
 			.query(Long.class)

@@ -56,13 +56,10 @@ class Reports {
 
 	private final JdbcClient jdbc;
 
-	private final TransactionTemplate transactions;
-
 	private final TransactionTemplate separateTransactions;
 
 	Reports(JdbcClient jdbc, PlatformTransactionManager transactionManager) {
 		this.jdbc = jdbc;
-		this.transactions = new TransactionTemplate(transactionManager);
 		this.separateTransactions = new TransactionTemplate(transactionManager);
 		this.separateTransactions.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
 	}
@@ -216,20 +213,27 @@ class Reports {
 	/**
 	 * Allocates the key of a file about to be written and registers it as an upload,
 	 * before its first byte, so retention can delete the file if it is never recorded
-	 * with its report. Both happen in one transaction: a store that keeps files in this
-	 * database creates the file's object in it ({@code FileStore#allocate}), so the
-	 * object and its registration commit together, or neither does.
+	 * with its report. Both happen in one transaction of their own, committed when this
+	 * returns: a store that keeps files in this database creates the file's object in it
+	 * ({@code FileStore#allocate}), so the object and its registration commit together,
+	 * or neither does.
+	 * <p>
+	 * The key is new, so a registration already under it is stale (left by a deletion
+	 * whose registration could not be forgotten, before the key was reused): it is taken
+	 * over, with this report, this attempt and the current time, so retention judges the
+	 * new file by its own age and report.
 	 * @param store the file store's name
 	 * @param claim the claim that writes it
 	 * @param allocate allocates the key in the store
 	 * @return the key
 	 */
 	String registerUpload(String store, Claim claim, Supplier<String> allocate) {
-		return this.transactions.execute((status) -> {
+		return this.separateTransactions.execute((status) -> {
 			String key = allocate.get();
 			this.jdbc.sql("""
 					INSERT INTO file_uploads (store, key, report_id, attempt) VALUES (:store, :key, :id, :attempt)
-					ON CONFLICT DO NOTHING
+					ON CONFLICT (store, key) DO UPDATE
+					   SET report_id = EXCLUDED.report_id, attempt = EXCLUDED.attempt, created_at = now()
 					""")
 				.param("store", store)
 				.param("key", key)

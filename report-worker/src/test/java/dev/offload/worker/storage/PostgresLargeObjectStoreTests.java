@@ -1,5 +1,6 @@
 package dev.offload.worker.storage;
 
+import java.util.List;
 import java.util.UUID;
 
 import javax.sql.DataSource;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.jdbc.DataSourceBuilder;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,18 +29,24 @@ class PostgresLargeObjectStoreTests extends FileStoreContract {
 
 	private static FileStore store;
 
+	private static DataSource dataSource;
+
 	private static TransactionTemplate transactions;
 
 	@BeforeAll
 	static void createDatabase() {
 		database = TestDatabase.create();
-		DataSource dataSource = DataSourceBuilder.create()
+		dataSource = dataSource();
+		store = new PostgresLargeObjectStore(dataSource);
+		transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+	}
+
+	private static DataSource dataSource() {
+		return DataSourceBuilder.create()
 			.url(database.jdbcUrl())
 			.username(database.username())
 			.password(database.password())
 			.build();
-		store = new PostgresLargeObjectStore(dataSource);
-		transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 	}
 
 	@AfterAll
@@ -83,6 +91,31 @@ class PostgresLargeObjectStoreTests extends FileStoreContract {
 		}));
 		assertThat(rolledBack[0]).isNotNull().isNotEqualTo(committed);
 		assertThat(store.size(rolledBack[0])).isEmpty();
+	}
+
+	/**
+	 * Only a transaction on the store's own data source is joined. Inside a transaction
+	 * on another data source (the worker's report data pool, say), or a scope with no
+	 * transaction, Spring may hand out a connection that commits each statement: the
+	 * object is created in a transaction of its own, as if there were none, and outlives
+	 * the caller's rollback.
+	 */
+	@Test
+	void anObjectAllocatedOutsideATransactionOnTheStoresDataSourceCommitsOnItsOwn() throws Exception {
+		DataSource otherPool = dataSource();
+		TransactionTemplate other = new TransactionTemplate(new DataSourceTransactionManager(otherPool));
+		TransactionTemplate supports = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+		supports.setPropagationBehavior(TransactionDefinition.PROPAGATION_SUPPORTS);
+		for (TransactionTemplate scope : List.of(other, supports)) {
+			String[] key = new String[1];
+			assertThatIllegalStateException().isThrownBy(() -> scope.executeWithoutResult((status) -> {
+				key[0] = store.allocate(UUID.randomUUID(), 1, "csv");
+				throw new IllegalStateException("the caller's work failed");
+			}));
+			assertThat(store.size(key[0])).contains(0L);
+			store.delete(key[0]);
+		}
+		((AutoCloseable) otherPool).close();
 	}
 
 }

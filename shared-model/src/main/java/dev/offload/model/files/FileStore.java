@@ -29,7 +29,8 @@ public interface FileStore {
 	 * deleted. A store that keeps its files in the report database creates the file's
 	 * (empty) object here: inside a Spring-managed transaction on that database, in that
 	 * transaction, so the object and its registration commit (or roll back) together in
-	 * one round trip to the disk; otherwise in a transaction of its own.
+	 * one round trip to the disk, and {@link #upload} can use the key once it has
+	 * committed; otherwise in a transaction of its own.
 	 * @param reportId the report the file is for
 	 * @param attempt the report's attempt that writes it
 	 * @param extension the file name extension, without a dot

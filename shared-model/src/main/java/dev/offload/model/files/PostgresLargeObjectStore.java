@@ -21,7 +21,8 @@ import org.postgresql.PGConnection;
 import org.postgresql.largeobject.LargeObject;
 import org.postgresql.largeobject.LargeObjectManager;
 
-import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.jdbc.datasource.ConnectionHolder;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * The embedded file store: files as PostgreSQL large objects in the report database, so
@@ -60,35 +61,52 @@ public final class PostgresLargeObjectStore implements FileStore {
 
 	@Override
 	public String allocate(UUID reportId, int attempt, String extension) {
-		Connection connection = DataSourceUtils.getConnection(this.dataSource);
 		try {
-			if (DataSourceUtils.isConnectionTransactional(connection, this.dataSource)) {
+			Connection joined = transactionConnection();
+			if (joined != null) {
 				// Created in the caller's transaction: committed, or rolled back, with
 				// the
 				// upload's registration.
-				return Long.toString(manager(connection).createLO(LargeObjectManager.READWRITE));
+				return Long.toString(manager(joined).createLO(LargeObjectManager.READWRITE));
 			}
-			boolean autoCommit = connection.getAutoCommit();
-			connection.setAutoCommit(false);
-			try {
-				long oid = manager(connection).createLO(LargeObjectManager.READWRITE);
-				connection.commit();
-				return Long.toString(oid);
-			}
-			catch (SQLException ex) {
-				connection.rollback();
-				throw ex;
-			}
-			finally {
-				connection.setAutoCommit(autoCommit);
+			try (Connection connection = this.dataSource.getConnection()) {
+				boolean autoCommit = connection.getAutoCommit();
+				connection.setAutoCommit(false);
+				try {
+					long oid = manager(connection).createLO(LargeObjectManager.READWRITE);
+					connection.commit();
+					return Long.toString(oid);
+				}
+				catch (SQLException ex) {
+					connection.rollback();
+					throw ex;
+				}
+				finally {
+					connection.setAutoCommit(autoCommit);
+				}
 			}
 		}
 		catch (SQLException ex) {
 			throw new UncheckedIOException(new IOException("Could not create a large object", ex));
 		}
-		finally {
-			DataSourceUtils.releaseConnection(connection, this.dataSource);
+	}
+
+	/**
+	 * The connection of a Spring-managed transaction on this store's data source that is
+	 * open on this thread and may write: one a {@code DataSourceTransactionManager} began
+	 * (auto-commit off, not read-only). Not a connection Spring merely bound to the
+	 * thread for a transaction on another data source, or for a scope without one (such a
+	 * connection commits each statement, and a large object cannot be created in
+	 * auto-commit mode).
+	 * @return the connection, or {@code null} if there is none
+	 */
+	private Connection transactionConnection() throws SQLException {
+		if (!(TransactionSynchronizationManager.getResource(this.dataSource) instanceof ConnectionHolder holder)
+				|| holder.getConnectionHandle() == null) {
+			return null;
 		}
+		Connection connection = holder.getConnection();
+		return (!connection.getAutoCommit() && !connection.isReadOnly()) ? connection : null;
 	}
 
 	@Override
