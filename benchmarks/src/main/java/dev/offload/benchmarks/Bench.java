@@ -83,6 +83,9 @@ final class Bench implements AutoCloseable {
 
 	private JavaProcess api;
 
+	/** Stands in for autovacuum where the server runs without it; {@code null} if not. */
+	private final AutovacuumStandIn autovacuum;
+
 	Bench(Path root, Path charts, boolean quick) {
 		this.root = root;
 		this.logs = root.resolve("benchmarks/target/benchmark-logs");
@@ -101,6 +104,7 @@ final class Bench implements AutoCloseable {
 		this.mail.start();
 		this.database = TestDatabase.create();
 		this.broker = TestBroker.create();
+		this.autovacuum = AutovacuumStandIn.startIfOff(this.database);
 	}
 
 	/**
@@ -521,6 +525,9 @@ final class Bench implements AutoCloseable {
 
 	@Override
 	public void close() {
+		if (this.autovacuum != null) {
+			this.autovacuum.close();
+		}
 		stopWorkers();
 		if (this.api != null) {
 			this.api.kill();
