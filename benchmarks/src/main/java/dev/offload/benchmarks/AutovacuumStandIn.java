@@ -69,7 +69,7 @@ final class AutovacuumStandIn implements AutoCloseable {
 					  FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
 					 WHERE s.schemaname = 'public'""")) {
 				while (rows.next()) {
-					String table = "public.\\"" + rows.getString(1) + "\\"";
+					String table = "public.\"" + rows.getString(1) + "\"";
 					if (rows.getBoolean("vacuum")) {
 						commands.add("VACUUM (ANALYZE) " + table);
 					}
