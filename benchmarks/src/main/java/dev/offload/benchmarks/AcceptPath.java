@@ -94,11 +94,7 @@ final class AcceptPath {
 		// nor
 		// the workers ever see pgbench's inserts.
 		try (TestDatabase reference = TestDatabase.create()) {
-			Tools.exec("schema-copy",
-					List.of("bash", "-c",
-							"pg_dump -h 127.0.0.1 -U postgres --schema-only " + bench.database.name()
-									+ " | psql -q -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 " + reference.name()),
-					Duration.ofMinutes(2), bench.logs);
+			bench.copySchemaTo(reference, "schema-copy");
 			// The JIT takes tens of seconds of CPU to compile the request path on 2 busy
 			// cores (one Micrometer method alone took C2 4 s): warm up until the
 			// compilers take under a tenth of the service's CPU (at least 40 s, at most

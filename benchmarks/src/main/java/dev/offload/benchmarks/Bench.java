@@ -344,6 +344,20 @@ final class Bench implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Copies the report database's schema, without its rows, into another database: a
+	 * peer's reference running the same SQL on the same tables.
+	 * @param reference the database to copy into
+	 * @param name a name for the copy's log
+	 */
+	void copySchemaTo(TestDatabase reference, String name) {
+		Tools.exec(name,
+				List.of("bash", "-c",
+						"pg_dump -h 127.0.0.1 -U postgres --schema-only " + this.database.name()
+								+ " | psql -q -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 " + reference.name()),
+				Duration.ofMinutes(2), this.logs);
+	}
+
 	long queryLong(String sql) {
 		try (Connection connection = this.database.connect();
 				Statement statement = connection.createStatement();

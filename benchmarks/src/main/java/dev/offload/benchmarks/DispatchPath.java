@@ -177,11 +177,7 @@ final class DispatchPath {
 	 */
 	private static double databaseCeiling(Bench bench, int seconds, double rate) {
 		try (TestDatabase reference = TestDatabase.create()) {
-			Tools.exec("schema-copy-dispatch",
-					List.of("bash", "-c",
-							"pg_dump -h 127.0.0.1 -U postgres --schema-only " + bench.database.name()
-									+ " | psql -q -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 " + reference.name()),
-					Duration.ofMinutes(2), bench.logs);
+			bench.copySchemaTo(reference, "schema-copy-dispatch");
 			// Enough for both runs on a machine several times faster than this one.
 			int backlog = bench.quick ? 20000 : 100000;
 			Tools.exec("dispatch-backlog", List.of("psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-v",
