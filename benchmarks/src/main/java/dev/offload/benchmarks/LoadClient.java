@@ -39,7 +39,8 @@ import org.HdrHistogram.Histogram;
  * <ul>
  * <li>{@code closed}: {@code --concurrency} clients each send a request, wait for the
  * answer and send the next, for {@code --seconds} (after {@code --warmup} seconds whose
- * results are dropped).</li>
+ * results are dropped). With {@code --urls a,b,...} instead of {@code --url}, client i
+ * calls the i-th URL as the i-th user (both modulo their number).</li>
  * <li>{@code open}: requests start at a fixed {@code --rate} whatever the answers do;
  * latency counts from the moment a request was due, so a stalled server is not hidden (no
  * coordinated omission). {@code --warmup} seconds at the same rate come first and are
@@ -63,6 +64,9 @@ public final class LoadClient {
 	private final HttpClient http;
 
 	private final List<String> credentials;
+
+	/** The closed mode's URLs: client i calls the i-th (modulo), as user i (modulo). */
+	private final List<String> urls;
 
 	private final AtomicLong sent = new AtomicLong();
 
@@ -91,6 +95,8 @@ public final class LoadClient {
 			.version(HttpClient.Version.HTTP_1_1)
 			.build();
 		this.credentials = List.of(option("users", "alice:alice-secret").split(","));
+		this.urls = this.options.containsKey("urls") ? List.of(option("urls", null).split(","))
+				: List.of(option("url", null));
 	}
 
 	public static void main(String[] args) throws Exception {
@@ -137,10 +143,11 @@ public final class LoadClient {
 		ExecutorService clients = Executors.newFixedThreadPool(concurrency);
 		for (int i = 0; i < concurrency; i++) {
 			String user = this.credentials.get(i % this.credentials.size());
+			String url = this.urls.get(i % this.urls.size());
 			clients.execute(() -> {
 				while (System.nanoTime() < end) {
 					long begun = System.nanoTime();
-					call(request(option("url", null), option("method", "GET"), this.options.get("body"), user));
+					call(request(url, option("method", "GET"), this.options.get("body"), user));
 					histogram.recordValue(Math.min(MAX_MICROS, (System.nanoTime() - begun) / 1000));
 				}
 			});

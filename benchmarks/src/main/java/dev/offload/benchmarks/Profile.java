@@ -44,6 +44,9 @@ final class Profile {
 		GROUPS.put("Micrometer", List.of("io.micrometer."));
 		GROUPS.put("transactions", List.of("org.springframework.transaction."));
 		GROUPS.put("BigDecimal", List.of("java.math."));
+		GROUPS.put("Commons CSV", List.of("org.apache.commons.csv."));
+		GROUPS.put("POI", List.of("org.apache.poi."));
+		GROUPS.put("compression", List.of("java.util.zip.", "org.apache.commons.compress."));
 		// Native frames, which only async-profiler sees.
 		GROUPS.put("JIT compilers", List.of("CompileBroker::", "C2Compiler::", "Compiler::compile"));
 		GROUPS.put("GC", List.of("G1", "GangWorker::", "WorkerThread::"));
@@ -411,6 +414,16 @@ final class Profile {
 			return "(async-profiler wrote no samples, or they could not be read)";
 		}
 		return describe("async-profiler, CPU every 1 ms, all threads", stacks);
+	}
+
+	/**
+	 * Where the samples of async-profiler's collapsed stacks written by a process of its
+	 * own fall (such as figure 8's export, which profiles itself).
+	 * @param collapsed the collapsed stacks
+	 * @return one sentence, or a note that there were no samples
+	 */
+	static String collapsedSummary(Path collapsed) {
+		return collapsedFrames(stacks(collapsed));
 	}
 
 	/**

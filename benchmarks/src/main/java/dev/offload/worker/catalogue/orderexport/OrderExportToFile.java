@@ -8,6 +8,8 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Map;
 
 import dev.offload.model.ReportFormat;
@@ -16,35 +18,80 @@ import dev.offload.worker.catalogue.ReportParameters;
 import dev.offload.worker.catalogue.ReportProgress;
 import dev.offload.worker.render.DocumentWriter;
 import dev.offload.worker.render.FormatWriters;
+import one.profiler.AsyncProfiler;
+import org.postgresql.PGConnection;
 
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /**
- * Benchmark-only glue: builds one {@code ORDER_EXPORT} with the worker's own report type
- * and writers into a file, in a JVM the benchmark starts with a small heap, and prints
- * the time, the file's size and the most heap it used. It lives in the report type's
- * package, on the benchmarks' classpath only; nothing here ships.
+ * Benchmark-only glue: builds {@code ORDER_EXPORT} with the worker's own report type and
+ * writers into a file, in a JVM the benchmark starts with a small heap, and prints the
+ * time, the file's size and the most heap it used. It lives in the report type's package,
+ * on the benchmarks' classpath only; nothing here ships.
  * <p>
- * Arguments: JDBC URL, user, password, first day, last day, format, output file.
+ * Arguments: JDBC URL, user, password, first day, last day, format, output file, and
+ * optionally how many times to build it (default 1) and, for the driver's copy below, the
+ * export's query (the same rows in the same order). With more than one run, the first is
+ * the cold one (a JVM that has compiled nothing yet) and the last is measured as a
+ * running worker builds it: {@code coldMillis} and {@code millis}, with the CPU the
+ * process, the building thread and the JIT compilers took during the last run, and when
+ * its first line came ({@code firstLineMillis}: after the key figures' query and
+ * PostgreSQL's join and sort, before which no line can be written). With
+ * {@code -Doffload.bench.profile=FILE} async-profiler samples the last run's CPU every
+ * millisecond into FILE (collapsed stacks). With {@code -Doffload.bench.driver-copy=FILE}
+ * the JVM then also writes the same rows as CSV through the PostgreSQL driver's
+ * {@code COPY ... TO STDOUT} straight into FILE, untouched ({@code driverCopyMillis}):
+ * what any export through the driver costs before a value is read.
  */
 public final class OrderExportToFile {
 
 	private OrderExportToFile() {
 	}
 
-	public static void main(String[] args) throws IOException {
+	public static void main(String[] args) throws IOException, SQLException {
 		DriverManagerDataSource dataSource = new DriverManagerDataSource(args[0], args[1], args[2]);
 		OrderExportReport report = new OrderExportReport(ReportData.of(dataSource));
 		ReportFormat format = ReportFormat.valueOf(args[5]);
 		Path file = Path.of(args[6]);
-		long started = System.nanoTime();
-		try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 256 * 1024)) {
-			DocumentWriter document = new FormatWriters().open(format, out);
-			report.build(ReportParameters.of(report.descriptor(), Map.of("from", args[3], "to", args[4])),
-					ReportProgress.NONE, document);
-			document.finish();
+		int runs = (args.length > 7) ? Integer.parseInt(args[7]) : 1;
+		String profile = System.getProperty("offload.bench.profile");
+		var threads = ManagementFactory.getThreadMXBean();
+		var process = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+		var compilation = ManagementFactory.getCompilationMXBean();
+		long millis = 0;
+		for (int run = 1; run <= runs; run++) {
+			boolean last = run == runs;
+			AsyncProfiler profiler = (last && profile != null) ? AsyncProfiler.getInstance() : null;
+			if (profiler != null) {
+				profiler.execute("start,event=cpu,interval=1ms");
+			}
+			long processCpu = process.getProcessCpuTime();
+			long threadCpu = threads.getCurrentThreadCpuTime();
+			long compiling = compilation.getTotalCompilationTime();
+			long started = System.nanoTime();
+			// The report tells its first progress with its first line.
+			long[] firstLine = { 0 };
+			build(report, format, args[3], args[4], file, (percent) -> {
+				if (firstLine[0] == 0) {
+					firstLine[0] = System.nanoTime();
+				}
+			});
+			millis = (System.nanoTime() - started) / 1_000_000;
+			if (last) {
+				System.out.println("firstLineMillis=" + (firstLine[0] - started) / 1_000_000);
+			}
+			if (run == 1 && runs > 1) {
+				System.out.println("coldMillis=" + millis);
+			}
+			if (last) {
+				System.out.println("cpuMillis=" + (process.getProcessCpuTime() - processCpu) / 1_000_000);
+				System.out.println("threadCpuMillis=" + (threads.getCurrentThreadCpuTime() - threadCpu) / 1_000_000);
+				System.out.println("compileMillis=" + (compilation.getTotalCompilationTime() - compiling));
+			}
+			if (profiler != null) {
+				profiler.execute("stop,collapsed,file=" + profile);
+			}
 		}
-		long millis = (System.nanoTime() - started) / 1_000_000;
 		long peakHeap = ManagementFactory.getMemoryPoolMXBeans()
 			.stream()
 			.filter((pool) -> pool.getType() == MemoryType.HEAP)
@@ -55,6 +102,36 @@ public final class OrderExportToFile {
 		System.out.println("bytes=" + Files.size(file));
 		System.out.println("maxHeap=" + Runtime.getRuntime().maxMemory());
 		System.out.println("peakHeap=" + peakHeap);
+		String driverCopy = System.getProperty("offload.bench.driver-copy");
+		if (driverCopy != null) {
+			System.out.println("driverCopyMillis=" + driverCopy(dataSource, args[8], Path.of(driverCopy)));
+		}
+	}
+
+	private static void build(OrderExportReport report, ReportFormat format, String from, String to, Path file,
+			ReportProgress progress) throws IOException {
+		try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 256 * 1024)) {
+			DocumentWriter document = new FormatWriters().open(format, out);
+			report.build(ReportParameters.of(report.descriptor(), Map.of("from", from, "to", to)), progress, document);
+			document.finish();
+		}
+	}
+
+	/**
+	 * The rows of a query, as PostgreSQL writes them as CSV, copied through the driver
+	 * into a file untouched.
+	 * @return the milliseconds it took
+	 */
+	private static long driverCopy(DriverManagerDataSource dataSource, String query, Path file)
+			throws IOException, SQLException {
+		long started = System.nanoTime();
+		try (Connection connection = dataSource.getConnection();
+				OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 256 * 1024)) {
+			connection.unwrap(PGConnection.class)
+				.getCopyAPI()
+				.copyOut("COPY (" + query + ") TO STDOUT WITH (FORMAT csv, HEADER)", out);
+		}
+		return (System.nanoTime() - started) / 1_000_000;
 	}
 
 }
