@@ -11,8 +11,9 @@ import dev.offload.testsupport.TestDatabase;
 
 /**
  * Figure 1: {@code POST /api/reports} at 8, 32 and 128 concurrent clients, beside pgbench
- * running the SQL one accepted request commits, at the same concurrency, and PerfTest's
- * confirmed-publish rate for a message of the task's size.
+ * running the statement that accepts a report (without the rate limit's token and the
+ * relay's statements, which api-service also runs), at the same concurrency, and
+ * PerfTest's confirmed-publish rate for a message of the task's size.
  */
 final class AcceptPath {
 
@@ -139,7 +140,7 @@ final class AcceptPath {
 					cpuPerAccept = profile.serviceMillisPerOperation();
 					int cores = Runtime.getRuntime().availableProcessors();
 					bench.bottlenecks.put("Figure 1", profile.bottleneck("api-service", "accepted request")
-							+ ". The database is not the limit: pgbench commits the same transaction several times "
+							+ ". The database is not the limit: pgbench commits the accept statement several times "
 							+ "faster on the same machine, and api-service holds only 10 connections. "
 							+ String.format(Locale.ROOT,
 									"Why the p99 target cannot be met on this machine: 32 clients in a closed loop "
@@ -148,7 +149,8 @@ final class AcceptPath {
 											+ "than 640 accepted per s, so under %.1f ms of the %d cores' CPU per "
 											+ "POST for api-service, PostgreSQL and RabbitMQ together (the load "
 											+ "client's own CPU aside). They took %.1f ms here (PostgreSQL alone "
-											+ "%.1f ms, which pgbench's transaction also costs).",
+											+ "%.1f ms: the accept statement pgbench runs, the rate limit's token "
+											+ "transaction and the relay's reading and marking of the row).",
 									cores * 1000.0 / 640, cores, profile.machineMillisPerOperation(),
 									profile.postgresMillisPerOperation()));
 				}
@@ -220,8 +222,8 @@ final class AcceptPath {
 			bench.bottlenecks.merge("Figure 1", String.format(Locale.ROOT,
 					" Why the CPU target is out of reach on this stack: an authenticated GET of one report, through "
 							+ "the same Tomcat, Spring Security, per-user rate limit (a token taken from a bucket row "
-							+ "in PostgreSQL, in a transaction of its own), Spring MVC, JSON and one PostgreSQL round "
-							+ "trip, took "
+							+ "in PostgreSQL, in a transaction of its own), Spring MVC, JSON and one more round trip to "
+							+ "read the row, took "
 							+ "%.2f ms of api-service's CPU; an accepted POST does that and more (its body read and "
 							+ "validated, the insert with the per-user limit check, the relay publishing the task with "
 							+ "a confirm and marking it published), %.2f ms in all, so 1.0 ms would leave the accept "
@@ -242,7 +244,7 @@ final class AcceptPath {
 				+ "An accepted POST does more than an enqueue (HTTP, authentication, validation, back-pressure "
 				+ "count, and later the relay's confirmed publish), which is what the ratio shows.");
 		bench.notes.put("Figure 1",
-				"Load: %d s per level after a warm-up (%d s at 32 clients, until the JIT compilers took under a tenth of api-service's CPU, then 8 s at the first level), closed loop, %d users, NO_OP reports; statuses %s / %s / %s. api-service runs with its shipped per-user rate limit on (a Bucket4j token bucket per user in PostgreSQL, a row locked while each request takes its token), its bucket made too large to run dry. "
+				"Load: %d s per level after a warm-up (%d s at 32 clients, until the JIT compilers took under a tenth of api-service's CPU, then 8 s at the first level), closed loop, %d users, NO_OP reports; statuses %s / %s / %s. api-service runs with its shipped per-user rate limit on (a Bucket4j token bucket per user in PostgreSQL, a row locked while each request takes its token), its bucket made too large to run dry; at 128 clients four clients share each user's bucket row and queue on its lock. "
 					.formatted(seconds, warmedUpSeconds, Bench.USERS, offload.get(0).statuses(),
 							offload.get(1).statuses(), offload.get(2).statuses())
 						+ "pgbench: `-n -c N -j 2 -T %d` with the accept transaction below (the rate limit's transaction left out), on a copy of the schema; at 128 clients pgbench runs %d (max_connections is 100; api-service itself holds a pool of 10). %s."
@@ -253,14 +255,14 @@ final class AcceptPath {
 		List<String> categories = new ArrayList<>();
 		Map<String, List<Double>> throughput = new LinkedHashMap<>();
 		throughput.put("Offload POST /api/reports (req/s)", new ArrayList<>());
-		throughput.put("pgbench, same transaction (tx/s)", new ArrayList<>());
+		throughput.put("pgbench, accept statement (tx/s)", new ArrayList<>());
 		Map<String, List<Double>> latency = new LinkedHashMap<>();
 		latency.put("p50 (ms)", new ArrayList<>());
 		latency.put("p99 (ms)", new ArrayList<>());
 		for (int i = 0; i < CLIENTS.length; i++) {
 			categories.add(CLIENTS[i] + " clients");
 			throughput.get("Offload POST /api/reports (req/s)").add(offload.get(i).throughput());
-			throughput.get("pgbench, same transaction (tx/s)").add(pgbench.get(i).tps());
+			throughput.get("pgbench, accept statement (tx/s)").add(pgbench.get(i).tps());
 			latency.get("p50 (ms)").add(offload.get(i).p50());
 			latency.get("p99 (ms)").add(offload.get(i).p99());
 		}

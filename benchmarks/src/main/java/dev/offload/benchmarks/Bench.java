@@ -117,10 +117,9 @@ final class Bench implements AutoCloseable {
 		Map<String, Object> properties = common();
 		properties.put("offload.api.limits.max-unfinished-per-user", 100_000_000);
 		properties.put("offload.api.limits.max-backlog", 100_000_000);
-		// The per-user token bucket stays on, as shipped, so every request pays for
-		// taking
-		// its token from PostgreSQL; only its size is raised, since the shipped one would
-		// cap the load at 10 requests/s per user.
+		// The per-user rate limit stays on, as shipped: every request takes a token from
+		// its user's bucket in PostgreSQL. Only the bucket is made larger, since the
+		// shipped one caps a user at 10 requests/s.
 		properties.put("offload.api.security.rate-limit.capacity", 1_000_000);
 		properties.put("offload.api.security.rate-limit.refill-period", "1us");
 		for (int i = 0; i < USERS; i++) {

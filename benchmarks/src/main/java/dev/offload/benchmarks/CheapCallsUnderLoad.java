@@ -108,7 +108,8 @@ final class CheapCallsUnderLoad {
 				+ "window. Sync baseline: a benchmark-only Spring "
 				+ "Boot app (benchmarks/…/baseline) that builds the report with the worker's own generator in the "
 				+ "request thread (Tomcat's 200 threads, Hikari's 10 connections) and serves the same row read "
-				+ "(without HTTP Basic); its reports cannot be moved off the API's cores, which is the point. "
+				+ "(without HTTP Basic and without api-service's rate limit, whose token every async GET takes "
+				+ "from PostgreSQL); its reports cannot be moved off the API's cores, which is the point. "
 				+ "GET statuses async %s / %s / %s, sync %s / %s.")
 			.formatted(seconds, HEAVY_REPORTS,
 					bench.queryLong("SELECT count(*) FROM sales.order_lines l JOIN sales.orders o ON o.id = "

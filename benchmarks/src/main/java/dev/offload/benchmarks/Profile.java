@@ -49,7 +49,8 @@ final class Profile {
 		GROUPS.put("compression", List.of("java.util.zip.", "org.apache.commons.compress."));
 		// Native frames, which only async-profiler sees.
 		GROUPS.put("JIT compilers", List.of("CompileBroker::", "C2Compiler::", "Compiler::compile"));
-		GROUPS.put("GC", List.of("G1", "GangWorker::", "WorkerThread::"));
+		GROUPS.put("GC", List.of("G1", "GangWorker::", "WorkerThread::", "GenCollectedHeap::", "DefNewGeneration::",
+				"SerialHeap::", "TenuredGeneration::"));
 		GROUPS.put("system calls and kernel", List.of("entry_SYSCALL", "do_syscall"));
 	}
 
@@ -477,9 +478,8 @@ final class Profile {
 		try (Stream<String> lines = Files.lines(collapsed)) {
 			lines.filter((line) -> line.lastIndexOf(' ') > 0).forEach((line) -> {
 				int space = line.lastIndexOf(' ');
-				List<String> frames = new ArrayList<>(Stream.of(line.substring(0, space).split(";"))
-					.map((frame) -> frame.replace('/', '.').replaceFirst("_\\[[a-z0-9]\\]$", ""))
-					.toList());
+				List<String> frames = new ArrayList<>(
+						Stream.of(line.substring(0, space).split(";")).map(Profile::frameName).toList());
 				Collections.reverse(frames);
 				stacks.merge(frames, Integer.parseInt(line.substring(space + 1).strip()), Integer::sum);
 			});
@@ -488,6 +488,20 @@ final class Profile {
 			return Map.of();
 		}
 		return stacks;
+	}
+
+	/**
+	 * A frame of async-profiler's collapsed stacks as the summary names it: a Java method
+	 * with dots ({@code java.lang.String.hashCode}), a lambda's generated class without
+	 * its address, a native library by its file name, without async-profiler's frame-type
+	 * suffix.
+	 */
+	private static String frameName(String frame) {
+		String name = frame.replaceFirst("_\\[[a-z0-9]\\]$", "");
+		if (name.startsWith("/")) {
+			return name.substring(name.lastIndexOf('/') + 1);
+		}
+		return name.replace('/', '.').replaceAll("\\$\\$Lambda\\$\\d+\\.0x[0-9a-f]+", "\\$\\$Lambda");
 	}
 
 	/**

@@ -33,14 +33,26 @@ public record SalesLines(LocalDate from, LocalDate to, String region, String cat
 	/** The SQL of a line's amount: quantity times the line's unit price. */
 	public static final String AMOUNT = "(l.quantity * l.unit_price)";
 
-	private static final String LINES = """
+	private static final String ORDER_LINES = """
 			  FROM sales.order_lines l
 			  JOIN sales.orders o ON o.id = l.order_id
+			""";
+
+	private static final String CUSTOMERS_AND_REGIONS = """
 			  JOIN sales.customers c ON c.id = o.customer_id
 			  JOIN sales.regions r ON r.id = c.region_id
+			""";
+
+	private static final String PRODUCTS = """
 			  JOIN sales.products p ON p.id = l.product_id
+			""";
+
+	private static final String IN_RANGE = """
 			 WHERE o.ordered_on BETWEEN :from AND :to
 			""";
+
+	/** Every line with its order, customer, region and product. */
+	private static final String LINES = ORDER_LINES + CUSTOMERS_AND_REGIONS + PRODUCTS + IN_RANGE;
 
 	private static final String EACH_COLUMNS = """
 			o.id AS order_id, o.ordered_on, c.id AS customer_id, c.name AS customer, r.name AS region,
@@ -112,7 +124,10 @@ public record SalesLines(LocalDate from, LocalDate to, String region, String cat
 	 * @return the statement, ready to run
 	 */
 	public JdbcClient.StatementSpec select(JdbcClient jdbc, String columns, String rest) {
-		String sql = sql(columns, rest, ":from", ":to", ":region", ":category", ":customerId");
+		return bind(jdbc, sql(LINES, columns, rest, ":from", ":to", ":region", ":category", ":customerId"));
+	}
+
+	private JdbcClient.StatementSpec bind(JdbcClient jdbc, String sql) {
 		JdbcClient.StatementSpec statement = jdbc.sql(sql).param("from", this.from).param("to", this.to);
 		if (this.region != null) {
 			statement = statement.param("region", this.region);
@@ -136,7 +151,7 @@ public record SalesLines(LocalDate from, LocalDate to, String region, String cat
 	 * @return the SQL
 	 */
 	public String selectOnSettings(String columns, String rest) {
-		return sql(columns, rest, setting("from") + "::date", setting("to") + "::date", setting("region"),
+		return sql(LINES, columns, rest, setting("from") + "::date", setting("to") + "::date", setting("region"),
 				setting("category"), setting("customer_id") + "::bigint");
 	}
 
@@ -173,11 +188,11 @@ public record SalesLines(LocalDate from, LocalDate to, String region, String cat
 		return "current_setting('" + SETTINGS + name + "')";
 	}
 
-	private String sql(String columns, String rest, String from, String to, String region, String category,
-			String customerId) {
+	private String sql(String lines, String columns, String rest, String from, String to, String region,
+			String category, String customerId) {
 		StringBuilder sql = new StringBuilder("SELECT ").append(columns)
 			.append('\n')
-			.append(LINES.replace(":from", from).replace(":to", to));
+			.append(lines.replace(":from", from).replace(":to", to));
 		if (this.region != null) {
 			sql.append("   AND r.name = ").append(region).append('\n');
 		}
@@ -196,10 +211,17 @@ public record SalesLines(LocalDate from, LocalDate to, String region, String cat
 	 * @return the totals; zero if there are no lines
 	 */
 	public SalesTotals totals(JdbcClient jdbc) {
-		return select(jdbc,
-				"count(DISTINCT o.id) AS orders, count(*) AS lines, "
-						+ "coalesce(sum(l.quantity), 0) AS units, coalesce(sum(" + AMOUNT + "), 0) AS revenue",
-				"")
+		// Every line has exactly one order, customer, region and product (NOT NULL
+		// foreign keys), so a join only a filter needs changes no total. PostgreSQL
+		// cannot leave out an inner join it does not need; without them the totals of a
+		// year of lines took half the time.
+		String lines = ORDER_LINES + ((this.region != null) ? CUSTOMERS_AND_REGIONS : "")
+				+ ((this.category != null) ? PRODUCTS : "") + IN_RANGE;
+		return bind(jdbc,
+				sql(lines,
+						"count(DISTINCT o.id) AS orders, count(*) AS lines, "
+								+ "coalesce(sum(l.quantity), 0) AS units, coalesce(sum(" + AMOUNT + "), 0) AS revenue",
+						"", ":from", ":to", ":region", ":category", ":customerId"))
 			.withFetchSize(0)
 			.query((rs, row) -> new SalesTotals(rs.getLong("orders"), rs.getLong("lines"), rs.getLong("units"),
 					rs.getBigDecimal("revenue")))
