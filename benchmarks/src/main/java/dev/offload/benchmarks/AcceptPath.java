@@ -6,6 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 import dev.offload.testsupport.TestDatabase;
 
@@ -69,11 +72,19 @@ final class AcceptPath {
 		// Each client reads a report of its own user, as each POSTs as its own user: one
 		// user's 32 clients would queue on that user's rate-limit bucket, a row locked
 		// while a request takes its token.
-		List<String> urls = new ArrayList<>();
-		for (int i = 0; i < Bench.USERS; i++) {
-			String id = bench
-				.queryString("SELECT id::text FROM reports WHERE owner_id = '" + Bench.user(i) + "' LIMIT 1");
-			urls.add(bench.apiUrl("/api/reports/" + id));
+		// One report of each user, in the users' order (bench00, bench01, ...), as the
+		// load client pairs them.
+		String ids = bench.queryString("SELECT string_agg(id::text, ',' ORDER BY owner_id) FROM "
+				+ "(SELECT DISTINCT ON (owner_id) owner_id, id FROM reports WHERE owner_id IN ("
+				+ IntStream.range(0, Bench.USERS)
+					.mapToObj((i) -> "'" + Bench.user(i) + "'")
+					.collect(Collectors.joining(", "))
+				+ ") ORDER BY owner_id) r");
+		List<String> urls = (ids != null)
+				? Stream.of(ids.split(",")).map((id) -> bench.apiUrl("/api/reports/" + id)).toList() : List.of();
+		if (urls.size() != Bench.USERS) {
+			throw new IllegalStateException(
+					"The GET floor needs a report of each of the " + Bench.USERS + " users; found " + urls.size());
 		}
 		List<String> arguments = List.of("closed", "--urls", String.join(",", urls), "--method", "GET", "--concurrency",
 				"32", "--seconds", Integer.toString(seconds));

@@ -41,6 +41,36 @@ public final class Workers {
 	}
 
 	/**
+	 * Stops what a test class started, in the order given (the worker before its broker
+	 * and database): each one that was started, even if another fails to close; the first
+	 * failure is thrown, with the others suppressed.
+	 * @param started the worker, the broker and the database, any of them {@code null} if
+	 * it was never started
+	 * @throws Exception if one failed to close
+	 */
+	public static void stop(AutoCloseable... started) throws Exception {
+		Exception first = null;
+		for (AutoCloseable resource : started) {
+			try {
+				if (resource != null) {
+					resource.close();
+				}
+			}
+			catch (Exception ex) {
+				if (first == null) {
+					first = ex;
+				}
+				else {
+					first.addSuppressed(ex);
+				}
+			}
+		}
+		if (first != null) {
+			throw first;
+		}
+	}
+
+	/**
 	 * Starts a worker. Settings are passed as command-line arguments, which win over
 	 * {@code application.yaml}, as they do for a worker started by operators.
 	 * @param database the database

@@ -124,10 +124,11 @@ public record SalesLines(LocalDate from, LocalDate to, String region, String cat
 	 * @return the statement, ready to run
 	 */
 	public JdbcClient.StatementSpec select(JdbcClient jdbc, String columns, String rest) {
-		return bind(jdbc, sql(LINES, columns, rest, ":from", ":to", ":region", ":category", ":customerId"));
+		return select(jdbc, LINES, columns, rest);
 	}
 
-	private JdbcClient.StatementSpec bind(JdbcClient jdbc, String sql) {
+	private JdbcClient.StatementSpec select(JdbcClient jdbc, String lines, String columns, String rest) {
+		String sql = sql(lines, columns, rest, ":from", ":to", ":region", ":category", ":customerId");
 		JdbcClient.StatementSpec statement = jdbc.sql(sql).param("from", this.from).param("to", this.to);
 		if (this.region != null) {
 			statement = statement.param("region", this.region);
@@ -217,11 +218,10 @@ public record SalesLines(LocalDate from, LocalDate to, String region, String cat
 		// year of lines took half the time.
 		String lines = ORDER_LINES + ((this.region != null) ? CUSTOMERS_AND_REGIONS : "")
 				+ ((this.category != null) ? PRODUCTS : "") + IN_RANGE;
-		return bind(jdbc,
-				sql(lines,
-						"count(DISTINCT o.id) AS orders, count(*) AS lines, "
-								+ "coalesce(sum(l.quantity), 0) AS units, coalesce(sum(" + AMOUNT + "), 0) AS revenue",
-						"", ":from", ":to", ":region", ":category", ":customerId"))
+		return select(jdbc, lines,
+				"count(DISTINCT o.id) AS orders, count(*) AS lines, "
+						+ "coalesce(sum(l.quantity), 0) AS units, coalesce(sum(" + AMOUNT + "), 0) AS revenue",
+				"")
 			.withFetchSize(0)
 			.query((rs, row) -> new SalesTotals(rs.getLong("orders"), rs.getLong("lines"), rs.getLong("units"),
 					rs.getBigDecimal("revenue")))

@@ -55,16 +55,8 @@ class CatalogueBeansTests {
 	}
 
 	@AfterAll
-	static void stop() {
-		if (worker != null) {
-			worker.close();
-		}
-		if (broker != null) {
-			broker.close();
-		}
-		if (database != null) {
-			database.close();
-		}
+	static void stop() throws Exception {
+		Workers.stop(worker, broker, database);
 	}
 
 	@Test

@@ -57,19 +57,8 @@ class EmailOutageTests {
 	}
 
 	@AfterAll
-	static void stopAll() {
-		if (smtp != null) {
-			smtp.stop();
-		}
-		if (worker != null) {
-			worker.close();
-		}
-		if (broker != null) {
-			broker.close();
-		}
-		if (database != null) {
-			database.close();
-		}
+	static void stopAll() throws Exception {
+		Workers.stop((smtp != null) ? smtp::stop : null, worker, broker, database);
 	}
 
 	@Test

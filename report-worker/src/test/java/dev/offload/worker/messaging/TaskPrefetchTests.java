@@ -72,13 +72,8 @@ class TaskPrefetchTests {
 	}
 
 	@AfterAll
-	static void cleanUp() {
-		if (broker != null) {
-			broker.close();
-		}
-		if (database != null) {
-			database.close();
-		}
+	static void cleanUp() throws Exception {
+		Workers.stop(broker, database);
 	}
 
 	@Test

@@ -107,17 +107,9 @@ class FailureSummaryTests {
 	}
 
 	@AfterAll
-	static void stopWorker() {
-		if (worker != null) {
-			worker.close();
-		}
-		if (broker != null) {
-			broker.deleteRetryQueues(java.util.List.of(RETRY_DELAY));
-			broker.close();
-		}
-		if (database != null) {
-			database.close();
-		}
+	static void stopWorker() throws Exception {
+		Workers.stop(worker, (broker != null) ? () -> broker.deleteRetryQueues(java.util.List.of(RETRY_DELAY)) : null,
+				broker, database);
 	}
 
 	@ParameterizedTest

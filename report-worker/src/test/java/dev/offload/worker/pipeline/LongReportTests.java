@@ -84,13 +84,8 @@ class LongReportTests {
 	}
 
 	@AfterAll
-	static void cleanUp() {
-		if (broker != null) {
-			broker.close();
-		}
-		if (database != null) {
-			database.close();
-		}
+	static void cleanUp() throws Exception {
+		Workers.stop(broker, database);
 	}
 
 	@BeforeEach

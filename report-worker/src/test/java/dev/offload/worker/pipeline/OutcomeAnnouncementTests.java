@@ -65,16 +65,8 @@ class OutcomeAnnouncementTests {
 	}
 
 	@AfterAll
-	static void stopWorker() {
-		if (worker != null) {
-			worker.close();
-		}
-		if (broker != null) {
-			broker.close();
-		}
-		if (database != null) {
-			database.close();
-		}
+	static void stopWorker() throws Exception {
+		Workers.stop(worker, broker, database);
 	}
 
 	@BeforeEach

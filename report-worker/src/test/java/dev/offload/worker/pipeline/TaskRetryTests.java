@@ -77,17 +77,8 @@ class TaskRetryTests {
 	}
 
 	@AfterAll
-	static void stopWorker() {
-		if (worker != null) {
-			worker.close();
-		}
-		if (broker != null) {
-			broker.deleteRetryQueues(DELAYS);
-			broker.close();
-		}
-		if (database != null) {
-			database.close();
-		}
+	static void stopWorker() throws Exception {
+		Workers.stop(worker, (broker != null) ? () -> broker.deleteRetryQueues(DELAYS) : null, broker, database);
 	}
 
 	@BeforeEach
