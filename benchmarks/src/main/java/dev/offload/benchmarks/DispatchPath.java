@@ -67,7 +67,8 @@ final class DispatchPath {
 				machinePerReport = profile.machineMillisPerOperation();
 				bench.bottlenecks.put("Figure 2", profile.bottleneck("report-worker", "NO_OP report")
 						+ ". Per report it commits 4 transactions (claim, the large object's creation with its "
-						+ "registration as an unfinished upload, its bytes, SUCCEEDED with the file), publishes 2 "
+						+ "registration as an unfinished upload, its bytes in one statement, SUCCEEDED with the file), "
+						+ "publishes 2 "
 						+ "events with confirms, consumes the outcome again for email, records and sends it (in "
 						+ "batches of 10); PerfTest only moves the message.");
 			}

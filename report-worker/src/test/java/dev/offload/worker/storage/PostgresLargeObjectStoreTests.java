@@ -1,12 +1,17 @@
 package dev.offload.worker.storage;
 
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
 
 import javax.sql.DataSource;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.offload.model.files.FileStore;
+import dev.offload.model.files.FileUpload;
 import dev.offload.model.files.PostgresLargeObjectStore;
+import dev.offload.model.files.StoredFile;
 import dev.offload.testsupport.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,12 +23,17 @@ import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIOException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
  * The embedded store, on a database of its own in the local PostgreSQL.
  */
 class PostgresLargeObjectStoreTests extends FileStoreContract {
+
+	/** The store's write buffer: a file that fits is written with one statement. */
+	private static final int BUFFER = 256 * 1024;
 
 	private static TestDatabase database;
 
@@ -116,6 +126,156 @@ class PostgresLargeObjectStoreTests extends FileStoreContract {
 			store.delete(key[0]);
 		}
 		((AutoCloseable) otherPool).close();
+	}
+
+	/**
+	 * An upload replaces whatever the object held, whether the new file fits in the
+	 * store's write buffer (written in one statement) or not (written in chunks), and
+	 * whether the new file is shorter or longer than the old.
+	 */
+	@Test
+	void anUploadReplacesWhatTheObjectHeld() throws Exception {
+		String key = store.allocate(UUID.randomUUID(), 1, "csv");
+		for (byte[] bytes : List.of(random(LARGE, 7), random(300 * 1024, 8), random(10, 9), random(5000, 10),
+				new byte[0], random(BUFFER, 11), random(BUFFER + 1, 12), random(BUFFER - 1, 13))) {
+			StoredFile stored;
+			try (FileUpload upload = store.upload(key, "text/csv")) {
+				upload.stream().write(bytes);
+				stored = upload.complete();
+			}
+			assertThat(stored.size()).isEqualTo(bytes.length);
+			assertThat(store.size(key)).contains((long) bytes.length);
+			assertThat(range(key, 0, -1)).isEqualTo(bytes);
+		}
+		store.delete(key);
+	}
+
+	/**
+	 * Written the way a writer writes, in small pieces and single bytes, a file is stored
+	 * exactly whether it fills the write buffer to the byte, outgrows it by one single
+	 * byte, or outgrows it by a piece.
+	 */
+	@Test
+	void aFileFillingTheBufferExactlyOrOutgrowingItIsStoredExactly() throws Exception {
+		for (int size : new int[] { BUFFER, BUFFER + 1, BUFFER + 1000, 3 * BUFFER + 7 }) {
+			byte[] bytes = random(size, size);
+			String key = store.allocate(UUID.randomUUID(), 1, "csv");
+			StoredFile stored;
+			try (FileUpload upload = store.upload(key, "text/csv")) {
+				int offset = 0;
+				while (offset < size) {
+					if (offset % 3 == 0) {
+						upload.stream().write(bytes[offset++]);
+					}
+					else {
+						int piece = Math.min(1000, size - offset);
+						upload.stream().write(bytes, offset, piece);
+						offset += piece;
+					}
+				}
+				stored = upload.complete();
+			}
+			assertThat(stored.size()).isEqualTo(size);
+			assertThat(stored.sha256()).isEqualTo(sha256(bytes));
+			assertThat(range(key, 0, -1)).isEqualTo(bytes);
+			store.delete(key);
+		}
+	}
+
+	/**
+	 * An upload that is over (completed or closed) takes no more bytes and is not
+	 * completed twice: each says so instead of failing on what it released.
+	 */
+	@Test
+	void anUploadThatIsOverSaysSo() throws Exception {
+		String key = store.allocate(UUID.randomUUID(), 1, "csv");
+		FileUpload upload = store.upload(key, "text/csv");
+		upload.stream().write(1);
+		upload.complete();
+		assertThatIOException().isThrownBy(() -> upload.stream().write(2)).withMessageContaining("is over");
+		assertThatIllegalStateException().isThrownBy(upload::complete).withMessageContaining("is over");
+		upload.close();
+		assertThatIOException().isThrownBy(() -> upload.stream().write(new byte[3])).withMessageContaining("is over");
+		assertThat(range(key, 0, -1)).containsExactly(1);
+		store.delete(key);
+	}
+
+	/**
+	 * A file that fits in the write buffer holds no connection while it is written: a
+	 * worker building more small reports at once than its pool has connections does not
+	 * wait for one until each is completed.
+	 */
+	@Test
+	void aSmallUploadHoldsNoConnectionUntilItIsCompleted() throws Exception {
+		try (HikariDataSource pool = onePooledConnection()) {
+			FileStore small = new PostgresLargeObjectStore(pool);
+			List<String> keys = List.of(small.allocate(UUID.randomUUID(), 1, "csv"),
+					small.allocate(UUID.randomUUID(), 1, "csv"), small.allocate(UUID.randomUUID(), 1, "csv"));
+			List<FileUpload> uploads = keys.stream().map((key) -> small.upload(key, "text/csv")).toList();
+			for (int i = 0; i < uploads.size(); i++) {
+				uploads.get(i).stream().write(("report " + i + "\n").getBytes(StandardCharsets.UTF_8));
+			}
+			assertThat(pool.getHikariPoolMXBean().getActiveConnections()).isZero();
+			for (int i = 0; i < uploads.size(); i++) {
+				try (FileUpload upload = uploads.get(i)) {
+					assertThat(upload.complete().size()).isEqualTo(("report " + i + "\n").length());
+				}
+				assertThat(range(keys.get(i), 0, -1)).asString(StandardCharsets.UTF_8).isEqualTo("report " + i + "\n");
+				small.delete(keys.get(i));
+			}
+		}
+	}
+
+	/**
+	 * A small upload closed without completing never wrote anything: the object stays
+	 * empty, as a large one's rolled-back bytes leave it.
+	 */
+	@Test
+	void aSmallUploadClosedWithoutCompletingLeavesTheObjectEmpty() throws Exception {
+		try (HikariDataSource pool = onePooledConnection()) {
+			FileStore small = new PostgresLargeObjectStore(pool);
+			String key = small.allocate(UUID.randomUUID(), 1, "csv");
+			try (FileUpload upload = small.upload(key, "text/csv")) {
+				upload.stream().write("a,b\n".getBytes(StandardCharsets.UTF_8));
+				upload.stream().flush();
+				assertThat(pool.getHikariPoolMXBean().getActiveConnections()).as("connections in use").isZero();
+			}
+			assertAbandoned(key);
+		}
+	}
+
+	private static HikariDataSource onePooledConnection() {
+		HikariDataSource pool = new HikariDataSource();
+		pool.setJdbcUrl(database.jdbcUrl());
+		pool.setUsername(database.username());
+		pool.setPassword(database.password());
+		pool.setMaximumPoolSize(1);
+		pool.setConnectionTimeout(2000);
+		return pool;
+	}
+
+	/**
+	 * An object deleted before its file is stored (by retention, say) fails the upload
+	 * with an error that names it: a small file's when it is completed, a large one's
+	 * once it is written to the object.
+	 */
+	@Test
+	void anUploadToADeletedObjectFailsWithItsKey() throws Exception {
+		String small = store.allocate(UUID.randomUUID(), 1, "csv");
+		try (FileUpload upload = store.upload(small, "text/csv")) {
+			upload.stream().write("a,b\n".getBytes(StandardCharsets.UTF_8));
+			store.delete(small);
+			assertThatExceptionOfType(UncheckedIOException.class).isThrownBy(upload::complete)
+				.withMessageContaining("Could not store large object " + small);
+		}
+		String large = store.allocate(UUID.randomUUID(), 1, "csv");
+		store.delete(large);
+		try (FileUpload upload = store.upload(large, "text/csv")) {
+			assertThatIOException().isThrownBy(() -> upload.stream().write(random(LARGE, 12)))
+				.withMessageContaining("large object " + large);
+		}
+		assertThat(store.size(small)).isEmpty();
+		assertThat(store.size(large)).isEmpty();
 	}
 
 }

@@ -12,7 +12,8 @@ import java.util.UUID;
  * S3-compatible object storage, and PostgreSQL large objects (the embedded default).
  * <p>
  * A file is addressed by its store's {@link #name()} and a key, both kept with the
- * report. Nothing here holds a whole file in memory.
+ * report. Nothing here holds a whole file in memory, beyond a bounded write buffer that a
+ * small file may fit in.
  */
 public interface FileStore {
 

@@ -1,6 +1,6 @@
 package dev.offload.model.files;
 
-import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +12,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -28,7 +29,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * The embedded file store: files as PostgreSQL large objects in the report database, so
  * the README's run command and small installs need nothing beside PostgreSQL, and every
  * api-service replica can serve every file without a shared volume. Files are written and
- * read in chunks through pgjdbc's large object API, never whole in memory.
+ * read in chunks through pgjdbc's large object API, never more than {@value #BUFFER}
+ * bytes of a file in memory; a file that fits in that buffer is written with one
+ * statement ({@link #upload}).
  * <p>
  * A key is the large object's oid. {@link #allocate} creates the (empty) object, so it
  * exists, and can be found and deleted, before a byte of it is written: in the caller's
@@ -109,25 +112,19 @@ public final class PostgresLargeObjectStore implements FileStore {
 		return (!connection.getAutoCommit() && !connection.isReadOnly()) ? connection : null;
 	}
 
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Nothing is sent to PostgreSQL, and no connection is held, until the file outgrows
+	 * its write buffer ({@value #BUFFER} bytes): a file that fits (most reports) is
+	 * written with one statement when it is completed, one round trip instead of opening,
+	 * writing and closing the object in a transaction of its own. A larger file is
+	 * written to the object as it comes (a buffer at a time, a larger write at once), in
+	 * one transaction committed when it is completed.
+	 */
 	@Override
 	public FileUpload upload(String key, String contentType) {
-		long oid = oid(key);
-		try {
-			Connection connection = this.dataSource.getConnection();
-			try {
-				connection.setAutoCommit(false);
-				LargeObject object = manager(connection).open(oid, LargeObjectManager.WRITE);
-				object.truncate64(0);
-				return new Upload(connection, object, key);
-			}
-			catch (SQLException ex) {
-				closeQuietly(connection);
-				throw ex;
-			}
-		}
-		catch (SQLException ex) {
-			throw new UncheckedIOException(new IOException("Could not open large object " + key, ex));
-		}
+		return new Upload(oid(key), key);
 	}
 
 	@Override
@@ -262,24 +259,39 @@ public final class PostgresLargeObjectStore implements FileStore {
 		}
 	}
 
-	private static final class Upload implements FileUpload {
+	/**
+	 * Writes the whole content of a file that fits in one buffer, replacing what the
+	 * object held, in one statement (its own transaction). Whichever of the two functions
+	 * PostgreSQL runs first, the object ends up holding exactly these bytes: the content
+	 * written from its start, and the object cut (or, if it was shorter, first extended)
+	 * to their length.
+	 */
+	private static final String WRITE_WHOLE = "SELECT lo_put(?::oid, 0, ?), lo_truncate64(lo_open(?::oid, "
+			+ LargeObjectManager.WRITE + "), ?)";
 
-		private final Connection connection;
+	private final class Upload implements FileUpload {
 
-		private final LargeObject object;
+		private final long oid;
 
 		private final String key;
 
 		private final DigestingOutputStream stream;
 
+		private byte[] buffer = new byte[BUFFER];
+
+		private int buffered;
+
+		/** Opened once the file outgrows the buffer. */
+		private Connection connection;
+
+		private LargeObject object;
+
 		private boolean finished;
 
-		Upload(Connection connection, LargeObject object, String key) throws SQLException {
-			this.connection = connection;
-			this.object = object;
+		Upload(long oid, String key) {
+			this.oid = oid;
 			this.key = key;
-			OutputStream target = new BufferedOutputStream(object.getOutputStream(), BUFFER);
-			this.stream = new DigestingOutputStream(target);
+			this.stream = new DigestingOutputStream(new BufferedObjectStream());
 		}
 
 		@Override
@@ -289,11 +301,20 @@ public final class PostgresLargeObjectStore implements FileStore {
 
 		@Override
 		public StoredFile complete() {
+			if (this.buffer == null) {
+				throw new IllegalStateException("The upload of large object " + this.key + " is over");
+			}
 			try {
-				this.stream.flush();
-				this.object.close();
-				this.connection.commit();
+				if (this.object == null) {
+					writeWhole();
+				}
+				else {
+					drain();
+					this.object.close();
+					this.connection.commit();
+				}
 				this.finished = true;
+				this.buffer = null;
 				return new StoredFile(NAME, this.key, this.stream.size(), this.stream.sha256());
 			}
 			catch (IOException ex) {
@@ -304,26 +325,135 @@ public final class PostgresLargeObjectStore implements FileStore {
 			}
 		}
 
+		private void writeWhole() throws SQLException {
+			try (Connection whole = PostgresLargeObjectStore.this.dataSource.getConnection();
+					PreparedStatement write = whole.prepareStatement(WRITE_WHOLE)) {
+				write.setLong(1, this.oid);
+				write.setBinaryStream(2, new ByteArrayInputStream(this.buffer, 0, this.buffered), this.buffered);
+				write.setLong(3, this.oid);
+				write.setLong(4, this.buffered);
+				write.executeQuery().close();
+				if (!whole.getAutoCommit()) {
+					whole.commit();
+				}
+			}
+		}
+
+		/** Writes what is buffered to the object, opening it the first time. */
+		private void drain() throws IOException {
+			try {
+				if (this.object == null) {
+					open();
+				}
+				if (this.buffered > 0) {
+					this.object.write(this.buffer, 0, this.buffered);
+					this.buffered = 0;
+				}
+			}
+			catch (SQLException ex) {
+				throw new IOException("Could not write large object " + this.key, ex);
+			}
+		}
+
+		private void open() throws SQLException {
+			Connection opened = PostgresLargeObjectStore.this.dataSource.getConnection();
+			try {
+				opened.setAutoCommit(false);
+				LargeObject opening = manager(opened).open(this.oid, LargeObjectManager.WRITE);
+				opening.truncate64(0);
+				this.object = opening;
+				this.connection = opened;
+			}
+			catch (SQLException ex) {
+				closeQuietly(opened);
+				throw ex;
+			}
+		}
+
 		@Override
 		public void close() {
+			this.buffer = null;
+			if (this.connection == null) {
+				// Nothing was written to the object yet: nothing to undo.
+				return;
+			}
 			// Without complete(), rolling back undoes every byte written.
 			if (!this.finished) {
 				closeQuietly(this.connection);
+				return;
 			}
-			else {
+			try {
+				this.connection.setAutoCommit(true);
+			}
+			catch (SQLException ex) {
+				// Returned to the pool anyway.
+			}
+			try {
+				this.connection.close();
+			}
+			catch (SQLException ex) {
+				// As above.
+			}
+		}
+
+		/**
+		 * Keeps the file in the buffer while it fits, then writes it to the object a
+		 * buffer at a time. Flushing writes nothing while the file still fits: the
+		 * object's bytes count only once the upload is completed anyway.
+		 */
+		private final class BufferedObjectStream extends OutputStream {
+
+			@Override
+			public void write(int b) throws IOException {
+				byte[] buffer = open();
+				if (Upload.this.buffered == buffer.length) {
+					drain();
+				}
+				buffer[Upload.this.buffered++] = (byte) b;
+			}
+
+			@Override
+			public void write(byte[] bytes, int offset, int length) throws IOException {
+				Objects.checkFromIndexSize(offset, length, bytes.length);
+				byte[] buffer = open();
+				if (length >= buffer.length) {
+					// Too large to buffer: what is buffered goes first, then this at
+					// once.
+					drain();
+					writeToObject(bytes, offset, length);
+					return;
+				}
+				if (length > buffer.length - Upload.this.buffered) {
+					drain();
+				}
+				System.arraycopy(bytes, offset, buffer, Upload.this.buffered, length);
+				Upload.this.buffered += length;
+			}
+
+			/** The buffer, while the upload is neither completed nor closed. */
+			private byte[] open() throws IOException {
+				if (Upload.this.buffer == null) {
+					throw new IOException("The upload of large object " + Upload.this.key + " is over");
+				}
+				return Upload.this.buffer;
+			}
+
+			private void writeToObject(byte[] bytes, int offset, int length) throws IOException {
 				try {
-					this.connection.setAutoCommit(true);
+					Upload.this.object.write(bytes, offset, length);
 				}
 				catch (SQLException ex) {
-					// Returned to the pool anyway.
-				}
-				try {
-					this.connection.close();
-				}
-				catch (SQLException ex) {
-					// As above.
+					throw new IOException("Could not write large object " + Upload.this.key, ex);
 				}
 			}
+
+			@Override
+			public void flush() throws IOException {
+				if (Upload.this.object != null && Upload.this.buffer != null) {
+					drain();
+				}
+			}
+
 		}
 
 	}
