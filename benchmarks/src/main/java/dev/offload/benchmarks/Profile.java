@@ -77,6 +77,8 @@ final class Profile {
 
 	private double postgresMillisPerOperation = Double.NaN;
 
+	private double rabbitMillisPerOperation = Double.NaN;
+
 	private double machineMillisPerOperation = Double.NaN;
 
 	private double machineBusyPercent = Double.NaN;
@@ -202,6 +204,7 @@ final class Profile {
 		double busy = after.machineBusy - this.before.machineBusy;
 		this.serviceMillisPerOperation = (operations > 0) ? service * 1000 / operations : Double.NaN;
 		this.postgresMillisPerOperation = (operations > 0) ? postgres * 1000 / operations : Double.NaN;
+		this.rabbitMillisPerOperation = (operations > 0) ? rabbit * 1000 / operations : Double.NaN;
 		this.machineBusyPercent = busy * 100 / seconds / Runtime.getRuntime().availableProcessors();
 		int cores = Runtime.getRuntime().availableProcessors();
 		String cpu = String.format(Locale.ROOT,
@@ -364,6 +367,30 @@ final class Profile {
 	 */
 	double postgresMillisPerOperation() {
 		return this.postgresMillisPerOperation;
+	}
+
+	/**
+	 * RabbitMQ's CPU per operation, valid after {@link #summary(long)}.
+	 * @return milliseconds
+	 */
+	double rabbitMillisPerOperation() {
+		return this.rabbitMillisPerOperation;
+	}
+
+	/**
+	 * CPU seconds RabbitMQ's processes (every {@code beam.smp}) have used so far.
+	 * @return seconds, or NaN if {@code /proc} cannot be read
+	 */
+	static double rabbitCpuSeconds() {
+		return CpuSnapshot.processes("beam.smp");
+	}
+
+	/**
+	 * CPU seconds PostgreSQL's processes have used so far.
+	 * @return seconds, or NaN if {@code /proc} cannot be read
+	 */
+	static double postgresCpuSeconds() {
+		return CpuSnapshot.processes("postgres");
 	}
 
 	/**
