@@ -386,7 +386,8 @@ final class Profile {
 	}
 
 	/**
-	 * CPU seconds PostgreSQL's processes have used so far.
+	 * CPU seconds PostgreSQL's processes have used so far, backends that have ended
+	 * included (in the postmaster's children's time).
 	 * @return seconds, or NaN if {@code /proc} cannot be read
 	 */
 	static double postgresCpuSeconds() {
@@ -676,8 +677,12 @@ final class Profile {
 					}
 					String[] fields = stat.get().substring(stat.get().lastIndexOf(')') + 2).split(" ");
 					// utime and stime are fields 14 and 15 of stat, 12 and 13 after the
-					// name.
-					seconds += (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS;
+					// name; cutime and cstime (16 and 17) are the children it has waited
+					// for: the postmaster's hold the CPU of every backend that has ended
+					// (pgbench's, a closed connection's), which no longer has a stat of
+					// its own.
+					seconds += (Long.parseLong(fields[11]) + Long.parseLong(fields[12]) + Long.parseLong(fields[13])
+							+ Long.parseLong(fields[14])) / TICKS;
 				}
 			}
 			catch (IOException ex) {
