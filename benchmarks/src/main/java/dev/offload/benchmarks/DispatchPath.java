@@ -406,15 +406,12 @@ final class DispatchPath {
 		double floor = streamed + ceilings.batchedPostgresMillis();
 		double left = budget - floor;
 		double jobRunrCpu = jobRunr.number("cpu_ms_per_job");
-		String verdict = (left < jobRunrCpu)
-				? "Nor would batching reach it: at JobRunr's rate each report has %.2f ms of the machine; RabbitMQ "
-						+ "at its cheapest per message (streamed, %.2f ms per report) and PostgreSQL with 10 reports "
-						+ "per transaction (%.2f ms of its CPU per report in that pgbench run) leave %.2f ms for the "
-						+ "worker and everything else, less than the %.2f ms of JVM CPU JobRunr itself spends per job"
-				: "Batching might reach it: at JobRunr's rate each report has %.2f ms of the machine; RabbitMQ at "
-						+ "its cheapest per message (streamed, %.2f ms per report) and PostgreSQL with 10 reports per "
-						+ "transaction (%.2f ms of its CPU per report in that pgbench run) leave %.2f ms for the worker "
-						+ "and everything else, more than the %.2f ms of JVM CPU JobRunr itself spends per job";
+		boolean tooLittle = left < jobRunrCpu;
+		String verdict = (tooLittle ? "Nor would batching reach it" : "Batching might reach it")
+				+ ": at JobRunr's rate each report has %.2f ms of the machine; RabbitMQ at its cheapest per message "
+				+ "(streamed, %.2f ms per report) and PostgreSQL with 10 reports per transaction (%.2f ms of its CPU "
+				+ "per report in that pgbench run) leave %.2f ms for the worker and everything else, "
+				+ (tooLittle ? "less" : "more") + " than the %.2f ms of JVM CPU JobRunr itself spends per job";
 		bench.bottlenecks.merge(
 				"Figure 2", String.format(Locale.ROOT, " " + verdict + " (the broker note has RabbitMQ's figures).",
 						budget, streamed, ceilings.batchedPostgresMillis(), Math.max(0, left), jobRunrCpu),

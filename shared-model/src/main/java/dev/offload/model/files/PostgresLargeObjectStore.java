@@ -405,7 +405,7 @@ public final class PostgresLargeObjectStore implements FileStore {
 
 			@Override
 			public void write(int b) throws IOException {
-				byte[] buffer = open();
+				byte[] buffer = buffer();
 				if (Upload.this.buffered == buffer.length) {
 					drain();
 				}
@@ -415,7 +415,7 @@ public final class PostgresLargeObjectStore implements FileStore {
 			@Override
 			public void write(byte[] bytes, int offset, int length) throws IOException {
 				Objects.checkFromIndexSize(offset, length, bytes.length);
-				byte[] buffer = open();
+				byte[] buffer = buffer();
 				if (length >= buffer.length) {
 					// Too large to buffer: what is buffered goes first, then this at
 					// once.
@@ -431,7 +431,7 @@ public final class PostgresLargeObjectStore implements FileStore {
 			}
 
 			/** The buffer, while the upload is neither completed nor closed. */
-			private byte[] open() throws IOException {
+			private byte[] buffer() throws IOException {
 				if (Upload.this.buffer == null) {
 					throw new IOException("The upload of large object " + Upload.this.key + " is over");
 				}
