@@ -21,14 +21,14 @@ import org.apache.commons.csv.CSVPrinter;
  */
 final class CsvDocumentWriter implements DocumentWriter {
 
-	/** Characters collected before they are encoded and written. */
-	private static final int BUFFER_CHARS = 64 * 1024;
+	/** Bytes collected before they are written. */
+	private static final int BUFFER_BYTES = 64 * 1024;
 
 	private final CSVPrinter csv;
 
 	CsvDocumentWriter(OutputStream out) {
 		try {
-			this.csv = new CSVPrinter(new Utf8Writer(out, BUFFER_CHARS),
+			this.csv = new CSVPrinter(new Utf8Writer(out, BUFFER_BYTES),
 					CSVFormat.RFC4180.builder().setRecordSeparator("\r\n").get());
 		}
 		catch (IOException ex) {
@@ -48,8 +48,7 @@ final class CsvDocumentWriter implements DocumentWriter {
 	public void keyFigures(String heading, List<KeyFigure> figures) {
 		startSection(heading);
 		for (KeyFigure figure : figures) {
-			print(Cells.neutralised(figure.label()),
-					Cells.plain(Cells.check(figure.value(), figure.type()), figure.type()));
+			print(Cells.neutralised(figure.label()), Cells.plain(figure.value(), figure.type()));
 		}
 	}
 
@@ -74,7 +73,7 @@ final class CsvDocumentWriter implements DocumentWriter {
 				try {
 					for (int i = 0; i < cells.length; i++) {
 						ColumnType type = columns.get(i).type();
-						CsvDocumentWriter.this.csv.print(Cells.plain(Cells.check(cells[i], type), type));
+						CsvDocumentWriter.this.csv.print(Cells.plain(cells[i], type));
 					}
 					CsvDocumentWriter.this.csv.println();
 				}

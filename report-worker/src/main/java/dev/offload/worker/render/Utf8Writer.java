@@ -3,31 +3,45 @@ package dev.offload.worker.render;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 
 /**
- * A writer for one thread that collects characters in a buffer and encodes them as UTF-8
- * a buffer at a time. What Commons CSV prints into and what POI writes a sheet's XML
- * through: both make a call per value or less. A {@link java.io.BufferedWriter} takes a
- * lock per call, and its {@code append(CharSequence, int, int)} (Commons CSV's call for
- * every value) copies the part into a new string first; an
- * {@link java.io.OutputStreamWriter} runs its encoder once per call. Over a million rows
- * that was most of the writers' time.
+ * A writer for one thread that encodes characters as UTF-8 straight into a byte buffer
+ * and writes the buffer when it is full. What Commons CSV prints into and what POI writes
+ * a sheet's XML through: both make a call per value or less, a million rows make tens of
+ * millions of calls, and most values are a few ASCII characters. A
+ * {@link java.io.BufferedWriter} takes a lock per call, and its
+ * {@code append(CharSequence, int, int)} (Commons CSV's call for every value) copies the
+ * part into a new string first; an {@link java.io.OutputStreamWriter} runs its encoder
+ * once per call; collecting characters and encoding them a buffer at a time copied every
+ * character three times (into the buffer, into a string, into its bytes). Here an ASCII
+ * character is one store.
+ * <p>
+ * The bytes are those of {@link String#getBytes(java.nio.charset.Charset)} with UTF-8 for
+ * the same characters, lone surrogates included (each becomes {@code ?}); a high
+ * surrogate written last waits for its low half until the writer is flushed or closed.
  */
 final class Utf8Writer extends Writer {
 
+	/** The most bytes one character (or a surrogate pair) takes. */
+	private static final int MAX_BYTES_PER_CHARACTER = 4;
+
+	private static final byte REPLACEMENT = '?';
+
 	private final OutputStream out;
 
-	private final char[] buffer;
+	private final byte[] buffer;
 
 	private int length;
 
-	Utf8Writer(OutputStream out, int bufferChars) {
-		if (bufferChars < 2) {
-			throw new IllegalArgumentException("A buffer holds a surrogate pair at least");
+	/** A high surrogate waiting for its low half, or 0. */
+	private char high;
+
+	Utf8Writer(OutputStream out, int bufferBytes) {
+		if (bufferBytes < MAX_BYTES_PER_CHARACTER) {
+			throw new IllegalArgumentException("A buffer holds one character's bytes at least");
 		}
 		this.out = out;
-		this.buffer = new char[bufferChars];
+		this.buffer = new byte[bufferBytes];
 	}
 
 	@Override
@@ -37,22 +51,13 @@ final class Utf8Writer extends Writer {
 
 	@Override
 	public Writer append(CharSequence text, int start, int end) throws IOException {
-		int at = start;
-		while (at < end) {
-			if (this.length == this.buffer.length) {
-				encode(false);
+		if (text instanceof String string) {
+			encode(string, start, end);
+		}
+		else {
+			for (int i = start; i < end; i++) {
+				write(text.charAt(i));
 			}
-			int count = Math.min(end - at, this.buffer.length - this.length);
-			if (text instanceof String string) {
-				string.getChars(at, at + count, this.buffer, this.length);
-			}
-			else {
-				for (int i = 0; i < count; i++) {
-					this.buffer[this.length + i] = text.charAt(at + i);
-				}
-			}
-			this.length += count;
-			at += count;
 		}
 		return this;
 	}
@@ -64,42 +69,117 @@ final class Utf8Writer extends Writer {
 	}
 
 	@Override
-	public void write(int c) throws IOException {
-		if (this.length == this.buffer.length) {
-			encode(false);
-		}
-		this.buffer[this.length++] = (char) c;
-	}
-
-	@Override
 	public void write(String text) throws IOException {
-		append(text, 0, text.length());
+		encode(text, 0, text.length());
 	}
 
 	@Override
 	public void write(String text, int offset, int count) throws IOException {
-		append(text, offset, offset + count);
+		encode(text, offset, offset + count);
+	}
+
+	private void encode(String text, int start, int end) throws IOException {
+		int i = start;
+		while (i < end) {
+			// ASCII, as long as it fits: one store per character.
+			if (this.high == 0) {
+				byte[] bytes = this.buffer;
+				int at = this.length;
+				int stop = Math.min(end, i + bytes.length - at);
+				for (char c; i < stop && (c = text.charAt(i)) < 0x80; i++) {
+					bytes[at++] = (byte) c;
+				}
+				this.length = at;
+				if (i == end) {
+					return;
+				}
+			}
+			write(text.charAt(i++));
+		}
 	}
 
 	@Override
 	public void write(char[] chars, int offset, int count) throws IOException {
-		int at = offset;
+		int i = offset;
 		int end = offset + count;
-		while (at < end) {
-			if (this.length == this.buffer.length) {
-				encode(false);
+		while (i < end) {
+			if (this.high == 0) {
+				byte[] bytes = this.buffer;
+				int at = this.length;
+				int stop = Math.min(end, i + bytes.length - at);
+				for (char c; i < stop && (c = chars[i]) < 0x80; i++) {
+					bytes[at++] = (byte) c;
+				}
+				this.length = at;
+				if (i == end) {
+					return;
+				}
 			}
-			int part = Math.min(end - at, this.buffer.length - this.length);
-			System.arraycopy(chars, at, this.buffer, this.length, part);
-			this.length += part;
-			at += part;
+			write(chars[i++]);
 		}
 	}
 
-	/** Encodes and writes what is buffered, and flushes the stream. */
+	@Override
+	public void write(int c) throws IOException {
+		write((char) c);
+	}
+
+	private void write(char c) throws IOException {
+		if (this.buffer.length - this.length < MAX_BYTES_PER_CHARACTER) {
+			drain();
+		}
+		if (this.high != 0) {
+			char high = this.high;
+			this.high = 0;
+			if (Character.isLowSurrogate(c)) {
+				put(Character.toCodePoint(high, c));
+				return;
+			}
+			this.buffer[this.length++] = REPLACEMENT;
+		}
+		if (Character.isHighSurrogate(c)) {
+			this.high = c;
+		}
+		else if (Character.isLowSurrogate(c)) {
+			this.buffer[this.length++] = REPLACEMENT;
+		}
+		else {
+			put(c);
+		}
+	}
+
+	/** Puts a code point's UTF-8 bytes; the buffer has room for them. */
+	private void put(int codePoint) {
+		byte[] bytes = this.buffer;
+		int at = this.length;
+		if (codePoint < 0x80) {
+			bytes[at++] = (byte) codePoint;
+		}
+		else if (codePoint < 0x800) {
+			bytes[at++] = (byte) (0xc0 | (codePoint >> 6));
+			bytes[at++] = (byte) (0x80 | (codePoint & 0x3f));
+		}
+		else if (codePoint < 0x10000) {
+			bytes[at++] = (byte) (0xe0 | (codePoint >> 12));
+			bytes[at++] = (byte) (0x80 | ((codePoint >> 6) & 0x3f));
+			bytes[at++] = (byte) (0x80 | (codePoint & 0x3f));
+		}
+		else {
+			bytes[at++] = (byte) (0xf0 | (codePoint >> 18));
+			bytes[at++] = (byte) (0x80 | ((codePoint >> 12) & 0x3f));
+			bytes[at++] = (byte) (0x80 | ((codePoint >> 6) & 0x3f));
+			bytes[at++] = (byte) (0x80 | (codePoint & 0x3f));
+		}
+		this.length = at;
+	}
+
+	/**
+	 * Writes what is buffered, a high surrogate still waiting for its low half included
+	 * (as {@code ?}, since nothing more may come), and flushes the stream.
+	 */
 	@Override
 	public void flush() throws IOException {
-		encode(true);
+		end();
 		this.out.flush();
 	}
 
@@ -107,27 +187,29 @@ final class Utf8Writer extends Writer {
 	@Override
 	public void close() throws IOException {
 		try {
-			encode(true);
+			end();
 		}
 		finally {
 			this.out.close();
 		}
 	}
 
-	/**
-	 * Writes the buffer as UTF-8. A high surrogate at its end waits for its low half,
-	 * unless nothing more comes (then it is encoded as the JDK encodes a lone surrogate).
-	 */
-	private void encode(boolean all) throws IOException {
-		int count = this.length;
-		if (!all && count > 0 && Character.isHighSurrogate(this.buffer[count - 1])) {
-			count--;
+	private void end() throws IOException {
+		if (this.high != 0) {
+			if (this.length == this.buffer.length) {
+				drain();
+			}
+			this.high = 0;
+			this.buffer[this.length++] = REPLACEMENT;
 		}
-		if (count > 0) {
-			this.out.write(new String(this.buffer, 0, count).getBytes(StandardCharsets.UTF_8));
+		drain();
+	}
+
+	private void drain() throws IOException {
+		if (this.length > 0) {
+			this.out.write(this.buffer, 0, this.length);
+			this.length = 0;
 		}
-		System.arraycopy(this.buffer, count, this.buffer, 0, this.length - count);
-		this.length -= count;
 	}
 
 }

@@ -48,8 +48,6 @@ final class XlsxDocumentWriter implements DocumentWriter {
 
 	private static final int TEMP_BUFFER_BYTES = 64 * 1024;
 
-	private static final int TEMP_BUFFER_CHARS = 64 * 1024;
-
 	/**
 	 * Excel's serial number of 1970-01-01 in the 1900 date system. From 1900-03-01 on, a
 	 * day's serial is its epoch day plus this (POI's {@code DateUtil} gives the same,
@@ -346,7 +344,7 @@ final class XlsxDocumentWriter implements DocumentWriter {
 							{
 								this.def.setLevel(Deflater.BEST_SPEED);
 							}
-						}, TEMP_BUFFER_CHARS);
+						}, TEMP_BUFFER_BYTES);
 					}
 					catch (IOException | RuntimeException ex) {
 						out.close();

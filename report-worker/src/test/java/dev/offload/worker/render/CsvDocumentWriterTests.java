@@ -7,8 +7,6 @@ import java.io.StringWriter;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import org.apache.commons.csv.CSVFormat;
@@ -16,7 +14,6 @@ import org.apache.commons.csv.CSVPrinter;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 /**
  * The CSV writer's bytes: exactly what Commons CSV prints through a plain
@@ -73,36 +70,6 @@ class CsvDocumentWriterTests {
 		document.finish();
 		assertThat(out.toString(StandardCharsets.UTF_8)).endsWith(
 				"n,amount,share,day\r\n" + "-9223372036854775808,0.00,0.125,2024-02-29\r\n" + "\"\",1234567.89,,\r\n");
-	}
-
-	@Test
-	void textLongerThanTheBufferAndSurrogatePairsAcrossItsEndAreEncodedWhole() throws IOException {
-		StringBuilder text = new StringBuilder();
-		for (int i = 0; i < 5_000; i++) {
-			text.append((i % 7 == 0) ? "😀" : (i % 5 == 0) ? "é" : "a");
-		}
-		for (int size : List.of(2, 3, 7, 64, 1024)) {
-			ByteArrayOutputStream out = new ByteArrayOutputStream();
-			Utf8Writer appendable = new Utf8Writer(out, size);
-			List<String> parts = new ArrayList<>();
-			for (int at = 0; at < text.length(); at += 13) {
-				parts.add(text.substring(at, Math.min(text.length(), at + 13)));
-			}
-			for (String part : parts) {
-				appendable.append(part, 0, part.length());
-			}
-			appendable.append('!');
-			appendable.append(new StringBuilder("sb"));
-			appendable.flush();
-			assertThat(Arrays.equals(out.toByteArray(), (text + "!sb").getBytes(StandardCharsets.UTF_8)))
-				.as("buffer of %d chars", size)
-				.isTrue();
-		}
-	}
-
-	@Test
-	void aBufferTooSmallForASurrogatePairIsRefused() {
-		assertThatIllegalArgumentException().isThrownBy(() -> new Utf8Writer(new ByteArrayOutputStream(), 1));
 	}
 
 }

@@ -31,6 +31,7 @@ import org.apache.poi.xssf.usermodel.XSSFWorkbook;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 /**
  * One document rendered by every writer and read back with the format's own reader:
@@ -154,6 +155,34 @@ class DocumentWritersTests {
 			}
 		}
 		return count;
+	}
+
+	@Test
+	void everyWriterRefusesACellThatDoesNotFitItsColumnNamingBoth() {
+		List<Column> columns = List.of(Column.text("text"), Column.integer("integer"), Column.amount("amount"),
+				Column.percent("percent"), Column.date("date"));
+		List<Object> fitting = List.of("x", 1L, BigDecimal.ONE, new BigDecimal("0.5"), LocalDate.of(2024, 1, 31));
+		List<Object> misfits = List.of(1, "1", 1.5d, 1, "2024-01-31");
+		for (ReportFormat format : ReportFormat.values()) {
+			for (int i = 0; i < columns.size(); i++) {
+				DocumentWriter document = this.writers.open(format, OutputStream.nullOutputStream());
+				document.title("Misfits", null);
+				List<Object> cells = new ArrayList<>(fitting);
+				cells.set(i, misfits.get(i));
+				ColumnType type = columns.get(i).type();
+				String kind = misfits.get(i).getClass().getSimpleName();
+				try (TableWriter table = document.table("Lines", columns)) {
+					table.row(fitting.toArray());
+					assertThatIllegalArgumentException().as("%s, %s column", format, type)
+						.isThrownBy(() -> table.row(cells.toArray()))
+						.withMessageStartingWith("A " + type + " cell cannot hold a " + kind);
+				}
+				KeyFigure misfit = new KeyFigure("Figure", misfits.get(i), type);
+				assertThatIllegalArgumentException().as("%s, %s key figure", format, type)
+					.isThrownBy(() -> document.keyFigures("Key figures", List.of(misfit)))
+					.withMessageStartingWith("A " + type + " cell cannot hold a " + kind);
+			}
+		}
 	}
 
 	private byte[] render(ReportFormat format) {

@@ -1,0 +1,117 @@
+package dev.offload.worker.render;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+/**
+ * The writer's bytes are the JDK's UTF-8 bytes of the same characters, whatever the calls
+ * and the buffer's size: surrogate pairs split across calls and across the buffer's end,
+ * lone surrogates (each a {@code ?}, as {@link String#getBytes} writes them), text longer
+ * than the buffer.
+ */
+class Utf8WriterTests {
+
+	/**
+	 * One of each kind: ASCII, two, three and four bytes, lone surrogates of both kinds.
+	 */
+	private static final char[] KINDS = { 'a', ',', '\n', 'é', 'ß', '☕', '€', '\ud83d', '\ude00', '\ud800', '\udfff' };
+
+	@Test
+	void randomTextThroughEveryCallIsTheJdksUtf8() throws IOException {
+		Random random = new Random(16);
+		for (int size : List.of(4, 5, 7, 64, 1024)) {
+			for (int round = 0; round < 50; round++) {
+				StringBuilder text = new StringBuilder();
+				ByteArrayOutputStream out = new ByteArrayOutputStream();
+				Utf8Writer writer = new Utf8Writer(out, size);
+				for (int call = 0; call < 40; call++) {
+					String part = randomText(random, random.nextInt(20));
+					text.append(part);
+					switch (random.nextInt(7)) {
+						case 0 -> writer.append(part);
+						case 1 -> writer.append("<" + part + ">", 1, part.length() + 1);
+						case 2 -> writer.append(new StringBuilder(part), 0, part.length());
+						case 3 -> writer.write(part);
+						case 4 -> writer.write("<" + part + ">", 1, part.length());
+						case 5 -> writer.write(("<" + part + ">").toCharArray(), 1, part.length());
+						default -> part.chars().forEach((c) -> {
+							try {
+								writer.write(c);
+							}
+							catch (IOException ex) {
+								throw new IllegalStateException(ex);
+							}
+						});
+					}
+				}
+				writer.flush();
+				assertThat(out.toByteArray()).as("buffer of %d bytes: %s", size, text)
+					.isEqualTo(text.toString().getBytes(StandardCharsets.UTF_8));
+			}
+		}
+	}
+
+	@Test
+	void aSurrogatePairSplitAcrossCallsAndTheBuffersEndIsOneCharacter() throws IOException {
+		for (int size : List.of(4, 5, 6, 7)) {
+			for (int before = 0; before < 8; before++) {
+				ByteArrayOutputStream out = new ByteArrayOutputStream();
+				Utf8Writer writer = new Utf8Writer(out, size);
+				String ascii = "x".repeat(before);
+				writer.write(ascii + "\ud83d");
+				writer.append('\ude00');
+				writer.write("!");
+				writer.close();
+				assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo(ascii + "😀!");
+			}
+		}
+	}
+
+	@Test
+	void aHighSurrogateLeftAtAFlushIsALoneOne() throws IOException {
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		Utf8Writer writer = new Utf8Writer(out, 4);
+		writer.write("abc\ud83d");
+		writer.flush();
+		assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("abc?");
+		writer.write("\ude00z");
+		writer.close();
+		assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("abc??z");
+	}
+
+	@Test
+	void nothingIsWrittenBeforeTheBufferFillsOrAFlush() throws IOException {
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		Utf8Writer writer = new Utf8Writer(out, 8);
+		writer.write("1234567");
+		assertThat(out.size()).isZero();
+		writer.write("89");
+		assertThat(out.size()).isEqualTo(8);
+		writer.flush();
+		assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("123456789");
+	}
+
+	@Test
+	void aBufferTooSmallForFourBytesIsRefused() {
+		assertThatIllegalArgumentException().isThrownBy(() -> new Utf8Writer(new ByteArrayOutputStream(), 3));
+	}
+
+	private static String randomText(Random random, int length) {
+		StringBuilder text = new StringBuilder(length);
+		for (int i = 0; i < length; i++) {
+			// Mostly ASCII, as report data is.
+			text.append(
+					(random.nextInt(3) == 0) ? KINDS[random.nextInt(KINDS.length)] : (char) ('a' + random.nextInt(26)));
+		}
+		return text.toString();
+	}
+
+}
