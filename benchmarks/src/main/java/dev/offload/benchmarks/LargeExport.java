@@ -135,9 +135,10 @@ final class LargeExport {
 			double firstLine = values.get("firstLineMillis") / 1000;
 			double linesTook = seconds - firstLine;
 			cpu.append(String.format(Locale.ROOT,
-					" Its first line came after %.1f s: the key figures' aggregate over the same lines (which \\copy "
-							+ "does not run), then PostgreSQL's join and sort of the lines (which \\copy waits for "
-							+ "too); the lines took the other %.1f s, %.1f µs each%s. To meet the target the export "
+					" Its first line came after %.1f s: PostgreSQL's join and sort of the lines (which \\copy waits "
+							+ "for too), with the key figures' aggregate over the same lines (which \\copy does not "
+							+ "run) on a second connection in the same snapshot meanwhile, awaited before the first "
+							+ "line; the lines took the other %.1f s, %.1f µs each%s. To meet the target the export "
 							+ "would have to end within %.1f s (\\copy's time / %.1f), so its lines within %.1f s of the "
 							+ "first.",
 					firstLine, linesTook, linesTook * 1e6 / lines,
@@ -151,7 +152,7 @@ final class LargeExport {
 								+ "STDOUT, in the export's JVM, right after it): %.1f s, its first row after %.1f s "
 								+ "(PostgreSQL's join and sort); an export that did nothing with the rows would reach "
 								+ "%.2f (\\copy's time / its time; the target is %.1f). So the key figures' aggregate "
-								+ "took about %.1f s (the export's first line less the driver's first row), and the "
+								+ "added about %.1f s (the export's first line less the driver's first row), and the "
 								+ "export's own work on the lines (each line's %d fields read from COPY's text, typed "
 								+ "and checked against their columns, formatted, quoted and encoded) %.1f s, against "
 								+ "%.1f s for the driver writing them untouched.",

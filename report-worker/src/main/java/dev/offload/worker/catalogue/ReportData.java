@@ -6,21 +6,26 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyOut;
+import org.slf4j.MDC;
 
-import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.UncategorizedSQLException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DataSourceUtils;
-import org.springframework.stereotype.Component;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -43,14 +48,25 @@ import org.springframework.transaction.support.TransactionTemplate;
  * expressions costs more than it saves (0.35 to 0.7 s per query over a year of order
  * lines, measured). A query that returns a few rows (a total, a row per product) can run
  * in parallel only without a cursor: it asks for {@code withFetchSize(0)}.
+ * <p>
+ * A query can also run {@link #alongside} the report's others, on a connection of its own
+ * in the same snapshot, while PostgreSQL works on another (an aggregate while a large
+ * query sorts), as many at a time as the pool has connections to spare beyond one per
+ * report being built; with none to spare it runs at once, on the report's connection.
  */
-@Component
 public class ReportData {
 
 	/** Rows fetched per round trip. */
 	public static final int FETCH_SIZE = 1000;
 
+	/** What {@code pg_export_snapshot()} returns: hexadecimal numbers and dashes. */
+	private static final Pattern SNAPSHOT_ID = Pattern.compile("[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+");
+
 	private final DataSource dataSource;
+
+	private final Semaphore spareConnections;
+
+	private final SimpleAsyncTaskExecutor threads;
 
 	private final JdbcTemplate streaming;
 
@@ -58,8 +74,22 @@ public class ReportData {
 
 	private final TransactionTemplate snapshot;
 
-	ReportData(@Qualifier(ReportDataConfiguration.REPORT_DATA) DataSource dataSource) {
+	/**
+	 * Report data read through a data source.
+	 * @param dataSource the data source of the sales data
+	 * @param spareConnections how many of its connections queries {@link #alongside} the
+	 * reports' own may hold at a time (0: they run on the report's connection, one after
+	 * the other)
+	 */
+	ReportData(DataSource dataSource, int spareConnections) {
+		if (spareConnections < 0) {
+			throw new IllegalArgumentException("Spare connections cannot be negative: " + spareConnections);
+		}
 		this.dataSource = dataSource;
+		this.spareConnections = new Semaphore(spareConnections);
+		// A thread per query alongside, for its time: they are few and last seconds.
+		this.threads = new SimpleAsyncTaskExecutor("report-data-");
+		this.threads.setDaemon(true);
 		this.streaming = new JdbcTemplate(dataSource);
 		this.streaming.setFetchSize(FETCH_SIZE);
 		this.jdbc = JdbcClient.create(this.streaming);
@@ -70,12 +100,13 @@ public class ReportData {
 
 	/**
 	 * Report data read through a data source of one's own, for tests and tools that build
-	 * reports without the worker's application context.
+	 * reports without the worker's application context: one query at a time may run
+	 * {@link #alongside} a report's others, on a connection of its own.
 	 * @param dataSource the data source of the sales data
 	 * @return the report data
 	 */
 	public static ReportData of(DataSource dataSource) {
-		return new ReportData(dataSource);
+		return new ReportData(dataSource, 1);
 	}
 
 	/**
@@ -85,15 +116,78 @@ public class ReportData {
 	 */
 	public void read(ReportProgress progress, Consumer<JdbcClient> queries) {
 		this.snapshot.executeWithoutResult((status) -> {
-			progress.timeLeft()
-				.ifPresentOrElse((left) -> this.jdbc
-					.sql("SELECT set_config('jit', 'off', true), set_config('statement_timeout', :millis, true)")
-					.param("millis", Long.toString(Math.max(1, left.toMillis())))
-					.query((rs, row) -> rs.getString(1))
-					.single(),
-						() -> this.jdbc.sql("SELECT set_config('jit', 'off', true)").query(String.class).single());
+			limit(progress);
 			queries.accept(this.jdbc);
 		});
+	}
+
+	/**
+	 * Starts a query that runs alongside the report's next ones, in the snapshot of the
+	 * {@link #read} it is called in, on a connection of its own (PostgreSQL's
+	 * {@code pg_export_snapshot()} and {@code SET TRANSACTION SNAPSHOT}), so PostgreSQL
+	 * works on both at once: an aggregate over the lines while the lines' query joins and
+	 * sorts them. If no connection is spare (every one may be needed by a report), the
+	 * query runs at once on the report's connection instead, and {@link Alongside#get()}
+	 * returns its result.
+	 * @param <T> the query's result
+	 * @param progress the report's progress, whose time left bounds the query
+	 * @param query the query, given a client whose queries stream; it must not call this
+	 * report data's {@link #copy} or {@link #read}
+	 * @return the query, to ask for its result when it is needed
+	 * @throws IllegalStateException if not called from the queries of {@link #read}
+	 */
+	public <T> Alongside<T> alongside(ReportProgress progress, Function<JdbcClient, T> query) {
+		if (!TransactionSynchronizationManager.hasResource(this.dataSource)) {
+			throw new IllegalStateException("A query alongside runs in the snapshot of ReportData.read");
+		}
+		if (!this.spareConnections.tryAcquire()) {
+			return new Alongside<>(CompletableFuture.completedFuture(query.apply(this.jdbc)));
+		}
+		CompletableFuture<T> result = new CompletableFuture<>();
+		try {
+			String snapshotId = this.jdbc.sql("SELECT pg_export_snapshot()").query(String.class).single();
+			if (!SNAPSHOT_ID.matcher(snapshotId).matches()) {
+				throw new IllegalStateException("PostgreSQL exported a snapshot named '" + snapshotId + "'");
+			}
+			Map<String, String> context = MDC.getCopyOfContextMap();
+			this.threads.execute(() -> {
+				try {
+					if (context != null) {
+						MDC.setContextMap(context);
+					}
+					result.complete(this.snapshot.execute((status) -> {
+						// Must be the transaction's first statement; takes no parameter.
+						this.jdbc.sql("SET TRANSACTION SNAPSHOT '" + snapshotId + "'").update();
+						limit(progress);
+						return query.apply(this.jdbc);
+					}));
+				}
+				catch (Throwable ex) {
+					result.completeExceptionally(ex);
+				}
+				finally {
+					this.spareConnections.release();
+					MDC.clear();
+				}
+			});
+		}
+		catch (RuntimeException ex) {
+			this.spareConnections.release();
+			throw ex;
+		}
+		return new Alongside<>(result);
+	}
+
+	/** Turns JIT off and bounds the statements by the report's time left. */
+	private void limit(ReportProgress progress) {
+		progress.timeLeft()
+			.ifPresentOrElse(
+					(left) -> this.jdbc
+						.sql("SELECT set_config('jit', 'off', true), set_config('statement_timeout', :millis, true)")
+						.param("millis", Long.toString(Math.max(1, left.toMillis())))
+						.query((rs, row) -> rs.getString(1))
+						.single(),
+					() -> this.jdbc.sql("SELECT set_config('jit', 'off', true)").query(String.class).single());
 	}
 
 	/**
@@ -158,6 +252,42 @@ public class ReportData {
 		finally {
 			DataSourceUtils.releaseConnection(connection, this.dataSource);
 		}
+	}
+
+	/**
+	 * A query started by {@link #alongside}.
+	 *
+	 * @param <T> its result
+	 */
+	public static final class Alongside<T> {
+
+		private final CompletableFuture<T> result;
+
+		private Alongside(CompletableFuture<T> result) {
+			this.result = result;
+		}
+
+		/**
+		 * Waits for the query (at most the report's time left: its statement timeout) and
+		 * returns its result.
+		 * @return the result
+		 * @throws RuntimeException what the query threw, as it threw it
+		 */
+		public T get() {
+			try {
+				return this.result.join();
+			}
+			catch (CompletionException ex) {
+				if (ex.getCause() instanceof RuntimeException failure) {
+					throw failure;
+				}
+				if (ex.getCause() instanceof Error error) {
+					throw error;
+				}
+				throw ex;
+			}
+		}
+
 	}
 
 }

@@ -1,6 +1,9 @@
 package dev.offload.worker.catalogue;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.offload.worker.WorkerProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -16,9 +19,17 @@ import org.springframework.context.annotation.Primary;
  * {@code offload.report-data.url} (and {@code username}, {@code password}) at a read
  * replica; left unset, reports read the primary database through a small pool of their
  * own, so a month-end burst of reports cannot take the connections the pipeline needs.
+ * <p>
+ * A report holds one connection of that pool while it is built; what the pool has beyond
+ * one per consumer (less one, for the health check) lets a report run a query
+ * {@link ReportData#alongside} its others. Hikari's default of 10 connections leaves 5
+ * with the default 2 + 2 consumers; a pool of one per consumer or less leaves none, and
+ * the queries run one after the other.
  */
 @Configuration(proxyBeanMethods = false)
 class ReportDataConfiguration {
+
+	private static final Logger logger = LoggerFactory.getLogger(ReportDataConfiguration.class);
 
 	static final String REPORT_DATA = "reportDataSource";
 
@@ -57,6 +68,18 @@ class ReportDataConfiguration {
 		dataSource.setPoolName("report-data");
 		dataSource.setReadOnly(true);
 		return dataSource;
+	}
+
+	@Bean
+	ReportData reportData(@Qualifier(REPORT_DATA) HikariDataSource reportDataSource, WorkerProperties worker) {
+		int consumers = worker.concurrency() + worker.bulkConcurrency();
+		int spare = Math.max(0, reportDataSource.getMaximumPoolSize() - consumers - 1);
+		if (spare == 0) {
+			logger.info("The report data pool's {} connections are all needed by {} consumers: a report's queries "
+					+ "run one after the other (offload.report-data.hikari.maximum-pool-size of {} or more lets "
+					+ "one run alongside another)", reportDataSource.getMaximumPoolSize(), consumers, consumers + 2);
+		}
+		return new ReportData(reportDataSource, spare);
 	}
 
 }

@@ -12,6 +12,7 @@ import dev.offload.worker.catalogue.ReportData;
 import dev.offload.worker.catalogue.ReportDefinition;
 import dev.offload.worker.catalogue.ReportParameters;
 import dev.offload.worker.catalogue.ReportProgress;
+import dev.offload.worker.catalogue.TextRow;
 import dev.offload.worker.catalogue.SalesParameters;
 import dev.offload.worker.render.Column;
 import dev.offload.worker.render.ColumnType;
@@ -31,8 +32,8 @@ import org.springframework.stereotype.Component;
  * <p>
  * The key figures come first, from an aggregate over the same lines in the same snapshot
  * (so they agree with the rows); its line count also makes progress exact, lines written
- * over lines to write. It costs PostgreSQL one more scan, a fraction of the export's
- * time.
+ * over lines to write. It costs PostgreSQL one more scan, which runs alongside the lines'
+ * join and sort when the report data pool has a connection to spare.
  */
 @Component
 class OrderExportReport implements ReportDefinition {
@@ -80,23 +81,17 @@ class OrderExportReport implements ReportDefinition {
 		SalesLines lines = SalesParameters.lines(period, parameters);
 		document.title("Order export", subtitle(period, parameters));
 		this.data.read(progress, (jdbc) -> {
-			SalesTotals totals = lines.totals(jdbc);
-			document.keyFigures("Key figures",
-					List.of(new KeyFigure("Order lines", totals.lines(), ColumnType.INTEGER),
-							new KeyFigure("Orders", totals.orders(), ColumnType.INTEGER),
-							new KeyFigure("Units", totals.units(), ColumnType.INTEGER),
-							new KeyFigure("Revenue", totals.revenue(), ColumnType.AMOUNT)));
-			Progress done = new Progress(progress, totals.lines());
-			try (TableWriter table = document.table("Order lines", COLUMNS)) {
+			// The key figures' aggregate runs while PostgreSQL joins and sorts the lines,
+			// before which no line comes: it costs the export almost no time of its own.
+			Lines export = new Lines(document, progress, this.data.alongside(progress, lines::totals));
+			try {
 				// Through COPY rather than a cursor: PostgreSQL streams the lines without
-				// a
-				// round trip per batch. The row's fields are a SalesLine's, in order.
-				this.data.copy(lines.eachOnSettings(), lines.settings(), (line) -> {
-					table.row(line.longValue(0), line.date(1), line.longValue(2), line.text(3), line.text(4),
-							line.text(5), line.text(6), line.text(7), line.intValue(8), line.decimal(9),
-							line.decimal(10));
-					done.oneMore();
-				});
+				// a round trip per batch. The row's fields are a SalesLine's, in order.
+				this.data.copy(lines.eachOnSettings(), lines.settings(), export::write);
+				export.finish();
+			}
+			finally {
+				export.close();
 			}
 		});
 	}
@@ -106,6 +101,62 @@ class OrderExportReport implements ReportDefinition {
 		parameters.optional(SalesParameters.REGION).ifPresent((region) -> subtitle.append(", ").append(region));
 		parameters.optional(SalesParameters.CATEGORY).ifPresent((category) -> subtitle.append(", ").append(category));
 		return subtitle.toString();
+	}
+
+	/**
+	 * The key figures, then the table of lines: both begin with the first line (or at the
+	 * end, if there is none), when the totals have come.
+	 */
+	private static final class Lines {
+
+		private final DocumentWriter document;
+
+		private final ReportProgress progress;
+
+		private final ReportData.Alongside<SalesTotals> totals;
+
+		private TableWriter table;
+
+		private Progress done;
+
+		Lines(DocumentWriter document, ReportProgress progress, ReportData.Alongside<SalesTotals> totals) {
+			this.document = document;
+			this.progress = progress;
+			this.totals = totals;
+		}
+
+		void write(TextRow line) {
+			if (this.table == null) {
+				begin();
+			}
+			this.table.row(line.longValue(0), line.date(1), line.longValue(2), line.text(3), line.text(4), line.text(5),
+					line.text(6), line.text(7), line.intValue(8), line.decimal(9), line.decimal(10));
+			this.done.oneMore();
+		}
+
+		void finish() {
+			if (this.table == null) {
+				begin();
+			}
+		}
+
+		void close() {
+			if (this.table != null) {
+				this.table.close();
+			}
+		}
+
+		private void begin() {
+			SalesTotals totals = this.totals.get();
+			this.document.keyFigures("Key figures",
+					List.of(new KeyFigure("Order lines", totals.lines(), ColumnType.INTEGER),
+							new KeyFigure("Orders", totals.orders(), ColumnType.INTEGER),
+							new KeyFigure("Units", totals.units(), ColumnType.INTEGER),
+							new KeyFigure("Revenue", totals.revenue(), ColumnType.AMOUNT)));
+			this.done = new Progress(this.progress, totals.lines());
+			this.table = this.document.table("Order lines", COLUMNS);
+		}
+
 	}
 
 	/**
