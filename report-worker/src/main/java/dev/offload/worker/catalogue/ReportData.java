@@ -27,6 +27,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -141,37 +142,66 @@ public class ReportData {
 			throw new IllegalStateException("A query alongside runs in the snapshot of ReportData.read");
 		}
 		if (!this.spareConnections.tryAcquire()) {
-			return new Alongside<>(CompletableFuture.completedFuture(query.apply(this.jdbc)));
+			try {
+				return new Alongside<>(CompletableFuture.completedFuture(query.apply(this.jdbc)));
+			}
+			catch (RuntimeException ex) {
+				return new Alongside<>(CompletableFuture.failedFuture(ex));
+			}
 		}
 		CompletableFuture<T> result = new CompletableFuture<>();
+		Cancellable cancellable = new Cancellable();
 		try {
 			String snapshotId = this.jdbc.sql("SELECT pg_export_snapshot()").query(String.class).single();
 			if (!SNAPSHOT_ID.matcher(snapshotId).matches()) {
 				throw new IllegalStateException("PostgreSQL exported a snapshot named '" + snapshotId + "'");
 			}
+			// Ends with the report's transaction: a query whose result no one waits for
+			// any more (the report failed or was cancelled) is cancelled.
+			TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+
+				@Override
+				public void afterCompletion(int status) {
+					cancellable.cancel();
+				}
+
+			});
 			Map<String, String> context = MDC.getCopyOfContextMap();
 			this.threads.execute(() -> {
+				T value = null;
+				Throwable failure = null;
 				try {
 					if (context != null) {
 						MDC.setContextMap(context);
 					}
-					result.complete(this.snapshot.execute((status) -> {
+					value = this.snapshot.execute((status) -> {
+						cancellable.started(DataSourceUtils.getConnection(this.dataSource));
 						// Must be the transaction's first statement; takes no parameter.
 						this.jdbc.sql("SET TRANSACTION SNAPSHOT '" + snapshotId + "'").update();
 						limit(progress);
 						return query.apply(this.jdbc);
-					}));
+					});
 				}
 				catch (Throwable ex) {
-					result.completeExceptionally(ex);
+					failure = ex;
 				}
 				finally {
-					this.spareConnections.release();
+					cancellable.ended();
 					MDC.clear();
+					// Spare again before anyone hears of the result, so a report that
+					// runs its next query alongside on hearing it finds the connection.
+					this.spareConnections.release();
+				}
+				if (failure != null) {
+					result.completeExceptionally(failure);
+				}
+				else {
+					result.complete(value);
 				}
 			});
 		}
-		catch (RuntimeException ex) {
+		catch (Throwable ex) {
+			// Not started (a thread could not be made): nothing will release it.
 			this.spareConnections.release();
 			throw ex;
 		}
@@ -269,7 +299,8 @@ public class ReportData {
 
 		/**
 		 * Waits for the query (at most the report's time left: its statement timeout) and
-		 * returns its result.
+		 * returns its result. Call it within the {@link #read} that started the query:
+		 * when that ends, a query still running is cancelled.
 		 * @return the result
 		 * @throws RuntimeException what the query threw, as it threw it
 		 */
@@ -285,6 +316,57 @@ public class ReportData {
 					throw error;
 				}
 				throw ex;
+			}
+		}
+
+	}
+
+	/**
+	 * The connection of a query alongside while it runs, to cancel its statement when the
+	 * report's transaction ends first. Whichever comes second of the cancel and the
+	 * connection's start sees the other: the query is cancelled, or never runs.
+	 */
+	private static final class Cancellable {
+
+		private final Object lock = new Object();
+
+		private Connection connection;
+
+		private boolean cancelled;
+
+		private boolean ended;
+
+		void started(Connection connection) {
+			synchronized (this.lock) {
+				if (this.cancelled) {
+					throw new IllegalStateException("The report's snapshot ended before its query alongside began");
+				}
+				this.connection = connection;
+			}
+		}
+
+		void ended() {
+			synchronized (this.lock) {
+				this.ended = true;
+				this.connection = null;
+			}
+		}
+
+		void cancel() {
+			synchronized (this.lock) {
+				this.cancelled = true;
+				if (this.connection == null || this.ended) {
+					return;
+				}
+				try {
+					// PostgreSQL's cancel request, on a connection of its own: the
+					// running
+					// statement fails with "canceling statement due to user request".
+					this.connection.unwrap(PGConnection.class).cancelQuery();
+				}
+				catch (SQLException ex) {
+					// Its statement timeout ends it.
+				}
 			}
 		}
 

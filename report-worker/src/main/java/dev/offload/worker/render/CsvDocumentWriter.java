@@ -24,7 +24,11 @@ final class CsvDocumentWriter implements DocumentWriter {
 	/** Bytes collected before they are written. */
 	private static final int BUFFER_BYTES = 64 * 1024;
 
-	private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder().setRecordSeparator("\r\n").get();
+	/**
+	 * One per writer: Commons CSV prints each value holding the format's lock, which
+	 * writers on other threads would otherwise wait for.
+	 */
+	private final CSVFormat format = CSVFormat.RFC4180.builder().setRecordSeparator("\r\n").get();
 
 	private final Utf8Writer out;
 
@@ -33,7 +37,7 @@ final class CsvDocumentWriter implements DocumentWriter {
 	CsvDocumentWriter(OutputStream out) {
 		this.out = new Utf8Writer(out, BUFFER_BYTES);
 		try {
-			this.csv = new CSVPrinter(this.out, FORMAT);
+			this.csv = new CSVPrinter(this.out, this.format);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -74,29 +78,28 @@ final class CsvDocumentWriter implements DocumentWriter {
 					throw new IllegalArgumentException(
 							"A row of " + cells.length + " cells in a table of " + columns.size() + " columns");
 				}
-				// Each value through Commons CSV's quoting, but for numbers and dates:
-				// their
-				// plain text (digits, '-', '+', '.') is never quoted, and Commons CSV
-				// would
-				// look at every character of them to know (and copy its delimiter into a
-				// new array) millions of times. Between records the printer writes
-				// nothing of its own, so rows can be written beside it.
+				// Numbers and dates are never quoted (their plain text is digits, '-',
+				// '+'
+				// and '.'): they skip Commons CSV's look at every character, which also
+				// copies the delimiter into a new array per value. The printer writes
+				// nothing between records, so rows can be written beside it.
 				Utf8Writer out = CsvDocumentWriter.this.out;
+				CSVFormat format = CsvDocumentWriter.this.format;
 				try {
 					for (int i = 0; i < cells.length; i++) {
 						ColumnType type = columns.get(i).type();
 						String value = Cells.plain(cells[i], type);
 						if (cells[i] == null || type == ColumnType.TEXT) {
-							FORMAT.print(value, out, i == 0);
+							format.print(value, out, i == 0);
 						}
 						else {
 							if (i > 0) {
-								out.append(FORMAT.getDelimiterString());
+								out.append(format.getDelimiterString());
 							}
 							out.append(value);
 						}
 					}
-					out.append(FORMAT.getRecordSeparator());
+					out.append(format.getRecordSeparator());
 				}
 				catch (IOException ex) {
 					throw new UncheckedIOException(ex);

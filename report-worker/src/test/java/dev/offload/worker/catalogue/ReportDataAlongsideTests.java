@@ -4,10 +4,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.offload.worker.WorkerProperties;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -137,6 +139,44 @@ class ReportDataAlongsideTests {
 	}
 
 	@Test
+	void aSecondQueryWhileTheOneSpareConnectionIsTakenRunsOnTheReportsConnection() {
+		ReportData data = sales.reportData();
+		AtomicReference<String> second = new AtomicReference<>();
+		data.read(ReportProgress.NONE, (jdbc) -> {
+			ReportData.Alongside<String> first = data.alongside(ReportProgress.NONE,
+					(client) -> client.sql("SELECT pg_sleep(0.3)::text").query(String.class).single());
+			data.alongside(ReportProgress.NONE, (client) -> {
+				second.set(Thread.currentThread().getName());
+				return count(client);
+			}).get();
+			first.get();
+		});
+		assertThat(second.get()).isEqualTo(Thread.currentThread().getName());
+	}
+
+	@Test
+	void aQueryNoOneWaitsForIsCancelledWhenTheReportsReadEnds() {
+		ReportData data = sales.reportData();
+		String marker = "alongside_" + UUID.randomUUID().toString().replace("-", "");
+		data.read(ReportProgress.NONE, (jdbc) -> {
+			data.alongside(ReportProgress.NONE,
+					(client) -> client.sql("SELECT pg_sleep(60)::text AS " + marker).query(String.class).single());
+			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> running(marker) == 1);
+			// The report fails (or is cancelled) before it asks for the result.
+		});
+		Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> running(marker) == 0);
+		// Its connection is spare again.
+		AtomicReference<String> next = new AtomicReference<>();
+		Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+			data.read(ReportProgress.NONE, (jdbc) -> data.alongside(ReportProgress.NONE, (client) -> {
+				next.set(Thread.currentThread().getName());
+				return count(client);
+			}).get());
+			assertThat(next.get()).startsWith("report-data-");
+		});
+	}
+
+	@Test
 	void theReportsTimeLeftBoundsIt() {
 		ReportData data = sales.reportData();
 		ReportProgress nearlyOutOfTime = new ReportProgress() {
@@ -171,6 +211,14 @@ class ReportDataAlongsideTests {
 
 	private static long count(JdbcClient jdbc) {
 		return jdbc.sql("SELECT count(*) FROM probe").query(Long.class).single();
+	}
+
+	private static long running(String marker) {
+		return JdbcClient.create(dataSource())
+			.sql("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE :query")
+			.param("query", "%AS " + marker + "%")
+			.query(Long.class)
+			.single();
 	}
 
 	private static DriverManagerDataSource dataSource() {
