@@ -28,8 +28,8 @@ import org.apache.poi.xssf.streaming.SheetDataWriter;
 /**
  * Renders a document as an Excel workbook with Apache POI's streaming
  * {@link SXSSFWorkbook}: only a window of {@value #WINDOW} rows per sheet is in memory,
- * the rest is flushed to a compressed temporary file, so any row count fits in a bounded
- * heap.
+ * the rest is flushed to a temporary file ({@link XlsxTempFiles}: plain or gzipped), so
+ * any row count fits in a bounded heap.
  * <p>
  * The first sheet, "Summary", holds the title, subtitle, key figures and paragraphs; each
  * table and each chart's data is a sheet of its own, with a bold, frozen header row and
@@ -88,11 +88,11 @@ final class XlsxDocumentWriter implements DocumentWriter {
 
 	private int summaryRows;
 
-	XlsxDocumentWriter(OutputStream out, int maxRows) {
+	XlsxDocumentWriter(OutputStream out, int maxRows, XlsxTempFiles tempFiles) {
 		this.out = out;
 		this.maxRows = maxRows;
 		this.workbook = new FastWorkbook(WINDOW);
-		this.workbook.setCompressTempFiles(true);
+		this.workbook.setCompressTempFiles(tempFiles == XlsxTempFiles.GZIP);
 		Font boldFont = this.workbook.createFont();
 		boldFont.setBold(true);
 		this.bold = this.workbook.createCellStyle();
@@ -143,6 +143,11 @@ final class XlsxDocumentWriter implements DocumentWriter {
 	@Override
 	public void chart(Chart chart) {
 		ChartData.writeAsTable(this, chart);
+	}
+
+	/** How this document keeps its rows on disk while it is written. */
+	XlsxTempFiles tempFiles() {
+		return this.workbook.isCompressTempFiles() ? XlsxTempFiles.GZIP : XlsxTempFiles.PLAIN;
 	}
 
 	@Override
@@ -317,10 +322,11 @@ final class XlsxDocumentWriter implements DocumentWriter {
 
 	/**
 	 * POI's streaming workbook, faster: both of its deflaters (the temporary sheet files'
-	 * gzip, the workbook's zip entries) at their fastest level, and the sheet XML written
-	 * through a {@link Utf8Writer}, not POI's buffered writer that locks and encodes per
-	 * call. At the default level compressing the sheet XML twice took most of an export's
-	 * time; the fastest level makes the file about a third larger.
+	 * gzip, when they are gzipped, and the workbook's zip entries) at their fastest
+	 * level, and the sheet XML written through a {@link Utf8Writer}, not POI's buffered
+	 * writer that locks and encodes per call. At the default level compressing the sheet
+	 * XML twice took most of an export's time; the fastest level makes the file about a
+	 * third larger.
 	 */
 	private static final class FastWorkbook extends SXSSFWorkbook {
 
@@ -331,7 +337,15 @@ final class XlsxDocumentWriter implements DocumentWriter {
 		@Override
 		protected SheetDataWriter createSheetDataWriter() throws IOException {
 			if (!isCompressTempFiles()) {
-				return super.createSheetDataWriter();
+				return new SheetDataWriter(getSharedStringSource()) {
+
+					// Called by the constructor: uses no field of its own.
+					@Override
+					public Writer createWriter(File file) throws IOException {
+						return new Utf8Writer(new FileOutputStream(file), TEMP_BUFFER_BYTES);
+					}
+
+				};
 			}
 			return new GZIPSheetDataWriter(getSharedStringSource()) {
 

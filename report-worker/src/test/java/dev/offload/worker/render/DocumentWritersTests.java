@@ -91,7 +91,7 @@ class DocumentWritersTests {
 	@Test
 	void xlsxTableLongerThanASheetGoesOnInTheNextWithItsHeaderAndTheSummarySaysSo() throws IOException {
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		DocumentWriter document = new XlsxDocumentWriter(out, 4);
+		DocumentWriter document = new XlsxDocumentWriter(out, 4, XlsxTempFiles.GZIP);
 		document.title("Long", null);
 		try (TableWriter table = document.table("Lines", List.of(Column.integer("n")))) {
 			for (int n = 1; n <= 7; n++) {

@@ -12,6 +12,8 @@ import org.apache.poi.ss.usermodel.DateUtil;
 import org.apache.poi.ss.usermodel.Sheet;
 import org.apache.poi.xssf.usermodel.XSSFWorkbook;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,7 +31,7 @@ class XlsxDocumentWriterTests {
 
 	@Test
 	void datesReadBackAsTheirDaysOnBothSidesOfExcelsPhantomLeapDay() throws IOException {
-		try (XSSFWorkbook workbook = render()) {
+		try (XSSFWorkbook workbook = render(XlsxTempFiles.PLAIN)) {
 			Sheet sheet = workbook.getSheet("Lines");
 			for (int i = 0; i < DAYS.size(); i++) {
 				var cell = sheet.getRow(i + 1).getCell(0);
@@ -42,9 +44,10 @@ class XlsxDocumentWriterTests {
 		}
 	}
 
-	@Test
-	void textAndNumbersSurviveTheTemporaryFiles() throws IOException {
-		try (XSSFWorkbook workbook = render()) {
+	@ParameterizedTest
+	@EnumSource(XlsxTempFiles.class)
+	void textAndNumbersSurviveTheTemporaryFiles(XlsxTempFiles tempFiles) throws IOException {
+		try (XSSFWorkbook workbook = render(tempFiles)) {
 			Sheet sheet = workbook.getSheet("Lines");
 			for (int i = 0; i < TEXTS.size(); i++) {
 				assertThat(sheet.getRow(i + 1).getCell(1).getStringCellValue()).isEqualTo(TEXTS.get(i));
@@ -56,9 +59,9 @@ class XlsxDocumentWriterTests {
 		}
 	}
 
-	private static XSSFWorkbook render() throws IOException {
+	private static XSSFWorkbook render(XlsxTempFiles tempFiles) throws IOException {
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		DocumentWriter document = new XlsxDocumentWriter(out, XlsxDocumentWriter.EXCEL_MAX_ROWS);
+		DocumentWriter document = new XlsxDocumentWriter(out, XlsxDocumentWriter.EXCEL_MAX_ROWS, tempFiles);
 		document.title("Days", null);
 		try (TableWriter table = document.table("Lines",
 				List.of(Column.date("day"), Column.text("text"), Column.amount("amount")))) {
