@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
+import com.zaxxer.hikari.HikariDataSource;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyOut;
 import org.slf4j.MDC;
@@ -128,8 +129,8 @@ public class ReportData {
 	 * {@code pg_export_snapshot()} and {@code SET TRANSACTION SNAPSHOT}), so PostgreSQL
 	 * works on both at once: an aggregate over the lines while the lines' query joins and
 	 * sorts them. If no connection is spare (every one may be needed by a report), the
-	 * query runs at once on the report's connection instead, and {@link Alongside#get()}
-	 * returns its result.
+	 * query runs at once on the report's connection instead (and a failure is thrown from
+	 * here), and {@link Alongside#get()} returns its result.
 	 * @param <T> the query's result
 	 * @param progress the report's progress, whose time left bounds the query
 	 * @param query the query, given a client whose queries stream; it must not call this
@@ -142,12 +143,9 @@ public class ReportData {
 			throw new IllegalStateException("A query alongside runs in the snapshot of ReportData.read");
 		}
 		if (!this.spareConnections.tryAcquire()) {
-			try {
-				return new Alongside<>(CompletableFuture.completedFuture(query.apply(this.jdbc)));
-			}
-			catch (RuntimeException ex) {
-				return new Alongside<>(CompletableFuture.failedFuture(ex));
-			}
+			// On the report's connection: a failure ends its transaction, so it is thrown
+			// now, as it is, before the report's next statement would hide it.
+			return new Alongside<>(CompletableFuture.completedFuture(query.apply(this.jdbc)));
 		}
 		CompletableFuture<T> result = new CompletableFuture<>();
 		Cancellable cancellable = new Cancellable();
@@ -175,18 +173,31 @@ public class ReportData {
 						MDC.setContextMap(context);
 					}
 					value = this.snapshot.execute((status) -> {
-						cancellable.started(DataSourceUtils.getConnection(this.dataSource));
-						// Must be the transaction's first statement; takes no parameter.
-						this.jdbc.sql("SET TRANSACTION SNAPSHOT '" + snapshotId + "'").update();
-						limit(progress);
-						return query.apply(this.jdbc);
+						Connection connection = DataSourceUtils.getConnection(this.dataSource);
+						cancellable.started(connection);
+						try {
+							// Must be the transaction's first statement; takes no
+							// parameter.
+							this.jdbc.sql("SET TRANSACTION SNAPSHOT '" + snapshotId + "'").update();
+							limit(progress);
+							cancellable.check();
+							return query.apply(this.jdbc);
+						}
+						finally {
+							// Before the connection goes back to the pool: no cancel is
+							// sent after this, and one sent before it (which could
+							// reach PostgreSQL late) takes the connection out of the
+							// pool instead of another report's statement.
+							if (cancellable.ended()) {
+								evict(connection);
+							}
+						}
 					});
 				}
 				catch (Throwable ex) {
 					failure = ex;
 				}
 				finally {
-					cancellable.ended();
 					MDC.clear();
 					// Spare again before anyone hears of the result, so a report that
 					// runs its next query alongside on hearing it finds the connection.
@@ -206,6 +217,13 @@ public class ReportData {
 			throw ex;
 		}
 		return new Alongside<>(result);
+	}
+
+	/** Closes a connection a cancel was sent on rather than returning it to the pool. */
+	private void evict(Connection connection) {
+		if (this.dataSource instanceof HikariDataSource pool) {
+			pool.evictConnection(connection);
+		}
 	}
 
 	/** Turns JIT off and bounds the statements by the report's time left. */
@@ -323,8 +341,10 @@ public class ReportData {
 
 	/**
 	 * The connection of a query alongside while it runs, to cancel its statement when the
-	 * report's transaction ends first. Whichever comes second of the cancel and the
-	 * connection's start sees the other: the query is cancelled, or never runs.
+	 * report's transaction ends first. Best effort: a cancel that reaches PostgreSQL
+	 * between two statements is dropped by it, and the query then runs until it ends or
+	 * its statement timeout (the report's time left) ends it; a query that has not begun
+	 * by then never does.
 	 */
 	private static final class Cancellable {
 
@@ -334,28 +354,38 @@ public class ReportData {
 
 		private boolean cancelled;
 
-		private boolean ended;
+		private boolean sent;
 
 		void started(Connection connection) {
 			synchronized (this.lock) {
-				if (this.cancelled) {
-					throw new IllegalStateException("The report's snapshot ended before its query alongside began");
-				}
+				check();
 				this.connection = connection;
 			}
 		}
 
-		void ended() {
+		void check() {
 			synchronized (this.lock) {
-				this.ended = true;
+				if (this.cancelled) {
+					throw new IllegalStateException("The report's snapshot ended before its query alongside ran");
+				}
+			}
+		}
+
+		/**
+		 * The query is over: no cancel is sent from now on.
+		 * @return whether one was sent, so the connection must not be used again
+		 */
+		boolean ended() {
+			synchronized (this.lock) {
 				this.connection = null;
+				return this.sent;
 			}
 		}
 
 		void cancel() {
 			synchronized (this.lock) {
 				this.cancelled = true;
-				if (this.connection == null || this.ended) {
+				if (this.connection == null) {
 					return;
 				}
 				try {
@@ -363,6 +393,7 @@ public class ReportData {
 					// running
 					// statement fails with "canceling statement due to user request".
 					this.connection.unwrap(PGConnection.class).cancelQuery();
+					this.sent = true;
 				}
 				catch (SQLException ex) {
 					// Its statement timeout ends it.

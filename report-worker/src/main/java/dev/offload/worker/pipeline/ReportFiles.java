@@ -63,8 +63,16 @@ class ReportFiles {
 				() -> this.store.allocate(task.reportId(), claim.attempt(), format.extension()));
 		try (FileUpload upload = this.store.upload(key, format.contentType())) {
 			DocumentWriter document = this.writers.open(format, upload.stream());
-			definition.build(parameters, progress, document);
-			document.finish();
+			try {
+				definition.build(parameters, progress, document);
+				document.finish();
+			}
+			catch (RuntimeException ex) {
+				// Its temporary files (an XLSX sheet's rows, a PDF's pages) go now,
+				// not when the worker stops.
+				document.abandon();
+				throw ex;
+			}
 			upload.stream().flush();
 			StoredFile file = upload.complete();
 			return new ReportFile(definition.fileName(parameters) + "." + format.extension(), format.contentType(),

@@ -54,4 +54,12 @@ public interface DocumentWriter {
 	 */
 	void finish();
 
+	/**
+	 * Gives the document up without writing it: releases what it holds besides the output
+	 * stream (temporary files), after the report failed or stopped. Does nothing after
+	 * {@link #finish()}, or if called twice.
+	 */
+	default void abandon() {
+	}
+
 }

@@ -133,6 +133,23 @@ final class PdfDocumentWriter implements DocumentWriter {
 	}
 
 	@Override
+	public void abandon() {
+		try {
+			closePage();
+		}
+		catch (RuntimeException ex) {
+			// The page's stream goes with the document below.
+		}
+		try {
+			// Deletes the temporary file its pages are cached in.
+			this.document.close();
+		}
+		catch (IOException ex) {
+			// Nothing more to do.
+		}
+	}
+
+	@Override
 	public void finish() {
 		try {
 			closePage();

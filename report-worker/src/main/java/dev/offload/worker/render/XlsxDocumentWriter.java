@@ -169,6 +169,17 @@ final class XlsxDocumentWriter implements DocumentWriter {
 		}
 	}
 
+	@Override
+	public void abandon() {
+		try {
+			// Deletes the temporary sheet files (POI's dispose), written or not.
+			this.workbook.close();
+		}
+		catch (IOException ex) {
+			// Nothing more to do: close() deleted what it could.
+		}
+	}
+
 	private CellStyle numberStyle(String format) {
 		CellStyle style = this.workbook.createCellStyle();
 		style.setDataFormat(this.workbook.createDataFormat().getFormat(format));

@@ -91,16 +91,22 @@ class ReportDataAlongsideTests {
 	}
 
 	@Test
+	void aQueryRunOnTheReportsConnectionThrowsAtOnceAsItFailed() {
+		ReportData data = new ReportData(dataSource(), 0);
+		data.read(ReportProgress.NONE,
+				(jdbc) -> assertThatExceptionOfType(BadSqlGrammarException.class)
+					.isThrownBy(() -> data.alongside(ReportProgress.NONE,
+							(client) -> client.sql("SELECT count(*) FROM no_such_table").query(Long.class).single()))
+					.withMessageContaining("no_such_table"));
+	}
+
+	@Test
 	void theWorkerSparesWhatItsPoolHasBeyondAConnectionPerConsumerAndOneForTheHealthCheck() {
 		WorkerProperties worker = new Binder(new MapConfigurationPropertySource(
 				Map.of("offload.worker.concurrency", "2", "offload.worker.bulk-concurrency", "3")))
 			.bindOrCreate("offload.worker", WorkerProperties.class);
 		for (int poolSize : List.of(5, 6, 7)) {
-			try (HikariDataSource pool = new HikariDataSource()) {
-				pool.setJdbcUrl(sales.database().jdbcUrl());
-				pool.setUsername(sales.database().username());
-				pool.setPassword(sales.database().password());
-				pool.setMaximumPoolSize(poolSize);
+			try (HikariDataSource pool = pool(poolSize)) {
 				ReportData data = new ReportDataConfiguration().reportData(pool, worker);
 				AtomicReference<String> thread = new AtomicReference<>();
 				data.read(ReportProgress.NONE, (jdbc) -> data.alongside(ReportProgress.NONE, (client) -> {
@@ -155,25 +161,32 @@ class ReportDataAlongsideTests {
 	}
 
 	@Test
-	void aQueryNoOneWaitsForIsCancelledWhenTheReportsReadEnds() {
-		ReportData data = sales.reportData();
-		String marker = "alongside_" + UUID.randomUUID().toString().replace("-", "");
-		data.read(ReportProgress.NONE, (jdbc) -> {
-			data.alongside(ReportProgress.NONE,
-					(client) -> client.sql("SELECT pg_sleep(60)::text AS " + marker).query(String.class).single());
-			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> running(marker) == 1);
-			// The report fails (or is cancelled) before it asks for the result.
-		});
-		Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> running(marker) == 0);
-		// Its connection is spare again.
-		AtomicReference<String> next = new AtomicReference<>();
-		Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-			data.read(ReportProgress.NONE, (jdbc) -> data.alongside(ReportProgress.NONE, (client) -> {
-				next.set(Thread.currentThread().getName());
-				return count(client);
-			}).get());
-			assertThat(next.get()).startsWith("report-data-");
-		});
+	void aQueryNoOneWaitsForIsCancelledWhenTheReportsReadEndsAndItsConnectionLeavesThePool() {
+		try (HikariDataSource pool = pool(2)) {
+			ReportData data = new ReportData(pool, 1);
+			String marker = "alongside_" + UUID.randomUUID().toString().replace("-", "");
+			data.read(ReportProgress.NONE, (jdbc) -> {
+				data.alongside(ReportProgress.NONE,
+						(client) -> client.sql("SELECT pg_sleep(60)::text AS " + marker).query(String.class).single());
+				Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> running(marker) == 1);
+				// The report fails (or is cancelled) before it asks for the result.
+			});
+			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> running(marker) == 0);
+			// Reports go on on the same pool, their queries alongside too: none of their
+			// statements is hit by the cancel.
+			for (int i = 0; i < 20; i++) {
+				AtomicReference<String> thread = new AtomicReference<>();
+				data.read(ReportProgress.NONE, (jdbc) -> {
+					ReportData.Alongside<String> alongside = data.alongside(ReportProgress.NONE, (client) -> {
+						thread.set(Thread.currentThread().getName());
+						return client.sql("SELECT pg_sleep(0.01)::text").query(String.class).single();
+					});
+					assertThat(count(jdbc)).isPositive();
+					alongside.get();
+				});
+				assertThat(thread.get()).startsWith("report-data-");
+			}
+		}
 	}
 
 	@Test
@@ -219,6 +232,15 @@ class ReportDataAlongsideTests {
 			.param("query", "%AS " + marker + "%")
 			.query(Long.class)
 			.single();
+	}
+
+	private static HikariDataSource pool(int size) {
+		HikariDataSource pool = new HikariDataSource();
+		pool.setJdbcUrl(sales.database().jdbcUrl());
+		pool.setUsername(sales.database().username());
+		pool.setPassword(sales.database().password());
+		pool.setMaximumPoolSize(size);
+		return pool;
 	}
 
 	private static DriverManagerDataSource dataSource() {

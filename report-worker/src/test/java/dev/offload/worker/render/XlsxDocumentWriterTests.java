@@ -3,15 +3,22 @@ package dev.offload.worker.render;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.stream.Stream;
 
 import org.apache.poi.ss.usermodel.CellType;
+import org.apache.poi.util.DefaultTempFileCreationStrategy;
+import org.apache.poi.util.TempFile;
 import org.apache.poi.ss.usermodel.DateUtil;
 import org.apache.poi.ss.usermodel.Sheet;
 import org.apache.poi.xssf.usermodel.XSSFWorkbook;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -56,6 +63,43 @@ class XlsxDocumentWriterTests {
 			assertThat(sheet.getLastRowNum()).isEqualTo(20_000);
 			assertThat(sheet.getRow(20_000).getCell(1).getStringCellValue())
 				.isEqualTo(TEXTS.get(19_999 % TEXTS.size()));
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(XlsxTempFiles.class)
+	void itsTemporaryFilesAreGoneWhenItIsFinishedOrAbandoned(XlsxTempFiles tempFiles, @TempDir Path directory)
+			throws IOException {
+		TempFile.setTempFileCreationStrategy(new DefaultTempFileCreationStrategy(directory.toFile()));
+		try {
+			for (boolean abandoned : List.of(false, true)) {
+				DocumentWriter document = new XlsxDocumentWriter(OutputStream.nullOutputStream(),
+						XlsxDocumentWriter.EXCEL_MAX_ROWS, tempFiles);
+				document.title("Days", null);
+				TableWriter table = document.table("Lines", List.of(Column.text("text"), Column.amount("amount")));
+				for (int i = 0; i < 1_000; i++) {
+					table.row(TEXTS.get(i % TEXTS.size()), BigDecimal.valueOf(i));
+				}
+				assertThat(files(directory)).as("rows past the window are on disk").isNotEmpty();
+				if (abandoned) {
+					document.abandon();
+				}
+				else {
+					table.close();
+					document.finish();
+				}
+				assertThat(files(directory)).as(abandoned ? "abandoned" : "finished").isEmpty();
+				document.abandon();
+			}
+		}
+		finally {
+			TempFile.setTempFileCreationStrategy(new DefaultTempFileCreationStrategy());
+		}
+	}
+
+	private static List<Path> files(Path directory) throws IOException {
+		try (Stream<Path> files = Files.walk(directory)) {
+			return files.filter(Files::isRegularFile).toList();
 		}
 	}
 
