@@ -172,27 +172,7 @@ public class ReportData {
 					if (context != null) {
 						MDC.setContextMap(context);
 					}
-					value = this.snapshot.execute((status) -> {
-						Connection connection = DataSourceUtils.getConnection(this.dataSource);
-						cancellable.started(connection);
-						try {
-							// Must be the transaction's first statement; takes no
-							// parameter.
-							this.jdbc.sql("SET TRANSACTION SNAPSHOT '" + snapshotId + "'").update();
-							limit(progress);
-							cancellable.check();
-							return query.apply(this.jdbc);
-						}
-						finally {
-							// Before the connection goes back to the pool: no cancel is
-							// sent after this, and one sent before it (which could
-							// reach PostgreSQL late) takes the connection out of the
-							// pool instead of another report's statement.
-							if (cancellable.ended()) {
-								evict(connection);
-							}
-						}
-					});
+					value = this.snapshot.execute((status) -> inSnapshot(snapshotId, progress, query, cancellable));
 				}
 				catch (Throwable ex) {
 					failure = ex;
@@ -217,6 +197,28 @@ public class ReportData {
 			throw ex;
 		}
 		return new Alongside<>(result);
+	}
+
+	/** A query alongside, in its own transaction, in the report's exported snapshot. */
+	private <T> T inSnapshot(String snapshotId, ReportProgress progress, Function<JdbcClient, T> query,
+			Cancellable cancellable) {
+		Connection connection = DataSourceUtils.getConnection(this.dataSource);
+		cancellable.started(connection);
+		try {
+			// Must be the transaction's first statement; takes no parameter.
+			this.jdbc.sql("SET TRANSACTION SNAPSHOT '" + snapshotId + "'").update();
+			limit(progress);
+			cancellable.check();
+			return query.apply(this.jdbc);
+		}
+		finally {
+			// Before the connection goes back to the pool: no cancel is sent after this,
+			// and one sent before it (which could reach PostgreSQL late) takes the
+			// connection out of the pool instead of another report's statement.
+			if (cancellable.ended()) {
+				evict(connection);
+			}
+		}
 	}
 
 	/** Closes a connection a cancel was sent on rather than returning it to the pool. */

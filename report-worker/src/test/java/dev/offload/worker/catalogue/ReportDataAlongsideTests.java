@@ -109,10 +109,7 @@ class ReportDataAlongsideTests {
 			try (HikariDataSource pool = pool(poolSize)) {
 				ReportData data = new ReportDataConfiguration().reportData(pool, worker);
 				AtomicReference<String> thread = new AtomicReference<>();
-				data.read(ReportProgress.NONE, (jdbc) -> data.alongside(ReportProgress.NONE, (client) -> {
-					thread.set(Thread.currentThread().getName());
-					return count(client);
-				}).get());
+				data.read(ReportProgress.NONE, (jdbc) -> thread.set(threadOfACountAlongside(data)));
 				if (poolSize <= 6) {
 					assertThat(thread.get()).as("pool of %d", poolSize).isEqualTo(Thread.currentThread().getName());
 				}
@@ -132,14 +129,10 @@ class ReportDataAlongsideTests {
 					(client) -> client.sql("SELECT count(*) FROM no_such_table").query(Long.class).single());
 			assertThatExceptionOfType(BadSqlGrammarException.class).isThrownBy(failing::get)
 				.withMessageContaining("no_such_table");
-			// The report's own connection is untouched, and the one connection to spare
-			// is
-			// free for the next query alongside.
+			// The report's own connection is untouched, and the one connection to
+			// spare is free for the next query alongside.
 			assertThat(count(jdbc)).isPositive();
-			data.alongside(ReportProgress.NONE, (client) -> {
-				second.set(Thread.currentThread().getName());
-				return count(client);
-			}).get();
+			second.set(threadOfACountAlongside(data));
 		});
 		assertThat(second.get()).startsWith("report-data-");
 	}
@@ -151,10 +144,7 @@ class ReportDataAlongsideTests {
 		data.read(ReportProgress.NONE, (jdbc) -> {
 			ReportData.Alongside<String> first = data.alongside(ReportProgress.NONE,
 					(client) -> client.sql("SELECT pg_sleep(0.3)::text").query(String.class).single());
-			data.alongside(ReportProgress.NONE, (client) -> {
-				second.set(Thread.currentThread().getName());
-				return count(client);
-			}).get();
+			second.set(threadOfACountAlongside(data));
 			first.get();
 		});
 		assertThat(second.get()).isEqualTo(Thread.currentThread().getName());
@@ -220,6 +210,16 @@ class ReportDataAlongsideTests {
 		assertThatIllegalStateException()
 			.isThrownBy(() -> data.alongside(ReportProgress.NONE, ReportDataAlongsideTests::count))
 			.withMessageContaining("ReportData.read");
+	}
+
+	/** Counts alongside, in the current read: the thread the count ran on. */
+	private static String threadOfACountAlongside(ReportData data) {
+		AtomicReference<String> thread = new AtomicReference<>();
+		data.alongside(ReportProgress.NONE, (client) -> {
+			thread.set(Thread.currentThread().getName());
+			return count(client);
+		}).get();
+		return thread.get();
 	}
 
 	private static long count(JdbcClient jdbc) {
