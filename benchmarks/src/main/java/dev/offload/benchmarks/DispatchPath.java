@@ -69,9 +69,8 @@ final class DispatchPath {
 				machinePerReport = profile.machineMillisPerOperation();
 				rabbitPerReport = profile.rabbitMillisPerOperation();
 				bench.bottlenecks.put("Figure 2", profile.bottleneck("report-worker", "NO_OP report")
-						+ ". Per report it commits 4 transactions (claim, the large object's creation with its "
-						+ "registration as an unfinished upload, its bytes in one statement, SUCCEEDED with the file), "
-						+ "publishes 2 "
+						+ ". Per report it commits 2 transactions (the claim; the file, a large object created "
+						+ "with its bytes, and SUCCEEDED with it), publishes 2 "
 						+ "events with confirms, consumes the outcome again for email, records and sends it (in "
 						+ "batches of 10); PerfTest only moves the message.");
 			}
@@ -178,13 +177,14 @@ final class DispatchPath {
 
 	/**
 	 * What PostgreSQL alone allows: pgbench running the statements the pipeline commits
-	 * for each NO_OP report (Reports.claim, ReportFiles' allocation and registration in
-	 * one transaction, the file's bytes, Reports.succeed), with 4 clients like the
-	 * targeted setting's consumers and 16 like JobRunr's workers, on a copy of the schema
-	 * with a backlog of QUEUED reports. No broker, no events, no email and no worker: an
-	 * upper bound on NO_OP reports/s for one report per transaction on this machine. Then
-	 * the same work for 10 reports per transaction, the ceiling of a worker that batched
-	 * its reports.
+	 * for each NO_OP report (Reports.claim; the large object created with its bytes and
+	 * the report recorded SUCCEEDED with it, in one transaction: Reports.succeed one
+	 * transaction, the file's bytes, Reports.succeed), with 4 clients like the targeted
+	 * setting's consumers and 16 like JobRunr's workers, on a copy of the schema with a
+	 * backlog of QUEUED reports. No broker, no events, no email and no worker: an upper
+	 * bound on NO_OP reports/s for one report per transaction on this machine. Then the
+	 * same work for 10 reports per transaction, the ceiling of a worker that batched its
+	 * reports.
 	 * @return the most reports per second pgbench committed, one report and 10 reports
 	 * per transaction
 	 */
@@ -227,12 +227,12 @@ final class DispatchPath {
 					+ "targeted setting's consumers, and 16, JobRunr's workers) on a copy "
 					+ "of the schema holding %d QUEUED NO_OP reports, each script run one report, committing what "
 					+ "the pipeline commits for it: the claim (Reports.claim's update, choosing the next QUEUED "
-					+ "report with FOR UPDATE SKIP LOCKED instead of the task's id), the large object's creation "
-					+ "and its registration as an upload in one transaction, its bytes (lo_put), and SUCCEEDED "
-					+ "with the file (Reports.succeed). The email outbox (one statement per batch of events) and "
+					+ "report with FOR UPDATE SKIP LOCKED instead of the task's id), and, in one transaction, "
+					+ "the large object created with its bytes (lo_from_bytea) and SUCCEEDED with the file "
+					+ "(Reports.succeed). The email outbox (one statement per batch of events) and "
 					+ "everything outside PostgreSQL are left out, so this is an upper bound. Batched: the same "
-					+ "work for %d reports at a time in 3 transactions (one statement claims them, one creates, "
-					+ "registers and writes their files, one records their outcomes), 4 clients; reports/s = "
+					+ "work for %d reports at a time in 2 transactions (one statement claims them, one creates "
+					+ "their files with their bytes and records their outcomes), 4 clients; reports/s = "
 					+ "transactions/s × %d. No worker does this: it is what PostgreSQL would allow one that "
 					+ "batched.")
 				.formatted(seconds, backlog, BATCH, BATCH));
@@ -256,13 +256,11 @@ final class DispatchPath {
 
 	/**
 	 * The batched ceiling's pgbench script: {@value #BATCH} reports claimed in one
-	 * statement, their files created, registered and written in one, their outcomes
-	 * recorded in one.
+	 * statement, their files created with their bytes and their outcomes recorded in one.
 	 */
 	private static final String BATCHED_STATEMENTS = """
 			WITH claimed AS (UPDATE reports SET status = 'RUNNING', started_at = now(), attempts = attempts + 1, lease_until = now() + interval '5 minutes', progress = 0, error = NULL, updated_at = now() WHERE id IN (SELECT id FROM reports WHERE status = 'QUEUED' AND %s LIMIT %d FOR UPDATE SKIP LOCKED) RETURNING id) SELECT array_agg(id)::text AS ids FROM claimed \\gset
-			WITH files AS (SELECT id, lo_from_bytea(0, convert_to('No-op report' || chr(13) || chr(10), 'UTF8')) AS oid FROM unnest(:ids::uuid[]) id) INSERT INTO file_uploads (store, key, report_id, attempt) SELECT 'postgres', oid::text, id, 1 FROM files;
-			WITH succeeded AS (UPDATE reports r SET status = 'SUCCEEDED', progress = 100, finished_at = now(), updated_at = now(), lease_until = NULL, error = NULL, file_store = 'postgres', file_key = u.key, file_name = 'no-op.csv', content_type = 'text/csv', file_size = 14, file_sha256 = repeat('0', 64) FROM file_uploads u WHERE u.report_id = r.id AND r.id = ANY(:ids::uuid[]) AND r.status = 'RUNNING' RETURNING r.id, u.key), recorded AS (DELETE FROM file_uploads WHERE (store, key) IN (SELECT 'postgres', key FROM succeeded)) SELECT count(*) FROM succeeded;
+			WITH files AS (SELECT id, lo_from_bytea(0, convert_to('No-op report' || chr(13) || chr(10), 'UTF8')) AS oid FROM unnest(:ids::uuid[]) id), succeeded AS (UPDATE reports r SET status = 'SUCCEEDED', progress = 100, finished_at = now(), updated_at = now(), lease_until = NULL, error = NULL, file_store = 'postgres', file_key = f.oid::text, file_name = 'no-op.csv', content_type = 'text/csv', file_size = 14, file_sha256 = repeat('0', 64) FROM files f WHERE f.id = r.id AND r.status = 'RUNNING' RETURNING r.id) SELECT count(*) FROM succeeded;
 			"""
 		.formatted(ReportTransition.CLAIM.guard(), BATCH);
 
@@ -270,13 +268,9 @@ final class DispatchPath {
 	private static final String DISPATCH_STATEMENTS = """
 			UPDATE reports SET status = 'RUNNING', started_at = now(), attempts = attempts + 1, lease_until = now() + interval '5 minutes', progress = 0, error = NULL, updated_at = now() WHERE id = (SELECT id FROM reports WHERE status = 'QUEUED' AND %s LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id AS report, attempts AS attempt \\gset
 			BEGIN;
-			SELECT lo_create(0) AS oid \\gset
-			INSERT INTO file_uploads (store, key, report_id, attempt) VALUES ('postgres', :oid::text, :report, :attempt) ON CONFLICT (store, key) DO UPDATE SET report_id = EXCLUDED.report_id, attempt = EXCLUDED.attempt, created_at = now();
-			COMMIT;
-			BEGIN;
-			SELECT lo_put(:oid, 0, convert_to('No-op report' || chr(13) || chr(10), 'UTF8'));
-			COMMIT;
+			SELECT lo_from_bytea(0, convert_to('No-op report' || chr(13) || chr(10), 'UTF8')) AS oid \\gset
 			WITH succeeded AS (UPDATE reports SET status = 'SUCCEEDED', progress = 100, finished_at = now(), updated_at = now(), lease_until = NULL, error = NULL, file_store = 'postgres', file_key = :oid::text, file_name = 'no-op.csv', content_type = 'text/csv', file_size = 14, file_sha256 = repeat('0', 64) WHERE id = :report AND status = 'RUNNING' AND attempts = :attempt RETURNING id), recorded AS (DELETE FROM file_uploads WHERE store = 'postgres' AND key = :oid::text AND EXISTS (SELECT 1 FROM succeeded)) SELECT count(*) FROM succeeded;
+			COMMIT;
 			"""
 		.formatted(ReportTransition.CLAIM.guard());
 
@@ -290,8 +284,7 @@ final class DispatchPath {
 		WORKER_STEPS.put("JIT compilers", List.of("CompileBroker::"));
 		WORKER_STEPS.put("GC and VM", List.of("G1", "VMThread::"));
 		WORKER_STEPS.put("claim", List.of("dev.offload.worker.pipeline.Reports.claim"));
-		WORKER_STEPS.put("file (allocate, register, write, commit)",
-				List.of("dev.offload.worker.pipeline.ReportFiles.build"));
+		WORKER_STEPS.put("file (rendered into its upload)", List.of("dev.offload.worker.pipeline.ReportFiles.build"));
 		WORKER_STEPS.put("SUCCEEDED with its file", List.of("dev.offload.worker.pipeline.Reports.succeed"));
 		WORKER_STEPS.put("events (RUNNING, SUCCEEDED) and their confirms",
 				List.of("dev.offload.worker.pipeline.ReportEventPublisher",

@@ -2,6 +2,8 @@ package dev.offload.worker.pipeline;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportTask;
@@ -24,9 +26,11 @@ import org.springframework.stereotype.Component;
  * format's writer renders it, and the bytes go to the file store as they are written, so
  * no report is ever whole in memory.
  * <p>
- * The upload is registered before its first byte ({@code file_uploads}), so a file left
- * behind by a worker that died before recording its report is found and deleted by
- * retention; a build that fails or loses its claim deletes its file at once.
+ * The upload is registered before the store writes anything durable outside the
+ * transaction that records the report ({@code file_uploads}), so a file left behind by a
+ * worker that died before recording its report is found and deleted by retention; a build
+ * that fails or loses its claim deletes its file at once. A small file in the embedded
+ * store needs no registration: it is created in the recording transaction.
  */
 @Component
 class ReportFiles {
@@ -46,22 +50,33 @@ class ReportFiles {
 	}
 
 	/**
-	 * Builds a report into a durable file.
+	 * Builds a report into a durable file and records it with the report, which is then
+	 * SUCCEEDED ({@link Reports#succeed}).
+	 * <p>
+	 * Should recording fail, a file the store wrote outside the recording transaction
+	 * stays registered as an unfinished upload and retention removes it (the outcome may
+	 * have committed, with the reply lost, so it is not deleted here); the retry builds a
+	 * new one.
 	 * @param task the task
 	 * @param claim this worker's claim on the report
 	 * @param definition the report type
 	 * @param parameters its parameters
 	 * @param progress told how far it is
-	 * @return the stored file, not yet recorded with the report
+	 * @return the recorded file, or empty if the claim was lost meanwhile (the report was
+	 * cancelled or taken over): then nothing was recorded and the file is deleted
 	 */
-	ReportFile build(ReportTask task, Claim claim, ReportDefinition definition, ReportParameters parameters,
+	Optional<ReportFile> build(ReportTask task, Claim claim, ReportDefinition definition, ReportParameters parameters,
 			ReportProgress progress) {
 		ReportFormat format = task.format();
-		// Nothing is left behind should this fail: an object the store created in the
-		// database rolls back with the registration, and an S3 key is only a name.
-		String key = this.reports.registerUpload(this.store.name(), claim,
-				() -> this.store.allocate(task.reportId(), claim.attempt(), format.extension()));
-		try (FileUpload upload = this.store.upload(key, format.contentType())) {
+		String fileName = definition.fileName(parameters) + "." + format.extension();
+		// The key is registered before the store writes anything durable under it
+		// outside the recording transaction. Nothing is left behind should the
+		// registration fail: an object the store created in the database rolls back with
+		// it, and an S3 key is only a name.
+		FileUpload upload = this.store.upload(task.reportId(), claim.attempt(), format.extension(),
+				format.contentType(), (allocate) -> this.reports.registerUpload(this.store.name(), claim, allocate));
+		Completion completion = new Completion(upload);
+		try (upload) {
 			DocumentWriter document = this.writers.open(format, upload.stream());
 			try {
 				definition.build(parameters, progress, document);
@@ -74,29 +89,38 @@ class ReportFiles {
 				throw ex;
 			}
 			upload.stream().flush();
-			StoredFile file = upload.complete();
-			return new ReportFile(definition.fileName(parameters) + "." + format.extension(), format.contentType(),
-					file);
+			Optional<StoredFile> recorded = this.reports.succeed(claim, completion, fileName, format.contentType());
+			if (recorded.isEmpty()) {
+				upload.key().ifPresent(this::discard);
+				return Optional.empty();
+			}
+			return Optional.of(new ReportFile(fileName, format.contentType(), recorded.get()));
 		}
 		catch (IOException ex) {
-			discard(key);
+			discardUnlessCompleted(completion, upload);
 			throw new UncheckedIOException(ex);
 		}
 		catch (RuntimeException ex) {
-			discard(key);
+			discardUnlessCompleted(completion, upload);
 			throw ex;
 		}
 	}
 
 	/**
-	 * Deletes a file that will not be recorded with its report (cancelled or taken over
-	 * meanwhile), and its registration.
-	 * @param file the file
+	 * After a failure: a file that was never completed is referenced by nothing and goes
+	 * at once. One completed when recording it failed may be the report's file (if the
+	 * outcome committed and only its reply was lost), so it is left to retention, which
+	 * removes it only while it is still registered as unfinished.
 	 */
-	void discard(StoredFile file) {
-		discard(file.key());
+	private void discardUnlessCompleted(Completion completion, FileUpload upload) {
+		if (!completion.completed) {
+			upload.key().ifPresent(this::discard);
+		}
 	}
 
+	/**
+	 * Deletes a file that will not be recorded with its report, and its registration.
+	 */
 	private void discard(String key) {
 		try {
 			this.store.delete(key);
@@ -106,6 +130,26 @@ class ReportFiles {
 			// Retention deletes it: the upload stays registered.
 			logger.warn("Could not delete the unused file {} now; retention will: {}", key, ex.getMessage());
 		}
+	}
+
+	/** Completes the upload, inside the recording transaction, and remembers it did. */
+	private static final class Completion implements Supplier<StoredFile> {
+
+		private final FileUpload upload;
+
+		private boolean completed;
+
+		Completion(FileUpload upload) {
+			this.upload = upload;
+		}
+
+		@Override
+		public StoredFile get() {
+			StoredFile file = this.upload.complete();
+			this.completed = true;
+			return file;
+		}
+
 	}
 
 }

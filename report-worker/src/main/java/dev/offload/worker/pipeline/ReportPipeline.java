@@ -135,10 +135,10 @@ class ReportPipeline {
 	private void build(ReportTask task, ReportDefinition definition, Claim claim, RunningEvent running) {
 		long started = System.nanoTime();
 		long deadline = started + this.reportTimeout.toNanos();
-		ReportFile report;
+		Optional<ReportFile> recorded;
 		try {
 			ReportParameters parameters = parameters(task, definition);
-			report = this.files.build(task, claim, definition, parameters,
+			recorded = this.files.build(task, claim, definition, parameters,
 					new ThrottledProgress(task, claim, deadline, running));
 		}
 		catch (ClaimLostException ex) {
@@ -157,13 +157,11 @@ class ReportPipeline {
 			return;
 		}
 
-		// Should recording fail, the file stays registered as an unfinished upload and
-		// retention removes it; the retry builds a new one.
-		if (!this.reports.succeed(claim, report)) {
+		if (recorded.isEmpty()) {
 			logger.info("Built the report but did not record it: it was cancelled or taken over meanwhile");
-			this.files.discard(report.file());
 			return;
 		}
+		ReportFile report = recorded.get();
 		Duration took = Duration.ofNanos(System.nanoTime() - started);
 		this.meters.counter(PipelineMetrics.SUCCEEDED, "type", task.type()).increment();
 		this.meters.timer(PipelineMetrics.DURATION, "type", task.type()).record(took);

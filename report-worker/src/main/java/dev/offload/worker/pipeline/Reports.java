@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 
 import dev.offload.model.ReportStatus;
 import dev.offload.model.ReportTransition;
+import dev.offload.model.files.StoredFile;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -187,27 +188,41 @@ class Reports {
 	}
 
 	/**
-	 * Records the stored file and marks the report SUCCEEDED, in one statement (so one
-	 * transaction and one round trip): a report is never SUCCEEDED without a durable
-	 * file, and a file is recorded only for a report this worker still owns. The file's
-	 * upload stops being registered as unfinished in the same statement, only if the
-	 * report was marked.
+	 * Completes the report's file and records it, marking the report SUCCEEDED, in one
+	 * transaction: a report is never SUCCEEDED without a durable file, and a file is
+	 * recorded only for a report this worker still owns. A store that keeps its files in
+	 * this database writes a small file in this transaction ({@code FileStore#upload}),
+	 * so the file and the outcome commit together, in three round trips and one commit.
+	 * The file's upload, if it was registered as unfinished, stops being so in the
+	 * statement that marks the report, only if it does.
 	 * @param claim the claim
-	 * @param report the stored file
-	 * @return {@code false} if the claim was lost, in which case nothing was recorded
+	 * @param file completes the file ({@code FileUpload#complete}), inside the
+	 * transaction
+	 * @param fileName the name it is downloaded as
+	 * @param contentType its media type
+	 * @return the stored file, or empty if the claim was lost: then nothing was recorded,
+	 * and a file the store wrote in the transaction was rolled back with it
 	 */
-	boolean succeed(Claim claim, ReportFile report) {
-		return this.jdbc.sql(SUCCEED)
-			.param("store", report.file().store())
-			.param("key", report.file().key())
-			.param("fileName", report.fileName())
-			.param("contentType", report.contentType())
-			.param("size", report.file().size())
-			.param("sha256", report.file().sha256())
-			.param("id", claim.reportId())
-			.param("attempt", claim.attempt())
-			.query(Integer.class)
-			.single() == 1;
+	Optional<StoredFile> succeed(Claim claim, Supplier<StoredFile> file, String fileName, String contentType) {
+		return this.separateTransactions.execute((status) -> {
+			StoredFile stored = file.get();
+			boolean recorded = this.jdbc.sql(SUCCEED)
+				.param("store", stored.store())
+				.param("key", stored.key())
+				.param("fileName", fileName)
+				.param("contentType", contentType)
+				.param("size", stored.size())
+				.param("sha256", stored.sha256())
+				.param("id", claim.reportId())
+				.param("attempt", claim.attempt())
+				.query(Integer.class)
+				.single() == 1;
+			if (!recorded) {
+				status.setRollbackOnly();
+				return Optional.empty();
+			}
+			return Optional.of(stored);
+		});
 	}
 
 	/**

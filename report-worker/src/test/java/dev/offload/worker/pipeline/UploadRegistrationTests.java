@@ -1,14 +1,23 @@
 package dev.offload.worker.pipeline;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetup;
+import dev.offload.model.Owner;
+import dev.offload.model.ReportFormat;
+import dev.offload.model.ReportTask;
 import dev.offload.model.files.FileStore;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
 import dev.offload.worker.Workers;
+import dev.offload.worker.catalogue.Catalogue;
+import dev.offload.worker.catalogue.ReportDefinition;
+import dev.offload.worker.catalogue.ReportParameters;
+import dev.offload.worker.catalogue.ReportProgress;
 import dev.offload.worker.pipeline.Reports.Claim;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -128,6 +137,66 @@ class UploadRegistrationTests {
 			.param("key", key)
 			.query(Boolean.class)
 			.single()).isTrue();
+	}
+
+	/**
+	 * A small report's file in the embedded store is created in the transaction that
+	 * records the report: never registered as an upload, not even for a moment, and there
+	 * once the report is SUCCEEDED. A report taken over before it is recorded leaves no
+	 * object behind: the object rolls back with the outcome that was not recorded.
+	 */
+	@Test
+	void aSmallReportsFileIsCreatedInTheTransactionThatRecordsIt() {
+		jdbc.sql("CREATE TABLE registered_uploads (report_id uuid)").update();
+		jdbc.sql("""
+				CREATE FUNCTION log_upload() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN INSERT INTO registered_uploads VALUES (NEW.report_id); RETURN NEW; END $$""").update();
+		jdbc.sql("CREATE TRIGGER log_upload AFTER INSERT ON file_uploads FOR EACH ROW EXECUTE FUNCTION log_upload()")
+			.update();
+		try {
+			ReportFiles files = worker.getBean(ReportFiles.class);
+			ReportDefinition noOp = worker.getBean(Catalogue.class).find("NO_OP").orElseThrow();
+			ReportParameters parameters = ReportParameters.of(noOp.descriptor(), Map.of());
+			long objects = largeObjects();
+
+			ReportTask recorded = queued();
+			Claim claim = claim(recorded);
+			ReportFile file = files.build(recorded, claim, noOp, parameters, ReportProgress.NONE).orElseThrow();
+			assertThat(Workers.status(jdbc, recorded.reportId())).isEqualTo("SUCCEEDED");
+			assertThat(jdbc.sql("SELECT file_key FROM reports WHERE id = :id")
+				.param("id", recorded.reportId())
+				.query(String.class)
+				.single()).isEqualTo(file.file().key());
+			assertThat(store.size(file.file().key())).contains(file.file().size());
+			assertThat(largeObjects()).isEqualTo(objects + 1);
+
+			ReportTask takenOver = queued();
+			Claim lost = claim(takenOver);
+			jdbc.sql("UPDATE reports SET attempts = attempts + 1 WHERE id = :id")
+				.param("id", takenOver.reportId())
+				.update();
+			assertThat(files.build(takenOver, lost, noOp, parameters, ReportProgress.NONE)).isEmpty();
+			assertThat(Workers.status(jdbc, takenOver.reportId())).isEqualTo("RUNNING");
+			assertThat(largeObjects()).isEqualTo(objects + 1);
+
+			assertThat(jdbc.sql("SELECT count(*) FROM registered_uploads").query(Long.class).single()).isZero();
+		}
+		finally {
+			jdbc.sql("DROP TRIGGER log_upload ON file_uploads").update();
+			jdbc.sql("DROP FUNCTION log_upload()").update();
+			jdbc.sql("DROP TABLE registered_uploads").update();
+		}
+	}
+
+	private static ReportTask queued() {
+		ReportTask task = new ReportTask(UUID.randomUUID(), "NO_OP", Map.of(),
+				new Owner("uploader", "uploader@example.com"), Instant.now(), ReportFormat.CSV);
+		Workers.insertQueuedReport(jdbc, task);
+		return task;
+	}
+
+	private static Claim claim(ReportTask task) {
+		return reports.claim(task.reportId(), Duration.ofMinutes(5), new TaskDelivery(1, false, 0)).orElseThrow();
 	}
 
 	private static long registrations(String key) {

@@ -1,9 +1,12 @@
 package dev.offload.worker.storage;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
@@ -101,6 +104,116 @@ class PostgresLargeObjectStoreTests extends FileStoreContract {
 		}));
 		assertThat(rolledBack[0]).isNotNull().isNotEqualTo(committed);
 		assertThat(store.size(rolledBack[0])).isEmpty();
+	}
+
+	/**
+	 * A new report's file that fits in the write buffer, completed inside a transaction
+	 * on the store's database (the worker's recording of the report), is created with its
+	 * bytes in that transaction and never registered: it is there once the transaction
+	 * commits, and not at all if it rolls back, so nothing is left to find.
+	 */
+	@Test
+	void aSmallNewFileCompletedInATransactionIsCreatedInItUnregistered() throws Exception {
+		Registrations registrations = new Registrations();
+		byte[] bytes = random(BUFFER - 1, 21);
+		StoredFile committed = transactions.execute((status) -> {
+			try (FileUpload upload = registrations.upload(bytes)) {
+				assertThat(upload.key()).isEmpty();
+				return upload.complete();
+			}
+		});
+		assertThat(registrations.keys).isEmpty();
+		assertThat(committed.size()).isEqualTo(bytes.length);
+		assertThat(committed.sha256()).isEqualTo(sha256(bytes));
+		assertThat(range(committed.key(), 0, -1)).isEqualTo(bytes);
+		store.delete(committed.key());
+
+		String[] rolledBack = new String[1];
+		assertThatIllegalStateException().isThrownBy(() -> transactions.executeWithoutResult((status) -> {
+			try (FileUpload upload = registrations.upload(bytes)) {
+				rolledBack[0] = upload.complete().key();
+				assertThat(upload.key()).contains(rolledBack[0]);
+			}
+			throw new IllegalStateException("the report was taken over");
+		}));
+		assertThat(rolledBack[0]).isNotNull();
+		assertThat(store.size(rolledBack[0])).isEmpty();
+		assertThat(registrations.keys).isEmpty();
+	}
+
+	/**
+	 * A new file the store writes outside the caller's transaction (completed without
+	 * one, or outgrowing the write buffer, whose bytes go to the object as they come) is
+	 * registered first, once, with the object its key names created in the registration's
+	 * transaction; and it holds exactly its bytes.
+	 */
+	@Test
+	void aNewFileWrittenOutsideTheCallersTransactionIsRegisteredFirst() throws Exception {
+		TransactionTemplate none = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+		none.setPropagationBehavior(TransactionDefinition.PROPAGATION_NOT_SUPPORTED);
+		for (TransactionTemplate scope : List.of(none, transactions)) {
+			for (int size : new int[] { 0, 10, BUFFER + 1, 3 * BUFFER + 7 }) {
+				if (scope == transactions && size < BUFFER) {
+					// Created in the caller's transaction (above).
+					continue;
+				}
+				Registrations registrations = new Registrations();
+				byte[] bytes = random(size, size);
+				StoredFile stored = scope.execute((status) -> {
+					try (FileUpload upload = registrations.upload(bytes)) {
+						if (size > BUFFER) {
+							assertThat(upload.key()).as("registered before its first byte went to the object")
+								.isPresent()
+								.get()
+								.isEqualTo(registrations.keys.get(0));
+						}
+						return upload.complete();
+					}
+				});
+				assertThat(registrations.keys).as("size %d", size).containsExactly(stored.key());
+				assertThat(range(stored.key(), 0, -1)).isEqualTo(bytes);
+				assertThat(stored.sha256()).isEqualTo(sha256(bytes));
+				store.delete(stored.key());
+			}
+		}
+	}
+
+	/**
+	 * Registers each new file's key the way the worker does: in a transaction of its own
+	 * that the store's allocation joins.
+	 */
+	private static final class Registrations implements FileStore.UploadRegistration {
+
+		private final List<String> keys = new ArrayList<>();
+
+		private final TransactionTemplate own = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+
+		Registrations() {
+			this.own.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+		}
+
+		@Override
+		public String register(Supplier<String> allocate) {
+			return this.own.execute((status) -> {
+				String key = allocate.get();
+				this.keys.add(key);
+				return key;
+			});
+		}
+
+		/** A new file's upload with these bytes written, not yet completed. */
+		FileUpload upload(byte[] bytes) {
+			FileUpload upload = store.upload(UUID.randomUUID(), 1, "csv", "text/csv", this);
+			try {
+				upload.stream().write(bytes);
+			}
+			catch (IOException ex) {
+				upload.close();
+				throw new UncheckedIOException(ex);
+			}
+			return upload;
+		}
+
 	}
 
 	/**

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * Where finished report files are kept: the one port through which the worker writes a
@@ -48,6 +49,29 @@ public interface FileStore {
 	FileUpload upload(String key, String contentType);
 
 	/**
+	 * Starts writing a new file whose key is allocated and registered as an upload in
+	 * progress ({@code registration}) before the store writes anything durable under it
+	 * outside the caller's transaction. By default at once, then as
+	 * {@link #upload(String, String)}. A store that keeps its files in the report
+	 * database may wait: a file that fits in its write buffer, completed inside a
+	 * Spring-managed transaction on that database, is created and written in that
+	 * transaction and needs no registration, since it commits, or rolls back, with
+	 * whatever the caller records about it there (the worker: the report's outcome).
+	 * @param reportId the report the file is for
+	 * @param attempt the report's attempt that writes it
+	 * @param extension the file name extension, without a dot
+	 * @param contentType its media type
+	 * @param registration registers the key {@link #allocate} makes, in the transaction
+	 * it runs that allocation in
+	 * @return the upload; {@link FileUpload#key()} is its key once allocated
+	 */
+	default FileUpload upload(UUID reportId, int attempt, String extension, String contentType,
+			UploadRegistration registration) {
+		String key = registration.register(() -> allocate(reportId, attempt, extension));
+		return upload(key, contentType);
+	}
+
+	/**
 	 * What the store holds under a key.
 	 * @param key the key
 	 * @return its size, or empty if nothing is stored under it
@@ -80,5 +104,22 @@ public interface FileStore {
 	 * @param key the key
 	 */
 	void delete(String key);
+
+	/**
+	 * Registers a new file's key as an upload in progress, so a file left behind by a
+	 * worker that died can be found and deleted.
+	 */
+	@FunctionalInterface
+	interface UploadRegistration {
+
+		/**
+		 * Allocates the key and registers it, in one transaction of the report database.
+		 * @param allocate allocates the key ({@link FileStore#allocate}), joining that
+		 * transaction if the store keeps its files in the database
+		 * @return the key, registered once this returns
+		 */
+		String register(Supplier<String> allocate);
+
+	}
 
 }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
@@ -124,7 +125,28 @@ public final class PostgresLargeObjectStore implements FileStore {
 	 */
 	@Override
 	public FileUpload upload(String key, String contentType) {
-		return new Upload(oid(key), key);
+		oid(key);
+		return new Upload(key, null);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * The key is allocated (the object created) and registered only once the file
+	 * outgrows the write buffer, or when a file that fits is completed outside a
+	 * transaction on this store's database. A file that fits, completed inside one, is
+	 * created with its bytes in that transaction by one statement
+	 * ({@code lo_from_bytea}), unregistered: it commits with what the caller records
+	 * about it, or it is gone, so nothing is ever left behind to find. That takes a
+	 * report's file from four round trips and two commits of its own (the object created
+	 * and registered, its bytes written) to one statement in the transaction that records
+	 * the report.
+	 */
+	@Override
+	public FileUpload upload(UUID reportId, int attempt, String extension, String contentType,
+			UploadRegistration registration) {
+		Objects.requireNonNull(registration, "registration");
+		return new Upload(null, () -> registration.register(() -> allocate(reportId, attempt, extension)));
 	}
 
 	@Override
@@ -269,11 +291,15 @@ public final class PostgresLargeObjectStore implements FileStore {
 	private static final String WRITE_WHOLE = "SELECT lo_put(?::oid, 0, ?), lo_truncate64(lo_open(?::oid, "
 			+ LargeObjectManager.WRITE + "), ?)";
 
+	/** Creates an object holding a file that fits in one buffer, in one statement. */
+	private static final String CREATE_WHOLE = "SELECT lo_from_bytea(0, ?)";
+
 	private final class Upload implements FileUpload {
 
-		private final long oid;
+		/** Allocates and registers the key, if it was not given: once, when needed. */
+		private final Supplier<String> allocation;
 
-		private final String key;
+		private String key;
 
 		private final DigestingOutputStream stream;
 
@@ -286,12 +312,28 @@ public final class PostgresLargeObjectStore implements FileStore {
 
 		private LargeObject object;
 
-		private boolean finished;
-
-		Upload(long oid, String key) {
-			this.oid = oid;
+		Upload(String key, Supplier<String> allocation) {
 			this.key = key;
+			this.allocation = allocation;
 			this.stream = new DigestingOutputStream(new BufferedObjectStream());
+		}
+
+		@Override
+		public Optional<String> key() {
+			return Optional.ofNullable(this.key);
+		}
+
+		/** The object's oid, allocating (and registering) it first if need be. */
+		private long oid() {
+			if (this.key == null) {
+				this.key = this.allocation.get();
+			}
+			return PostgresLargeObjectStore.oid(this.key);
+		}
+
+		/** The upload as errors name it. */
+		private String name() {
+			return (this.key != null) ? this.key : "(not yet created)";
 		}
 
 		@Override
@@ -302,18 +344,25 @@ public final class PostgresLargeObjectStore implements FileStore {
 		@Override
 		public StoredFile complete() {
 			if (this.buffer == null) {
-				throw new IllegalStateException("The upload of large object " + this.key + " is over");
+				throw new IllegalStateException("The upload of large object " + name() + " is over");
 			}
 			try {
-				if (this.object == null) {
+				Connection joined = (this.object == null && this.key == null) ? transactionConnection() : null;
+				if (joined != null) {
+					createWhole(joined);
+				}
+				else if (this.object == null) {
 					writeWhole();
 				}
 				else {
 					drain();
 					this.object.close();
 					this.connection.commit();
+					// Back to the pool at once: the caller may be about to take another
+					// connection to record the file (a pool as small as the number of
+					// files written at once would otherwise run dry).
+					release();
 				}
-				this.finished = true;
 				this.buffer = null;
 				return new StoredFile(NAME, this.key, this.stream.size(), this.stream.sha256());
 			}
@@ -321,16 +370,28 @@ public final class PostgresLargeObjectStore implements FileStore {
 				throw new UncheckedIOException(ex);
 			}
 			catch (SQLException ex) {
-				throw new UncheckedIOException(new IOException("Could not store large object " + this.key, ex));
+				throw new UncheckedIOException(new IOException("Could not store large object " + name(), ex));
+			}
+		}
+
+		/** Creates the object with the whole file, in the caller's transaction. */
+		private void createWhole(Connection joined) throws SQLException {
+			try (PreparedStatement create = joined.prepareStatement(CREATE_WHOLE)) {
+				create.setBinaryStream(1, new ByteArrayInputStream(this.buffer, 0, this.buffered), this.buffered);
+				try (ResultSet created = create.executeQuery()) {
+					created.next();
+					this.key = Long.toString(created.getLong(1));
+				}
 			}
 		}
 
 		private void writeWhole() throws SQLException {
+			long oid = oid();
 			try (Connection whole = PostgresLargeObjectStore.this.dataSource.getConnection();
 					PreparedStatement write = whole.prepareStatement(WRITE_WHOLE)) {
-				write.setLong(1, this.oid);
+				write.setLong(1, oid);
 				write.setBinaryStream(2, new ByteArrayInputStream(this.buffer, 0, this.buffered), this.buffered);
-				write.setLong(3, this.oid);
+				write.setLong(3, oid);
 				write.setLong(4, this.buffered);
 				write.executeQuery().close();
 				if (!whole.getAutoCommit()) {
@@ -351,15 +412,16 @@ public final class PostgresLargeObjectStore implements FileStore {
 				}
 			}
 			catch (SQLException ex) {
-				throw new IOException("Could not write large object " + this.key, ex);
+				throw new IOException("Could not write large object " + name(), ex);
 			}
 		}
 
 		private void open() throws SQLException {
+			long oid = oid();
 			Connection opened = PostgresLargeObjectStore.this.dataSource.getConnection();
 			try {
 				opened.setAutoCommit(false);
-				LargeObject opening = manager(opened).open(this.oid, LargeObjectManager.WRITE);
+				LargeObject opening = manager(opened).open(oid, LargeObjectManager.WRITE);
 				opening.truncate64(0);
 				this.object = opening;
 				this.connection = opened;
@@ -374,22 +436,27 @@ public final class PostgresLargeObjectStore implements FileStore {
 		public void close() {
 			this.buffer = null;
 			if (this.connection == null) {
-				// Nothing was written to the object yet: nothing to undo.
+				// Nothing was written to the object yet, or it was completed: nothing to
+				// undo.
 				return;
 			}
 			// Without complete(), rolling back undoes every byte written.
-			if (!this.finished) {
-				closeQuietly(this.connection);
-				return;
-			}
+			closeQuietly(this.connection);
+			this.connection = null;
+		}
+
+		/** Returns a committed upload's connection to the pool. */
+		private void release() {
+			Connection committed = this.connection;
+			this.connection = null;
 			try {
-				this.connection.setAutoCommit(true);
+				committed.setAutoCommit(true);
 			}
 			catch (SQLException ex) {
 				// Returned to the pool anyway.
 			}
 			try {
-				this.connection.close();
+				committed.close();
 			}
 			catch (SQLException ex) {
 				// As above.
@@ -433,7 +500,7 @@ public final class PostgresLargeObjectStore implements FileStore {
 			/** The buffer, while the upload is neither completed nor closed. */
 			private byte[] buffer() throws IOException {
 				if (Upload.this.buffer == null) {
-					throw new IOException("The upload of large object " + Upload.this.key + " is over");
+					throw new IOException("The upload of large object " + Upload.this.name() + " is over");
 				}
 				return Upload.this.buffer;
 			}
@@ -443,7 +510,7 @@ public final class PostgresLargeObjectStore implements FileStore {
 					Upload.this.object.write(bytes, offset, length);
 				}
 				catch (SQLException ex) {
-					throw new IOException("Could not write large object " + Upload.this.key, ex);
+					throw new IOException("Could not write large object " + Upload.this.name(), ex);
 				}
 			}
 

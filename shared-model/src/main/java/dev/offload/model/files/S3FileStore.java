@@ -363,6 +363,11 @@ public final class S3FileStore implements FileStore, AutoCloseable {
 		}
 
 		@Override
+		public Optional<String> key() {
+			return Optional.of(this.key);
+		}
+
+		@Override
 		public OutputStream stream() {
 			return this.stream;
 		}
