@@ -178,13 +178,12 @@ final class DispatchPath {
 	/**
 	 * What PostgreSQL alone allows: pgbench running the statements the pipeline commits
 	 * for each NO_OP report (Reports.claim; the large object created with its bytes and
-	 * the report recorded SUCCEEDED with it, in one transaction: Reports.succeed one
-	 * transaction, the file's bytes, Reports.succeed), with 4 clients like the targeted
-	 * setting's consumers and 16 like JobRunr's workers, on a copy of the schema with a
-	 * backlog of QUEUED reports. No broker, no events, no email and no worker: an upper
-	 * bound on NO_OP reports/s for one report per transaction on this machine. Then the
-	 * same work for 10 reports per transaction, the ceiling of a worker that batched its
-	 * reports.
+	 * the report recorded SUCCEEDED with it, in one transaction: Reports.succeed), with 4
+	 * clients like the targeted setting's consumers and 16 like JobRunr's workers, on a
+	 * copy of the schema with a backlog of QUEUED reports. No broker, no events, no email
+	 * and no worker: an upper bound on NO_OP reports/s for one report per transaction on
+	 * this machine. Then the same work for 10 reports per transaction, the ceiling of a
+	 * worker that batched its reports.
 	 * @return the most reports per second pgbench committed, one report and 10 reports
 	 * per transaction
 	 */

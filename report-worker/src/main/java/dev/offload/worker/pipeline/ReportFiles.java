@@ -53,6 +53,12 @@ class ReportFiles {
 	 * Builds a report into a durable file and records it with the report, which is then
 	 * SUCCEEDED ({@link Reports#succeed}).
 	 * <p>
+	 * A file whose key the store has already allocated (S3's, or a large one in the
+	 * database, registered when it outgrew the store's buffer) is completed first, so the
+	 * recording transaction holds a connection only for its statements. One without a key
+	 * yet (a small one in the database) is completed inside that transaction, which
+	 * creates it with its bytes: it commits with the outcome or it is gone.
+	 * <p>
 	 * Should recording fail, a file the store wrote outside the recording transaction
 	 * stays registered as an unfinished upload and retention removes it (the outcome may
 	 * have committed, with the reply lost, so it is not deleted here); the retry builds a
@@ -64,6 +70,7 @@ class ReportFiles {
 	 * @param progress told how far it is
 	 * @return the recorded file, or empty if the claim was lost meanwhile (the report was
 	 * cancelled or taken over): then nothing was recorded and the file is deleted
+	 * @throws RecordingFailedException if the file was built and recording it failed
 	 */
 	Optional<ReportFile> build(ReportTask task, Claim claim, ReportDefinition definition, ReportParameters parameters,
 			ReportProgress progress) {
@@ -75,7 +82,7 @@ class ReportFiles {
 		// it, and an S3 key is only a name.
 		FileUpload upload = this.store.upload(task.reportId(), claim.attempt(), format.extension(),
 				format.contentType(), (allocate) -> this.reports.registerUpload(this.store.name(), claim, allocate));
-		Completion completion = new Completion(upload);
+		boolean completed = false;
 		try (upload) {
 			DocumentWriter document = this.writers.open(format, upload.stream());
 			try {
@@ -89,32 +96,52 @@ class ReportFiles {
 				throw ex;
 			}
 			upload.stream().flush();
-			Optional<StoredFile> recorded = this.reports.succeed(claim, completion, fileName, format.contentType());
+			boolean inRecording = upload.key().isEmpty();
+			Supplier<StoredFile> file;
+			if (inRecording) {
+				file = upload::complete;
+			}
+			else {
+				StoredFile stored = upload.complete();
+				file = () -> stored;
+			}
+			completed = true;
+			Optional<StoredFile> recorded = record(claim, file, fileName, format.contentType());
 			if (recorded.isEmpty()) {
-				upload.key().ifPresent(this::discard);
+				if (!inRecording) {
+					upload.key().ifPresent(this::discard);
+				}
 				return Optional.empty();
 			}
 			return Optional.of(new ReportFile(fileName, format.contentType(), recorded.get()));
 		}
 		catch (IOException ex) {
-			discardUnlessCompleted(completion, upload);
+			upload.key().ifPresent(this::discard);
 			throw new UncheckedIOException(ex);
 		}
+		catch (RecordingFailedException ex) {
+			throw ex;
+		}
 		catch (RuntimeException ex) {
-			discardUnlessCompleted(completion, upload);
+			// A file that was never completed is referenced by nothing and goes at once.
+			if (!completed) {
+				upload.key().ifPresent(this::discard);
+			}
 			throw ex;
 		}
 	}
 
 	/**
-	 * After a failure: a file that was never completed is referenced by nothing and goes
-	 * at once. One completed when recording it failed may be the report's file (if the
-	 * outcome committed and only its reply was lost), so it is left to retention, which
-	 * removes it only while it is still registered as unfinished.
+	 * Records the file, telling a failure apart from one of the build: the report's time
+	 * limit does not apply to it, and the file is not deleted, since the outcome may have
+	 * committed with only its reply lost (retention removes the file if it did not).
 	 */
-	private void discardUnlessCompleted(Completion completion, FileUpload upload) {
-		if (!completion.completed) {
-			upload.key().ifPresent(this::discard);
+	private Optional<StoredFile> record(Claim claim, Supplier<StoredFile> file, String fileName, String contentType) {
+		try {
+			return this.reports.succeed(claim, file, fileName, contentType);
+		}
+		catch (RuntimeException ex) {
+			throw new RecordingFailedException(ex);
 		}
 	}
 
@@ -132,22 +159,19 @@ class ReportFiles {
 		}
 	}
 
-	/** Completes the upload, inside the recording transaction, and remembers it did. */
-	private static final class Completion implements Supplier<StoredFile> {
+	/**
+	 * Recording a built report's file and outcome failed: {@link #getCause()} is the
+	 * failure, to be handled as it would be outside the build.
+	 */
+	static final class RecordingFailedException extends RuntimeException {
 
-		private final FileUpload upload;
-
-		private boolean completed;
-
-		Completion(FileUpload upload) {
-			this.upload = upload;
+		RecordingFailedException(RuntimeException cause) {
+			super(cause.getMessage(), cause);
 		}
 
 		@Override
-		public StoredFile get() {
-			StoredFile file = this.upload.complete();
-			this.completed = true;
-			return file;
+		public synchronized RuntimeException getCause() {
+			return (RuntimeException) super.getCause();
 		}
 
 	}

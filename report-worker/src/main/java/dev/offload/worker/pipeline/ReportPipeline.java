@@ -145,6 +145,12 @@ class ReportPipeline {
 			logger.info("Stopped building the report: {}", ex.getMessage());
 			return;
 		}
+		catch (ReportFiles.RecordingFailedException ex) {
+			// Built, and not recorded: handled like any failure outside the build (a
+			// transient one is retried even past the report's time limit, which applies
+			// to building it).
+			throw ex.getCause();
+		}
 		catch (RuntimeException ex) {
 			// A statement cancelled by the report's statement_timeout looks like any
 			// query timeout; the clock tells them apart.

@@ -227,8 +227,9 @@ class Reports {
 
 	/**
 	 * Allocates the key of a file about to be written and registers it as an upload,
-	 * before its first byte, so retention can delete the file if it is never recorded
-	 * with its report. Both happen in one transaction of their own, committed when this
+	 * before the store writes anything durable under it outside the transaction that
+	 * records the report, so retention can delete the file if it is never recorded with
+	 * its report. Both happen in one transaction of their own, committed when this
 	 * returns: a store that keeps files in this database creates the file's object in it
 	 * ({@code FileStore#allocate}), so the object and its registration commit together,
 	 * or neither does.

@@ -26,13 +26,14 @@ public interface FileStore {
 	String name();
 
 	/**
-	 * A key for a new file. The key is registered as an upload in progress before any
-	 * byte is written, so a file left behind by a worker that died can be found and
-	 * deleted. A store that keeps its files in the report database creates the file's
-	 * (empty) object here: inside a Spring-managed transaction on that database, in that
-	 * transaction, so the object and its registration commit (or roll back) together in
-	 * one round trip to the disk, and {@link #upload} can use the key once it has
-	 * committed; otherwise in a transaction of its own.
+	 * A key for a new file. The key is registered as an upload in progress before the
+	 * store writes anything durable under it outside the caller's transaction, so a file
+	 * left behind by a worker that died can be found and deleted. A store that keeps its
+	 * files in the report database creates the file's (empty) object here: inside a
+	 * Spring-managed transaction on that database, in that transaction, so the object and
+	 * its registration commit (or roll back) together in one round trip to the disk, and
+	 * {@link #upload} can use the key once it has committed; otherwise in a transaction
+	 * of its own.
 	 * @param reportId the report the file is for
 	 * @param attempt the report's attempt that writes it
 	 * @param extension the file name extension, without a dot

@@ -32,14 +32,17 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * api-service replica can serve every file without a shared volume. Files are written and
  * read in chunks through pgjdbc's large object API, never more than {@value #BUFFER}
  * bytes of a file in memory; a file that fits in that buffer is written with one
- * statement ({@link #upload}).
+ * statement ({@link #upload(String, String)}).
  * <p>
  * A key is the large object's oid. {@link #allocate} creates the (empty) object, so it
  * exists, and can be found and deleted, before a byte of it is written: in the caller's
  * Spring-managed transaction on this store's data source if there is one (the worker
- * registers the upload in it), otherwise in a transaction of its own. A read holds one
- * connection of the pool while it streams, since a large object is read inside a
- * transaction; size the pool for concurrent downloads, or use the S3 store.
+ * registers the upload in it), otherwise in a transaction of its own. A new report's file
+ * that fits in the buffer needs neither: it is created with its bytes in the transaction
+ * that records it
+ * ({@link #upload(UUID, int, String, String, FileStore.UploadRegistration)}). A read
+ * holds one connection of the pool while it streams, since a large object is read inside
+ * a transaction; size the pool for concurrent downloads, or use the S3 store.
  */
 public final class PostgresLargeObjectStore implements FileStore {
 
