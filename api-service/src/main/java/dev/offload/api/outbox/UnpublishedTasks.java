@@ -32,6 +32,44 @@ class UnpublishedTasks {
 	private static final TypeReference<Map<String, String>> PARAMETERS = new TypeReference<>() {
 	};
 
+	/**
+	 * The next single reports to publish, oldest first: read off
+	 * {@code reports_unpublished_single}, however many reports are finished or wait in
+	 * batches (UnpublishedTasksPlanTests).
+	 */
+	static final String NEXT_SINGLE = """
+			SELECT id, owner_id, owner_email, type, format, parameters::text AS parameters, created_at, priority
+			FROM reports
+			WHERE task_published_at IS NULL AND batch_id IS NULL AND status = :status
+			ORDER BY created_at
+			LIMIT :limit
+			FOR UPDATE SKIP LOCKED""";
+
+	/**
+	 * Each open batch with how many more of its reports may be published now: counted off
+	 * {@code reports_batch_in_flight}, the batch's published and unfinished reports only.
+	 */
+	static final String BATCH_ROOM = """
+			SELECT b.id,
+			       :maxInFlight - (SELECT count(*) FROM reports r
+			                        WHERE r.batch_id = b.id AND r.task_published_at IS NOT NULL
+			                          AND r.status IN ('QUEUED', 'RUNNING')) AS room
+			FROM report_batches b
+			WHERE b.state IN ('CREATING', 'RUNNING')
+			ORDER BY b.created_at""";
+
+	/**
+	 * A batch's next reports to publish, in item order: read off
+	 * {@code reports_unpublished_batch}, however large the batch.
+	 */
+	static final String NEXT_OF_BATCH = """
+			SELECT id, owner_id, owner_email, type, format, parameters::text AS parameters, created_at, priority
+			FROM reports
+			WHERE task_published_at IS NULL AND batch_id = :batchId AND status = :status
+			ORDER BY batch_item
+			LIMIT :limit
+			FOR UPDATE SKIP LOCKED""";
+
 	private final JdbcClient jdbc;
 
 	private final JsonMapper json;
@@ -55,25 +93,12 @@ class UnpublishedTasks {
 	 * @return the tasks
 	 */
 	List<ReportTask> lockNext(int limit, int maxInFlight) {
-		List<ReportTask> tasks = new ArrayList<>(this.jdbc.sql("""
-				SELECT id, owner_id, owner_email, type, format, parameters::text AS parameters, created_at, priority
-				FROM reports
-				WHERE task_published_at IS NULL AND batch_id IS NULL AND status = :status
-				ORDER BY created_at
-				LIMIT :limit
-				FOR UPDATE SKIP LOCKED""")
+		List<ReportTask> tasks = new ArrayList<>(this.jdbc.sql(NEXT_SINGLE)
 			.param("status", ReportStatus.QUEUED.name())
 			.param("limit", limit)
 			.query(this::mapRow)
 			.list());
-		List<Map.Entry<UUID, Long>> room = this.jdbc.sql("""
-				SELECT b.id,
-				       :maxInFlight - (SELECT count(*) FROM reports r
-				                        WHERE r.batch_id = b.id AND r.task_published_at IS NOT NULL
-				                          AND r.status IN ('QUEUED', 'RUNNING')) AS room
-				FROM report_batches b
-				WHERE b.state IN ('CREATING', 'RUNNING')
-				ORDER BY b.created_at""")
+		List<Map.Entry<UUID, Long>> room = this.jdbc.sql(BATCH_ROOM)
 			.param("maxInFlight", maxInFlight)
 			.query((rs, row) -> Map.entry(rs.getObject("id", UUID.class), rs.getLong("room")))
 			.list()
@@ -83,13 +108,7 @@ class UnpublishedTasks {
 		int left = limit - tasks.size();
 		for (int i = 0; i < room.size() && left > 0; i++) {
 			int share = (int) Math.min(room.get(i).getValue(), (left + room.size() - i - 1) / (room.size() - i));
-			List<ReportTask> batchTasks = this.jdbc.sql("""
-					SELECT id, owner_id, owner_email, type, format, parameters::text AS parameters, created_at, priority
-					FROM reports
-					WHERE task_published_at IS NULL AND batch_id = :batchId AND status = :status
-					ORDER BY batch_item
-					LIMIT :limit
-					FOR UPDATE SKIP LOCKED""")
+			List<ReportTask> batchTasks = this.jdbc.sql(NEXT_OF_BATCH)
 				.param("batchId", room.get(i).getKey())
 				.param("status", ReportStatus.QUEUED.name())
 				.param("limit", share)

@@ -226,10 +226,13 @@ class Reports {
 	 * @return the count of QUEUED interactive reports
 	 */
 	long countQueued() {
-		return this.jdbc.sql("""
-				SELECT count(*) FILTER (WHERE status = 'QUEUED') FROM reports
-				 WHERE status IN ('QUEUED', 'RUNNING') AND priority = 'INTERACTIVE'""").query(Long.class).single();
+		return this.jdbc.sql(COUNT_QUEUED).query(Long.class).single();
 	}
+
+	/** {@link #countQueued()}'s statement (its plan is tested: QueuedCountPlanTests). */
+	static final String COUNT_QUEUED = """
+			SELECT count(*) FILTER (WHERE status = 'QUEUED') FROM reports
+			 WHERE status IN ('QUEUED', 'RUNNING') AND priority = 'INTERACTIVE'""";
 
 	/**
 	 * Cancels one of the owner's reports if it has not finished: a conditional update

@@ -10,6 +10,7 @@ import java.util.UUID;
 
 import tools.jackson.databind.JsonNode;
 
+import dev.offload.api.QueryPlans;
 import dev.offload.model.Messages;
 import dev.offload.testsupport.AfterTheContext;
 import dev.offload.testsupport.TestBroker;
@@ -150,8 +151,8 @@ class ReportListTests {
 		new TransactionTemplate(this.transactionManager).executeWithoutResult((transaction) -> {
 			this.jdbc.sql("DROP INDEX reports_owner_list").update();
 			JsonNode withoutIndex = plan(Reports.pageQuery(false, true), heavy, null, cursor);
-			assertThat(nodes(withoutIndex)).extracting((node) -> node.get("Node Type").asString()).contains("Sort");
-			assertThat(indexNames(withoutIndex)).doesNotContain("reports_owner_list");
+			assertThat(QueryPlans.nodeTypes(withoutIndex)).contains("Sort");
+			assertThat(QueryPlans.indexNames(withoutIndex)).doesNotContain("reports_owner_list");
 			transaction.setRollbackOnly();
 		});
 	}
@@ -163,7 +164,7 @@ class ReportListTests {
 		assertThat(scan.get("Index Name").asString()).isEqualTo(index);
 		assertThat(scan.get("Scan Direction").asString()).isEqualTo("Forward");
 		assertThat(scan.get("Index Cond").asString()).contains("owner_id = ");
-		assertThat(nodes(plan)).extracting((node) -> node.get("Node Type").asString())
+		assertThat(QueryPlans.nodeTypes(plan))
 			.noneMatch((type) -> type.contains("Aggregate") || type.equals("Sort") || type.contains("Seq Scan"));
 	}
 
@@ -178,23 +179,7 @@ class ReportListTests {
 		if (status != null) {
 			params.put("status", status);
 		}
-		String json = this.jdbc.sql("EXPLAIN (FORMAT JSON) " + sql).params(params).query(String.class).single();
-		return Messages.json().readTree(json).at("/0/Plan");
-	}
-
-	private static List<JsonNode> nodes(JsonNode plan) {
-		List<JsonNode> nodes = new ArrayList<>(List.of(plan));
-		if (plan.has("Plans")) {
-			plan.get("Plans").forEach((child) -> nodes.addAll(nodes(child)));
-		}
-		return nodes;
-	}
-
-	private static List<String> indexNames(JsonNode plan) {
-		return nodes(plan).stream()
-			.filter((node) -> node.has("Index Name"))
-			.map((node) -> node.get("Index Name").asString())
-			.toList();
+		return QueryPlans.plan(this.jdbc, sql, params);
 	}
 
 	/** A page, as one of the local users ({@code alice}, {@code bob}) sees it. */

@@ -3,8 +3,8 @@ package dev.offload.api.security;
 import java.time.Clock;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.offload.api.QueryPlans;
 import dev.offload.testsupport.TestDatabase;
-import org.flywaydb.core.Flyway;
 
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -24,13 +24,7 @@ public class RateLimitsOnATestDatabase {
 
 	@Bean(destroyMethod = "close")
 	HikariDataSource rateLimitDataSource(TestDatabase rateLimitDatabase) {
-		HikariDataSource dataSource = new HikariDataSource();
-		dataSource.setJdbcUrl(rateLimitDatabase.jdbcUrl());
-		dataSource.setUsername(rateLimitDatabase.username());
-		dataSource.setPassword(rateLimitDatabase.password());
-		dataSource.setMaximumPoolSize(2);
-		Flyway.configure().dataSource(dataSource).load().migrate();
-		return dataSource;
+		return QueryPlans.migrated(rateLimitDatabase);
 	}
 
 	@Bean
