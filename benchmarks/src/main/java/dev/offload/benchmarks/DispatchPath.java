@@ -155,9 +155,9 @@ final class DispatchPath {
 						+ "PostgreSQL alone, running only the pipeline's statements for each report (claim, file, "
 						+ "SUCCEEDED) from pgbench, committed at most %.0f reports/s (%.2f of "
 						+ "JobRunr's rate): with each report's claim, file and outcome committed on their own, as "
-						+ "the worker does, no worker code reaches JobRunr's rate on this machine. Claiming and "
-						+ "recording 10 reports per transaction (their files created, registered and written in "
-						+ "one more) lifts PostgreSQL's own ceiling to %.0f reports/s (%.2f of JobRunr's rate), so "
+						+ "the worker does, no worker code reaches JobRunr's rate on this machine. Claiming 10 "
+						+ "reports in one transaction and recording them, their files created with their bytes, in "
+						+ "one more lifts PostgreSQL's own ceiling to %.0f reports/s (%.2f of JobRunr's rate), so "
 						+ "PostgreSQL alone would allow a worker that batched its reports.",
 				standard.throughput(), cores * 1000.0 / standard.throughput(), cores, machinePerReport,
 				ceilings.perReport(), ceilings.perReport() / standard.throughput(), ceilings.batched(),
