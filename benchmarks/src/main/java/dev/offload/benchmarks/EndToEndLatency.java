@@ -114,24 +114,19 @@ final class EndToEndLatency {
 		if (p50 > 50) {
 			// Whether the worker kept up: a backlog shows as a wait for the claim that
 			// grows from the run's first third of reports to its last.
-			double[] claimWait = new double[2];
-			for (int part : new int[] { 1, 3 }) {
-				claimWait[part / 3] = bench
-					.queryDouble("SELECT coalesce(1000 * extract(epoch FROM percentile_cont(0.5) "
-							+ "WITHIN GROUP (ORDER BY wait)), 'NaN') FROM (SELECT started_at - created_at AS wait, "
-							+ "ntile(3) OVER (ORDER BY created_at) AS part " + window + ") r WHERE part = " + part);
-			}
+			double firstThird = medianClaimWait(bench, window, 1);
+			double lastThird = medianClaimWait(bench, window, 3);
 			String cores = (busy >= 90) ? "The cores were the limit: " + bottleneck + "."
 					: String.format(Locale.ROOT, "The cores were %.0f%% busy.", busy);
-			boolean grew = claimWait[1] > 2 * claimWait[0] + 50;
+			boolean grew = lastThird > 2 * firstThird + 50;
 			bench.bottlenecks.put("Figure 6", grew ? String.format(Locale.ROOT,
 					"Latency is queueing: 100 reports/s were offered and the worker, with the shipped settings (%s), "
 							+ "did not keep up (%.0f/s built while it drained them), so the backlog grew during the "
 							+ "run: a report waited %.0f ms (median) from its acceptance to its claim in the run's first "
 							+ "third and %.0f ms in its last (1-minute load average %.1f on %d cores during the run). "
 							+ "%s",
-					shipped, drained, claimWait[0], claimWait[1], loadDuring,
-					Runtime.getRuntime().availableProcessors(), cores)
+					shipped, drained, firstThird, lastThird, loadDuring, Runtime.getRuntime().availableProcessors(),
+					cores)
 					: String.format(Locale.ROOT,
 							"The worker kept up with the 100 reports/s offered (shipped settings: %s; a report waited "
 									+ "%.0f ms, median, from its acceptance to its claim in the run's first third and "
@@ -140,7 +135,7 @@ final class EndToEndLatency {
 									+ "the relay's publish with its confirm and the task's wait for one of the "
 									+ "consumers (created → claimed p50 %.1f ms), the report's claim, file and "
 									+ "outcome (2 commits) and its SUCCEEDED event with its confirm. %s",
-							shipped, claimWait[0], claimWait[1], Runtime.getRuntime().availableProcessors(), loadDuring,
+							shipped, firstThird, lastThird, Runtime.getRuntime().availableProcessors(), loadDuring,
 							result.p50(), database[0], cores));
 		}
 		// A target is met only if every report's SUCCEEDED event was heard: percentiles
@@ -229,6 +224,17 @@ final class EndToEndLatency {
 				List.of(jobRunr.get(1).number("e2e_p50"), jobRunr.get(1).number("e2e_p99")));
 		Charts.bars(bench, "figure-6-end-to-end.png", "Figure 6: end-to-end latency at 100 req/s", "percentile",
 				"milliseconds", List.of("p50", "p99"), series);
+	}
+
+	/**
+	 * The median wait from acceptance to claim of one third of a run's reports, in
+	 * milliseconds.
+	 * @param part 1 for the first third (by acceptance), 3 for the last
+	 */
+	private static double medianClaimWait(Bench bench, String window, int part) {
+		return bench.queryDouble("SELECT coalesce(1000 * extract(epoch FROM percentile_cont(0.5) WITHIN GROUP "
+				+ "(ORDER BY wait)), 'NaN') FROM (SELECT started_at - created_at AS wait, ntile(3) OVER (ORDER BY "
+				+ "created_at) AS part " + window + ") r WHERE part = " + part);
 	}
 
 }

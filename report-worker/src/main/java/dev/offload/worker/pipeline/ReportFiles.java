@@ -124,6 +124,8 @@ class ReportFiles {
 		}
 		catch (RuntimeException ex) {
 			// A file that was never completed is referenced by nothing and goes at once.
+			// One completed may be the report's (this can be the upload's close failing
+			// after the outcome was recorded): it is left to retention.
 			if (!completed) {
 				upload.key().ifPresent(this::discard);
 			}

@@ -128,7 +128,7 @@ public final class PostgresLargeObjectStore implements FileStore {
 	 */
 	@Override
 	public FileUpload upload(String key, String contentType) {
-		oid(key);
+		oid(key); // a key that is not an oid fails here, not at the first write
 		return new Upload(key, null);
 	}
 
