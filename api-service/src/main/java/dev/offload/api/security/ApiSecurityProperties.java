@@ -136,12 +136,43 @@ public record ApiSecurityProperties(@DefaultValue("local") @NotNull Mode mode, @
 	 * {@code Retry-After}. A request without a user (a signed download link, the public
 	 * catalogue) is counted by its client address.
 	 *
+	 * <p>
+	 * A replica checks a user's bucket in the database on the user's first request, and
+	 * then again only once it has let {@code unsynced-requests} more through on its own
+	 * copy of the bucket, or once {@code unsynced-time} has passed since it last checked:
+	 * until then it takes tokens, and refuses, without a round trip. Every replica's
+	 * requests are counted in the shared bucket at each check, so a user may get up to
+	 * {@code unsynced-requests} more per replica than the limit, and never more than
+	 * that; with one replica the limit is exact. {@code unsynced-requests: 0} checks the
+	 * database on every request; by default it is a tenth of the burst (6 of 60).
+	 *
 	 * @param enabled whether requests are limited
 	 * @param capacity the burst a user may make at once
 	 * @param refillPeriod the time in which one request is given back
+	 * @param unsyncedRequests how many requests a replica may let through between two
+	 * checks of a user's bucket in the database; 0 to check it on every request; at most
+	 * {@code capacity}; by default a tenth of {@code capacity}, rounded down
+	 * @param unsyncedTime how long a replica may go on without checking a user's bucket
+	 * in the database
 	 */
 	public record RateLimit(@DefaultValue("true") boolean enabled, @DefaultValue("60") @Min(1) int capacity,
-			@DefaultValue("100ms") @NotNull Duration refillPeriod) {
+			@DefaultValue("100ms") @NotNull Duration refillPeriod, @Min(0) Integer unsyncedRequests,
+			@DefaultValue("1s") @NotNull Duration unsyncedTime) {
+
+		public RateLimit {
+			if (unsyncedRequests == null) {
+				unsyncedRequests = capacity / 10;
+			}
+			if (unsyncedRequests > capacity) {
+				throw new IllegalArgumentException("offload.api.security.rate-limit.unsynced-requests ("
+						+ unsyncedRequests + ") must not be more than its capacity (" + capacity
+						+ "): each replica could let a user go that far beyond the limit");
+			}
+			if (unsyncedTime != null && (unsyncedTime.isNegative() || unsyncedTime.isZero())) {
+				throw new IllegalArgumentException(
+						"offload.api.security.rate-limit.unsynced-time must be positive, not " + unsyncedTime);
+			}
+		}
 
 	}
 

@@ -18,7 +18,7 @@ import org.springframework.scheduling.annotation.SchedulingConfigurer;
 @EnableScheduling
 class RateLimitConfiguration {
 
-	@Bean
+	@Bean(destroyMethod = "close")
 	RateLimits rateLimits(DataSource dataSource, ApiSecurityProperties properties) {
 		return new RateLimits(dataSource, properties.rateLimit(), properties.signInLimit(), Clock.systemUTC());
 	}

@@ -8,10 +8,17 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import javax.sql.DataSource;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
+import io.github.bucket4j.distributed.proxy.optimization.DelayParameters;
+import io.github.bucket4j.distributed.proxy.optimization.Optimization;
+import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
 import io.github.bucket4j.postgresql.PostgreSQLSelectForUpdateBasedProxyManager;
 import org.slf4j.Logger;
@@ -33,6 +40,18 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * A bucket's row expires once the bucket would have filled up again and is removed by
  * {@link #removeExpired()}.
+ * <p>
+ * A user's request bucket is not read and written on every request: with
+ * {@code unsynced-requests} above 0, this replica keeps a copy of each bucket in use
+ * (Bucket4j's delaying optimization) and writes to the shared row only after that many
+ * requests, or once {@code unsynced-time} has passed, adding the tokens taken meanwhile
+ * and reading what the other replicas took. Between those writes it takes and refuses
+ * tokens in memory, so a user may get up to {@code unsynced-requests} more requests per
+ * replica than the limit, and a client over its limit is refused without a round trip.
+ * The copies are kept for as long as a bucket takes to fill up again (and at most
+ * {@value #MAX_LOCAL_BUCKETS} of them); one that is dropped, or left when the service
+ * stops, first writes the tokens it has taken. Failed sign-ins are always counted in the
+ * database at once.
  */
 class RateLimits {
 
@@ -42,9 +61,20 @@ class RateLimits {
 
 	private static final int REMOVE_BATCH = 1_000;
 
+	/** The most request buckets this replica keeps a copy of. */
+	static final int MAX_LOCAL_BUCKETS = 10_000;
+
 	private final PostgreSQLSelectForUpdateBasedProxyManager<String> buckets;
 
 	private final BucketConfiguration requests;
+
+	/**
+	 * This replica's copies of the request buckets in use, or {@code null} when every
+	 * request takes its token in the database.
+	 */
+	private final Cache<String, BucketProxy> localRequestBuckets;
+
+	private final Optimization delaying;
 
 	private final BucketConfiguration signIns;
 
@@ -69,6 +99,28 @@ class RateLimits {
 		this.signIns = configuration(signIns.capacity(), signIns.refillPeriod());
 		this.signInRefill = signIns.refillPeriod();
 		this.clock = clock;
+		if (requests.unsyncedRequests() > 0) {
+			this.delaying = Optimizations
+				.delaying(new DelayParameters(requests.unsyncedRequests(), requests.unsyncedTime()));
+			Duration untilFull = requests.refillPeriod().multipliedBy(requests.capacity());
+			this.localRequestBuckets = Caffeine.newBuilder()
+				.maximumSize(MAX_LOCAL_BUCKETS)
+				.expireAfterAccess(max(untilFull, requests.unsyncedTime()))
+				.removalListener((String key, BucketProxy bucket, RemovalCause cause) -> {
+					if (bucket != null && cause.wasEvicted()) {
+						writeBack(key, bucket);
+					}
+				})
+				.build();
+		}
+		else {
+			this.delaying = null;
+			this.localRequestBuckets = null;
+		}
+	}
+
+	private static Duration max(Duration a, Duration b) {
+		return (a.compareTo(b) >= 0) ? a : b;
 	}
 
 	private static BucketConfiguration configuration(int capacity, Duration refillPeriod) {
@@ -84,7 +136,35 @@ class RateLimits {
 	 * next token
 	 */
 	Duration acquireRequest(String key) {
-		return take("request:" + key, this.requests);
+		String id = "request:" + key;
+		if (this.localRequestBuckets == null) {
+			return take(id, this.requests);
+		}
+		BucketProxy bucket = this.localRequestBuckets.get(id,
+				(unused) -> this.buckets.builder().withOptimization(this.delaying).build(id, () -> this.requests));
+		ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+		return probe.isConsumed() ? Duration.ZERO : wait(probe);
+	}
+
+	/**
+	 * Writes the tokens this replica has taken from its copies of the request buckets
+	 * since it last wrote each, and drops the copies; called when the service stops.
+	 */
+	void close() {
+		if (this.localRequestBuckets != null) {
+			this.localRequestBuckets.asMap().forEach(RateLimits::writeBack);
+			this.localRequestBuckets.invalidateAll();
+		}
+	}
+
+	private static void writeBack(String key, BucketProxy bucket) {
+		try {
+			// Only if it has taken a token since its last write.
+			bucket.getOptimizationController().syncByCondition(1, Duration.ZERO);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not write the tokens taken from rate-limit bucket {} to the database", key, ex);
+		}
 	}
 
 	/**

@@ -1,5 +1,7 @@
 package dev.offload.api.security;
 
+import java.time.Duration;
+
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -72,6 +74,46 @@ class ApiSecurityPropertiesTests {
 				.hasMessageContaining(
 						"offload.api.security.users[0].api-keys[0] is a {sha256} key that is not 64 hex digits")
 				.hasMessageNotContaining("alice-local-api-key"));
+	}
+
+	@Test
+	void rateLimitChecksTheDatabaseEveryTenthOfItsBurstOrSecondByDefault() {
+		this.runner.run((context) -> {
+			ApiSecurityProperties.RateLimit limit = context.getBean(ApiSecurityProperties.class).rateLimit();
+			assertThat(limit.unsyncedRequests()).isEqualTo(6);
+			assertThat(limit.unsyncedTime()).isEqualTo(Duration.ofSeconds(1));
+		});
+		this.runner.withPropertyValues("offload.api.security.rate-limit.capacity=9")
+			.run((context) -> assertThat(context.getBean(ApiSecurityProperties.class).rateLimit().unsyncedRequests())
+				.isZero());
+	}
+
+	@Test
+	void rateLimitThatCouldGoFurtherThanItsBurstUnsyncedFailsStartUp() {
+		this.runner
+			.withPropertyValues("offload.api.security.rate-limit.capacity=5",
+					"offload.api.security.rate-limit.unsynced-requests=6")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.hasMessageContaining("offload.api.security.rate-limit.unsynced-requests (6)")
+				.hasMessageContaining("must not be more than its capacity (5)"));
+	}
+
+	@Test
+	void rateLimitWithoutTimeBetweenChecksFailsStartUp() {
+		this.runner.withPropertyValues("offload.api.security.rate-limit.unsynced-time=0s")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.hasMessageContaining("offload.api.security.rate-limit.unsynced-time must be positive"));
+	}
+
+	@Test
+	void rateLimitWithNegativeUnsyncedRequestsFailsStartUp() {
+		this.runner.withPropertyValues("offload.api.security.rate-limit.unsynced-requests=-1")
+			.run((context) -> assertThat(context).getFailure()
+				.hasMessageContaining("offload.api.security")
+				.rootCause()
+				.hasMessageContaining("rateLimit.unsyncedRequests"));
 	}
 
 	@Test

@@ -27,8 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Two api-service replicas on one database take from the same buckets: a user gets one
- * burst in all, not one per replica, and an address blocked for failed sign-ins on one
- * replica is refused on the other at its next failure.
+ * burst in all, not one per replica (here with every request checking the shared bucket),
+ * and an address blocked for failed sign-ins on one replica is refused on the other at
+ * its next failure.
  */
 class SharedRateLimitTests {
 
@@ -48,6 +49,9 @@ class SharedRateLimitTests {
 			List<String> arguments = new ArrayList<>(
 					List.of("--server.port=0", "--offload.api.security.rate-limit.capacity=" + BURST,
 							"--offload.api.security.rate-limit.refill-period=1h",
+							// Every request checks the shared bucket: the exact limit.
+							// RateLimitsTests shows the bound between checks.
+							"--offload.api.security.rate-limit.unsynced-requests=0",
 							"--offload.api.security.sign-in-limit.capacity=3",
 							"--offload.api.security.sign-in-limit.refill-period=1h",
 							// Each test names its client address in X-Forwarded-For.
