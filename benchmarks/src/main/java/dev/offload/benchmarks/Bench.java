@@ -117,11 +117,14 @@ final class Bench implements AutoCloseable {
 		Map<String, Object> properties = common();
 		properties.put("offload.api.limits.max-unfinished-per-user", 100_000_000);
 		properties.put("offload.api.limits.max-backlog", 100_000_000);
-		// The per-user rate limit stays on, as shipped: every request takes a token from
-		// its user's bucket in PostgreSQL. Only the bucket is made larger, since the
-		// shipped one caps a user at 10 requests/s.
+		// The per-user rate limit stays on, as shipped: each replica checks a user's
+		// bucket in PostgreSQL every 6 requests or 1 s. Only the bucket is made larger,
+		// since the shipped one caps a user at 10 requests/s; the checks stay the
+		// shipped ones (unset, they would follow the capacity to every 100,000).
 		properties.put("offload.api.security.rate-limit.capacity", 1_000_000);
 		properties.put("offload.api.security.rate-limit.refill-period", "1us");
+		properties.put("offload.api.security.rate-limit.unsynced-requests", 6);
+		properties.put("offload.api.security.rate-limit.unsynced-time", "1s");
 		for (int i = 0; i < USERS; i++) {
 			String prefix = "offload.api.security.users[" + i + "].";
 			properties.put(prefix + "username", user(i));
