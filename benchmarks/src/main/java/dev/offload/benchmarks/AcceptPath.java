@@ -29,7 +29,7 @@ final class AcceptPath {
 	static {
 		API_STEPS.put("JIT compilers", List.of("CompileBroker::"));
 		API_STEPS.put("GC and VM", List.of("G1", "VMThread::"));
-		API_STEPS.put("rate limit (the user's token bucket in PostgreSQL)",
+		API_STEPS.put("rate limit (the user's token bucket, checked in PostgreSQL every 6 requests or 1 s)",
 				List.of("dev.offload.api.security.RateLimits", "io.github.bucket4j."));
 		API_STEPS.put("insert (limit check and row, one statement)", List.of("dev.offload.api.report.Reports.admit"));
 		API_STEPS.put("outbox relay (publish, confirms, mark)", List.of("dev.offload.api.outbox."));
@@ -63,6 +63,38 @@ final class AcceptPath {
 		.formatted(Bench.USERS - 1);
 
 	/**
+	 * Why 32 clients in a closed loop do not get a 50 ms p99 here: by Little's law their
+	 * mean latency is 32 / throughput, so a p99 of 50 ms needs a mean below it, so more
+	 * than 640 accepted per s; either the three servers' CPU per POST rules that out on
+	 * these cores, or the rest of the machine and the spread of the latencies do.
+	 */
+	private static String p99Reason(Profile profile, double throughput, int cores) {
+		double allowed = cores * 1000.0 / 640;
+		String servers = String.format(Locale.ROOT,
+				"%.1f ms (PostgreSQL alone %.1f ms: the accept statement pgbench runs, the rate limit's bucket "
+						+ "checks, one transaction per 6 requests of a user, and the relay's reading and marking of "
+						+ "the row)",
+				profile.machineMillisPerOperation(), profile.postgresMillisPerOperation());
+		String littlesLaw = "32 clients in a closed loop keep 32 requests in the system, so by Little's law their "
+				+ "mean latency is 32 / throughput; a p99 of 50 ms needs a mean below it, so more than 640 "
+				+ "accepted per s";
+		if (profile.machineMillisPerOperation() > allowed) {
+			return String.format(Locale.ROOT,
+					"Why the p99 target cannot be met on this machine: %s, so under %.1f ms of the %d cores' CPU per "
+							+ "POST for api-service, PostgreSQL and RabbitMQ together (the load client's own CPU "
+							+ "aside). They took %s.",
+					littlesLaw, allowed, cores, servers);
+		}
+		return String.format(Locale.ROOT,
+				"Why the p99 target is not met: %s. api-service, PostgreSQL and RabbitMQ took %s per POST, under "
+						+ "the %.1f ms of the %d cores that 640 per s allows, but they share the cores with the load "
+						+ "client (%.0f%% busy in all): %.0f per s gives a mean of %.0f ms, and a p99 of 50 ms would "
+						+ "need nearly every request to take no longer than the mean.",
+				littlesLaw, servers, allowed, cores, profile.machineBusyPercent(), throughput,
+				(throughput > 0) ? 32_000 / throughput : Double.NaN);
+	}
+
+	/**
 	 * The floor under an accepted POST: api-service's CPU per authenticated {@code GET
 	 * /api/reports/{id}}, 32 clients in a closed loop, each reading one report of its own
 	 * user, after a warm-up of the GET's own path.
@@ -70,8 +102,8 @@ final class AcceptPath {
 	 */
 	private static double[] readFloor(Bench bench, int seconds) {
 		// Each client reads a report of its own user, as each POSTs as its own user: one
-		// user's 32 clients would queue on that user's rate-limit bucket, a row locked
-		// while a request takes its token.
+		// user's 32 clients would queue on that user's rate-limit bucket, one check of
+		// its row at a time.
 		// One report of each user, in the users' order (bench00, bench01, ...), as the
 		// load client pairs them.
 		String ids = bench.queryString("SELECT string_agg(id::text, ',' ORDER BY owner_id) FROM "
@@ -153,17 +185,7 @@ final class AcceptPath {
 					bench.bottlenecks.put("Figure 1", profile.bottleneck("api-service", "accepted request")
 							+ ". The database is not the limit: pgbench commits the accept statement several times "
 							+ "faster on the same machine, and api-service holds only 10 connections. "
-							+ String.format(Locale.ROOT,
-									"Why the p99 target cannot be met on this machine: 32 clients in a closed loop "
-											+ "keep 32 requests in the system, so by Little's law their mean latency "
-											+ "is 32 / throughput; a p99 of 50 ms needs a mean below it, so more "
-											+ "than 640 accepted per s, so under %.1f ms of the %d cores' CPU per "
-											+ "POST for api-service, PostgreSQL and RabbitMQ together (the load "
-											+ "client's own CPU aside). They took %.1f ms here (PostgreSQL alone "
-											+ "%.1f ms: the accept statement pgbench runs, the rate limit's token "
-											+ "transaction and the relay's reading and marking of the row).",
-									cores * 1000.0 / 640, cores, profile.machineMillisPerOperation(),
-									profile.postgresMillisPerOperation()));
+							+ p99Reason(profile, result.throughput(), cores));
 				}
 				pgbench.add(Tools.pgbench("pgbench-accept-" + clients, reference.name(), ACCEPT_TRANSACTION,
 						Math.min(clients, MAX_PGBENCH_CLIENTS), seconds, bench.logs));
@@ -231,14 +253,16 @@ final class AcceptPath {
 				ratio(floor[0], cpuPerAccept), "", ""));
 		if (floor[0] > 0) {
 			bench.bottlenecks.merge("Figure 1", String.format(Locale.ROOT,
-					" Why the CPU target is out of reach on this stack: an authenticated GET of one report, through "
-							+ "the same Tomcat, Spring Security, per-user rate limit (a token taken from a bucket row "
-							+ "in PostgreSQL, in a transaction of its own), Spring MVC, JSON and one more round trip to "
+					"%s an authenticated GET of one report, through "
+							+ "the same Tomcat, Spring Security, per-user rate limit (its bucket checked in "
+							+ "PostgreSQL every 6 requests or 1 s), Spring MVC, JSON and one more round trip to "
 							+ "read the row, took "
 							+ "%.2f ms of api-service's CPU; an accepted POST does that and more (its body read and "
 							+ "validated, the insert with the per-user limit check, the relay publishing the task with "
 							+ "a confirm and marking it published), %.2f ms in all, %s (the profile note splits it "
 							+ "by step).",
+					(cpuPerAccept <= 1.0)
+							? " The CPU target is met; beside the stack's floor:" : " Why the CPU target is not met:",
 					floor[0], cpuPerAccept,
 					(floor[0] < 1.0)
 							? "so 1.0 ms would leave the accept %.2f ms beyond a row read".formatted(1.0 - floor[0])
@@ -259,7 +283,7 @@ final class AcceptPath {
 				+ "An accepted POST does more than an enqueue (HTTP, authentication, validation, back-pressure "
 				+ "count, and later the relay's confirmed publish), which is what the ratio shows.");
 		bench.notes.put("Figure 1",
-				"Load: %d s per level after a warm-up (%d s at 32 clients, until the JIT compilers took under a tenth of api-service's CPU, then 8 s at the first level), closed loop, %d users, NO_OP reports; statuses %s / %s / %s. api-service runs with its shipped per-user rate limit on (a Bucket4j token bucket per user in PostgreSQL, a row locked while each request takes its token), its bucket made too large to run dry; at 128 clients four clients share each user's bucket row and queue on its lock. "
+				"Load: %d s per level after a warm-up (%d s at 32 clients, until the JIT compilers took under a tenth of api-service's CPU, then 8 s at the first level), closed loop, %d users, NO_OP reports; statuses %s / %s / %s. api-service runs with its shipped per-user rate limit on (a Bucket4j token bucket per user in PostgreSQL, whose row api-service locks and writes every 6 requests of the user or after 1 s, as shipped, taking tokens in memory in between), its bucket made too large to run dry; at 128 clients four clients share each user's bucket. "
 					.formatted(seconds, warmedUpSeconds, Bench.USERS, offload.get(0).statuses(),
 							offload.get(1).statuses(), offload.get(2).statuses())
 						+ "pgbench: `-n -c N -j 2 -T %d` with the accept transaction below (the rate limit's transaction left out), on a copy of the schema; at 128 clients pgbench runs %d (max_connections is 100; api-service itself holds a pool of 10). %s."

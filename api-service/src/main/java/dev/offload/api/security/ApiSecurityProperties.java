@@ -141,10 +141,11 @@ public record ApiSecurityProperties(@DefaultValue("local") @NotNull Mode mode, @
 	 * then again only once it has let {@code unsynced-requests} more through on its own
 	 * copy of the bucket, or once {@code unsynced-time} has passed since it last checked:
 	 * until then it takes tokens, and refuses, without a round trip. Every replica's
-	 * requests are counted in the shared bucket at each check, so a user may get up to
-	 * {@code unsynced-requests} more per replica than the limit, and never more than
-	 * that; with one replica the limit is exact. {@code unsynced-requests: 0} checks the
-	 * database on every request; by default it is a tenth of the burst (6 of 60).
+	 * requests are counted in the shared bucket at each check, so a user may get about
+	 * {@code unsynced-requests} more per replica than the limit (see {@code RateLimits}
+	 * for the few more a replica short of memory may let through). {@code
+	 * unsynced-requests: 0} checks the database on every request; by default it is a
+	 * tenth of the burst (6 of 60).
 	 *
 	 * @param enabled whether requests are limited
 	 * @param capacity the burst a user may make at once
@@ -163,7 +164,7 @@ public record ApiSecurityProperties(@DefaultValue("local") @NotNull Mode mode, @
 			if (unsyncedRequests == null) {
 				unsyncedRequests = capacity / 10;
 			}
-			if (unsyncedRequests > capacity) {
+			if (capacity >= 1 && unsyncedRequests > capacity) {
 				throw new IllegalArgumentException("offload.api.security.rate-limit.unsynced-requests ("
 						+ unsyncedRequests + ") must not be more than its capacity (" + capacity
 						+ "): each replica could let a user go that far beyond the limit");

@@ -46,12 +46,16 @@ import org.slf4j.LoggerFactory;
  * (Bucket4j's delaying optimization) and writes to the shared row only after that many
  * requests, or once {@code unsynced-time} has passed, adding the tokens taken meanwhile
  * and reading what the other replicas took. Between those writes it takes and refuses
- * tokens in memory, so a user may get up to {@code unsynced-requests} more requests per
+ * tokens in memory, so a user may get about {@code unsynced-requests} more requests per
  * replica than the limit, and a client over its limit is refused without a round trip.
- * The copies are kept for as long as a bucket takes to fill up again (and at most
- * {@value #MAX_LOCAL_BUCKETS} of them); one that is dropped, or left when the service
- * stops, first writes the tokens it has taken. Failed sign-ins are always counted in the
- * database at once.
+ * The copies are kept for as long as a bucket takes to fill up again, and at most
+ * {@value #MAX_LOCAL_BUCKETS} of them: one dropped for room writes what it took first;
+ * when the service stops, they are written back for up to {@link #CLOSE_BUDGET}. A
+ * request that got a copy just as it was dropped may take a token that is never written,
+ * so under that churn the limit is looser by a few requests. While PostgreSQL is down, a
+ * request that has to check its bucket fails as before, and concurrent requests of the
+ * same user wait for that one check. Failed sign-ins are always counted in the database
+ * at once.
  */
 class RateLimits {
 
@@ -63,6 +67,9 @@ class RateLimits {
 
 	/** The most request buckets this replica keeps a copy of. */
 	static final int MAX_LOCAL_BUCKETS = 10_000;
+
+	/** How long {@link #close()} goes on writing copies back. */
+	static final Duration CLOSE_BUDGET = Duration.ofSeconds(2);
 
 	private final PostgreSQLSelectForUpdateBasedProxyManager<String> buckets;
 
@@ -87,27 +94,42 @@ class RateLimits {
 
 	RateLimits(DataSource dataSource, ApiSecurityProperties.RateLimit requests,
 			ApiSecurityProperties.SignInLimit signIns, Clock clock) {
+		boolean delayed = requests.unsyncedRequests() > 0;
+		// A copy may hold tokens it has taken and not written yet; the row stays until
+		// the bucket would have filled up again with those taken too, and its copy has
+		// checked in once more.
+		Duration keepAfterFull = delayed
+				? max(requests.unsyncedTime(), requests.refillPeriod().multipliedBy(requests.unsyncedRequests()))
+				: Duration.ZERO;
 		this.buckets = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(dataSource)
 			.primaryKeyMapper(PrimaryKeyMapper.STRING)
 			.table(TABLE)
 			.idColumn("id")
 			.stateColumn("state")
 			.expiresAtColumn("expires_at")
-			.expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ZERO))
+			.expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(keepAfterFull))
 			.build();
 		this.requests = configuration(requests.capacity(), requests.refillPeriod());
 		this.signIns = configuration(signIns.capacity(), signIns.refillPeriod());
 		this.signInRefill = signIns.refillPeriod();
 		this.clock = clock;
-		if (requests.unsyncedRequests() > 0) {
+		if (delayed) {
 			this.delaying = Optimizations
 				.delaying(new DelayParameters(requests.unsyncedRequests(), requests.unsyncedTime()));
 			Duration untilFull = requests.refillPeriod().multipliedBy(requests.capacity());
 			this.localRequestBuckets = Caffeine.newBuilder()
 				.maximumSize(MAX_LOCAL_BUCKETS)
+				// Upkeep (and so eviction) on the thread that uses the cache, not the
+				// common pool: a write-back below is a database transaction.
+				.executor(Runnable::run)
+				// Unused that long, the bucket has filled up again: what the copy took
+				// and never wrote no longer counts.
 				.expireAfterAccess(max(untilFull, requests.unsyncedTime()))
-				.removalListener((String key, BucketProxy bucket, RemovalCause cause) -> {
-					if (bucket != null && cause.wasEvicted()) {
+				// Dropped for room while it may still count: it writes what it took
+				// first,
+				// on the thread that made the room, before its key can get a new copy.
+				.evictionListener((String key, BucketProxy bucket, RemovalCause cause) -> {
+					if (bucket != null && cause == RemovalCause.SIZE) {
 						writeBack(key, bucket);
 					}
 				})
@@ -148,22 +170,39 @@ class RateLimits {
 
 	/**
 	 * Writes the tokens this replica has taken from its copies of the request buckets
-	 * since it last wrote each, and drops the copies; called when the service stops.
+	 * since it last wrote each, and drops the copies; called when the service stops. It
+	 * gives up after {@link #CLOSE_BUDGET}, or at the first write that fails, so a
+	 * database that is gone does not hold up the shutdown: the tokens not written are at
+	 * most {@code unsynced-requests} per copy.
 	 */
 	void close() {
-		if (this.localRequestBuckets != null) {
-			this.localRequestBuckets.asMap().forEach(RateLimits::writeBack);
-			this.localRequestBuckets.invalidateAll();
+		if (this.localRequestBuckets == null) {
+			return;
 		}
+		long deadline = System.nanoTime() + CLOSE_BUDGET.toNanos();
+		int left = 0;
+		for (Map.Entry<String, BucketProxy> copy : this.localRequestBuckets.asMap().entrySet()) {
+			if (left > 0 || System.nanoTime() - deadline > 0 || !writeBack(copy.getKey(), copy.getValue())) {
+				left++;
+			}
+		}
+		if (left > 0) {
+			logger.warn("Stopping without writing {} rate-limit bucket(s) back to the database", left);
+		}
+		this.localRequestBuckets.invalidateAll();
 	}
 
-	private static void writeBack(String key, BucketProxy bucket) {
+	private static boolean writeBack(String key, BucketProxy bucket) {
 		try {
-			// Only if it has taken a token since its last write.
+			// A copy that has not written for unsynced-time writes even if it took
+			// nothing;
+			// one within it writes only if it took a token since.
 			bucket.getOptimizationController().syncByCondition(1, Duration.ZERO);
+			return true;
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Could not write the tokens taken from rate-limit bucket {} to the database", key, ex);
+			return false;
 		}
 	}
 
