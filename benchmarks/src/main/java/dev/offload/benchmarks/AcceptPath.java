@@ -29,7 +29,7 @@ final class AcceptPath {
 	static {
 		API_STEPS.put("JIT compilers", List.of("CompileBroker::"));
 		API_STEPS.put("GC and VM", List.of("G1", "VMThread::"));
-		API_STEPS.put("rate limit (the user's token bucket, checked in PostgreSQL every 6 requests or 1 s)",
+		API_STEPS.put("rate limit (the user's token bucket, checked in PostgreSQL " + Bench.RATE_LIMIT_CHECKS + ")",
 				List.of("dev.offload.api.security.RateLimits", "io.github.bucket4j."));
 		API_STEPS.put("insert (limit check and row, one statement)", List.of("dev.offload.api.report.Reports.admit"));
 		API_STEPS.put("outbox relay (publish, confirms, mark)", List.of("dev.offload.api.outbox."));
@@ -72,8 +72,8 @@ final class AcceptPath {
 		double allowed = cores * 1000.0 / 640;
 		String servers = String.format(Locale.ROOT,
 				"%.1f ms (PostgreSQL alone %.1f ms: the accept statement pgbench runs, the rate limit's bucket "
-						+ "checks, one transaction per 6 requests of a user, and the relay's reading and marking of "
-						+ "the row)",
+						+ "checks, one transaction per " + Bench.RATE_LIMIT_UNSYNCED_REQUESTS
+						+ " requests of a user, and the relay's reading and marking of " + "the row)",
 				profile.machineMillisPerOperation(), profile.postgresMillisPerOperation());
 		String littlesLaw = "32 clients in a closed loop keep 32 requests in the system, so by Little's law their "
 				+ "mean latency is 32 / throughput; a p99 of 50 ms needs a mean below it, so more than 640 "
@@ -266,8 +266,8 @@ final class AcceptPath {
 			bench.bottlenecks.merge("Figure 1", String.format(Locale.ROOT,
 					"%s an authenticated GET of one report, through "
 							+ "the same Tomcat, Spring Security, per-user rate limit (its bucket checked in "
-							+ "PostgreSQL every 6 requests or 1 s), Spring MVC, JSON and one more round trip to "
-							+ "read the row, took "
+							+ "PostgreSQL " + Bench.RATE_LIMIT_CHECKS
+							+ "), Spring MVC, JSON and one more round trip to " + "read the row, took "
 							+ "%.2f ms of api-service's CPU; an accepted POST does that and more (its body read and "
 							+ "validated, the insert with the per-user limit check, the relay publishing the task with "
 							+ "a confirm and marking it published), %.2f ms in all, %s (the profile note splits it "
@@ -294,9 +294,11 @@ final class AcceptPath {
 				+ "An accepted POST does more than an enqueue (HTTP, authentication, validation, back-pressure "
 				+ "count, and later the relay's confirmed publish), which is what the ratio shows.");
 		bench.notes.put("Figure 1",
-				"Load: %d s per level after a warm-up (%d s at 32 clients, until the JIT compilers took under a tenth of api-service's CPU, then 8 s at the first level), closed loop, %d users, NO_OP reports; statuses %s / %s / %s. api-service runs with its shipped per-user rate limit on (a Bucket4j token bucket per user in PostgreSQL, whose row api-service locks and writes every 6 requests of the user or after 1 s, as shipped, taking tokens in memory in between), its bucket made too large to run dry; at 128 clients four clients share each user's bucket. "
-					.formatted(seconds, warmedUpSeconds, Bench.USERS, offload.get(0).statuses(),
-							offload.get(1).statuses(), offload.get(2).statuses())
+				"Load: %d s per level after a warm-up (%d s at 32 clients, until the JIT compilers took under a tenth of api-service's CPU, then 8 s at the first level), closed loop, %d users, NO_OP reports; statuses %s / %s / %s. api-service runs with its shipped per-user rate limit on (a Bucket4j token bucket per user in PostgreSQL, whose row api-service locks and writes, for each user, "
+						+ Bench.RATE_LIMIT_CHECKS
+						+ ", as shipped, taking tokens in memory in between), its bucket made too large to run dry; at 128 clients four clients share each user's bucket. "
+							.formatted(seconds, warmedUpSeconds, Bench.USERS, offload.get(0).statuses(),
+									offload.get(1).statuses(), offload.get(2).statuses())
 						+ "pgbench: `-n -c N -j 2 -T %d` with the accept transaction below (the rate limit's transaction left out), on a copy of the schema; at 128 clients pgbench runs %d (max_connections is 100; api-service itself holds a pool of 10). %s."
 							.formatted(seconds, MAX_PGBENCH_CLIENTS, publish.command())
 						+ " The p99 target is checked on one more 32-client run (2 s warm-up, %d s) with the load client kept off api-service's cores: the client's JVM under `taskset -c 0`, every api-service thread moved to core%s %s with `taskset -a -p` for that run and back afterwards (PostgreSQL and RabbitMQ stay unpinned); the unpinned levels above share every core with the load client."

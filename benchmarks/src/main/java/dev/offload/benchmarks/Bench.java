@@ -36,6 +36,15 @@ import dev.offload.testsupport.TestDatabase;
  */
 final class Bench implements AutoCloseable {
 
+	/** api-service's shipped rate-limit checks, which the figures run with. */
+	static final int RATE_LIMIT_UNSYNCED_REQUESTS = 6;
+
+	static final int RATE_LIMIT_UNSYNCED_SECONDS = 1;
+
+	/** Those checks, in the figures' words. */
+	static final String RATE_LIMIT_CHECKS = "every " + RATE_LIMIT_UNSYNCED_REQUESTS + " requests or "
+			+ RATE_LIMIT_UNSYNCED_SECONDS + " s";
+
 	/** Users the API is started with, so the per-user count stays that of a real mix. */
 	static final int USERS = 32;
 
@@ -123,8 +132,8 @@ final class Bench implements AutoCloseable {
 		// shipped ones (unset, they would follow the capacity to every 100,000).
 		properties.put("offload.api.security.rate-limit.capacity", 1_000_000);
 		properties.put("offload.api.security.rate-limit.refill-period", "1us");
-		properties.put("offload.api.security.rate-limit.unsynced-requests", 6);
-		properties.put("offload.api.security.rate-limit.unsynced-time", "1s");
+		properties.put("offload.api.security.rate-limit.unsynced-requests", RATE_LIMIT_UNSYNCED_REQUESTS);
+		properties.put("offload.api.security.rate-limit.unsynced-time", RATE_LIMIT_UNSYNCED_SECONDS + "s");
 		for (int i = 0; i < USERS; i++) {
 			String prefix = "offload.api.security.users[" + i + "].";
 			properties.put(prefix + "username", user(i));

@@ -126,8 +126,8 @@ class RateLimits {
 				// and never wrote no longer counts.
 				.expireAfterAccess(max(untilFull, requests.unsyncedTime()))
 				// Dropped for room while it may still count: it writes what it took
-				// first,
-				// on the thread that made the room, before its key can get a new copy.
+				// first, on the thread that made the room, before its key can get a new
+				// copy.
 				.evictionListener((String key, BucketProxy bucket, RemovalCause cause) -> {
 					if (bucket != null && cause == RemovalCause.SIZE) {
 						writeBack(key, bucket);
@@ -162,10 +162,9 @@ class RateLimits {
 		if (this.localRequestBuckets == null) {
 			return take(id, this.requests);
 		}
-		BucketProxy bucket = this.localRequestBuckets.get(id,
-				(unused) -> this.buckets.builder().withOptimization(this.delaying).build(id, () -> this.requests));
-		ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
-		return probe.isConsumed() ? Duration.ZERO : wait(probe);
+		return taken(this.localRequestBuckets
+			.get(id, (unused) -> this.buckets.builder().withOptimization(this.delaying).build(id, () -> this.requests))
+			.tryConsumeAndReturnRemaining(1));
 	}
 
 	/**
@@ -195,8 +194,7 @@ class RateLimits {
 	private static boolean writeBack(String key, BucketProxy bucket) {
 		try {
 			// A copy that has not written for unsynced-time writes even if it took
-			// nothing;
-			// one within it writes only if it took a token since.
+			// nothing; one within it writes only if it took a token since.
 			bucket.getOptimizationController().syncByCondition(1, Duration.ZERO);
 			return true;
 		}
@@ -265,7 +263,10 @@ class RateLimits {
 	}
 
 	private Duration take(String key, BucketConfiguration configuration) {
-		ConsumptionProbe probe = probe(key, configuration);
+		return taken(probe(key, configuration));
+	}
+
+	private static Duration taken(ConsumptionProbe probe) {
 		return probe.isConsumed() ? Duration.ZERO : wait(probe);
 	}
 
