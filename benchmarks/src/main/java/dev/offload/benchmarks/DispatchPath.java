@@ -41,10 +41,7 @@ final class DispatchPath {
 			int consumers = setting[1];
 			categories.add("prefetch " + prefetch + ", " + consumers + (consumers == 1 ? " consumer" : " consumers"));
 			// A backlog that outlasts the measurement, published by api-service's relay.
-			int backlog = (int) Math.max(0, (bench.quick ? 4000 : 25000)
-					- bench.queryLong("SELECT count(*) FROM reports WHERE status = 'QUEUED'"));
-			bench.insertQueued(backlog, "NO_OP", "CSV", "{}");
-			bench.awaitPublished(Duration.ofMinutes(3));
+			topUp(bench, bench.quick ? 4000 : 50000);
 			JavaProcess worker = bench.startWorker("worker-dispatch-p" + prefetch + "-c" + consumers, List.of(),
 					Map.of("offload.worker.prefetch", prefetch, "offload.worker.concurrency", consumers,
 							// prefetch × report timeout must stay under the broker's
@@ -54,10 +51,15 @@ final class DispatchPath {
 			// compilers still took a third of the worker's CPU after 20 s).
 			int warmup = bench.quick ? Profile.warmUp(worker, 8, 8) : Profile.warmUp(worker, 20, 90);
 			warmups.add(warmup);
+			// Topped up again before the count: on a fast machine the warm-up can eat
+			// most of the backlog, and one that runs out in the counted seconds
+			// understates the rate.
+			topUp(bench, bench.quick ? 4000 : 30000);
 			boolean profiled = prefetch == 10;
 			Profile profile = profiled ? Profile.start(bench, "dispatch-p10", worker, 0, seconds).steps(WORKER_STEPS)
 					: null;
 			long before = succeeded(bench);
+			DatabaseActivity databaseBefore = profiled ? DatabaseActivity.now(bench.database) : null;
 			long start = System.nanoTime();
 			Pause.millis(seconds * 1000L);
 			long done = succeeded(bench) - before;
@@ -65,6 +67,8 @@ final class DispatchPath {
 			long left = bench.queryLong("SELECT count(*) FROM reports WHERE status = 'QUEUED'");
 			if (profiled) {
 				bench.notes.put("Figure 2 profile (report-worker, prefetch 10, 4 consumers)", profile.summary(done));
+				bench.notes.put("Figure 2 database",
+						DatabaseActivity.now(bench.database).perReport(databaseBefore, done));
 				cpuPerReport = profile.serviceMillisPerOperation();
 				machinePerReport = profile.machineMillisPerOperation();
 				rabbitPerReport = profile.rabbitMillisPerOperation();
@@ -107,6 +111,19 @@ final class DispatchPath {
 	}
 
 	/**
+	 * Inserts QUEUED NO_OP reports until there are {@code queued}, and waits until
+	 * api-service's relay has published their tasks.
+	 */
+	private static void topUp(Bench bench, int queued) {
+		int missing = (int) Math.max(0,
+				queued - bench.queryLong("SELECT count(*) FROM reports WHERE status = 'QUEUED'"));
+		if (missing > 0) {
+			bench.insertQueued(missing, "NO_OP", "CSV", "{}");
+			bench.awaitPublished(Duration.ofMinutes(3));
+		}
+	}
+
+	/**
 	 * The peer of issue 16: JobRunr's BackgroundJobServer processing no-op jobs from a
 	 * full backlog on the same PostgreSQL, in its default configuration and with its
 	 * shortest poll interval, beside the targeted setting's NO_OP reports.
@@ -135,15 +152,19 @@ final class DispatchPath {
 						Row.met(cpuPerReport <= 1.0)));
 		for (LoadResult peer : List.of(standard, fastest)) {
 			boolean byDefault = peer == standard;
+			// A peer whose backlog ran out (or that processed nothing in the counted
+			// seconds) was measured below its rate: no comparison with it counts as met.
+			boolean measured = peer.number("left") > 0 && peer.throughput() > 0;
 			bench.rows.add(new Row("2",
 					"NO_OP reports processed per s, prefetch 10, 4 consumers, vs JobRunr %s (%.0f workers, poll %.0f s)"
 						.formatted(byDefault ? "default configuration" : "shortest poll interval",
 								peer.number("workers"), peer.number("poll_s")),
 					"%.0f/s".formatted(rate),
 					"JobRunr %.0f jobs/s at %.2f ms CPU per job%s".formatted(peer.throughput(),
-							peer.number("cpu_ms_per_job"), (peer.number("left") == 0) ? " (backlog ran out)" : ""),
-					AcceptPath.ratio(rate, peer.throughput()), Row.issue16(2, ">= 1.00"),
-					Row.met(rate >= peer.throughput())));
+							peer.number("cpu_ms_per_job"),
+							measured ? "" : " (its backlog ran out: not a measure of its rate)"),
+					measured ? AcceptPath.ratio(rate, peer.throughput()) : "", Row.issue16(2, ">= 1.00"),
+					Row.met(measured && rate >= peer.throughput())));
 		}
 		int cores = Runtime.getRuntime().availableProcessors();
 		bench.bottlenecks.merge("Figure 2", String.format(Locale.ROOT,

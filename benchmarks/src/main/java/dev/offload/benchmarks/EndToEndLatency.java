@@ -67,6 +67,7 @@ final class EndToEndLatency {
 		}
 		Pause.millis(2000);
 		String since = bench.queryString("SELECT now()::text");
+		DatabaseActivity databaseBefore = DatabaseActivity.now(bench.database);
 		Profile profile = Profile.start(bench, "e2e-worker", worker, 2, seconds - 2).steps(DispatchPath.WORKER_STEPS);
 		LoadResult result = bench.load("load-e2e",
 				List.of("open", "--url", bench.apiUrl("/api/reports"), "--method", "POST", "--body", Bench.NO_OP_BODY,
@@ -78,6 +79,7 @@ final class EndToEndLatency {
 		long built = bench.queryLong("SELECT count(*) FROM reports WHERE finished_at >= '" + since + "'::timestamptz");
 		bench.notes.put("Figure 6 profile (report-worker, shipped settings: %s)".formatted(shipped),
 				profile.summary(built));
+		bench.notes.put("Figure 6 database", DatabaseActivity.now(bench.database).perReport(databaseBefore, built));
 		// The same reports as PostgreSQL saw them: accepted (created_at) to claimed
 		// (started_at) and to finished (finished_at), independent of the client's clock
 		// and of the events.
