@@ -163,30 +163,23 @@ class TaskRelay implements SmartLifecycle {
 			return new BatchResult(0, 0, null);
 		}
 		Map<UUID, CorrelationData> sent = new LinkedHashMap<>();
+		Set<UUID> confirmed = new LinkedHashSet<>();
 		String problem;
 		try {
 			// One channel for the whole batch: the tasks go out back to back and their
-			// confirms are awaited together below, instead of a channel taken from and
-			// given back to the cache for every task.
-			problem = this.rabbitTemplate.invoke((operations) -> publish(operations, tasks, sent));
+			// confirms are awaited together, instead of a channel taken from and given
+			// back to the cache for every task. They are awaited before the channel goes
+			// back, so it goes back with none outstanding: the cache would otherwise hand
+			// it to a thread of its own to wait for them (a thread hand-off per batch).
+			problem = this.rabbitTemplate.invoke((operations) -> {
+				String unsent = publish(operations, tasks, sent);
+				String refused = awaitConfirms(sent, confirmed);
+				return (unsent != null) ? unsent : refused;
+			});
 		}
 		catch (AmqpException ex) {
 			// No channel: the broker or the connection is gone.
 			problem = "publishing failed: " + ex;
-		}
-		Set<UUID> confirmed = new LinkedHashSet<>();
-		long deadline = System.nanoTime() + this.properties.confirmTimeout().toNanos();
-		for (Map.Entry<UUID, CorrelationData> entry : sent.entrySet()) {
-			String refusal = awaitConfirm(entry.getValue(), deadline);
-			if (refusal == null) {
-				confirmed.add(entry.getKey());
-			}
-			else {
-				problem = (problem != null) ? problem : refusal;
-				try (MDC.MDCCloseable mdc = MDC.putCloseable("reportId", entry.getKey().toString())) {
-					logger.debug("Task of report {} not published: {}", entry.getKey(), refusal);
-				}
-			}
 		}
 		List<UUID> unconfirmed = tasks.stream()
 			.map(ReportTask::reportId)
@@ -218,6 +211,30 @@ class TaskRelay implements SmartLifecycle {
 			}
 		}
 		return null;
+	}
+
+	/**
+	 * Waits for the broker's answers to the tasks sent, within one confirm timeout.
+	 * @param sent the tasks sent, with their correlations
+	 * @param confirmed receives the tasks the broker took
+	 * @return {@code null} if it took every one, otherwise why not the first it did not
+	 */
+	private String awaitConfirms(Map<UUID, CorrelationData> sent, Set<UUID> confirmed) {
+		String problem = null;
+		long deadline = System.nanoTime() + this.properties.confirmTimeout().toNanos();
+		for (Map.Entry<UUID, CorrelationData> entry : sent.entrySet()) {
+			String refusal = awaitConfirm(entry.getValue(), deadline);
+			if (refusal == null) {
+				confirmed.add(entry.getKey());
+			}
+			else {
+				problem = (problem != null) ? problem : refusal;
+				try (MDC.MDCCloseable mdc = MDC.putCloseable("reportId", entry.getKey().toString())) {
+					logger.debug("Task of report {} not published: {}", entry.getKey(), refusal);
+				}
+			}
+		}
+		return problem;
 	}
 
 	/**

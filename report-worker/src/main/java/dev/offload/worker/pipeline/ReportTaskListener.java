@@ -24,8 +24,11 @@ class ReportTaskListener {
 
 	private final ReportPipeline pipeline;
 
-	ReportTaskListener(ReportPipeline pipeline) {
+	private final ConfirmedPublisher publisher;
+
+	ReportTaskListener(ReportPipeline pipeline, ConfirmedPublisher publisher) {
 		this.pipeline = pipeline;
+		this.publisher = publisher;
 	}
 
 	@RabbitListener(id = "reportTasks", queues = "#{topology.generateQueue()}",
@@ -51,8 +54,10 @@ class ReportTaskListener {
 
 	private void generate(ReportTask task, boolean redelivered, Integer attempt, Integer abandonedClaim) {
 		try (MDC.MDCCloseable mdc = MDC.putCloseable(REPORT_ID, task.reportId().toString())) {
-			this.pipeline.generate(task, new TaskDelivery((attempt != null) ? attempt : 1, redelivered,
-					(abandonedClaim != null) ? abandonedClaim : 0));
+			TaskDelivery delivery = new TaskDelivery((attempt != null) ? attempt : 1, redelivered,
+					(abandonedClaim != null) ? abandonedClaim : 0);
+			// The task's events, retry or dead letter go over one channel.
+			this.publisher.onOneChannel(() -> this.pipeline.generate(task, delivery));
 		}
 	}
 

@@ -1,0 +1,124 @@
+package dev.offload.worker.pipeline;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+
+import dev.offload.model.Owner;
+import dev.offload.model.ReportEvent;
+import dev.offload.model.ReportFormat;
+import dev.offload.model.Topology;
+import dev.offload.testsupport.TestBroker;
+import dev.offload.testsupport.TestDatabase;
+import dev.offload.worker.Workers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.amqp.AmqpException;
+import org.springframework.amqp.ImmediateRequeueAmqpException;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The publisher a worker's tasks publish with, against a real RabbitMQ: what a task
+ * publishes goes over one channel, its confirms still come back per message, and the
+ * channel goes back to the cache when the task is done, whatever it threw.
+ */
+class ConfirmedPublisherTests {
+
+	private static TestDatabase database;
+
+	private static TestBroker broker;
+
+	private static ConfigurableApplicationContext worker;
+
+	private static ConfirmedPublisher publisher;
+
+	private static RabbitTemplate rabbit;
+
+	private static String events;
+
+	@BeforeAll
+	static void startWorker() {
+		database = TestDatabase.create();
+		broker = TestBroker.create();
+		// No SMTP server is needed: nothing here is mailed.
+		worker = Workers.start(database, broker, Workers.freePort(), Map.of());
+		publisher = worker.getBean(ConfirmedPublisher.class);
+		rabbit = worker.getBean(RabbitTemplate.class);
+		events = worker.getBean(Topology.class).eventsExchange();
+	}
+
+	@AfterAll
+	static void stopWorker() throws Exception {
+		Workers.stop(worker, broker, database);
+	}
+
+	@Test
+	void aTasksMessagesGoOverOneChannelAndItGoesBackWithNoConfirmOutstanding() {
+		int idleBefore = idleChannels();
+		List<Integer> channels = new ArrayList<>();
+		List<ConfirmedPublisher.Publication> publications = new ArrayList<>();
+		publisher.onOneChannel(() -> {
+			for (int i = 0; i < 3; i++) {
+				channels.add(rabbit.execute((channel) -> channel.getChannelNumber()));
+				publications
+					.add(publisher.publishLater(events, "SUCCEEDED", event(), "message " + i, (message) -> message));
+			}
+			// Checked out for the scope: not in the cache meanwhile.
+			assertThat(idleChannels()).isLessThanOrEqualTo(Math.max(0, idleBefore - 1));
+			publications.forEach(ConfirmedPublisher.Publication::await);
+		});
+		assertThat(channels).hasSize(3).containsOnly(channels.get(0));
+		// Given back at once: its confirms were all in, so the cache did not hand it to a
+		// thread to wait for them.
+		assertThat(idleChannels()).isEqualTo(Math.max(1, idleBefore));
+	}
+
+	@Test
+	void whatATaskThrowsComesOutAsItWasAndTheChannelStillGoesBack() {
+		publisher.onOneChannel(() -> publisher.publish(events, "SUCCEEDED", event(), "warm-up", (m) -> m));
+		int idleBefore = idleChannels();
+		ImmediateRequeueAmqpException thrown = new ImmediateRequeueAmqpException("requeue it");
+		assertThatThrownBy(() -> publisher.onOneChannel(() -> {
+			publisher.publish(events, "SUCCEEDED", event(), "before the failure", (message) -> message);
+			throw thrown;
+		})).isSameAs(thrown);
+		assertThat(idleChannels()).isEqualTo(idleBefore);
+		// An unroutable message still fails its publication inside the scope, and the
+		// scope's channel stays usable after it.
+		assertThatThrownBy(() -> publisher.onOneChannel(() -> {
+			try {
+				publisher.publish("", "no-such-queue-" + System.nanoTime(), event(), "unroutable",
+						(message) -> message);
+			}
+			finally {
+				publisher.publish(events, "SUCCEEDED", event(), "after the unroutable one", (message) -> message);
+			}
+		})).isInstanceOf(AmqpException.class).hasMessageContaining("was not routed");
+		assertThat(idleChannels()).isEqualTo(idleBefore);
+	}
+
+	/**
+	 * An outcome of a report that does not exist: the email queue takes it, and the email
+	 * listener records nothing for it.
+	 */
+	private static ReportEvent event() {
+		return new ReportEvent(UUID.randomUUID(), ReportEvent.Type.SUCCEEDED, 100, Instant.now(),
+				new Owner("user-1", "ada@example.com"), "NO_OP", ReportFormat.CSV, 0L, null);
+	}
+
+	private static int idleChannels() {
+		Properties cache = ((CachingConnectionFactory) rabbit.getConnectionFactory()).getCacheProperties();
+		return Integer.parseInt(cache.getProperty("idleChannelsNotTx", "0"));
+	}
+
+}
