@@ -169,8 +169,9 @@ class TaskRelay implements SmartLifecycle {
 			// One channel for the whole batch: the tasks go out back to back and their
 			// confirms are awaited together, instead of a channel taken from and given
 			// back to the cache for every task. They are awaited before the channel goes
-			// back, so it goes back with none outstanding: the cache would otherwise hand
-			// it to a thread of its own to wait for them (a thread hand-off per batch).
+			// back, so it normally goes back with none outstanding: the cache would
+			// otherwise hand it to a thread of its own to wait for them (a thread
+			// hand-off per batch), as it still does after a confirm timeout.
 			problem = this.rabbitTemplate.invoke((operations) -> {
 				String unsent = publish(operations, tasks, sent);
 				String refused = awaitConfirms(sent, confirmed);

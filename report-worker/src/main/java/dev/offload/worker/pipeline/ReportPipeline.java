@@ -3,6 +3,7 @@ package dev.offload.worker.pipeline;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportStatus;
@@ -63,6 +64,8 @@ class ReportPipeline {
 
 	private final ReportEventPublisher events;
 
+	private final ConfirmedPublisher publisher;
+
 	private final TaskRetries retries;
 
 	private final Catalogue catalogue;
@@ -77,10 +80,11 @@ class ReportPipeline {
 
 	private final MeterRegistry meters;
 
-	ReportPipeline(Reports reports, ReportEventPublisher events, TaskRetries retries, Catalogue catalogue,
-			ReportFiles files, WorkerProperties properties, MeterRegistry meters) {
+	ReportPipeline(Reports reports, ReportEventPublisher events, ConfirmedPublisher publisher, TaskRetries retries,
+			Catalogue catalogue, ReportFiles files, WorkerProperties properties, MeterRegistry meters) {
 		this.reports = reports;
 		this.events = events;
+		this.publisher = publisher;
 		this.retries = retries;
 		this.catalogue = catalogue;
 		this.files = files;
@@ -100,22 +104,28 @@ class ReportPipeline {
 	 * its outcome could be published: the delivery must go back to the queue
 	 */
 	void generate(ReportTask task, TaskDelivery delivery) {
-		Claim claim = null;
+		AtomicReference<Claim> claim = new AtomicReference<>();
 		try {
-			ReportDefinition definition = definition(task);
-			Optional<Claim> claimed = this.reports.claim(task.reportId(), this.lease, delivery);
-			if (claimed.isEmpty()) {
-				skip(task, delivery);
-				return;
-			}
-			claim = claimed.get();
-			build(task, definition, claim);
+			// The task's events go over one channel; failing to get one is a transient
+			// failure like any other, handled below.
+			this.publisher.onOneChannel(() -> {
+				ReportDefinition definition = definition(task);
+				Optional<Claim> claimed = this.reports.claim(task.reportId(), this.lease, delivery);
+				if (claimed.isEmpty()) {
+					skip(task, delivery);
+					return;
+				}
+				claim.set(claimed.get());
+				build(task, definition, claimed.get());
+			});
 		}
 		catch (RuntimeException ex) {
 			if (ex instanceof ImmediateRequeueAmqpException || Failure.of(ex, false) != Failure.TRANSIENT) {
 				throw ex;
 			}
-			retryOrGiveUp(task, delivery, claim, ex);
+			// Outside the scope: the retry or dead letter goes over a channel of its own,
+			// whatever became of the task's.
+			retryOrGiveUp(task, delivery, claim.get(), ex);
 		}
 	}
 

@@ -24,11 +24,8 @@ class ReportTaskListener {
 
 	private final ReportPipeline pipeline;
 
-	private final ConfirmedPublisher publisher;
-
-	ReportTaskListener(ReportPipeline pipeline, ConfirmedPublisher publisher) {
+	ReportTaskListener(ReportPipeline pipeline) {
 		this.pipeline = pipeline;
-		this.publisher = publisher;
 	}
 
 	@RabbitListener(id = "reportTasks", queues = "#{topology.generateQueue()}",
@@ -54,10 +51,8 @@ class ReportTaskListener {
 
 	private void generate(ReportTask task, boolean redelivered, Integer attempt, Integer abandonedClaim) {
 		try (MDC.MDCCloseable mdc = MDC.putCloseable(REPORT_ID, task.reportId().toString())) {
-			TaskDelivery delivery = new TaskDelivery((attempt != null) ? attempt : 1, redelivered,
-					(abandonedClaim != null) ? abandonedClaim : 0);
-			// The task's events, retry or dead letter go over one channel.
-			this.publisher.onOneChannel(() -> this.pipeline.generate(task, delivery));
+			this.pipeline.generate(task, new TaskDelivery((attempt != null) ? attempt : 1, redelivered,
+					(abandonedClaim != null) ? abandonedClaim : 0));
 		}
 	}
 

@@ -26,6 +26,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * The publisher a worker's tasks publish with, against a real RabbitMQ: what a task
@@ -105,6 +106,26 @@ class ConfirmedPublisherTests {
 			}
 		})).isInstanceOf(AmqpException.class).hasMessageContaining("was not routed");
 		assertThat(idleChannels()).isEqualTo(idleBefore);
+	}
+
+	@Test
+	void aChannelTheBrokerClosedFailsTheNextOperationOnlyAndTheScopeGoesOnOverANewOne() {
+		List<Throwable> failures = new ArrayList<>();
+		publisher.onOneChannel(() -> {
+			// Publishing to a missing exchange is a channel error: the broker closes the
+			// channel, and the message's confirm comes back as a nack.
+			failures.add(catchThrowable(() -> publisher.publish("no-such-exchange-" + System.nanoTime(), "SUCCEEDED",
+					event(), "to nowhere", (message) -> message)));
+			failures.add(catchThrowable(
+					() -> publisher.publish(events, "SUCCEEDED", event(), "on the closed channel", (m) -> m)));
+			failures.add(catchThrowable(
+					() -> publisher.publish(events, "SUCCEEDED", event(), "on a new channel", (m) -> m)));
+		});
+		assertThat(failures.get(0)).isInstanceOf(AmqpException.class).hasMessageContaining("refused");
+		assertThat(failures.get(1)).isInstanceOf(AmqpException.class).hasMessageContaining("closed");
+		assertThat(failures.get(2)).isNull();
+		// And the next scope is served as usual.
+		publisher.onOneChannel(() -> publisher.publish(events, "SUCCEEDED", event(), "next task", (m) -> m));
 	}
 
 	/**
