@@ -30,13 +30,15 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
  * on the benchmarks' classpath only; nothing here ships.
  * <p>
  * Arguments: JDBC URL, user, password, first day, last day, format, output file, and
- * optionally how many times to build it (default 1) and, for the driver's copy below, the
- * export's query (the same rows in the same order). With more than one run, the first is
- * the cold one (a JVM that has compiled nothing yet) and the last is measured as a
- * running worker builds it: {@code coldMillis} and {@code millis}, with the CPU the
- * process, the building thread and the JIT compilers took during the last run, and when
- * its first line came ({@code firstLineMillis}: after PostgreSQL's join and sort, with
- * the key figures' query beside it, before which no line can be written). With
+ * optionally how many times at most to build it (default 1) and, for the driver's copy
+ * below, the export's query (the same rows in the same order). With more than one run,
+ * the first is the cold one (a JVM that has compiled nothing yet); the run after the
+ * first whose JIT compilers took under a tenth of the JVM's CPU, or the last allowed, is
+ * the one measured, as a running worker builds it ({@code runs} says which):
+ * {@code coldMillis} and {@code millis}, with the CPU the process, the building thread
+ * and the JIT compilers took during the last run, and when its first line came
+ * ({@code firstLineMillis}: after PostgreSQL's join and sort, with the key figures' query
+ * beside it, before which no line can be written). With
  * {@code -Doffload.bench.profile=FILE} async-profiler samples the last run's CPU every
  * millisecond into FILE (collapsed stacks). With {@code -Doffload.bench.driver-copy=FILE}
  * the JVM then also writes the same rows as CSV through the PostgreSQL driver's
@@ -59,8 +61,11 @@ public final class OrderExportToFile {
 		var process = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 		var compilation = ManagementFactory.getCompilationMXBean();
 		long millis = 0;
+		boolean warm = false;
 		for (int run = 1; run <= runs; run++) {
-			boolean last = run == runs;
+			// Measured once a run left the JIT compilers under a tenth of the JVM's CPU,
+			// as the suite warms up the services, or at the last run allowed.
+			boolean last = run == runs || (run > 1 && warm);
 			AsyncProfiler profiler = (last && profile != null) ? startProfiler() : null;
 			long processCpu = process.getProcessCpuTime();
 			long threadCpu = threads.getCurrentThreadCpuTime();
@@ -80,10 +85,14 @@ public final class OrderExportToFile {
 			if (run == 1 && runs > 1) {
 				System.out.println("coldMillis=" + millis);
 			}
+			long cpuMillis = (process.getProcessCpuTime() - processCpu) / 1_000_000;
+			long compileMillis = compilation.getTotalCompilationTime() - compiling;
+			warm = compileMillis < cpuMillis / 10;
 			if (last) {
-				System.out.println("cpuMillis=" + (process.getProcessCpuTime() - processCpu) / 1_000_000);
+				System.out.println("cpuMillis=" + cpuMillis);
 				System.out.println("threadCpuMillis=" + (threads.getCurrentThreadCpuTime() - threadCpu) / 1_000_000);
-				System.out.println("compileMillis=" + (compilation.getTotalCompilationTime() - compiling));
+				System.out.println("compileMillis=" + compileMillis);
+				System.out.println("runs=" + run);
 			}
 			if (profiler != null) {
 				try {
@@ -92,6 +101,9 @@ public final class OrderExportToFile {
 				catch (IOException | RuntimeException ex) {
 					System.out.println("async-profiler did not stop: " + ex);
 				}
+			}
+			if (last) {
+				break;
 			}
 		}
 		long peakHeap = ManagementFactory.getMemoryPoolMXBeans()
