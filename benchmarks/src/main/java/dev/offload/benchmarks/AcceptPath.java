@@ -294,11 +294,11 @@ final class AcceptPath {
 				+ "An accepted POST does more than an enqueue (HTTP, authentication, validation, back-pressure "
 				+ "count, and later the relay's confirmed publish), which is what the ratio shows.");
 		bench.notes.put("Figure 1",
-				"Load: %d s per level after a warm-up (%d s at 32 clients, until the JIT compilers took under a tenth of api-service's CPU, then 8 s at the first level), closed loop, %d users, NO_OP reports; statuses %s / %s / %s. api-service runs with its shipped per-user rate limit on (a Bucket4j token bucket per user in PostgreSQL, whose row api-service locks and writes, for each user, "
+				("Load: %d s per level after a warm-up (%d s at 32 clients, until the JIT compilers took under a tenth of api-service's CPU, then 8 s at the first level), closed loop, %d users, NO_OP reports; statuses %s / %s / %s. api-service runs with its shipped per-user rate limit on (a Bucket4j token bucket per user in PostgreSQL, whose row api-service locks and writes, for each user, "
 						+ Bench.RATE_LIMIT_CHECKS
-						+ ", as shipped, taking tokens in memory in between), its bucket made too large to run dry; at 128 clients four clients share each user's bucket. "
-							.formatted(seconds, warmedUpSeconds, Bench.USERS, offload.get(0).statuses(),
-									offload.get(1).statuses(), offload.get(2).statuses())
+						+ ", as shipped, taking tokens in memory in between), its bucket made too large to run dry; at 128 clients four clients share each user's bucket. ")
+					.formatted(seconds, warmedUpSeconds, Bench.USERS, offload.get(0).statuses(),
+							offload.get(1).statuses(), offload.get(2).statuses())
 						+ "pgbench: `-n -c N -j 2 -T %d` with the accept transaction below (the rate limit's transaction left out), on a copy of the schema; at 128 clients pgbench runs %d (max_connections is 100; api-service itself holds a pool of 10). %s."
 							.formatted(seconds, MAX_PGBENCH_CLIENTS, publish.command())
 						+ " The p99 target is checked on one more 32-client run (2 s warm-up, %d s) with the load client kept off api-service's cores: the client's JVM under `taskset -c 0`, every api-service thread moved to core%s %s with `taskset -a -p` for that run and back afterwards (PostgreSQL and RabbitMQ stay unpinned); the unpinned levels above share every core with the load client."
