@@ -7,39 +7,45 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 
+import dev.offload.model.Messages;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportFormat;
-import dev.offload.model.Topology;
 import dev.offload.testsupport.TestBroker;
-import dev.offload.testsupport.TestDatabase;
-import dev.offload.worker.Workers;
+import dev.offload.worker.WorkerProperties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.ImmediateRequeueAmqpException;
+import org.springframework.amqp.core.BindingBuilder;
+import org.springframework.amqp.core.FanoutExchange;
+import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
-import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
- * The publisher a worker's tasks publish with, against a real RabbitMQ: what a task
- * publishes goes over one channel, its confirms still come back per message, and the
- * channel goes back to the cache when the task is done, whatever it threw.
+ * The publisher a worker's tasks publish with, against a real RabbitMQ, on a connection
+ * factory of its own set up as the worker's (correlated confirms, returns, mandatory), so
+ * nothing else takes channels from its cache: what a task publishes goes over one
+ * channel, its confirms still come back per message, and the channel goes back to the
+ * cache when the task is done, whatever it threw.
  */
 class ConfirmedPublisherTests {
 
-	private static TestDatabase database;
-
 	private static TestBroker broker;
 
-	private static ConfigurableApplicationContext worker;
+	private static CachingConnectionFactory connectionFactory;
+
+	private static RabbitAdmin admin;
 
 	private static ConfirmedPublisher publisher;
 
@@ -48,19 +54,42 @@ class ConfirmedPublisherTests {
 	private static String events;
 
 	@BeforeAll
-	static void startWorker() {
-		database = TestDatabase.create();
+	static void connect() {
 		broker = TestBroker.create();
-		// No SMTP server is needed: nothing here is mailed.
-		worker = Workers.start(database, broker, Workers.freePort(), Map.of());
-		publisher = worker.getBean(ConfirmedPublisher.class);
-		rabbit = worker.getBean(RabbitTemplate.class);
-		events = worker.getBean(Topology.class).eventsExchange();
+		connectionFactory = new CachingConnectionFactory(broker.connectionFactory());
+		connectionFactory.setPublisherConfirmType(CachingConnectionFactory.ConfirmType.CORRELATED);
+		connectionFactory.setPublisherReturns(true);
+		connectionFactory.afterPropertiesSet();
+		rabbit = new RabbitTemplate(connectionFactory);
+		rabbit.setMessageConverter(Messages.converter());
+		rabbit.setMandatory(true);
+		// The worker's defaults (a confirm timeout of 10 s).
+		WorkerProperties properties = new Binder(new MapConfigurationPropertySource(Map.of()))
+			.bindOrCreate("offload.worker", WorkerProperties.class);
+		publisher = new ConfirmedPublisher(rabbit, properties);
+		// A fanout with one queue stands for the events exchange: whatever is published
+		// to it is routed.
+		events = broker.topology().prefix() + "confirmed-publisher-tests";
+		admin = new RabbitAdmin(connectionFactory);
+		FanoutExchange exchange = new FanoutExchange(events, false, true);
+		Queue queue = new Queue(events, false, false, true);
+		admin.declareExchange(exchange);
+		admin.declareQueue(queue);
+		admin.declareBinding(BindingBuilder.bind(queue).to(exchange));
+		// A channel in the cache from the start.
+		rabbit.execute((channel) -> channel.getChannelNumber());
 	}
 
 	@AfterAll
-	static void stopWorker() throws Exception {
-		Workers.stop(worker, broker, database);
+	static void disconnect() {
+		try {
+			admin.deleteQueue(events);
+			admin.deleteExchange(events);
+		}
+		finally {
+			connectionFactory.destroy();
+			broker.close();
+		}
 	}
 
 	@Test
