@@ -39,12 +39,16 @@ class ConfirmedPublisher {
 	 * it: given back after each message, as {@code RabbitTemplate} does outside this
 	 * scope, that cost a report two thread hand-offs (its RUNNING and SUCCEEDED events)
 	 * and their wake-ups. Work that awaits its confirms gives the channel back with none
-	 * outstanding. Scopes do not nest.
+	 * outstanding. Scopes do not nest (a nested one throws
+	 * {@code IllegalStateException}).
 	 * <p>
-	 * Should the channel close meanwhile (the connection failed), the work's later
-	 * messages fail as well rather than being sent on a new one; the task's delivery then
-	 * goes back to the queue, as on any failure to publish.
+	 * Should the channel close meanwhile (its connection failed, or the broker closed it
+	 * on an error such as a missing exchange), the messages awaiting confirms are nacked,
+	 * the work's next operation on it fails ("channel is closed"), and the cache opens a
+	 * new channel for the ones after. Failing to get a channel at all throws before the
+	 * work starts.
 	 * @param work the work
+	 * @throws org.springframework.amqp.AmqpException if no channel could be had
 	 */
 	void onOneChannel(Runnable work) {
 		this.rabbit.invoke((operations) -> {
