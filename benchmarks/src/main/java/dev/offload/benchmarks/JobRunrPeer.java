@@ -141,20 +141,14 @@ public final class JobRunrPeer {
 			throws Exception {
 		JobRunrConfigurationResult jobRunr = configure(dataSource, serverConfiguration(poll));
 		forgetServers(dataSource);
-		long queued = count(dataSource, "SELECT count(*) FROM jobrunr_jobs WHERE state = 'ENQUEUED'");
-		if (queued < backlog) {
-			jobRunr.getJobScheduler().enqueue(LongStream.range(0, backlog - queued).boxed(), (i) -> JobRunrPeer.noop());
-		}
+		topUp(dataSource, jobRunr, backlog);
 		BackgroundJobServer server = jobRunr.getBackgroundJobServer();
 		server.start();
 		Pause.millis(warmup * 1000L);
 		// Topped up again after the warm-up, before the count starts: on a fast machine
 		// the warm-up alone can eat most of the backlog, and a backlog that runs out in
 		// the counted seconds understates the rate.
-		queued = count(dataSource, "SELECT count(*) FROM jobrunr_jobs WHERE state = 'ENQUEUED'");
-		if (queued < backlog) {
-			jobRunr.getJobScheduler().enqueue(LongStream.range(0, backlog - queued).boxed(), (i) -> JobRunrPeer.noop());
-		}
+		topUp(dataSource, jobRunr, backlog);
 		long succeeded = succeeded(dataSource);
 		long cpu = cpuNanos();
 		long start = System.nanoTime();
@@ -168,6 +162,14 @@ public final class JobRunrPeer {
 		JobRunr.destroy();
 		return format("throughput=%.1f cpu_ms_per_job=%.3f jobs=%d workers=%d poll_s=%d left=%d", done / elapsed,
 				cpuUsed / 1e6 / Math.max(1, done), done, workers, pollSeconds, left);
+	}
+
+	/** Enqueues no-op jobs until {@code backlog} are waiting. */
+	private static void topUp(DataSource dataSource, JobRunrConfigurationResult jobRunr, int backlog) {
+		long queued = count(dataSource, "SELECT count(*) FROM jobrunr_jobs WHERE state = 'ENQUEUED'");
+		if (queued < backlog) {
+			jobRunr.getJobScheduler().enqueue(LongStream.range(0, backlog - queued).boxed(), (i) -> JobRunrPeer.noop());
+		}
 	}
 
 	/**
