@@ -173,6 +173,11 @@ final class Utf8Writer extends Writer {
 		this.length = at;
 	}
 
+	/** The stream this writes to. */
+	OutputStream stream() {
+		return this.out;
+	}
+
 	/**
 	 * Writes what is buffered, a high surrogate still waiting for its low half included
 	 * (as {@code ?}, since nothing more may come), and flushes the stream.

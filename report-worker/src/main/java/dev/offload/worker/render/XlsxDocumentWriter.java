@@ -1,20 +1,32 @@
 package dev.offload.worker.render;
 
 import java.io.File;
+import java.io.FileInputStream;
 import java.io.FileOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
+import java.util.Enumeration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
+import org.apache.commons.compress.archivers.zip.Zip64Mode;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
+import org.apache.poi.openxml4j.util.ZipArchiveThresholdInputStream;
+import org.apache.poi.openxml4j.util.ZipEntrySource;
 import org.apache.poi.ss.usermodel.Cell;
 import org.apache.poi.ss.usermodel.CellStyle;
 import org.apache.poi.ss.usermodel.Font;
@@ -24,6 +36,8 @@ import org.apache.poi.xssf.streaming.GZIPSheetDataWriter;
 import org.apache.poi.xssf.streaming.SXSSFSheet;
 import org.apache.poi.xssf.streaming.SXSSFWorkbook;
 import org.apache.poi.xssf.streaming.SheetDataWriter;
+import org.apache.poi.xssf.usermodel.XSSFChartSheet;
+import org.apache.poi.xssf.usermodel.XSSFSheet;
 
 /**
  * Renders a document as an Excel workbook with Apache POI's streaming
@@ -66,7 +80,7 @@ final class XlsxDocumentWriter implements DocumentWriter {
 
 	private final int maxRows;
 
-	private final SXSSFWorkbook workbook;
+	private final FastWorkbook workbook;
 
 	private final SXSSFSheet summary;
 
@@ -91,8 +105,7 @@ final class XlsxDocumentWriter implements DocumentWriter {
 	XlsxDocumentWriter(OutputStream out, int maxRows, XlsxTempFiles tempFiles) {
 		this.out = out;
 		this.maxRows = maxRows;
-		this.workbook = new FastWorkbook(WINDOW);
-		this.workbook.setCompressTempFiles(tempFiles == XlsxTempFiles.GZIP);
+		this.workbook = new FastWorkbook(WINDOW, tempFiles);
 		Font boldFont = this.workbook.createFont();
 		boldFont.setBold(true);
 		this.bold = this.workbook.createCellStyle();
@@ -147,7 +160,7 @@ final class XlsxDocumentWriter implements DocumentWriter {
 
 	/** How this document keeps its rows on disk while it is written. */
 	XlsxTempFiles tempFiles() {
-		return this.workbook.isCompressTempFiles() ? XlsxTempFiles.GZIP : XlsxTempFiles.PLAIN;
+		return this.workbook.tempFiles;
 	}
 
 	@Override
@@ -332,23 +345,36 @@ final class XlsxDocumentWriter implements DocumentWriter {
 	}
 
 	/**
-	 * POI's streaming workbook, faster: both of its deflaters (the temporary sheet files'
-	 * gzip, when they are gzipped, and the workbook's zip entries) at their fastest
-	 * level, and the sheet XML written through a {@link Utf8Writer}, not POI's buffered
-	 * writer that locks and encodes per call. At the default level compressing the sheet
-	 * XML twice took most of an export's time; the fastest level makes the file about a
-	 * third larger.
+	 * POI's streaming workbook, faster: the sheet XML written through a
+	 * {@link Utf8Writer}, not POI's buffered writer that locks and encodes per call, and
+	 * compressed once, at the fastest level (which makes the file about a third larger
+	 * than the default).
+	 * <p>
+	 * {@link XlsxTempFiles#DEFLATED}: each sheet's XML is deflated as it is written, on a
+	 * thread of the workbook's own, into its temporary file, which becomes the sheet's
+	 * zip entry as it is ({@link DeflatedEntry}). Otherwise POI's way: the temporary
+	 * files (plain, or gzipped and inflated again) are deflated into the workbook when it
+	 * is written, on the writing thread, after the last row.
 	 */
 	private static final class FastWorkbook extends SXSSFWorkbook {
 
-		FastWorkbook(int window) {
+		private static final String SHEET_DATA = "<sheetData";
+
+		private final XlsxTempFiles tempFiles;
+
+		private ExecutorService deflaterThread;
+
+		FastWorkbook(int window, XlsxTempFiles tempFiles) {
 			super(window);
+			this.tempFiles = tempFiles;
+			setCompressTempFiles(tempFiles == XlsxTempFiles.GZIP);
 		}
 
 		@Override
 		protected SheetDataWriter createSheetDataWriter() throws IOException {
-			if (!isCompressTempFiles()) {
-				return new SheetDataWriter(getSharedStringSource()) {
+			return switch (this.tempFiles) {
+				case DEFLATED -> new DeflatedSheetDataWriter();
+				case PLAIN -> new SheetDataWriter(getSharedStringSource()) {
 
 					// Called by the constructor: uses no field of its own.
 					@Override
@@ -357,27 +383,38 @@ final class XlsxDocumentWriter implements DocumentWriter {
 					}
 
 				};
-			}
-			return new GZIPSheetDataWriter(getSharedStringSource()) {
+				case GZIP -> new GZIPSheetDataWriter(getSharedStringSource()) {
 
-				// Called by the constructor: uses no field of its own.
-				@Override
-				public Writer createWriter(File file) throws IOException {
-					FileOutputStream out = new FileOutputStream(file);
-					try {
-						return new Utf8Writer(new GZIPOutputStream(out, TEMP_BUFFER_BYTES) {
-							{
-								this.def.setLevel(Deflater.BEST_SPEED);
-							}
-						}, TEMP_BUFFER_BYTES);
+					// Called by the constructor: uses no field of its own.
+					@Override
+					public Writer createWriter(File file) throws IOException {
+						FileOutputStream out = new FileOutputStream(file);
+						try {
+							return new Utf8Writer(new GZIPOutputStream(out, TEMP_BUFFER_BYTES) {
+								{
+									this.def.setLevel(Deflater.BEST_SPEED);
+								}
+							}, TEMP_BUFFER_BYTES);
+						}
+						catch (IOException | RuntimeException ex) {
+							out.close();
+							throw ex;
+						}
 					}
-					catch (IOException | RuntimeException ex) {
-						out.close();
-						throw ex;
-					}
-				}
 
+				};
 			};
+		}
+
+		private Executor deflaterThread() {
+			if (this.deflaterThread == null) {
+				this.deflaterThread = Executors.newSingleThreadExecutor((task) -> {
+					Thread thread = new Thread(task, "xlsx-deflater");
+					thread.setDaemon(true);
+					return thread;
+				});
+			}
+			return this.deflaterThread;
 		}
 
 		@Override
@@ -385,6 +422,129 @@ final class XlsxDocumentWriter implements DocumentWriter {
 			ZipArchiveOutputStream zip = super.createArchiveOutputStream(out);
 			zip.setLevel(Deflater.BEST_SPEED);
 			return zip;
+		}
+
+		@Override
+		protected void injectData(ZipEntrySource template, OutputStream out) throws IOException {
+			if (this.tempFiles != XlsxTempFiles.DEFLATED) {
+				super.injectData(template, out);
+				return;
+			}
+			// Commons Compress's own zip writer, not POI's (which cannot take an entry
+			// already deflated); without Zip64 fields where they are not needed, as POI
+			// wrote workbooks before 5.0.
+			ZipArchiveOutputStream zip = new ZipArchiveOutputStream(out);
+			zip.setUseZip64(Zip64Mode.AsNeeded);
+			zip.setLevel(Deflater.BEST_SPEED);
+			try {
+				Enumeration<? extends ZipArchiveEntry> entries = template.getEntries();
+				while (entries.hasMoreElements()) {
+					ZipArchiveEntry entry = entries.nextElement();
+					try (InputStream in = template.getInputStream(entry)) {
+						if (in instanceof ZipArchiveThresholdInputStream threshold) {
+							// As POI: a template's sheet is not a zip bomb for being
+							// repetitive.
+							threshold.setGuardState(false);
+						}
+						XSSFSheet sheet = getSheetFromZipEntryName(entry.getName());
+						if (sheet != null && !(sheet instanceof XSSFChartSheet)) {
+							injectSheet(zip, entry.getName(), in.readAllBytes(), getSheet(sheet.getSheetName()));
+						}
+						else {
+							ZipArchiveEntry copy = new ZipArchiveEntry(entry.getName());
+							zip.putArchiveEntry(copy);
+							in.transferTo(zip);
+							zip.closeArchiveEntry();
+						}
+					}
+				}
+			}
+			finally {
+				zip.finish();
+				template.close();
+			}
+		}
+
+		/**
+		 * The template's sheet XML with the sheet's rows in its {@code sheetData}, as POI
+		 * puts them, the rows' deflate data copied as it is.
+		 */
+		private static void injectSheet(ZipArchiveOutputStream zip, String name, byte[] template, SXSSFSheet sheet)
+				throws IOException {
+			String xml = new String(template, StandardCharsets.UTF_8);
+			String head;
+			String tail;
+			int empty = xml.indexOf(SHEET_DATA + "/>");
+			if (empty >= 0) {
+				head = xml.substring(0, empty) + SHEET_DATA + ">";
+				tail = "</sheetData>" + xml.substring(empty + SHEET_DATA.length() + 2);
+			}
+			else {
+				int end = xml.indexOf("</sheetData>");
+				if (xml.indexOf(SHEET_DATA + ">") < 0 || end < 0) {
+					throw new IOException("The workbook's template of " + name + " has no sheetData");
+				}
+				head = xml.substring(0, end);
+				tail = xml.substring(end);
+			}
+			try (InputStream rows = sheet.getWorksheetXMLInputStream()) {
+				DeflatedEntry.add(zip, name, head.getBytes(StandardCharsets.UTF_8), rows, ((Rows) rows).deflated,
+						tail.getBytes(StandardCharsets.UTF_8));
+			}
+		}
+
+		/**
+		 * A sheet's XML deflated as it is written ({@link BackgroundDeflater}) on the
+		 * workbook's deflating thread; read back as that raw deflate data, not as XML. An
+		 * inner class: POI's constructor opens the file through
+		 * {@link #createWriter(File)}, before a field of this class is set, but after the
+		 * reference to the workbook is.
+		 */
+		private final class DeflatedSheetDataWriter extends SheetDataWriter {
+
+			DeflatedSheetDataWriter() throws IOException {
+				super(getSharedStringSource());
+			}
+
+			@Override
+			public Writer createWriter(File file) throws IOException {
+				return new Utf8Writer(new BackgroundDeflater(new FileOutputStream(file), deflaterThread()),
+						TEMP_BUFFER_BYTES);
+			}
+
+			@Override
+			public InputStream getWorksheetXMLInputStream() throws IOException {
+				BackgroundDeflater deflater = (BackgroundDeflater) ((Utf8Writer) this._out).stream();
+				return new Rows(new FileInputStream(getTempFile()), deflater.deflated());
+			}
+
+		}
+
+		/** The raw deflate data of a sheet's rows, and what it holds. */
+		private static final class Rows extends FilterInputStream {
+
+			private final BackgroundDeflater.Deflated deflated;
+
+			Rows(InputStream in, BackgroundDeflater.Deflated deflated) {
+				super(in);
+				this.deflated = deflated;
+			}
+
+		}
+
+		@Override
+		public void close() throws IOException {
+			try {
+				// Closes the sheets' writers, which wait for their deflating, then
+				// deletes
+				// their files.
+				super.close();
+			}
+			finally {
+				if (this.deflaterThread != null) {
+					this.deflaterThread.shutdown();
+				}
+			}
 		}
 
 	}

@@ -10,8 +10,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code offload.worker.xlsx-temp-files}: plain by default, gzip on request, anything
- * else stops start-up naming the setting.
+ * {@code offload.worker.xlsx-temp-files}: deflated by default, plain or gzip on request,
+ * anything else stops start-up naming the setting.
  */
 class FormatWritersTests {
 
@@ -19,9 +19,17 @@ class FormatWritersTests {
 		.withUserConfiguration(FormatWriters.class);
 
 	@Test
-	void xlsxTempFilesArePlainByDefault() {
+	void xlsxTempFilesAreDeflatedByDefault() {
 		this.contexts.run((context) -> assertThat(tempFiles(context.getBean(FormatWriters.class)))
-			.isEqualTo(XlsxTempFiles.PLAIN));
+			.isEqualTo(XlsxTempFiles.DEFLATED));
+		assertThat(tempFiles(new FormatWriters())).isEqualTo(XlsxTempFiles.DEFLATED);
+	}
+
+	@Test
+	void xlsxTempFilesArePlainOnRequest() {
+		this.contexts.withPropertyValues("offload.worker.xlsx-temp-files=plain")
+			.run((context) -> assertThat(tempFiles(context.getBean(FormatWriters.class)))
+				.isEqualTo(XlsxTempFiles.PLAIN));
 	}
 
 	@Test
@@ -37,7 +45,7 @@ class FormatWritersTests {
 			.run((context) -> assertThat(context).hasFailed()
 				.getFailure()
 				.rootCause()
-				.hasMessage("offload.worker.xlsx-temp-files must be plain or gzip, not 'zip'"));
+				.hasMessage("offload.worker.xlsx-temp-files must be deflated, plain or gzip, not 'zip'"));
 	}
 
 	/** What the writers' XLSX documents were given, seen in the workbook they write. */

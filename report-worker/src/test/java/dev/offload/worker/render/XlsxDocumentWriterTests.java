@@ -8,8 +8,11 @@ import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 
 import org.apache.poi.ss.usermodel.CellType;
 import org.apache.poi.util.DefaultTempFileCreationStrategy;
@@ -97,6 +100,45 @@ class XlsxDocumentWriterTests {
 		}
 	}
 
+	/**
+	 * Its own way only: POI's zip writer (plain and gzip) leaves sizes out of its local
+	 * headers in a way the JDK's streaming reader does not take.
+	 */
+	@Test
+	void everyEntryOfADeflatedWorkbookInflatesToItsSizeAndCrc() throws IOException {
+		byte[] file = write(XlsxTempFiles.DEFLATED, XlsxDocumentWriter.EXCEL_MAX_ROWS, 20_000);
+		List<String> names = new ArrayList<>();
+		// The JDK's reader checks each entry's size and CRC-32 as it reads it to its end.
+		try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(file))) {
+			for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
+				long size = zip.transferTo(OutputStream.nullOutputStream());
+				names.add(entry.getName());
+				if (entry.getName().equals("xl/worksheets/sheet2.xml")) {
+					assertThat(size).as("the Lines sheet's XML").isGreaterThan(1_000_000);
+				}
+			}
+		}
+		assertThat(names).contains("[Content_Types].xml", "xl/workbook.xml", "xl/worksheets/sheet1.xml",
+				"xl/worksheets/sheet2.xml");
+	}
+
+	@ParameterizedTest
+	@EnumSource(XlsxTempFiles.class)
+	void aTableLongerThanASheetGoesOnInTheNext(XlsxTempFiles tempFiles) throws IOException {
+		try (XSSFWorkbook workbook = new XSSFWorkbook(new ByteArrayInputStream(write(tempFiles, 1_000, 2_500)))) {
+			assertThat(workbook.getNumberOfSheets()).isEqualTo(4);
+			assertThat(workbook.getSheet("Lines").getLastRowNum()).isEqualTo(999);
+			assertThat(workbook.getSheet("Lines (2)").getLastRowNum()).isEqualTo(999);
+			Sheet third = workbook.getSheet("Lines (3)");
+			assertThat(third.getLastRowNum()).isEqualTo(2_500 - 2 * 999);
+			assertThat(third.getRow(0).getCell(1).getStringCellValue()).isEqualTo("text");
+			assertThat(third.getRow(third.getLastRowNum()).getCell(1).getStringCellValue())
+				.isEqualTo(TEXTS.get(2_499 % TEXTS.size()));
+			assertThat(workbook.getSheet("Summary").getRow(2).getCell(0).getStringCellValue())
+				.contains("goes on in sheet \"Lines (2)\"");
+		}
+	}
+
 	private static List<Path> files(Path directory) throws IOException {
 		try (Stream<Path> files = Files.walk(directory)) {
 			return files.filter(Files::isRegularFile).toList();
@@ -104,18 +146,22 @@ class XlsxDocumentWriterTests {
 	}
 
 	private static XSSFWorkbook render(XlsxTempFiles tempFiles) throws IOException {
+		return new XSSFWorkbook(new ByteArrayInputStream(write(tempFiles, XlsxDocumentWriter.EXCEL_MAX_ROWS, 20_000)));
+	}
+
+	private static byte[] write(XlsxTempFiles tempFiles, int maxRows, int rows) {
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		DocumentWriter document = new XlsxDocumentWriter(out, XlsxDocumentWriter.EXCEL_MAX_ROWS, tempFiles);
+		DocumentWriter document = new XlsxDocumentWriter(out, maxRows, tempFiles);
 		document.title("Days", null);
 		try (TableWriter table = document.table("Lines",
 				List.of(Column.date("day"), Column.text("text"), Column.amount("amount")))) {
-			for (int i = 0; i < 20_000; i++) {
+			for (int i = 0; i < rows; i++) {
 				table.row(DAYS.get(i % DAYS.size()), TEXTS.get(i % TEXTS.size()),
 						BigDecimal.valueOf(i).add(new BigDecimal("0.25")));
 			}
 		}
 		document.finish();
-		return new XSSFWorkbook(new ByteArrayInputStream(out.toByteArray()));
+		return out.toByteArray();
 	}
 
 }
