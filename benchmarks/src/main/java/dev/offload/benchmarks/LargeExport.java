@@ -131,11 +131,12 @@ final class LargeExport {
 		double threadCpu = values.getOrDefault("threadCpuMillis", Double.NaN) / 1000;
 		StringBuilder cpu = new StringBuilder(String.format(Locale.ROOT,
 				"The measured export (the JVM's export %.0f) took %.1f s; its JVM used %.1f CPU-s (the building "
-						+ "thread %.1f, %.1f µs per line; the JIT compilers compiled for %.1f s meanwhile). The JVM's "
+						+ "thread %.1f, %.1f µs per line%s; the JIT compilers compiled for %.1f s meanwhile). The JVM's "
 						+ "first export, cold, took %.1f s. PostgreSQL's \\copy took %.1f s.",
 				values.getOrDefault("runs", Double.NaN), seconds, values.getOrDefault("cpuMillis", Double.NaN) / 1000,
-				threadCpu, threadCpu * 1e6 / lines, values.getOrDefault("compileMillis", Double.NaN) / 1000,
-				coldSeconds, copySeconds));
+				threadCpu, threadCpu * 1e6 / lines,
+				format.equals("XLSX") ? ", the sheets' XML deflated on a thread of the workbook's own meanwhile" : "",
+				values.getOrDefault("compileMillis", Double.NaN) / 1000, coldSeconds, copySeconds));
 		if (values.containsKey("firstLineMillis")) {
 			double firstLine = values.get("firstLineMillis") / 1000;
 			double linesTook = seconds - firstLine;

@@ -89,10 +89,15 @@ class ReportFiles {
 				definition.build(parameters, progress, document);
 				document.finish();
 			}
-			catch (RuntimeException ex) {
-				// Its temporary files (an XLSX sheet's rows, a PDF's pages) go now,
-				// not when the worker stops.
-				document.abandon();
+			catch (RuntimeException | Error ex) {
+				// Its temporary files (an XLSX sheet's rows, a PDF's pages) and an XLSX
+				// document's deflating thread go now, not when the worker stops.
+				try {
+					document.abandon();
+				}
+				catch (RuntimeException | Error abandonFailure) {
+					ex.addSuppressed(abandonFailure);
+				}
 				throw ex;
 			}
 			upload.stream().flush();

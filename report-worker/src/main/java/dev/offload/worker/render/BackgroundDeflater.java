@@ -18,8 +18,9 @@ import java.util.zip.Deflater;
  * <p>
  * At most {@value #IN_FLIGHT} chunks wait for the deflating thread, so a writer faster
  * than it waits rather than filling the heap. A failure there (a full disk) is thrown by
- * the next write or by {@link #close()}. The deflating thread is the caller's, usually
- * one per document, shared by its sheets: each stream's chunks are deflated in order.
+ * the next write and by {@link #close()} (each time). The deflating thread is the
+ * caller's, usually one per document, shared by its sheets: each stream's chunks are
+ * deflated in order.
  */
 final class BackgroundDeflater extends OutputStream {
 
@@ -90,13 +91,15 @@ final class BackgroundDeflater extends OutputStream {
 	@Override
 	public void close() throws IOException {
 		if (this.closed) {
+			checkNotFailed();
 			return;
 		}
 		this.closed = true;
 		try {
 			submit(this::end, true);
 		}
-		catch (IOException stopped) {
+		catch (IOException | RuntimeException | Error stopped) {
+			// The end was not handed over: it runs here, once the chunks that were have.
 			awaitChunks();
 			try {
 				end();
@@ -114,11 +117,13 @@ final class BackgroundDeflater extends OutputStream {
 	 * What the file holds, once closed.
 	 * @return the written bytes' CRC-32 and count, and the deflated count
 	 * @throws IllegalStateException if not closed yet
+	 * @throws IOException if deflating or writing the file failed
 	 */
-	Deflated deflated() {
+	Deflated deflated() throws IOException {
 		if (!this.closed) {
 			throw new IllegalStateException("Not closed yet");
 		}
+		checkNotFailed();
 		return new Deflated(this.crc.getValue(), this.size, this.deflatedSize);
 	}
 
@@ -151,6 +156,12 @@ final class BackgroundDeflater extends OutputStream {
 		catch (RejectedExecutionException ex) {
 			this.inFlight.release();
 			throw new IOException("The deflating thread has stopped", ex);
+		}
+		catch (RuntimeException | Error ex) {
+			// Not handed over (no thread could be started, say): nothing will give the
+			// permit back but this.
+			this.inFlight.release();
+			throw ex;
 		}
 	}
 

@@ -42,8 +42,8 @@ import org.apache.poi.xssf.usermodel.XSSFSheet;
 /**
  * Renders a document as an Excel workbook with Apache POI's streaming
  * {@link SXSSFWorkbook}: only a window of {@value #WINDOW} rows per sheet is in memory,
- * the rest is flushed to a temporary file ({@link XlsxTempFiles}: plain or gzipped), so
- * any row count fits in a bounded heap.
+ * the rest is flushed to a temporary file ({@link XlsxTempFiles}: deflated as written, by
+ * default, or plain or gzipped), so any row count fits in a bounded heap.
  * <p>
  * The first sheet, "Summary", holds the title, subtitle, key figures and paragraphs; each
  * table and each chart's data is a sheet of its own, with a bold, frozen header row and
@@ -347,8 +347,8 @@ final class XlsxDocumentWriter implements DocumentWriter {
 	/**
 	 * POI's streaming workbook, faster: the sheet XML written through a
 	 * {@link Utf8Writer}, not POI's buffered writer that locks and encodes per call, and
-	 * compressed once, at the fastest level (which makes the file about a third larger
-	 * than the default).
+	 * every deflater at the fastest level (which makes the file about a third larger than
+	 * the default).
 	 * <p>
 	 * {@link XlsxTempFiles#DEFLATED}: each sheet's XML is deflated as it is written, on a
 	 * thread of the workbook's own, into its temporary file, which becomes the sheet's
@@ -436,7 +436,9 @@ final class XlsxDocumentWriter implements DocumentWriter {
 			ZipArchiveOutputStream zip = new ZipArchiveOutputStream(out);
 			zip.setUseZip64(Zip64Mode.AsNeeded);
 			zip.setLevel(Deflater.BEST_SPEED);
-			try {
+			// Finished only if every entry was written: a failure is thrown as it is, not
+			// hidden behind the unfinished archive's.
+			try (template) {
 				Enumeration<? extends ZipArchiveEntry> entries = template.getEntries();
 				while (entries.hasMoreElements()) {
 					ZipArchiveEntry entry = entries.nextElement();
@@ -458,10 +460,7 @@ final class XlsxDocumentWriter implements DocumentWriter {
 						}
 					}
 				}
-			}
-			finally {
 				zip.finish();
-				template.close();
 			}
 		}
 
@@ -515,7 +514,8 @@ final class XlsxDocumentWriter implements DocumentWriter {
 			@Override
 			public InputStream getWorksheetXMLInputStream() throws IOException {
 				BackgroundDeflater deflater = (BackgroundDeflater) ((Utf8Writer) this._out).stream();
-				return new Rows(new FileInputStream(getTempFile()), deflater.deflated());
+				BackgroundDeflater.Deflated deflated = deflater.deflated();
+				return new Rows(new FileInputStream(getTempFile()), deflated);
 			}
 
 		}
@@ -535,8 +535,7 @@ final class XlsxDocumentWriter implements DocumentWriter {
 		@Override
 		public void close() throws IOException {
 			try {
-				// Closes the sheets' writers, which wait for their deflating, then
-				// deletes
+				// Closes the sheets' writers (each waits for its deflating) and deletes
 				// their files.
 				super.close();
 			}

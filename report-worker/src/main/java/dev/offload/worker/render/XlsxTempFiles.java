@@ -3,7 +3,7 @@ package dev.offload.worker.render;
 /**
  * How an XLSX document keeps its rows on disk while it is written (POI's streaming
  * workbook keeps a window of rows in memory and the rest in a temporary file per sheet,
- * under {@code java.io.tmpdir}), until the workbook is zipped at the end.
+ * under {@code java.io.tmpdir}), until the workbook is written at the end.
  */
 public enum XlsxTempFiles {
 

@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
@@ -20,6 +21,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIOException;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
  * A zip entry of a deflated head, a {@link BackgroundDeflater}'s data and a deflated
@@ -114,6 +118,8 @@ class DeflatedEntryTests {
 		}
 		assertThat(thrown).hasMessageContaining("Deflating failed: disk full");
 		assertThat(file.closed).as("the file is closed all the same").isTrue();
+		assertThat(closeFailure(deflater)).as("closed again").hasMessageContaining("disk full");
+		assertThatIOException().isThrownBy(deflater::deflated).withMessageContaining("disk full");
 	}
 
 	@Test
@@ -126,6 +132,19 @@ class DeflatedEntryTests {
 		assertThat(closeFailure(deflater)).hasMessage("The deflating thread has stopped");
 		assertThat(file.closed).isTrue();
 		assertThat(file.written).as("what was written before is deflated").isPositive();
+	}
+
+	@Test
+	void aTaskThatCouldNotBeHandedOverHoldsNothingUp() {
+		FailingFile file = new FailingFile();
+		BackgroundDeflater deflater = new BackgroundDeflater(file, (task) -> {
+			throw new OutOfMemoryError("unable to create native thread");
+		});
+		assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+			assertThatExceptionOfType(OutOfMemoryError.class).isThrownBy(() -> deflater.write(new byte[10], 0, 10));
+			assertThatExceptionOfType(OutOfMemoryError.class).isThrownBy(deflater::close);
+		});
+		assertThat(file.closed).isTrue();
 	}
 
 	private static IOException closeFailure(BackgroundDeflater deflater) {

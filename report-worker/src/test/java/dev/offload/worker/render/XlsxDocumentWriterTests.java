@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The XLSX writer's cells as POI reads them back, through its faster temporary files and
@@ -75,6 +77,8 @@ class XlsxDocumentWriterTests {
 			throws IOException {
 		TempFile.setTempFileCreationStrategy(new DefaultTempFileCreationStrategy(directory.toFile()));
 		try {
+			// Other tests' documents left open would keep theirs: only this one's counts.
+			long deflaterThreads = deflaterThreads();
 			for (boolean abandoned : List.of(false, true)) {
 				DocumentWriter document = new XlsxDocumentWriter(OutputStream.nullOutputStream(),
 						XlsxDocumentWriter.EXCEL_MAX_ROWS, tempFiles);
@@ -93,6 +97,8 @@ class XlsxDocumentWriterTests {
 				}
 				assertThat(files(directory)).as(abandoned ? "abandoned" : "finished").isEmpty();
 				document.abandon();
+				// A deflated document's thread ends with it.
+				await().atMost(Duration.ofSeconds(10)).until(() -> deflaterThreads() <= deflaterThreads);
 			}
 		}
 		finally {
@@ -137,6 +143,14 @@ class XlsxDocumentWriterTests {
 			assertThat(workbook.getSheet("Summary").getRow(2).getCell(0).getStringCellValue())
 				.contains("goes on in sheet \"Lines (2)\"");
 		}
+	}
+
+	private static long deflaterThreads() {
+		return Thread.getAllStackTraces()
+			.keySet()
+			.stream()
+			.filter((thread) -> thread.getName().equals("xlsx-deflater"))
+			.count();
 	}
 
 	private static List<Path> files(Path directory) throws IOException {
