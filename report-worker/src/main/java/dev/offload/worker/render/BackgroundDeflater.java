@@ -8,6 +8,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
+import java.util.zip.DeflaterOutputStream;
 
 /**
  * A stream that deflates what is written to it on another thread, at the fastest level,
@@ -39,7 +40,8 @@ final class BackgroundDeflater extends OutputStream {
 
 	private final CRC32 crc = new CRC32();
 
-	private final byte[] output = new byte[OUTPUT_BYTES];
+	// Never closed: that would end the data with a final block.
+	private final DeflaterOutputStream deflating;
 
 	private long size;
 
@@ -57,6 +59,7 @@ final class BackgroundDeflater extends OutputStream {
 	BackgroundDeflater(OutputStream file, Executor thread) {
 		this.file = file;
 		this.thread = thread;
+		this.deflating = new DeflaterOutputStream(file, this.deflater, OUTPUT_BYTES, true);
 	}
 
 	@Override
@@ -167,30 +170,19 @@ final class BackgroundDeflater extends OutputStream {
 
 	private void deflate(byte[] chunk) throws IOException {
 		this.crc.update(chunk);
-		this.size += chunk.length;
-		this.deflater.setInput(chunk);
-		while (!this.deflater.needsInput()) {
-			writeOutput(this.deflater.deflate(this.output, 0, this.output.length, Deflater.NO_FLUSH));
-		}
+		this.deflating.write(chunk);
 	}
 
 	private void end() throws IOException {
 		try (OutputStream out = this.file) {
-			int length;
-			do {
-				length = this.deflater.deflate(this.output, 0, this.output.length, Deflater.SYNC_FLUSH);
-				writeOutput(length);
-			}
-			while (length == this.output.length);
+			// A sync flush (the stream was made with syncFlush), not the final block.
+			this.deflating.flush();
+			this.size = this.deflater.getBytesRead();
+			this.deflatedSize = this.deflater.getBytesWritten();
 		}
 		finally {
 			this.deflater.end();
 		}
-	}
-
-	private void writeOutput(int length) throws IOException {
-		this.file.write(this.output, 0, length);
-		this.deflatedSize += length;
 	}
 
 	private void checkNotFailed() throws IOException {

@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
+import java.util.zip.DeflaterOutputStream;
 import java.util.zip.ZipEntry;
 
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
@@ -121,21 +122,19 @@ final class DeflatedEntry {
 		return crc.getValue();
 	}
 
-	private static byte[] deflate(byte[] bytes, boolean last) {
+	private static byte[] deflate(byte[] bytes, boolean last) throws IOException {
 		Deflater deflater = new Deflater(Deflater.BEST_SPEED, true);
 		try {
-			deflater.setInput(bytes);
-			if (last) {
-				deflater.finish();
-			}
 			ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length / 2 + 64);
-			byte[] buffer = new byte[8192];
-			int length;
-			do {
-				length = deflater.deflate(buffer, 0, buffer.length, last ? Deflater.NO_FLUSH : Deflater.SYNC_FLUSH);
-				out.write(buffer, 0, length);
+			// Not closed: closing would end a head with a final block too.
+			DeflaterOutputStream deflating = new DeflaterOutputStream(out, deflater, true);
+			deflating.write(bytes);
+			if (last) {
+				deflating.finish();
 			}
-			while (last ? !deflater.finished() : length == buffer.length);
+			else {
+				deflating.flush();
+			}
 			return out.toByteArray();
 		}
 		finally {
