@@ -306,7 +306,7 @@ final class DispatchPath {
 		WORKER_STEPS.put("JIT compilers", List.of("CompileBroker::"));
 		WORKER_STEPS.put("GC and VM", List.of("G1", "VMThread::"));
 		WORKER_STEPS.put("claim", List.of("dev.offload.worker.pipeline.Reports.claim"));
-		WORKER_STEPS.put("file (rendered into its upload)", List.of("dev.offload.worker.pipeline.ReportFiles.build"));
+		WORKER_STEPS.put("file (rendered into its upload)", List.of("dev.offload.worker.pipeline.ReportFiles.write"));
 		WORKER_STEPS.put("SUCCEEDED with its file", List.of("dev.offload.worker.pipeline.Reports.succeed"));
 		WORKER_STEPS.put("events (RUNNING, SUCCEEDED) and their confirms",
 				List.of("dev.offload.worker.pipeline.ReportEventPublisher",

@@ -60,6 +60,13 @@ public class WorkerMessagingConfiguration {
 	private static final int EMAIL_CONCURRENCY = 1;
 
 	/**
+	 * How long a consumer with a prefetch above 1 waits for more tasks before it hands
+	 * over those it has: the most a task's start is held back, and, idle, how often each
+	 * consumer wakes to look for one.
+	 */
+	private static final long TASK_BATCH_WAIT_MILLIS = 5;
+
+	/**
 	 * The names of every exchange and queue. Listeners refer to this bean by name in SpEL
 	 * ({@code #{topology.generateQueue()}}).
 	 * @param prefix empty in production; a unique prefix per test run
@@ -158,8 +165,8 @@ public class WorkerMessagingConfiguration {
 	public SimpleRabbitListenerContainerFactory taskListenerContainerFactory(
 			SimpleRabbitListenerContainerFactoryConfigurer configurer, ConnectionFactory connectionFactory,
 			MessageConverter messageConverter, WorkerProperties properties) {
-		return listenerContainerFactory(configurer, connectionFactory, messageConverter, properties.prefetch(),
-				properties.concurrency(), properties.shutdownGracePeriod());
+		return taskListenerContainerFactory(configurer, connectionFactory, messageConverter, properties,
+				properties.concurrency());
 	}
 
 	/**
@@ -177,8 +184,27 @@ public class WorkerMessagingConfiguration {
 	public SimpleRabbitListenerContainerFactory bulkTaskListenerContainerFactory(
 			SimpleRabbitListenerContainerFactoryConfigurer configurer, ConnectionFactory connectionFactory,
 			MessageConverter messageConverter, WorkerProperties properties) {
-		return listenerContainerFactory(configurer, connectionFactory, messageConverter, properties.prefetch(),
-				properties.bulkConcurrency(), properties.shutdownGracePeriod());
+		return taskListenerContainerFactory(configurer, connectionFactory, messageConverter, properties,
+				properties.bulkConcurrency());
+	}
+
+	private static SimpleRabbitListenerContainerFactory taskListenerContainerFactory(
+			SimpleRabbitListenerContainerFactoryConfigurer configurer, ConnectionFactory connectionFactory,
+			MessageConverter messageConverter, WorkerProperties properties, int concurrency) {
+		SimpleRabbitListenerContainerFactory factory = listenerContainerFactory(configurer, connectionFactory,
+				messageConverter, properties.prefetch(), concurrency, properties.shutdownGracePeriod());
+		factory.setAcknowledgeMode(AcknowledgeMode.MANUAL);
+		factory.setBatchListener(true);
+		factory.setConsumerBatchEnabled(true);
+		factory.setBatchSize(properties.prefetch());
+		if (properties.prefetch() > 1) {
+			// A batch is what the consumer holds already: the container waits at most
+			// this long for one more task, counted from when it began waiting for the
+			// first.
+			factory.setReceiveTimeout(TASK_BATCH_WAIT_MILLIS);
+			factory.setBatchReceiveTimeout(TASK_BATCH_WAIT_MILLIS);
+		}
+		return factory;
 	}
 
 	/**

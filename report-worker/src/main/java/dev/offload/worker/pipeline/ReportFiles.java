@@ -2,6 +2,8 @@ package dev.offload.worker.pipeline;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -51,18 +53,7 @@ class ReportFiles {
 
 	/**
 	 * Builds a report into a durable file and records it with the report, which is then
-	 * SUCCEEDED ({@link Reports#succeed}).
-	 * <p>
-	 * A file whose key the store has already allocated (S3's, or a large one in the
-	 * database, registered when it outgrew the store's buffer) is completed first, so the
-	 * recording transaction holds a connection only for its statements. One without a key
-	 * yet (a small one in the database) is completed inside that transaction, which
-	 * creates it with its bytes: it commits with the outcome or it is gone.
-	 * <p>
-	 * Should recording fail, a file the store wrote outside the recording transaction
-	 * stays registered as an unfinished upload and retention removes it (the outcome may
-	 * have committed, with the reply lost, so it is not deleted here); the retry builds a
-	 * new one.
+	 * SUCCEEDED ({@link Reports#succeed}): {@link #write} and {@link #record} in one.
 	 * @param task the task
 	 * @param claim this worker's claim on the report
 	 * @param definition the report type
@@ -74,6 +65,28 @@ class ReportFiles {
 	 */
 	Optional<ReportFile> build(ReportTask task, Claim claim, ReportDefinition definition, ReportParameters parameters,
 			ReportProgress progress) {
+		return record(write(task, claim, definition, parameters, progress));
+	}
+
+	/**
+	 * Builds a report into its file, ready to be recorded ({@link #record},
+	 * {@link #recordAll}).
+	 * <p>
+	 * A file whose key the store has already allocated (S3's, or a large one in the
+	 * database, registered when it outgrew the store's buffer) is completed here, so the
+	 * recording transaction holds a connection only for its statements. One without a key
+	 * yet (a small one in the database) is completed inside that transaction, which
+	 * creates it with its bytes: it commits with the outcome or it is gone.
+	 * @param task the task
+	 * @param claim this worker's claim on the report
+	 * @param definition the report type
+	 * @param parameters its parameters
+	 * @param progress told how far it is
+	 * @return the written file, which holds its upload open until it is recorded or
+	 * closed
+	 */
+	WrittenFile write(ReportTask task, Claim claim, ReportDefinition definition, ReportParameters parameters,
+			ReportProgress progress) {
 		ReportFormat format = task.format();
 		String fileName = definition.fileName(parameters) + "." + format.extension();
 		// The key is registered before the store writes anything durable under it
@@ -82,8 +95,8 @@ class ReportFiles {
 		// it, and an S3 key is only a name.
 		FileUpload upload = this.store.upload(task.reportId(), claim.attempt(), format.extension(),
 				format.contentType(), (allocate) -> this.reports.registerUpload(this.store.name(), claim, allocate));
-		boolean completed = false;
-		try (upload) {
+		boolean handedOver = false;
+		try {
 			DocumentWriter document = this.writers.open(format, upload.stream());
 			try {
 				definition.build(parameters, progress, document);
@@ -101,54 +114,93 @@ class ReportFiles {
 				throw ex;
 			}
 			upload.stream().flush();
-			boolean inRecording = upload.key().isEmpty();
-			Supplier<StoredFile> file;
-			if (inRecording) {
-				file = upload::complete;
-			}
-			else {
-				StoredFile stored = upload.complete();
-				file = () -> stored;
-			}
-			completed = true;
-			Optional<StoredFile> recorded = record(claim, file, fileName, format.contentType());
-			if (recorded.isEmpty()) {
-				if (!inRecording) {
-					upload.key().ifPresent(this::discard);
-				}
-				return Optional.empty();
-			}
-			return Optional.of(new ReportFile(fileName, format.contentType(), recorded.get()));
+			StoredFile completed = upload.key().isEmpty() ? null : upload.complete();
+			handedOver = true;
+			return new WrittenFile(claim, upload, fileName, format.contentType(), completed);
 		}
 		catch (IOException ex) {
 			upload.key().ifPresent(this::discard);
 			throw new UncheckedIOException(ex);
 		}
-		catch (RecordingFailedException ex) {
-			throw ex;
-		}
 		catch (RuntimeException ex) {
 			// A file that was never completed is referenced by nothing and goes at once.
-			// One completed may be the report's (this can be the upload's close failing
-			// after the outcome was recorded): it is left to retention.
-			if (!completed) {
-				upload.key().ifPresent(this::discard);
-			}
+			upload.key().ifPresent(this::discard);
 			throw ex;
+		}
+		finally {
+			if (!handedOver) {
+				upload.close();
+			}
 		}
 	}
 
 	/**
-	 * Records the file, telling a failure apart from one of the build: the report's time
-	 * limit does not apply to it, and the file is not deleted, since the outcome may have
-	 * committed with only its reply lost (retention removes the file if it did not).
+	 * Records a written file with its report, marking the report SUCCEEDED
+	 * ({@link Reports#succeed}), and closes it.
+	 * <p>
+	 * Should recording fail, a file the store wrote outside the recording transaction
+	 * stays registered as an unfinished upload and retention removes it (the outcome may
+	 * have committed, with the reply lost, so it is not deleted here); the retry builds a
+	 * new one.
+	 * @param written the file
+	 * @return the recorded file, or empty if the claim was lost meanwhile (the report was
+	 * cancelled or taken over): then nothing was recorded and the file is deleted
+	 * @throws RecordingFailedException if recording failed
 	 */
-	private Optional<StoredFile> record(Claim claim, Supplier<StoredFile> file, String fileName, String contentType) {
-		try {
-			return this.reports.succeed(claim, file, fileName, contentType);
+	Optional<ReportFile> record(WrittenFile written) {
+		try (written) {
+			Optional<StoredFile> recorded;
+			try {
+				recorded = this.reports.succeed(written.claim(), written.file(), written.fileName(),
+						written.contentType());
+			}
+			catch (RuntimeException ex) {
+				throw new RecordingFailedException(ex);
+			}
+			if (recorded.isEmpty()) {
+				// One created in the recording transaction was rolled back with it.
+				written.completedKey().ifPresent(this::discard);
+				return Optional.empty();
+			}
+			return Optional.of(written.recorded(recorded.get()));
 		}
-		catch (RuntimeException ex) {
-			throw new RecordingFailedException(ex);
+	}
+
+	/**
+	 * Records several written files with their reports in one transaction
+	 * ({@link Reports#succeedAll}), and closes them: one commit for all instead of one
+	 * each. Should it fail, nothing is recorded, as with {@link #record}.
+	 * @param written the files
+	 * @return for each file in order, the recorded file, or empty if its claim was lost
+	 * meanwhile: then its report was not recorded and the file is deleted
+	 * @throws RecordingFailedException if recording failed
+	 */
+	List<Optional<ReportFile>> recordAll(List<WrittenFile> written) {
+		try {
+			List<Reports.Succeeded> recorded;
+			try {
+				recorded = this.reports.succeedAll(written.stream()
+					.map((file) -> new Reports.Recording(file.claim(), file.file(), file.fileName(),
+							file.contentType()))
+					.toList());
+			}
+			catch (RuntimeException ex) {
+				throw new RecordingFailedException(ex);
+			}
+			List<Optional<ReportFile>> files = new ArrayList<>(written.size());
+			for (int i = 0; i < written.size(); i++) {
+				Reports.Succeeded outcome = recorded.get(i);
+				if (!outcome.recorded()) {
+					// Its claim was lost: the file is referenced by nothing, even one
+					// created in the shared transaction, which committed with the others.
+					discard(outcome.file().key());
+				}
+				files.add(outcome.recorded() ? Optional.of(written.get(i).recorded(outcome.file())) : Optional.empty());
+			}
+			return files;
+		}
+		finally {
+			written.forEach(WrittenFile::close);
 		}
 	}
 
@@ -164,6 +216,42 @@ class ReportFiles {
 			// Retention deletes it: the upload stays registered.
 			logger.warn("Could not delete the unused file {} now; retention will: {}", key, ex.getMessage());
 		}
+	}
+
+	/**
+	 * A report's file, built and not yet recorded: it holds the store's upload open, for
+	 * a file created in the recording transaction, until it is closed.
+	 *
+	 * @param claim the claim that wrote it
+	 * @param upload the upload
+	 * @param fileName the name it is downloaded as
+	 * @param contentType its media type
+	 * @param completed the file, if the store completed it already; {@code null} if it is
+	 * completed in the recording transaction
+	 */
+	record WrittenFile(Claim claim, FileUpload upload, String fileName, String contentType,
+			StoredFile completed) implements AutoCloseable {
+
+		Supplier<StoredFile> file() {
+			return (this.completed != null) ? () -> this.completed : this.upload::complete;
+		}
+
+		/**
+		 * The key of a file completed before its recording, which outlives a rollback.
+		 */
+		Optional<String> completedKey() {
+			return Optional.ofNullable(this.completed).map(StoredFile::key);
+		}
+
+		ReportFile recorded(StoredFile stored) {
+			return new ReportFile(this.fileName, this.contentType, stored);
+		}
+
+		@Override
+		public void close() {
+			this.upload.close();
+		}
+
 	}
 
 	/**

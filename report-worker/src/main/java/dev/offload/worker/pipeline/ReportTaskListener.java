@@ -1,39 +1,61 @@
 package dev.offload.worker.pipeline;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.rabbitmq.client.Channel;
 import dev.offload.model.ReportTask;
 import dev.offload.model.TaskHeaders;
-import org.slf4j.MDC;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import org.springframework.amqp.ImmediateRequeueAmqpException;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.annotation.RabbitListener;
-import org.springframework.amqp.support.AmqpHeaders;
-import org.springframework.messaging.handler.annotation.Header;
+import org.springframework.amqp.support.converter.MessageConversionException;
+import org.springframework.amqp.support.converter.MessageConverter;
 import org.springframework.stereotype.Component;
 
 /**
- * Consumes report tasks. The container acknowledges a task when this returns (the report
- * is finished, or its task safely handed to a retry queue or the dead letter queue),
- * requeues it on {@code ImmediateRequeueAmqpException}, and dead-letters it on anything
- * else; prefetch, concurrency and acknowledgement are set in
- * {@code WorkerMessagingConfiguration}.
+ * Consumes report tasks, up to the consumer's prefetch at a time: the tasks the broker
+ * has handed the consumer and it has not yet settled come together, so the pipeline can
+ * claim and record quick reports several at a time ({@link ReportPipeline#generateAll}).
+ * Each task is settled on its own, as it would be one at a time, by this listener (manual
+ * acknowledgement; prefetch, concurrency and batching are set in
+ * {@code WorkerMessagingConfiguration}):
+ * <ul>
+ * <li>acknowledged once the report is finished, or its task safely handed to a retry
+ * queue or the dead letter queue;</li>
+ * <li>requeued on {@code ImmediateRequeueAmqpException} (its successor could not be
+ * published);</li>
+ * <li>rejected without requeue, so the broker dead-letters it to
+ * {@code reports.generate.dlq}, if it cannot be read (no JSON, an unknown schema version,
+ * a header of the wrong type) or on any other failure (a bug).</li>
+ * </ul>
  */
 @Component
 class ReportTaskListener {
+
+	private static final Logger logger = LoggerFactory.getLogger(ReportTaskListener.class);
 
 	/** The MDC key carrying the id of the report being processed. */
 	static final String REPORT_ID = "reportId";
 
 	private final ReportPipeline pipeline;
 
-	ReportTaskListener(ReportPipeline pipeline) {
+	private final MessageConverter converter;
+
+	ReportTaskListener(ReportPipeline pipeline, MessageConverter converter) {
 		this.pipeline = pipeline;
+		this.converter = converter;
 	}
 
 	@RabbitListener(id = "reportTasks", queues = "#{topology.generateQueue()}",
 			containerFactory = "taskListenerContainerFactory")
-	void on(ReportTask task, @Header(AmqpHeaders.REDELIVERED) boolean redelivered,
-			@Header(name = TaskHeaders.ATTEMPT, required = false) Integer attempt,
-			@Header(name = TaskHeaders.ABANDONED_CLAIM, required = false) Integer abandonedClaim) {
-		generate(task, redelivered, attempt, abandonedClaim);
+	void on(List<Message> messages, Channel channel) throws IOException {
+		generate(messages, channel);
 	}
 
 	/**
@@ -43,17 +65,80 @@ class ReportTaskListener {
 	 */
 	@RabbitListener(id = "bulkReportTasks", queues = "#{topology.bulkQueue()}",
 			containerFactory = "bulkTaskListenerContainerFactory")
-	void onBulk(ReportTask task, @Header(AmqpHeaders.REDELIVERED) boolean redelivered,
-			@Header(name = TaskHeaders.ATTEMPT, required = false) Integer attempt,
-			@Header(name = TaskHeaders.ABANDONED_CLAIM, required = false) Integer abandonedClaim) {
-		generate(task, redelivered, attempt, abandonedClaim);
+	void onBulk(List<Message> messages, Channel channel) throws IOException {
+		generate(messages, channel);
 	}
 
-	private void generate(ReportTask task, boolean redelivered, Integer attempt, Integer abandonedClaim) {
-		try (MDC.MDCCloseable mdc = MDC.putCloseable(REPORT_ID, task.reportId().toString())) {
-			this.pipeline.generate(task, new TaskDelivery((attempt != null) ? attempt : 1, redelivered,
-					(abandonedClaim != null) ? abandonedClaim : 0));
+	private void generate(List<Message> messages, Channel channel) throws IOException {
+		List<DeliveredTask> tasks = new ArrayList<>(messages.size());
+		List<Long> tags = new ArrayList<>(messages.size());
+		for (Message message : messages) {
+			long tag = message.getMessageProperties().getDeliveryTag();
+			try {
+				tasks.add(read(message));
+				tags.add(tag);
+			}
+			catch (RuntimeException ex) {
+				// MessageConversionException, or a field the task's record refused.
+				logger.warn("Dead-lettering an unreadable task: {}", ex.getMessage());
+				channel.basicNack(tag, false, false);
+			}
 		}
+		if (tasks.isEmpty()) {
+			return;
+		}
+		List<RuntimeException> thrown;
+		try {
+			thrown = this.pipeline.generateAll(tasks);
+		}
+		catch (RuntimeException ex) {
+			// The pipeline settles each task's failure itself: this is a bug.
+			thrown = tasks.stream().map((task) -> ex).toList();
+		}
+		for (int i = 0; i < tasks.size(); i++) {
+			settle(channel, tags.get(i), tasks.get(i).task(), thrown.get(i));
+		}
+	}
+
+	private static void settle(Channel channel, long tag, ReportTask task, RuntimeException thrown) throws IOException {
+		if (thrown == null) {
+			channel.basicAck(tag, false);
+		}
+		else if (thrown instanceof ImmediateRequeueAmqpException) {
+			channel.basicNack(tag, false, true);
+		}
+		else {
+			logger.error("Dead-lettering the task of report {}: it failed on an unexpected error", task.reportId(),
+					thrown);
+			channel.basicNack(tag, false, false);
+		}
+	}
+
+	private DeliveredTask read(Message message) {
+		// The listener's type decides what a body is read as, never a class name sent by
+		// whoever published the message.
+		message.getMessageProperties().setInferredArgumentType(ReportTask.class);
+		Object body = this.converter.fromMessage(message);
+		if (!(body instanceof ReportTask task)) {
+			throw new MessageConversionException(
+					"Not a report task: " + ((body != null) ? body.getClass().getSimpleName() : "null"));
+		}
+		MessageProperties properties = message.getMessageProperties();
+		boolean redelivered = Boolean.TRUE.equals(properties.isRedelivered());
+		int attempt = intHeader(properties, TaskHeaders.ATTEMPT, 1);
+		int abandonedClaim = intHeader(properties, TaskHeaders.ABANDONED_CLAIM, 0);
+		return new DeliveredTask(task, new TaskDelivery(attempt, redelivered, abandonedClaim));
+	}
+
+	private static int intHeader(MessageProperties properties, String name, int absent) {
+		Object value = properties.getHeader(name);
+		if (value == null) {
+			return absent;
+		}
+		if (value instanceof Number number) {
+			return number.intValue();
+		}
+		throw new MessageConversionException("Header " + name + " is not a number: " + value);
 	}
 
 }

@@ -1,6 +1,11 @@
 package dev.offload.worker.pipeline;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -38,6 +43,16 @@ class Reports {
 			        OR (status = 'RUNNING'
 			            AND (lease_until < now() OR :takeOver OR attempts = :abandonedClaim)))
 			RETURNING attempts
+			""".formatted(ReportTransition.CLAIM.guard());
+
+	/** Built once: claims a batch of first deliveries in one statement. */
+	private static final String CLAIM_QUEUED = """
+			UPDATE reports
+			   SET status = 'RUNNING', started_at = now(), attempts = attempts + 1,
+			       lease_until = now() + :leaseMillis * interval '1 millisecond',
+			       progress = 0, error = NULL, updated_at = now()
+			 WHERE id = ANY(:ids) AND %s AND status = 'QUEUED'
+			RETURNING id, attempts
 			""".formatted(ReportTransition.CLAIM.guard());
 
 	/** Built once: the hot path runs it for every report. */
@@ -89,6 +104,43 @@ class Reports {
 			.param("abandonedClaim", delivery.abandonedClaim())
 			.query((rs, row) -> new Claim(reportId, rs.getInt("attempts")))
 			.optional();
+	}
+
+	/**
+	 * Claims, in one statement, those of several reports that are QUEUED: what
+	 * {@link #claim} does for a first delivery, for a batch of them.
+	 * @param reportIds the reports
+	 * @param lease how long each claim holds without a sign of life
+	 * @return the claims, by report; a report that was not QUEUED is left out
+	 */
+	Map<UUID, Claim> claimQueued(Collection<UUID> reportIds, Duration lease) {
+		Map<UUID, Claim> claims = new HashMap<>();
+		this.jdbc.sql(CLAIM_QUEUED)
+			.param("ids", reportIds.toArray(new UUID[0]))
+			.param("leaseMillis", lease.toMillis())
+			.query((rs) -> {
+				UUID id = rs.getObject("id", UUID.class);
+				claims.put(id, new Claim(id, rs.getInt("attempts")));
+			});
+		return claims;
+	}
+
+	/**
+	 * Lets go of claims taken ahead of their reports' building, back to QUEUED as they
+	 * were, so each report shows as waiting while it waits.
+	 * @param claims the claims
+	 */
+	void release(Collection<Claim> claims) {
+		for (Claim claim : claims) {
+			this.jdbc.sql("""
+					UPDATE reports
+					   SET status = 'QUEUED', started_at = NULL, lease_until = NULL, progress = 0, updated_at = now()
+					 WHERE id = :id AND %s AND attempts = :attempt
+					""".formatted(ReportTransition.HAND_BACK.guard()))
+				.param("id", claim.reportId())
+				.param("attempt", claim.attempt())
+				.update();
+		}
 	}
 
 	/**
@@ -206,23 +258,46 @@ class Reports {
 	Optional<StoredFile> succeed(Claim claim, Supplier<StoredFile> file, String fileName, String contentType) {
 		return this.separateTransactions.execute((status) -> {
 			StoredFile stored = file.get();
-			boolean recorded = this.jdbc.sql(SUCCEED)
-				.param("store", stored.store())
-				.param("key", stored.key())
-				.param("fileName", fileName)
-				.param("contentType", contentType)
-				.param("size", stored.size())
-				.param("sha256", stored.sha256())
-				.param("id", claim.reportId())
-				.param("attempt", claim.attempt())
-				.query(Integer.class)
-				.single() == 1;
-			if (!recorded) {
+			if (!record(claim, stored, fileName, contentType)) {
 				status.setRollbackOnly();
 				return Optional.empty();
 			}
 			return Optional.of(stored);
 		});
+	}
+
+	/**
+	 * What {@link #succeed} does, for several reports in one transaction: one commit for
+	 * all. A report whose claim was lost is left as it is while the others are recorded;
+	 * its file, if the store created it in this transaction, commits with theirs and must
+	 * be deleted by the caller.
+	 * @param recordings the reports and their files
+	 * @return for each recording in order, its stored file and whether it was recorded
+	 */
+	List<Succeeded> succeedAll(List<Recording> recordings) {
+		return this.separateTransactions.execute((status) -> {
+			List<Succeeded> outcomes = new ArrayList<>(recordings.size());
+			for (Recording recording : recordings) {
+				StoredFile stored = recording.file().get();
+				outcomes.add(new Succeeded(stored,
+						record(recording.claim(), stored, recording.fileName(), recording.contentType())));
+			}
+			return outcomes;
+		});
+	}
+
+	private boolean record(Claim claim, StoredFile stored, String fileName, String contentType) {
+		return this.jdbc.sql(SUCCEED)
+			.param("store", stored.store())
+			.param("key", stored.key())
+			.param("fileName", fileName)
+			.param("contentType", contentType)
+			.param("size", stored.size())
+			.param("sha256", stored.sha256())
+			.param("id", claim.reportId())
+			.param("attempt", claim.attempt())
+			.query(Integer.class)
+			.single() == 1;
 	}
 
 	/**
@@ -300,6 +375,29 @@ class Reports {
 	 * @param error what went wrong, once FAILED
 	 */
 	record Outcome(ReportStatus status, Long fileSize, String error) {
+
+	}
+
+	/**
+	 * A report's file to record with it ({@link #succeedAll}).
+	 *
+	 * @param claim the claim
+	 * @param file completes the file, inside the transaction
+	 * @param fileName the name it is downloaded as
+	 * @param contentType its media type
+	 */
+	record Recording(Claim claim, Supplier<StoredFile> file, String fileName, String contentType) {
+
+	}
+
+	/**
+	 * What became of a {@link Recording}.
+	 *
+	 * @param file the stored file
+	 * @param recorded whether the report was marked SUCCEEDED with it; {@code false} if
+	 * its claim was lost
+	 */
+	record Succeeded(StoredFile file, boolean recorded) {
 
 	}
 

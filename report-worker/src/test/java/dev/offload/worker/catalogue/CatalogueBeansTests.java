@@ -64,7 +64,7 @@ class CatalogueBeansTests {
 		assertThat(worker.getBeansOfType(ReportDefinition.class).values()).extracting(ReportDefinition::descriptor)
 			.extracting(ReportTypeDescriptor::name)
 			.containsExactlyInAnyOrder("SALES_SUMMARY", "ORDER_EXPORT", "CUSTOMER_STATEMENT", "PRODUCT_PERFORMANCE",
-					"NO_OP", "CUSTOMER_COUNT");
+					"NO_OP", "CUSTOMER_COUNT", "PAUSE");
 	}
 
 	@Test

@@ -1,0 +1,55 @@
+package dev.offload.worker.catalogue.testonly;
+
+import java.util.List;
+
+import dev.offload.model.ReportFormat;
+import dev.offload.model.ReportParameter;
+import dev.offload.model.ReportTypeDescriptor;
+import dev.offload.worker.catalogue.ReportDefinition;
+import dev.offload.worker.catalogue.ReportParameters;
+import dev.offload.worker.catalogue.ReportProgress;
+import dev.offload.worker.render.DocumentWriter;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code PAUSE}, a report type of the tests that takes as long to build as its
+ * {@code millis} parameter says and writes one line: a type that is quick for some
+ * reports and slow for others.
+ */
+@Component
+public class PauseReport implements ReportDefinition {
+
+	/** The type's name. */
+	public static final String NAME = "PAUSE";
+
+	private static final ReportTypeDescriptor DESCRIPTOR = new ReportTypeDescriptor(NAME, 1, "Pause",
+			"Takes the given time to build (a report type of the tests).",
+			List.of(ReportParameter.integer("millis", "How long to take", 0, 60_000)), List.of(ReportFormat.CSV), true);
+
+	@Override
+	public ReportTypeDescriptor descriptor() {
+		return DESCRIPTOR;
+	}
+
+	@Override
+	public String fileName(ReportParameters parameters) {
+		return "pause";
+	}
+
+	@Override
+	public void build(ReportParameters parameters, ReportProgress progress, DocumentWriter document) {
+		long millis = parameters.integer("millis");
+		if (millis > 0) {
+			try {
+				Thread.sleep(millis);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException("Interrupted", ex);
+			}
+		}
+		document.paragraph("Paused for " + millis + " ms");
+	}
+
+}

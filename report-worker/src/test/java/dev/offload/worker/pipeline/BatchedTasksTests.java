@@ -1,0 +1,292 @@
+package dev.offload.worker.pipeline;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import com.icegreen.greenmail.junit5.GreenMailExtension;
+import com.icegreen.greenmail.util.ServerSetup;
+import dev.offload.model.Messages;
+import dev.offload.model.Owner;
+import dev.offload.model.ReportEvent;
+import dev.offload.model.ReportFormat;
+import dev.offload.model.ReportTask;
+import dev.offload.model.Topology;
+import dev.offload.testsupport.TestBroker;
+import dev.offload.testsupport.TestDatabase;
+import dev.offload.worker.Workers;
+import dev.offload.worker.catalogue.testonly.PauseReport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.amqp.core.MessageListenerContainer;
+import org.springframework.amqp.rabbit.listener.RabbitListenerEndpointRegistry;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A worker with a prefetch of 10 against real PostgreSQL, RabbitMQ and SMTP: the tasks a
+ * consumer holds come to the pipeline together, quick reports are claimed ahead and
+ * recorded together, and every task still ends as it would alone. Reports claimed in one
+ * statement share their {@code started_at} (PostgreSQL's {@code now()} is the
+ * transaction's start), and reports recorded in one transaction their
+ * {@code finished_at}: that is how these tests see the batching.
+ */
+class BatchedTasksTests {
+
+	private static final int SMTP_PORT = Workers.freePort();
+
+	@RegisterExtension
+	static final GreenMailExtension greenMail = new GreenMailExtension(
+			new ServerSetup(SMTP_PORT, "127.0.0.1", ServerSetup.PROTOCOL_SMTP))
+		.withPerMethodLifecycle(false);
+
+	private static final Owner OWNER = new Owner("user-batch", "batch@example.com");
+
+	private static TestDatabase database;
+
+	private static TestBroker broker;
+
+	private static ConfigurableApplicationContext worker;
+
+	private static JdbcClient jdbc;
+
+	private static Topology topology;
+
+	private static String events;
+
+	@BeforeAll
+	static void startWorker() {
+		database = TestDatabase.create();
+		broker = TestBroker.create();
+		worker = Workers.start(database, broker, SMTP_PORT,
+				// Ten prefetched reports must fit in the broker's consumer timeout.
+				Map.of("offload.worker.prefetch", 10, "offload.worker.concurrency", 1, "offload.worker.report-timeout",
+						"1m"));
+		jdbc = worker.getBean(JdbcClient.class);
+		topology = worker.getBean(Topology.class);
+		events = Workers.eventTap(worker);
+	}
+
+	@AfterAll
+	static void stopWorker() throws Exception {
+		Workers.stop(worker, broker, database);
+	}
+
+	@BeforeEach
+	void learnThatTheTypesAreQuick() {
+		// The worker claims ahead only types it has built quickly lately.
+		// A slow PAUSE (the last test's) weighs 0.2 in its type's average, and each
+		// quick one after it takes a fifth of what is left off.
+		for (int i = 0; i < 8; i++) {
+			ReportTask noOp = noOp();
+			ReportTask pause = pause(0);
+			queue(noOp);
+			queue(pause);
+			awaitStatus(noOp, "SUCCEEDED");
+			awaitStatus(pause, "SUCCEEDED");
+		}
+		worker.getBean(RabbitTemplate.class).execute((channel) -> channel.queuePurge(events));
+	}
+
+	@Test
+	void aBacklogOfQuickReportsIsClaimedAndRecordedTogetherAndEachFinishedOnce() throws Exception {
+		List<ReportTask> backlog = new ArrayList<>();
+		for (int i = 0; i < 30; i++) {
+			backlog.add(noOp());
+		}
+		whileConsumersAreStopped(backlog.size(), () -> backlog.forEach(BatchedTasksTests::queue));
+
+		backlog.forEach((task) -> awaitStatus(task, "SUCCEEDED"));
+		List<UUID> ids = backlog.stream().map(ReportTask::reportId).toList();
+		assertThat(distinct("started_at", ids)).as("claims").isLessThan(backlog.size());
+		assertThat(distinct("finished_at", ids)).as("recordings").isLessThan(backlog.size());
+		assertThat(jdbc.sql("SELECT max(attempts) FROM reports WHERE id = ANY(:ids)")
+			.param("ids", ids.toArray(new UUID[0]))
+			.query(Integer.class)
+			.single()).isEqualTo(1);
+		Map<UUID, Integer> succeededEvents = succeededEvents(ids);
+		assertThat(succeededEvents).hasSize(backlog.size()).allSatisfy((id, count) -> assertThat(count).isOne());
+		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(sentEmails(ids)).isEqualTo(ids.size()));
+		assertEverythingSettled();
+	}
+
+	@Test
+	void everyTaskOfAMixedBatchEndsAsItWouldAlone() throws Exception {
+		ReportTask first = noOp();
+		ReportTask second = noOp();
+		ReportTask unknown = noOp();
+		ReportTask finished = noOp();
+		queue(finished);
+		awaitStatus(finished, "SUCCEEDED");
+		ReportTask badParameters = new ReportTask(UUID.randomUUID(), PauseReport.NAME, Map.of("millis", "soon"), OWNER,
+				Instant.now(), ReportFormat.CSV);
+		Workers.insertQueuedReport(jdbc, badParameters);
+		Workers.insertQueuedReport(jdbc, first);
+		Workers.insertQueuedReport(jdbc, second);
+		long deadLettersBefore = broker.messageCount(topology.generateDeadLetterQueue());
+		worker.getBean(RabbitTemplate.class).execute((channel) -> channel.queuePurge(events));
+
+		whileConsumersAreStopped(7, () -> {
+			Workers.publish(worker, first);
+			Workers.publish(worker, unknown);
+			Workers.publish(worker, badParameters);
+			Workers.publish(worker, finished);
+			Workers.publish(worker, second);
+			// A duplicate (a relay that published twice): one report, one outcome.
+			Workers.publish(worker, first);
+			MessageProperties properties = new MessageProperties();
+			properties.setContentType(MessageProperties.CONTENT_TYPE_JSON);
+			properties.setHeader(Messages.SCHEMA_VERSION_HEADER, Messages.SCHEMA_VERSION);
+			worker.getBean(RabbitTemplate.class)
+				.send(topology.tasksExchange(), topology.generateRoutingKey(),
+						new Message("{\"reportId\": ".getBytes(StandardCharsets.UTF_8), properties));
+		});
+
+		awaitStatus(first, "SUCCEEDED");
+		awaitStatus(second, "SUCCEEDED");
+		awaitStatus(badParameters, "FAILED");
+		assertThat(jdbc.sql("SELECT error FROM reports WHERE id = :id")
+			.param("id", badParameters.reportId())
+			.query(String.class)
+			.single()).contains("millis");
+		await().atMost(Duration.ofSeconds(20))
+			.untilAsserted(() -> assertThat(broker.messageCount(topology.generateDeadLetterQueue()))
+				.isEqualTo(deadLettersBefore + 1));
+		Map<UUID, Integer> succeeded = succeededEvents(List.of(first.reportId(), second.reportId()));
+		assertThat(succeeded).containsEntry(first.reportId(), 1).containsEntry(second.reportId(), 1);
+		assertEverythingSettled();
+		assertThat(broker.messageCount(topology.generateDeadLetterQueue())).isEqualTo(deadLettersBefore + 1);
+		List<UUID> mailed = List.of(first.reportId(), second.reportId(), badParameters.reportId(), finished.reportId());
+		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(sentEmails(mailed)).isEqualTo(4));
+		assertThat(jdbc.sql("SELECT count(*) FROM reports WHERE id = :id")
+			.param("id", unknown.reportId())
+			.query(Long.class)
+			.single()).isZero();
+	}
+
+	@Test
+	void reportsClaimedAheadAreLetGoOfWhenTheRunTurnsSlow() throws Exception {
+		ReportTask slow = pause(2 * ReportPipeline.QUICK_RUN.toMillis());
+		List<ReportTask> after = List.of(pause(0), pause(0), pause(0));
+		List<ReportTask> all = new ArrayList<>(List.of(slow));
+		all.addAll(after);
+		whileConsumersAreStopped(all.size(), () -> all.forEach(BatchedTasksTests::queue));
+
+		all.forEach((task) -> awaitStatus(task, "SUCCEEDED"));
+		// The slow one was built from the claim ahead; the ones after it were let go of
+		// and each claimed again on its own.
+		assertThat(attempts(slow)).isEqualTo(1);
+		assertThat(after).allSatisfy((task) -> assertThat(attempts(task)).isEqualTo(2));
+		assertThat(distinct("started_at", after.stream().map(ReportTask::reportId).toList())).isEqualTo(after.size());
+		Map<UUID, Integer> succeeded = succeededEvents(all.stream().map(ReportTask::reportId).toList());
+		assertThat(succeeded).hasSize(all.size()).allSatisfy((id, count) -> assertThat(count).isOne());
+		assertEverythingSettled();
+	}
+
+	private static void whileConsumersAreStopped(int tasks, Runnable work) {
+		MessageListenerContainer container = worker.getBean(RabbitListenerEndpointRegistry.class)
+			.getListenerContainer("reportTasks");
+		container.stop();
+		try {
+			work.run();
+			// Every task in the queue before the consumer comes back, so it gets them
+			// together.
+			await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> assertThat(broker.messageCount(topology.generateQueue())).isEqualTo(tasks));
+		}
+		finally {
+			container.start();
+		}
+	}
+
+	/**
+	 * Nothing left in the task queue, ready or unacknowledged (which a stop requeues).
+	 */
+	private static void assertEverythingSettled() {
+		MessageListenerContainer container = worker.getBean(RabbitListenerEndpointRegistry.class)
+			.getListenerContainer("reportTasks");
+		container.stop();
+		try {
+			assertThat(broker.messageCount(topology.generateQueue())).isZero();
+		}
+		finally {
+			container.start();
+		}
+	}
+
+	/** Counts the SUCCEEDED events of the reports, waiting a moment for duplicates. */
+	private static Map<UUID, Integer> succeededEvents(List<UUID> reportIds) {
+		Map<UUID, Integer> counts = new HashMap<>();
+		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+		long quietUntil = Long.MAX_VALUE;
+		while (System.nanoTime() < Math.min(deadline, quietUntil)) {
+			ReportEvent event = Workers.nextEvent(worker, events);
+			if (event == null) {
+				if (counts.size() == reportIds.size()) {
+					quietUntil = Math.min(quietUntil, System.nanoTime() + Duration.ofSeconds(1).toNanos());
+				}
+				continue;
+			}
+			if (event.type() == ReportEvent.Type.SUCCEEDED && reportIds.contains(event.reportId())) {
+				counts.merge(event.reportId(), 1, Integer::sum);
+			}
+		}
+		return counts;
+	}
+
+	private static long distinct(String column, List<UUID> ids) {
+		return jdbc.sql("SELECT count(DISTINCT " + column + ") FROM reports WHERE id = ANY(:ids)")
+			.param("ids", ids.toArray(new UUID[0]))
+			.query(Long.class)
+			.single();
+	}
+
+	private static long sentEmails(List<UUID> ids) {
+		return jdbc.sql("SELECT count(*) FROM sent_emails WHERE status = 'SENT' AND report_id = ANY(:ids)")
+			.param("ids", ids.toArray(new UUID[0]))
+			.query(Long.class)
+			.single();
+	}
+
+	private static int attempts(ReportTask task) {
+		return jdbc.sql("SELECT attempts FROM reports WHERE id = :id")
+			.param("id", task.reportId())
+			.query(Integer.class)
+			.single();
+	}
+
+	private static void queue(ReportTask task) {
+		Workers.insertQueuedReport(jdbc, task);
+		Workers.publish(worker, task);
+	}
+
+	private static void awaitStatus(ReportTask task, String status) {
+		await().atMost(Duration.ofSeconds(30))
+			.untilAsserted(() -> assertThat(Workers.status(jdbc, task.reportId())).isEqualTo(status));
+	}
+
+	private static ReportTask noOp() {
+		return new ReportTask(UUID.randomUUID(), "NO_OP", Map.of(), OWNER, Instant.now(), ReportFormat.CSV);
+	}
+
+	private static ReportTask pause(long millis) {
+		return new ReportTask(UUID.randomUUID(), PauseReport.NAME, Map.of("millis", Long.toString(millis)), OWNER,
+				Instant.now(), ReportFormat.CSV);
+	}
+
+}
