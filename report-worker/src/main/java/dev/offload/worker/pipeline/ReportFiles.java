@@ -191,9 +191,9 @@ class ReportFiles {
 			for (int i = 0; i < written.size(); i++) {
 				Reports.Succeeded outcome = recorded.get(i);
 				if (!outcome.recorded()) {
-					// Its claim was lost: the file is referenced by nothing, even one
-					// created in the shared transaction, which committed with the others.
-					discard(outcome.file().key());
+					// Its claim was lost: a file completed beforehand is referenced by
+					// nothing (one to be created in the transaction never was).
+					written.get(i).completedKey().ifPresent(this::discard);
 				}
 				files.add(outcome.recorded() ? Optional.of(written.get(i).recorded(outcome.file())) : Optional.empty());
 			}

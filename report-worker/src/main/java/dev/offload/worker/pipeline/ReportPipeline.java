@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.offload.model.ReportEvent;
@@ -167,16 +168,18 @@ class ReportPipeline {
 	 * task: a redelivery, a retry, a type that is slow or not yet measured, a second task
 	 * for the same report.
 	 * @param tasks the tasks, in the order they were delivered
+	 * @param stopping whether the worker is stopping: then the reports not yet started
+	 * are left to another worker (their tasks requeued)
 	 * @return for each task in order, {@code null} once its work is done or safely handed
 	 * on (the delivery is to be acknowledged), or what {@link #generate} would have
 	 * thrown for it
 	 */
-	List<RuntimeException> generateAll(List<DeliveredTask> tasks) {
+	List<RuntimeException> generateAll(List<DeliveredTask> tasks, BooleanSupplier stopping) {
 		RuntimeException[] thrown = new RuntimeException[tasks.size()];
 		List<Integer> ahead = claimableAhead(tasks);
 		Set<Integer> settled = new HashSet<>();
-		if (ahead.size() > 1) {
-			Run run = new Run(tasks, ahead);
+		if (ahead.size() > 1 && !stopping.getAsBoolean()) {
+			Run run = new Run(tasks, ahead, stopping);
 			try {
 				this.publisher.onOneChannel(run::go);
 			}
@@ -197,6 +200,10 @@ class ReportPipeline {
 					thrown[i] = withMdc(delivered,
 							() -> afterFailure(delivered.task(), delivered.delivery(), claim, run.failures.get(i)));
 				}
+				else if (claim != null && run.released.contains(i) && stopping.getAsBoolean()) {
+					settled.add(i);
+					thrown[i] = stopping();
+				}
 				else if (claim != null) {
 					// Let go of, or left unfinished by a run cut short: the claim is
 					// taken
@@ -212,10 +219,27 @@ class ReportPipeline {
 		for (int i = 0; i < tasks.size(); i++) {
 			if (!settled.contains(i)) {
 				DeliveredTask delivered = tasks.get(i);
-				thrown[i] = withMdc(delivered, () -> generate(delivered.task(), delivered.delivery()));
+				// A stopping worker finishes the report in hand and leaves the rest to
+				// another worker, as the container does with a task it holds when it
+				// stops.
+				thrown[i] = stopping.getAsBoolean() ? stopping()
+						: withMdc(delivered, () -> generate(delivered.task(), delivered.delivery()));
 			}
 		}
 		return Arrays.asList(thrown);
+	}
+
+	private static ImmediateRequeueAmqpException stopping() {
+		return new ImmediateRequeueAmqpException("The worker is stopping; the task goes back to the queue");
+	}
+
+	/**
+	 * Whether first deliveries of a report type are claimed ahead now.
+	 * @param type the report type
+	 * @return whether its reports have lately been quick to build
+	 */
+	boolean claimsAhead(String type) {
+		return this.buildTimes.isQuick(type);
 	}
 
 	/**
@@ -577,9 +601,12 @@ class ReportPipeline {
 
 		private final Map<Integer, RuntimeException> failures = new HashMap<>();
 
-		Run(List<DeliveredTask> tasks, List<Integer> ahead) {
+		private final BooleanSupplier stopping;
+
+		Run(List<DeliveredTask> tasks, List<Integer> ahead, BooleanSupplier stopping) {
 			this.tasks = tasks;
 			this.ahead = ahead;
+			this.stopping = stopping;
 		}
 
 		void go() {
@@ -596,7 +623,7 @@ class ReportPipeline {
 			long started = System.nanoTime();
 			List<Built> built = new ArrayList<>(order.size());
 			for (int k = 0; k < order.size(); k++) {
-				if (k > 0 && System.nanoTime() - started > QUICK_RUN.toNanos()) {
+				if (k > 0 && (System.nanoTime() - started > QUICK_RUN.toNanos() || this.stopping.getAsBoolean())) {
 					release(order.subList(k, order.size()));
 					break;
 				}
@@ -636,9 +663,19 @@ class ReportPipeline {
 				recorded = ReportPipeline.this.files.recordAll(built.stream().map(Built::written).toList());
 			}
 			catch (ReportFiles.RecordingFailedException ex) {
+				// Transient (PostgreSQL unavailable): each report is retried, as it would
+				// be alone. Anything else may be one report's doing: each is built again
+				// on its own, taking over its claim, so only that one fails.
+				boolean transientFailure = Failure.of(ex.getCause(), false) == Failure.TRANSIENT;
+				if (!transientFailure) {
+					logger.warn("Could not record {} reports together; building each again on its own: {}",
+							built.size(), ex.getMessage());
+				}
 				for (Built report : built) {
 					report.running().settle();
-					this.failures.put(report.index(), ex.getCause());
+					if (transientFailure) {
+						this.failures.put(report.index(), ex.getCause());
+					}
 				}
 				return;
 			}
@@ -683,8 +720,9 @@ class ReportPipeline {
 		 * built one at a time, each taking over its claim should letting go of it fail.
 		 */
 		private void release(List<Integer> waiting) {
-			logger.info("Building reports claimed ahead took over {} ms; letting go of the {} still waiting",
-					QUICK_RUN.toMillis(), waiting.size());
+			logger
+				.info("Building reports claimed ahead took over {} ms or the worker is stopping; letting go of the {} "
+						+ "still waiting", QUICK_RUN.toMillis(), waiting.size());
 			this.released.addAll(waiting);
 			try {
 				ReportPipeline.this.reports.release(waiting.stream().map(this.claims::get).toList());

@@ -16,6 +16,8 @@ import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.annotation.RabbitListener;
 import org.springframework.amqp.support.converter.MessageConversionException;
 import org.springframework.amqp.support.converter.MessageConverter;
+import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
@@ -47,6 +49,12 @@ class ReportTaskListener {
 
 	private final MessageConverter converter;
 
+	/**
+	 * Set once the application starts closing, before the containers stop: the tasks of a
+	 * batch not yet started then go back to the queue.
+	 */
+	private volatile boolean stopping;
+
 	ReportTaskListener(ReportPipeline pipeline, MessageConverter converter) {
 		this.pipeline = pipeline;
 		this.converter = converter;
@@ -69,6 +77,11 @@ class ReportTaskListener {
 		generate(messages, channel);
 	}
 
+	@EventListener(ContextClosedEvent.class)
+	void stopping() {
+		this.stopping = true;
+	}
+
 	private void generate(List<Message> messages, Channel channel) throws IOException {
 		List<DeliveredTask> tasks = new ArrayList<>(messages.size());
 		List<Long> tags = new ArrayList<>(messages.size());
@@ -89,7 +102,7 @@ class ReportTaskListener {
 		}
 		List<RuntimeException> thrown;
 		try {
-			thrown = this.pipeline.generateAll(tasks);
+			thrown = this.pipeline.generateAll(tasks, () -> this.stopping);
 		}
 		catch (RuntimeException ex) {
 			// The pipeline settles each task's failure itself: this is a bug.

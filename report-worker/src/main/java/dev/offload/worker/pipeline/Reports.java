@@ -4,9 +4,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -68,6 +70,16 @@ class Reports {
 			  DELETE FROM file_uploads
 			   WHERE store = :store AND key = :key AND EXISTS (SELECT 1 FROM succeeded))
 			SELECT count(*) FROM succeeded
+			""".formatted(ReportTransition.SUCCEED.guard());
+
+	/** Locks the reports of a batch still held by their claims. */
+	private static final String HELD = """
+			SELECT r.id
+			  FROM reports r
+			  JOIN unnest(CAST(:ids AS uuid[]), CAST(:attempts AS int[])) AS c(id, attempt)
+			    ON r.id = c.id AND r.attempts = c.attempt
+			 WHERE r.%s
+			   FOR UPDATE OF r
 			""".formatted(ReportTransition.SUCCEED.guard());
 
 	private final JdbcClient jdbc;
@@ -268,16 +280,29 @@ class Reports {
 
 	/**
 	 * What {@link #succeed} does, for several reports in one transaction: one commit for
-	 * all. A report whose claim was lost is left as it is while the others are recorded;
-	 * its file, if the store created it in this transaction, commits with theirs and must
-	 * be deleted by the caller.
+	 * all. The reports still held by their claims are locked first, and only their files
+	 * completed: a report whose claim was lost is left as it is while the others are
+	 * recorded, and a file the store was to create in this transaction is never created
+	 * for it.
 	 * @param recordings the reports and their files
 	 * @return for each recording in order, its stored file and whether it was recorded
 	 */
 	List<Succeeded> succeedAll(List<Recording> recordings) {
 		return this.separateTransactions.execute((status) -> {
+			// The reports still held by their claims, locked: only their files are
+			// created, so none is created for a report that will not be recorded.
+			Set<UUID> held = new HashSet<>(this.jdbc.sql(HELD)
+				.param("ids", recordings.stream().map((recording) -> recording.claim().reportId()).toArray(UUID[]::new))
+				.param("attempts",
+						recordings.stream().map((recording) -> recording.claim().attempt()).toArray(Integer[]::new))
+				.query(UUID.class)
+				.list());
 			List<Succeeded> outcomes = new ArrayList<>(recordings.size());
 			for (Recording recording : recordings) {
+				if (!held.contains(recording.claim().reportId())) {
+					outcomes.add(new Succeeded(null, false));
+					continue;
+				}
 				StoredFile stored = recording.file().get();
 				outcomes.add(new Succeeded(stored,
 						record(recording.claim(), stored, recording.fileName(), recording.contentType())));
@@ -393,7 +418,8 @@ class Reports {
 	/**
 	 * What became of a {@link Recording}.
 	 *
-	 * @param file the stored file
+	 * @param file the stored file; {@code null} if the claim was lost before it was
+	 * completed
 	 * @param recorded whether the report was marked SUCCEEDED with it; {@code false} if
 	 * its claim was lost
 	 */
