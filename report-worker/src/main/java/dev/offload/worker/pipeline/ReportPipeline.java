@@ -163,10 +163,11 @@ class ReportPipeline {
 	 * ({@link BuildTimes}) are claimed ahead, in one statement, and built one after the
 	 * other; their files and outcomes are recorded in one transaction and their SUCCEEDED
 	 * events' confirms awaited together. Should the run take longer than
-	 * {@link #QUICK_RUN}, the reports not yet started are let go of (back to QUEUED, so
-	 * none shows as running while it waits) and built one at a time, as is every other
-	 * task: a redelivery, a retry, a type that is slow or not yet measured, a second task
-	 * for the same report.
+	 * {@link #QUICK_RUN} (checked between reports and whenever the one in hand reports
+	 * progress), the reports not yet started are let go of (back to QUEUED, so none shows
+	 * as running while it waits) and built one at a time, as is every other task: a
+	 * redelivery, a retry, a type that is slow or not yet measured, a second task for the
+	 * same report.
 	 * @param tasks the tasks, in the order they were delivered
 	 * @param stopping whether the worker is stopping: then the reports not yet started
 	 * are left to another worker (their tasks requeued)
@@ -293,7 +294,8 @@ class ReportPipeline {
 
 	private void build(ReportTask task, ReportDefinition definition, Claim claim, RunningEvent running) {
 		long started = System.nanoTime();
-		Optional<ReportFiles.WrittenFile> written = write(task, definition, claim, running, started);
+		Optional<ReportFiles.WrittenFile> written = write(task, definition, claim, running, started, () -> {
+		});
 		if (written.isEmpty()) {
 			return;
 		}
@@ -324,13 +326,13 @@ class ReportPipeline {
 	 * when the claim was lost); a transient one is thrown.
 	 */
 	private Optional<ReportFiles.WrittenFile> write(ReportTask task, ReportDefinition definition, Claim claim,
-			RunningEvent running, long started) {
+			RunningEvent running, long started, Runnable onProgress) {
 		logger.debug("Building {} report as {} (attempt {})", task.type(), task.format(), claim.attempt());
 		long deadline = started + this.reportTimeout.toNanos();
 		try {
 			ReportParameters parameters = parameters(task, definition);
 			ReportFiles.WrittenFile written = this.files.write(task, claim, definition, parameters,
-					new ThrottledProgress(task, claim, deadline, running));
+					new ThrottledProgress(task, claim, deadline, running, onProgress));
 			this.buildTimes.record(task.type(), System.nanoTime() - started);
 			return Optional.of(written);
 		}
@@ -603,6 +605,12 @@ class ReportPipeline {
 
 		private final BooleanSupplier stopping;
 
+		private List<Integer> order = List.of();
+
+		private int building;
+
+		private long started;
+
 		Run(List<DeliveredTask> tasks, List<Integer> ahead, BooleanSupplier stopping) {
 			this.tasks = tasks;
 			this.ahead = ahead;
@@ -620,16 +628,33 @@ class ReportPipeline {
 					order.add(i);
 				}
 			}
-			long started = System.nanoTime();
+			this.order = order;
+			this.started = System.nanoTime();
 			List<Built> built = new ArrayList<>(order.size());
-			for (int k = 0; k < order.size(); k++) {
-				if (k > 0 && (System.nanoTime() - started > QUICK_RUN.toNanos() || this.stopping.getAsBoolean())) {
+			for (int k = 0; k < order.size() && !this.released.contains(order.get(k)); k++) {
+				this.building = k;
+				if (k > 0 && tooLong()) {
 					release(order.subList(k, order.size()));
 					break;
 				}
 				build(order.get(k)).ifPresent(built::add);
 			}
 			record(built);
+		}
+
+		private boolean tooLong() {
+			return System.nanoTime() - this.started > QUICK_RUN.toNanos() || this.stopping.getAsBoolean();
+		}
+
+		/**
+		 * Told of each step of the report in hand's progress: a report that turns out
+		 * slow lets go of the reports waiting behind it while it is still being built.
+		 */
+		private void whileBuilding() {
+			int next = this.building + 1;
+			if (next < this.order.size() && !this.released.contains(this.order.get(next)) && tooLong()) {
+				release(this.order.subList(next, this.order.size()));
+			}
 		}
 
 		private Optional<Built> build(int i) {
@@ -639,7 +664,8 @@ class ReportPipeline {
 				RunningEvent running = new RunningEvent(event(task, ReportEvent.Type.RUNNING, 0, null, null));
 				long started = System.nanoTime();
 				try {
-					Optional<ReportFiles.WrittenFile> written = write(task, definition(task), claim, running, started);
+					Optional<ReportFiles.WrittenFile> written = write(task, definition(task), claim, running, started,
+							this::whileBuilding);
 					if (written.isPresent()) {
 						return Optional.of(new Built(i, running, written.get(), started));
 					}
@@ -716,8 +742,10 @@ class ReportPipeline {
 		}
 
 		/**
-		 * The run took too long: the reports not yet started go back to QUEUED and are
-		 * built one at a time, each taking over its claim should letting go of it fail.
+		 * The run took too long (checked between reports and at each step of a report's
+		 * progress) or the worker is stopping: the reports not yet started go back to
+		 * QUEUED and are built one at a time, each taking over its claim should letting
+		 * go of it fail.
 		 */
 		private void release(List<Integer> waiting) {
 			logger
@@ -802,15 +830,19 @@ class ReportPipeline {
 
 		private final RunningEvent running;
 
-		ThrottledProgress(ReportTask task, Claim claim, long deadlineNanos, RunningEvent running) {
+		private final Runnable onProgress;
+
+		ThrottledProgress(ReportTask task, Claim claim, long deadlineNanos, RunningEvent running, Runnable onProgress) {
 			this.task = task;
 			this.claim = claim;
 			this.deadlineNanos = deadlineNanos;
 			this.running = running;
+			this.onProgress = onProgress;
 		}
 
 		@Override
 		public void progress(int percent) {
+			this.onProgress.run();
 			long now = System.nanoTime();
 			checkDeadline(now);
 			// 100 is only ever set together with the stored file.

@@ -143,6 +143,12 @@ class Reports {
 	 * @param claims the claims
 	 */
 	void release(Collection<Claim> claims) {
+		// Possibly from inside a report's read-only transaction (its progress): in one
+		// of its own.
+		this.separateTransactions.executeWithoutResult((status) -> releaseAll(claims));
+	}
+
+	private void releaseAll(Collection<Claim> claims) {
 		for (Claim claim : claims) {
 			this.jdbc.sql("""
 					UPDATE reports

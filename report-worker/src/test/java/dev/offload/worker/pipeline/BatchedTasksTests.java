@@ -215,6 +215,28 @@ class BatchedTasksTests {
 		assertEverythingSettled();
 	}
 
+	@Test
+	void aReportThatTurnsOutSlowLetsGoOfTheReportsWaitingBehindItWhileItIsBuilt() throws Exception {
+		ReportTask slow = pause(20 * ReportPipeline.QUICK_RUN.toMillis());
+		List<ReportTask> after = List.of(pause(0), pause(0));
+		List<ReportTask> all = new ArrayList<>(List.of(slow));
+		all.addAll(after);
+		whileConsumersAreStopped(all.size(), () -> all.forEach(BatchedTasksTests::queue));
+
+		// Claimed together, then let go of while the slow one is still being built, so
+		// they show as waiting, not running, behind it.
+		await().atMost(Duration.ofSeconds(4))
+			.untilAsserted(() -> assertThat(after).allSatisfy((task) -> assertThat(attempts(task)).isOne()));
+		await().atMost(Duration.ofSeconds(4))
+			.untilAsserted(() -> assertThat(after)
+				.allSatisfy((task) -> assertThat(Workers.status(jdbc, task.reportId())).isEqualTo("QUEUED")));
+		assertThat(Workers.status(jdbc, slow.reportId())).isEqualTo("RUNNING");
+
+		all.forEach((task) -> awaitStatus(task, "SUCCEEDED"));
+		assertThat(after).allSatisfy((task) -> assertThat(attempts(task)).isEqualTo(2));
+		assertEverythingSettled();
+	}
+
 	private static void whileConsumersAreStopped(int tasks, Runnable work) {
 		MessageListenerContainer container = worker.getBean(RabbitListenerEndpointRegistry.class)
 			.getListenerContainer("reportTasks");
