@@ -73,10 +73,12 @@ final class DispatchPath {
 				machinePerReport = profile.machineMillisPerOperation();
 				rabbitPerReport = profile.rabbitMillisPerOperation();
 				bench.bottlenecks.put("Figure 2", profile.bottleneck("report-worker", "NO_OP report")
-						+ ". Per report it commits 2 transactions (the claim; the file, a large object created "
-						+ "with its bytes, and SUCCEEDED with it), publishes 2 "
-						+ "events with confirms, consumes the outcome again for email, records and sends it (in "
-						+ "batches of 10); PerfTest only moves the message.");
+						+ ". With prefetch 10 the tasks a consumer holds reach the pipeline together: the NO_OP "
+						+ "reports among them are claimed in one statement and recorded (each file a large object "
+						+ "created with its bytes, and SUCCEEDED with it) in one transaction, their events' "
+						+ "confirms awaited together; each report still publishes 2 events, and its outcome is "
+						+ "consumed again for email, recorded and sent (in batches of 10); PerfTest only moves the "
+						+ "message.");
 			}
 			bench.stopWorkers();
 			offload.add(rate);
@@ -98,8 +100,12 @@ final class DispatchPath {
 								+ "compilers took under 10%% of its CPU over 5 s (at least 20 s, at most 90 s; here %s s). ")
 							.formatted(seconds,
 									warmups.stream().map(String::valueOf).collect(Collectors.joining(" and ")))
-						+ "Each report: claim (conditional update), RUNNING event, NO_OP file, file and status in "
-						+ "one transaction, SUCCEEDED event with publisher confirm, ack; the worker's email listener "
+						+ "The tasks a consumer holds (up to its prefetch) come to the pipeline together: the NO_OP "
+						+ "reports among them (a type the worker has built in under 50 ms on average lately; the "
+						+ "first few are built one at a time) are claimed in one statement, each gets its RUNNING "
+						+ "event and NO_OP file, their files and SUCCEEDED statuses are recorded in one "
+						+ "transaction, their SUCCEEDED events published and the confirms awaited together, and "
+						+ "each task is acknowledged; with prefetch 1 each report goes alone. The worker's email listener "
 						+ "mails each outcome to an in-process SMTP sink meanwhile. PerfTest drains a queue it "
 						+ "filled first: `-x 0 -y N -q P -qq`, %d-byte persistent messages, manual acks."
 							.formatted(taskSize));
@@ -172,14 +178,15 @@ final class DispatchPath {
 						+ "of the %d cores' CPU per job for everything; a NO_OP report took %.2f ms of it in the "
 						+ "worker, PostgreSQL and RabbitMQ together (the profile note splits the worker's share by "
 						+ "step). A JobRunr job is claimed and finished in batches by a poller, with no broker, no "
-						+ "events, no file and no email; each report is pushed, claimed and recorded on its own. "
-						+ "PostgreSQL alone, running only the pipeline's statements for each report (claim, file, "
-						+ "SUCCEEDED) from pgbench, committed at most %.0f reports/s (%.2f of "
-						+ "JobRunr's rate): with each report's claim, file and outcome committed on their own, as "
-						+ "the worker does, no worker code reaches JobRunr's rate on this machine. Claiming 10 "
-						+ "reports in one transaction and recording them, their files created with their bytes, in "
-						+ "one more lifts PostgreSQL's own ceiling to %.0f reports/s (%.2f of JobRunr's rate), so "
-						+ "PostgreSQL alone would allow a worker that batched its reports.",
+						+ "events, no file and no email; the worker batches its claims and recordings (up to its "
+						+ "prefetch of 10 per transaction), but each report still has its own events, file and "
+						+ "email. PostgreSQL alone, running only the pipeline's statements for each report (claim, "
+						+ "file, SUCCEEDED) from pgbench, committed at most %.0f reports/s (%.2f of "
+						+ "JobRunr's rate) with each report's claim, file and outcome committed on their own, as a "
+						+ "worker with prefetch 1 does; claiming 10 reports in one transaction and recording them, "
+						+ "their files created with their bytes, in one more (what the worker does with prefetch "
+						+ "10) lifts PostgreSQL's own ceiling to %.0f reports/s (%.2f of JobRunr's rate), so "
+						+ "PostgreSQL is not what holds the worker back.",
 				standard.throughput(), cores * 1000.0 / standard.throughput(), cores, machinePerReport,
 				ceilings.perReport(), ceilings.perReport() / standard.throughput(), ceilings.batched(),
 				ceilings.batched() / standard.throughput()), String::concat);
@@ -422,11 +429,15 @@ final class DispatchPath {
 		double left = budget - floor;
 		double jobRunrCpu = jobRunr.number("cpu_ms_per_job");
 		boolean tooLittle = left < jobRunrCpu;
-		String verdict = (tooLittle ? "Nor would batching reach it" : "Batching might reach it")
-				+ ": at JobRunr's rate each report has %.2f ms of the machine; RabbitMQ at its cheapest per message "
-				+ "(streamed, %.2f ms per report) and PostgreSQL with 10 reports per transaction (%.2f ms of its CPU "
-				+ "per report in that pgbench run) leave %.2f ms for the worker and everything else, "
-				+ (tooLittle ? "less" : "more") + " than the %.2f ms of JVM CPU JobRunr itself spends per job";
+		String verdict = "What is left for the worker: at JobRunr's rate each report has %.2f ms of the machine; "
+				+ "RabbitMQ at its cheapest per message (streamed, %.2f ms per report) and PostgreSQL with 10 "
+				+ "reports per transaction (%.2f ms of its CPU per report in that pgbench run) leave %.2f ms for the "
+				+ "worker and everything else, " + (tooLittle ? "less" : "more")
+				+ " than the %.2f ms of JVM CPU JobRunr itself spends per job"
+				+ (tooLittle ? ", so no worker reaches JobRunr's rate here"
+						: ", so a worker as light as JobRunr could; this one's own CPU per report is in the profile "
+								+ "note, split by step (events and confirms, the email and its SMTP send, the "
+								+ "recording)");
 		bench.bottlenecks.merge(
 				"Figure 2", String.format(Locale.ROOT, " " + verdict + " (the broker note has RabbitMQ's figures).",
 						budget, streamed, ceilings.batchedPostgresMillis(), Math.max(0, left), jobRunrCpu),
