@@ -97,19 +97,33 @@ class ReportTaskListener {
 				channel.basicNack(tag, false, false);
 			}
 		}
-		if (tasks.isEmpty()) {
-			return;
-		}
-		List<RuntimeException> thrown;
+		int settled = 0;
 		try {
-			thrown = this.pipeline.generateAll(tasks, () -> this.stopping);
+			if (!tasks.isEmpty()) {
+				List<RuntimeException> thrown = this.pipeline.generateAll(tasks, () -> this.stopping);
+				for (; settled < tasks.size(); settled++) {
+					settle(channel, tags.get(settled), tasks.get(settled).task(), thrown.get(settled));
+				}
+			}
 		}
-		catch (RuntimeException ex) {
-			// The pipeline settles each task's failure itself: this is a bug.
-			thrown = tasks.stream().map((task) -> ex).toList();
+		finally {
+			// The pipeline settles each task's failure itself, so this is an Error, a
+			// bug or a channel that closed: whatever is not settled goes back to the
+			// queue, where its report is found again (finished, or taken over), rather
+			// than staying held until the broker's consumer timeout.
+			for (int i = settled; i < tasks.size(); i++) {
+				requeueQuietly(channel, tags.get(i));
+			}
 		}
-		for (int i = 0; i < tasks.size(); i++) {
-			settle(channel, tags.get(i), tasks.get(i).task(), thrown.get(i));
+	}
+
+	private static void requeueQuietly(Channel channel, long tag) {
+		try {
+			channel.basicNack(tag, false, true);
+		}
+		catch (IOException | RuntimeException ex) {
+			// The channel is gone: RabbitMQ requeues what it held.
+			logger.debug("Could not requeue task {}: {}", tag, ex.getMessage());
 		}
 	}
 

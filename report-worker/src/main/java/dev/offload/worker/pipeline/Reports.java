@@ -47,13 +47,19 @@ class Reports {
 			RETURNING attempts
 			""".formatted(ReportTransition.CLAIM.guard());
 
-	/** Built once: claims a batch of first deliveries in one statement. */
+	/**
+	 * Built once: claims a batch of first deliveries in one statement, locking their rows
+	 * in one order (so two such statements never deadlock) and passing over a row another
+	 * transaction holds (its report goes through {@link #CLAIM} alone).
+	 */
 	private static final String CLAIM_QUEUED = """
 			UPDATE reports
 			   SET status = 'RUNNING', started_at = now(), attempts = attempts + 1,
 			       lease_until = now() + :leaseMillis * interval '1 millisecond',
 			       progress = 0, error = NULL, updated_at = now()
-			 WHERE id = ANY(:ids) AND %s AND status = 'QUEUED'
+			 WHERE id IN (SELECT id FROM reports
+			               WHERE id = ANY(:ids) AND %s AND status = 'QUEUED'
+			               ORDER BY id FOR UPDATE SKIP LOCKED)
 			RETURNING id, attempts
 			""".formatted(ReportTransition.CLAIM.guard());
 
