@@ -185,9 +185,8 @@ class ReportPipeline {
 				this.publisher.onOneChannel(run::go);
 			}
 			catch (RuntimeException ex) {
-				// Nothing claimed (PostgreSQL or RabbitMQ unavailable) or a run cut
-				// short:
-				// what it did not finish goes one at a time below.
+				// Nothing claimed (PostgreSQL or RabbitMQ unavailable), or a run cut
+				// short: what it did not finish goes one at a time below.
 				logger.debug("Claiming {} reports ahead did not finish: {}", ahead.size(), ex.getMessage());
 			}
 			for (int i : ahead) {
@@ -203,12 +202,11 @@ class ReportPipeline {
 				}
 				else if (claim != null && run.released.contains(i) && stopping.getAsBoolean()) {
 					settled.add(i);
-					thrown[i] = stopping();
+					thrown[i] = requeueWhileStopping();
 				}
 				else if (claim != null) {
-					// Let go of, or left unfinished by a run cut short: the claim is
-					// taken
-					// over by the task alone. One cut short may have recorded the report
+					// Let go of, or left unfinished by a run cut short: the task alone
+					// takes its claim over. One cut short may have recorded the report
 					// already, so it is announced again if it has.
 					settled.add(i);
 					TaskDelivery takeOver = new TaskDelivery(delivered.delivery().attempt(), !run.released.contains(i),
@@ -223,14 +221,14 @@ class ReportPipeline {
 				// A stopping worker finishes the report in hand and leaves the rest to
 				// another worker, as the container does with a task it holds when it
 				// stops.
-				thrown[i] = stopping.getAsBoolean() ? stopping()
+				thrown[i] = stopping.getAsBoolean() ? requeueWhileStopping()
 						: withMdc(delivered, () -> generate(delivered.task(), delivered.delivery()));
 			}
 		}
 		return Arrays.asList(thrown);
 	}
 
-	private static ImmediateRequeueAmqpException stopping() {
+	private static ImmediateRequeueAmqpException requeueWhileStopping() {
 		return new ImmediateRequeueAmqpException("The worker is stopping; the task goes back to the queue");
 	}
 
@@ -633,26 +631,22 @@ class ReportPipeline {
 			List<Built> built = new ArrayList<>(order.size());
 			for (int k = 0; k < order.size() && !this.released.contains(order.get(k)); k++) {
 				this.building = k;
-				if (k > 0 && tooLong()) {
-					release(order.subList(k, order.size()));
-					break;
-				}
 				build(order.get(k)).ifPresent(built::add);
+				letGoIfTooLong();
 			}
 			record(built);
 		}
 
-		private boolean tooLong() {
-			return System.nanoTime() - this.started > QUICK_RUN.toNanos() || this.stopping.getAsBoolean();
-		}
-
 		/**
-		 * Told of each step of the report in hand's progress: a report that turns out
-		 * slow lets go of the reports waiting behind it while it is still being built.
+		 * Lets go of the reports behind the one in hand once the run has taken too long
+		 * or the worker is stopping; told after each report and at each step of its
+		 * progress, so a report that turns out slow releases them while it is still being
+		 * built.
 		 */
-		private void whileBuilding() {
+		private void letGoIfTooLong() {
 			int next = this.building + 1;
-			if (next < this.order.size() && !this.released.contains(this.order.get(next)) && tooLong()) {
+			if (next < this.order.size() && !this.released.contains(this.order.get(next))
+					&& (System.nanoTime() - this.started > QUICK_RUN.toNanos() || this.stopping.getAsBoolean())) {
 				release(this.order.subList(next, this.order.size()));
 			}
 		}
@@ -665,7 +659,7 @@ class ReportPipeline {
 				long started = System.nanoTime();
 				try {
 					Optional<ReportFiles.WrittenFile> written = write(task, definition(task), claim, running, started,
-							this::whileBuilding);
+							this::letGoIfTooLong);
 					if (written.isPresent()) {
 						return Optional.of(new Built(i, running, written.get(), started));
 					}
