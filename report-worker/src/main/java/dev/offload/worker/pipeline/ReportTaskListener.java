@@ -97,13 +97,10 @@ class ReportTaskListener {
 				channel.basicNack(tag, false, false);
 			}
 		}
-		int settled = 0;
+		List<Long> unsettled = new ArrayList<>(tags);
 		try {
 			if (!tasks.isEmpty()) {
-				List<RuntimeException> thrown = this.pipeline.generateAll(tasks, () -> this.stopping);
-				for (; settled < tasks.size(); settled++) {
-					settle(channel, tags.get(settled), tasks.get(settled).task(), thrown.get(settled));
-				}
+				settle(channel, tasks, this.pipeline.generateAll(tasks, () -> this.stopping), tags, unsettled);
 			}
 		}
 		finally {
@@ -111,9 +108,35 @@ class ReportTaskListener {
 			// bug or a channel that closed: whatever is not settled goes back to the
 			// queue, where its report is found again (finished, or taken over), rather
 			// than staying held until the broker's consumer timeout.
-			for (int i = settled; i < tasks.size(); i++) {
-				requeueQuietly(channel, tags.get(i));
+			unsettled.forEach((tag) -> requeueQuietly(channel, tag));
+		}
+	}
+
+	/**
+	 * Settles the tasks of a batch as each would be settled alone: those not to be
+	 * acknowledged first, one by one, then all the others with one acknowledgement
+	 * ({@code multiple}) of the last of them. The channel is the consumer's own, and
+	 * every delivery it handed out before this batch was settled before this batch came,
+	 * so that acknowledgement reaches only this batch's tasks: one frame, and one
+	 * settlement in the quorum queue's log, instead of one each.
+	 * @param unsettled the tags not yet settled, removed as they are
+	 */
+	private static void settle(Channel channel, List<DeliveredTask> tasks, List<RuntimeException> thrown,
+			List<Long> tags, List<Long> unsettled) throws IOException {
+		List<Long> acknowledged = new ArrayList<>(tasks.size());
+		for (int i = 0; i < tasks.size(); i++) {
+			Long tag = tags.get(i);
+			if (thrown.get(i) == null) {
+				acknowledged.add(tag);
 			}
+			else {
+				reject(channel, tag, tasks.get(i).task(), thrown.get(i));
+				unsettled.remove(tag);
+			}
+		}
+		if (!acknowledged.isEmpty()) {
+			channel.basicAck(acknowledged.get(acknowledged.size() - 1), true);
+			unsettled.removeAll(acknowledged);
 		}
 	}
 
@@ -127,11 +150,8 @@ class ReportTaskListener {
 		}
 	}
 
-	private static void settle(Channel channel, long tag, ReportTask task, RuntimeException thrown) throws IOException {
-		if (thrown == null) {
-			channel.basicAck(tag, false);
-		}
-		else if (thrown instanceof ImmediateRequeueAmqpException) {
+	private static void reject(Channel channel, long tag, ReportTask task, RuntimeException thrown) throws IOException {
+		if (thrown instanceof ImmediateRequeueAmqpException) {
 			channel.basicNack(tag, false, true);
 		}
 		else {

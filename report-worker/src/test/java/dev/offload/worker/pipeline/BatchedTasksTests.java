@@ -154,17 +154,19 @@ class BatchedTasksTests {
 		whileConsumersAreStopped(7, () -> {
 			Workers.publish(worker, first);
 			Workers.publish(worker, unknown);
-			Workers.publish(worker, badParameters);
-			Workers.publish(worker, finished);
-			Workers.publish(worker, second);
-			// A duplicate (a relay that published twice): one report, one outcome.
-			Workers.publish(worker, first);
+			// Unreadable, between tasks that are acknowledged: it is dead-lettered, and
+			// the one acknowledgement of the batch's others does not reach it.
 			MessageProperties properties = new MessageProperties();
 			properties.setContentType(MessageProperties.CONTENT_TYPE_JSON);
 			properties.setHeader(Messages.SCHEMA_VERSION_HEADER, Messages.SCHEMA_VERSION);
 			worker.getBean(RabbitTemplate.class)
 				.send(topology.tasksExchange(), topology.generateRoutingKey(),
 						new Message("{\"reportId\": ".getBytes(StandardCharsets.UTF_8), properties));
+			Workers.publish(worker, badParameters);
+			Workers.publish(worker, finished);
+			Workers.publish(worker, second);
+			// A duplicate (a relay that published twice): one report, one outcome.
+			Workers.publish(worker, first);
 		});
 
 		awaitStatus(first, "SUCCEEDED");
