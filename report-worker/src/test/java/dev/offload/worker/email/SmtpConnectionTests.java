@@ -1,0 +1,286 @@
+package dev.offload.worker.email;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import dev.offload.model.Owner;
+import dev.offload.model.ReportFormat;
+import dev.offload.model.ReportTask;
+import dev.offload.testsupport.TestBroker;
+import dev.offload.testsupport.TestDatabase;
+import dev.offload.worker.Workers;
+import jakarta.mail.MessagingException;
+import jakarta.mail.internet.MimeMessage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The emails a poll finds due go over one SMTP connection, and one the server closed
+ * between batches is opened again: GreenMail behind a relay of the test's own that counts
+ * the connections and, when told to, closes each after a number of emails, as a mail
+ * server limiting messages per connection does.
+ */
+class SmtpConnectionTests {
+
+	private static final ServerSetup SMTP = new ServerSetup(Workers.freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP);
+
+	private static TestDatabase database;
+
+	private static TestBroker broker;
+
+	private static GreenMail smtp;
+
+	private static CountingRelay relay;
+
+	private static ConfigurableApplicationContext worker;
+
+	private static JdbcClient jdbc;
+
+	@BeforeAll
+	static void startWorker() throws IOException {
+		database = TestDatabase.create();
+		broker = TestBroker.create();
+		smtp = new GreenMail(SMTP);
+		smtp.start();
+		relay = new CountingRelay(SMTP.getPort());
+		// A poll every 2 s: the emails of a test are all due by the next one.
+		worker = Workers.start(database, broker, relay.port(),
+				Map.of("offload.worker.email.poll-interval", "2s", "offload.worker.email.retry.initial-interval",
+						"200ms", "offload.worker.email.retry.max-interval", "1s"));
+		jdbc = worker.getBean(JdbcClient.class);
+	}
+
+	@AfterAll
+	static void stopAll() throws Exception {
+		Workers.stop(worker, relay, smtp::stop, broker, database);
+	}
+
+	@BeforeEach
+	void quiet() throws Exception {
+		// Nothing due from an earlier test.
+		await().atMost(Duration.ofSeconds(20))
+			.until(() -> jdbc.sql("SELECT count(*) FROM sent_emails WHERE status = 'PENDING'")
+				.query(Long.class)
+				.single() == 0);
+		relay.reset(0);
+		smtp.purgeEmailFromAllMailboxes();
+	}
+
+	@Test
+	void thePollsEmailsGoOverOneConnection() throws Exception {
+		List<UUID> reports = dueEmails(25);
+
+		assertThat(smtp.waitForIncomingEmail(20_000, 25)).isTrue();
+		awaitSent(reports);
+		assertThat(relay.connections()).isOne();
+		assertThat(mailsPerReport(reports)).hasSize(25).allSatisfy((report, mails) -> assertThat(mails).isOne());
+		assertThat(attempts(reports)).as("one attempt each").isEqualTo(25);
+	}
+
+	@Test
+	void aConnectionTheServerClosedBetweenBatchesIsOpenedAgain() throws Exception {
+		// The sender hands over 10 per transaction: the server closes the connection
+		// after the first 10, and the next batch finds it closed.
+		relay.reset(10);
+		List<UUID> reports = dueEmails(25);
+
+		assertThat(smtp.waitForIncomingEmail(20_000, 25)).isTrue();
+		awaitSent(reports);
+		assertThat(relay.connections()).isEqualTo(3);
+		assertThat(mailsPerReport(reports)).hasSize(25).allSatisfy((report, mails) -> assertThat(mails).isOne());
+		assertThat(attempts(reports)).as("one attempt each: none failed on the closed connection").isEqualTo(25);
+	}
+
+	/** Reports whose SUCCEEDED emails are due, all in one transaction. */
+	private static List<UUID> dueEmails(int count) {
+		List<UUID> reports = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			ReportTask task = new ReportTask(UUID.randomUUID(), "NO_OP", Map.of(),
+					new Owner("user-1", "ada@example.com"), Instant.now(), ReportFormat.CSV);
+			Workers.insertQueuedReport(jdbc, task);
+			reports.add(task.reportId());
+		}
+		jdbc.sql("""
+				INSERT INTO sent_emails (report_id, outcome, recipient, subject, body, status, next_attempt_at)
+				SELECT id, 'SUCCEEDED', 'ada@example.com', 'Your report is ready', 'Report ' || id, 'PENDING', now()
+				  FROM unnest(CAST(:ids AS uuid[])) AS id
+				""").param("ids", reports.toArray(new UUID[0])).update();
+		return reports;
+	}
+
+	private static void awaitSent(List<UUID> reports) {
+		await().atMost(Duration.ofSeconds(20))
+			.until(() -> jdbc.sql("SELECT count(*) FROM sent_emails WHERE status = 'SENT' AND report_id = ANY(:ids)")
+				.param("ids", reports.toArray(new UUID[0]))
+				.query(Long.class)
+				.single() == reports.size());
+	}
+
+	private static long attempts(List<UUID> reports) {
+		return jdbc.sql(
+				"SELECT coalesce(sum(attempts), 0) FROM sent_emails WHERE report_id = ANY(:ids) AND last_error IS NULL")
+			.param("ids", reports.toArray(new UUID[0]))
+			.query(Long.class)
+			.single();
+	}
+
+	private static Map<UUID, Integer> mailsPerReport(List<UUID> reports) throws MessagingException {
+		Map<UUID, Integer> mails = new HashMap<>();
+		for (MimeMessage message : smtp.getReceivedMessages()) {
+			for (UUID report : reports) {
+				if (message.getMessageID().startsWith("<" + report + ".")) {
+					mails.merge(report, 1, Integer::sum);
+				}
+			}
+		}
+		return mails;
+	}
+
+	/**
+	 * Relays TCP connections to the SMTP server, counting them; told a limit, it closes
+	 * each connection once the server has answered that many emails' data on it.
+	 */
+	private static final class CountingRelay implements AutoCloseable {
+
+		private final ServerSocket listening;
+
+		private final int target;
+
+		private final AtomicInteger connections = new AtomicInteger();
+
+		private final List<Socket> open = new CopyOnWriteArrayList<>();
+
+		private volatile int emailsPerConnection;
+
+		CountingRelay(int target) throws IOException {
+			this.target = target;
+			this.listening = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+			daemon(this::accept);
+		}
+
+		int port() {
+			return this.listening.getLocalPort();
+		}
+
+		int connections() {
+			return this.connections.get();
+		}
+
+		void reset(int emailsPerConnection) {
+			this.emailsPerConnection = emailsPerConnection;
+			this.connections.set(0);
+		}
+
+		private void accept() {
+			while (!this.listening.isClosed()) {
+				try {
+					Socket client = this.listening.accept();
+					Socket server = new Socket(InetAddress.getLoopbackAddress(), this.target);
+					this.open.add(client);
+					this.open.add(server);
+					this.connections.incrementAndGet();
+					AtomicInteger ended = new AtomicInteger();
+					int limit = this.emailsPerConnection;
+					InputStream fromClient = client.getInputStream();
+					InputStream fromServer = server.getInputStream();
+					daemon(() -> pump(fromClient, server, ended, null));
+					daemon(() -> pump(fromServer, client, null, () -> {
+						if (limit > 0 && ended.get() >= limit) {
+							// Closed as a server closes it: the reply just passed on
+							// is delivered, then the end of the stream.
+							client.shutdownOutput();
+						}
+					}));
+				}
+				catch (IOException ex) {
+					// Closed.
+				}
+			}
+		}
+
+		/**
+		 * Copies one direction. From the client it counts the ends of the emails' data
+		 * ({@code CRLF.CRLF}) before passing them on; from the server, once it has passed
+		 * a reply on, it lets the caller close the connection.
+		 */
+		private static void pump(InputStream from, Socket to, AtomicInteger ended, Check afterReply) {
+			byte[] buffer = new byte[8192];
+			long last5 = 0;
+			try (from) {
+				OutputStream out = to.getOutputStream();
+				int read;
+				while ((read = from.read(buffer)) >= 0) {
+					if (ended != null) {
+						for (int i = 0; i < read; i++) {
+							last5 = ((last5 << 8) | (buffer[i] & 0xff)) & 0xffffffffffL;
+							if (last5 == 0x0d0a2e0d0aL) {
+								ended.incrementAndGet();
+							}
+						}
+					}
+					out.write(buffer, 0, read);
+					out.flush();
+					if (afterReply != null) {
+						afterReply.run();
+					}
+				}
+			}
+			catch (IOException ex) {
+				// One side closed.
+			}
+			finally {
+				try {
+					to.close();
+				}
+				catch (IOException ex) {
+					// Closed already.
+				}
+			}
+		}
+
+		private static void daemon(Runnable work) {
+			Thread thread = new Thread(work, "smtp-relay");
+			thread.setDaemon(true);
+			thread.start();
+		}
+
+		private interface Check {
+
+			void run() throws IOException;
+
+		}
+
+		@Override
+		public void close() throws IOException {
+			this.listening.close();
+			for (Socket socket : this.open) {
+				socket.close();
+			}
+		}
+
+	}
+
+}
