@@ -78,6 +78,33 @@ class Reports {
 			SELECT count(*) FROM succeeded
 			""".formatted(ReportTransition.SUCCEED.guard());
 
+	/**
+	 * {@link #SUCCEED} for several reports (the arrays' elements in step), returning the
+	 * ids of those recorded.
+	 */
+	private static final String SUCCEED_ALL = """
+			WITH files AS (
+			  SELECT *
+			    FROM unnest(CAST(:ids AS uuid[]), CAST(:attempts AS int[]), CAST(:stores AS text[]),
+			                CAST(:keys AS text[]), CAST(:fileNames AS text[]), CAST(:contentTypes AS text[]),
+			                CAST(:sizes AS bigint[]), CAST(:sha256s AS text[]))
+			      AS f(id, attempt, store, key, file_name, content_type, size, sha256)),
+			succeeded AS (
+			  UPDATE reports
+			     SET status = 'SUCCEEDED', progress = 100, finished_at = now(), updated_at = now(),
+			         lease_until = NULL, error = NULL, file_store = f.store, file_key = f.key,
+			         file_name = f.file_name, content_type = f.content_type, file_size = f.size,
+			         file_sha256 = f.sha256
+			    FROM files f
+			   WHERE reports.id = f.id AND reports.%s AND reports.attempts = f.attempt
+			  RETURNING reports.id, f.store, f.key),
+			recorded AS (
+			  DELETE FROM file_uploads u
+			   USING succeeded s
+			   WHERE u.store = s.store AND u.key = s.key)
+			SELECT id FROM succeeded
+			""".formatted(ReportTransition.SUCCEED.guard());
+
 	/** Locks the reports of a batch still held by their claims. */
 	private static final String HELD = """
 			SELECT r.id
@@ -309,15 +336,33 @@ class Reports {
 						recordings.stream().map((recording) -> recording.claim().attempt()).toArray(Integer[]::new))
 				.query(UUID.class)
 				.list());
-			List<Succeeded> outcomes = new ArrayList<>(recordings.size());
+			List<Recording> recorded = new ArrayList<>(held.size());
+			List<StoredFile> files = new ArrayList<>(held.size());
 			for (Recording recording : recordings) {
-				if (!held.contains(recording.claim().reportId())) {
-					outcomes.add(new Succeeded(null, false));
-					continue;
+				if (held.contains(recording.claim().reportId())) {
+					recorded.add(recording);
+					files.add(recording.file().get());
 				}
-				StoredFile stored = recording.file().get();
-				outcomes.add(new Succeeded(stored,
-						record(recording.claim(), stored, recording.fileName(), recording.contentType())));
+			}
+			// Their outcomes in one statement.
+			Set<UUID> succeeded = recorded.isEmpty() ? Set.of() : new HashSet<>(this.jdbc.sql(SUCCEED_ALL)
+				.param("ids", recorded.stream().map((recording) -> recording.claim().reportId()).toArray(UUID[]::new))
+				.param("attempts",
+						recorded.stream().map((recording) -> recording.claim().attempt()).toArray(Integer[]::new))
+				.param("stores", files.stream().map(StoredFile::store).toArray(String[]::new))
+				.param("keys", files.stream().map(StoredFile::key).toArray(String[]::new))
+				.param("fileNames", recorded.stream().map(Recording::fileName).toArray(String[]::new))
+				.param("contentTypes", recorded.stream().map(Recording::contentType).toArray(String[]::new))
+				.param("sizes", files.stream().map(StoredFile::size).toArray(Long[]::new))
+				.param("sha256s", files.stream().map(StoredFile::sha256).toArray(String[]::new))
+				.query(UUID.class)
+				.list());
+			List<Succeeded> outcomes = new ArrayList<>(recordings.size());
+			int k = 0;
+			for (Recording recording : recordings) {
+				UUID id = recording.claim().reportId();
+				outcomes.add(held.contains(id) ? new Succeeded(files.get(k++), succeeded.contains(id))
+						: new Succeeded(null, false));
 			}
 			return outcomes;
 		});

@@ -1,0 +1,142 @@
+package dev.offload.worker.pipeline;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import com.icegreen.greenmail.junit5.GreenMailExtension;
+import com.icegreen.greenmail.util.ServerSetup;
+import dev.offload.model.Owner;
+import dev.offload.model.ReportFormat;
+import dev.offload.model.ReportTask;
+import dev.offload.model.files.StoredFile;
+import dev.offload.testsupport.TestBroker;
+import dev.offload.testsupport.TestDatabase;
+import dev.offload.worker.Workers;
+import dev.offload.worker.pipeline.Reports.Claim;
+import dev.offload.worker.pipeline.Reports.Recording;
+import dev.offload.worker.pipeline.Reports.Succeeded;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Reports claimed ahead are recorded together ({@link Reports#succeedAll}): in one
+ * transaction, their outcomes in one statement, each with its own file; a report whose
+ * claim was lost meanwhile is left as it is, and its file never completed.
+ */
+class BatchRecordingTests {
+
+	private static final int SMTP_PORT = Workers.freePort();
+
+	@RegisterExtension
+	static final GreenMailExtension greenMail = new GreenMailExtension(
+			new ServerSetup(SMTP_PORT, "127.0.0.1", ServerSetup.PROTOCOL_SMTP))
+		.withPerMethodLifecycle(false);
+
+	private static TestDatabase database;
+
+	private static TestBroker broker;
+
+	private static ConfigurableApplicationContext worker;
+
+	private static JdbcClient jdbc;
+
+	private static Reports reports;
+
+	@BeforeAll
+	static void startWorker() {
+		database = TestDatabase.create();
+		broker = TestBroker.create();
+		// The worker's consumers stay idle: nothing is published to its queue.
+		worker = Workers.start(database, broker, SMTP_PORT, Map.of("offload.worker.announcements.enabled", false));
+		jdbc = worker.getBean(JdbcClient.class);
+		reports = worker.getBean(Reports.class);
+	}
+
+	@AfterAll
+	static void stopWorker() throws Exception {
+		Workers.stop(worker, broker, database);
+	}
+
+	@Test
+	void eachReportStillHeldIsRecordedWithItsOwnFileAndOneWhoseClaimWasLostIsLeftAsItIs() {
+		List<ReportTask> tasks = List.of(task(), task(), task());
+		tasks.forEach((task) -> Workers.insertQueuedReport(jdbc, task));
+		Map<UUID, Claim> claims = reports.claimQueued(tasks.stream().map(ReportTask::reportId).toList(),
+				Duration.ofMinutes(1));
+		assertThat(claims).hasSize(3);
+		ReportTask cancelled = tasks.get(1);
+		jdbc.sql("UPDATE reports SET status = 'CANCELLED', finished_at = now() WHERE id = :id")
+			.param("id", cancelled.reportId())
+			.update();
+		AtomicInteger completed = new AtomicInteger();
+		List<Recording> recordings = tasks.stream().map((task) -> {
+			String key = "key-" + task.reportId();
+			// Registered as an upload, as a file the store completed before the recording
+			// is: recording the report forgets the registration.
+			jdbc.sql("INSERT INTO file_uploads (store, key, report_id, attempt) VALUES ('test', :key, :id, 1)")
+				.param("key", key)
+				.param("id", task.reportId())
+				.update();
+			Supplier<StoredFile> file = () -> {
+				completed.incrementAndGet();
+				return new StoredFile("test", key, task.reportId().toString().length(), "sha-" + task.reportId());
+			};
+			return new Recording(claims.get(task.reportId()), file, "report-" + task.reportId() + ".csv", "text/csv");
+		}).toList();
+
+		List<Succeeded> outcomes = reports.succeedAll(recordings);
+
+		assertThat(outcomes).extracting(Succeeded::recorded).containsExactly(true, false, true);
+		assertThat(outcomes.get(1).file()).isNull();
+		assertThat(completed).as("files completed: not the cancelled report's").hasValue(2);
+		for (ReportTask task : List.of(tasks.get(0), tasks.get(2))) {
+			Map<String, Object> row = row(task);
+			assertThat(row).containsEntry("status", "SUCCEEDED")
+				.containsEntry("progress", 100)
+				.containsEntry("file_store", "test")
+				.containsEntry("file_key", "key-" + task.reportId())
+				.containsEntry("file_name", "report-" + task.reportId() + ".csv")
+				.containsEntry("content_type", "text/csv")
+				.containsEntry("file_size", 36L)
+				.containsEntry("file_sha256", "sha-" + task.reportId());
+			assertThat(row.get("lease_until")).isNull();
+			assertThat(row.get("finished_at")).isNotNull();
+			assertThat(uploads(task)).as("its upload is no longer pending").isZero();
+		}
+		assertThat(row(cancelled)).containsEntry("status", "CANCELLED").containsEntry("file_key", null);
+		assertThat(uploads(cancelled)).as("left for retention").isOne();
+	}
+
+	private static ReportTask task() {
+		return new ReportTask(UUID.randomUUID(), "NO_OP", Map.of(), new Owner("user-1", "ada@example.com"),
+				Instant.now(), ReportFormat.CSV);
+	}
+
+	private static Map<String, Object> row(ReportTask task) {
+		return jdbc.sql("""
+				SELECT status, progress, file_store, file_key, file_name, content_type, file_size, file_sha256,
+				       lease_until, finished_at
+				  FROM reports WHERE id = :id
+				""").param("id", task.reportId()).query().singleRow();
+	}
+
+	private static long uploads(ReportTask task) {
+		return jdbc.sql("SELECT count(*) FROM file_uploads WHERE report_id = :id")
+			.param("id", task.reportId())
+			.query(Long.class)
+			.single();
+	}
+
+}
