@@ -57,7 +57,10 @@ class EmailSender {
 
 	private static final Logger logger = LoggerFactory.getLogger(EmailSender.class);
 
-	/** Emails sent over one SMTP connection and marked SENT in one transaction. */
+	/**
+	 * Emails locked, handed to the SMTP server and marked SENT in one transaction (a
+	 * poll's transactions share one connection).
+	 */
 	private static final int PER_TRANSACTION = 10;
 
 	/**
@@ -235,7 +238,15 @@ class EmailSender {
 	 * every message after the first: a connection (greeting, EHLO, sign-in, and STARTTLS
 	 * where the relay asks for it) per batch and a round trip per email, when reports are
 	 * cheap a fifth of a worker's CPU. Messages are prepared as that method prepares them
-	 * (sent date, Message-ID kept), and a failure is what it would have reported.
+	 * (sent date, Message-ID kept).
+	 * <p>
+	 * A message that fails because the server closed the connection (one that allows so
+	 * many messages per connection, or that restarted) is sent once more at once over a
+	 * new one, as the outbox's retry would send it later: only if the server took it and
+	 * the connection broke before its reply came is that a second copy, with the same
+	 * Message-ID, as it is for the retry. Any other failure is the message's own, and the
+	 * next message gets a new connection. A connection that cannot be opened fails the
+	 * message in hand and those after it; the ones the server took before stay sent.
 	 */
 	private final class SmtpConnection implements AutoCloseable {
 
@@ -249,52 +260,64 @@ class EmailSender {
 			if (!(EmailSender.this.mailSender instanceof JavaMailSenderImpl sender)) {
 				return EmailSender.this.send(messages);
 			}
+			List<MimeMessage> inOrder = List.copyOf(messages);
 			Map<Object, Exception> failed = new HashMap<>();
 			if (this.transport != null && !this.transport.isConnected()) {
 				close();
 			}
-			for (MimeMessage message : messages) {
-				if (this.transport == null) {
-					try {
-						this.transport = connect(sender);
+			for (int i = 0; i < inOrder.size(); i++) {
+				MimeMessage message = inOrder.get(i);
+				boolean again = false;
+				while (true) {
+					if (this.transport == null) {
+						try {
+							this.transport = connect(sender);
+						}
+						catch (AuthenticationFailedException ex) {
+							MailAuthenticationException failure = new MailAuthenticationException(ex);
+							inOrder.subList(i, inOrder.size()).forEach((unsent) -> failed.put(unsent, failure));
+							return failed;
+						}
+						catch (MessagingException | RuntimeException ex) {
+							Exception failure = wrapped(ex);
+							inOrder.subList(i, inOrder.size()).forEach((unsent) -> failed.put(unsent, failure));
+							return failed;
+						}
 					}
-					catch (AuthenticationFailedException ex) {
-						// As JavaMailSender reports it: none was sent.
-						MailAuthenticationException failure = new MailAuthenticationException(ex);
-						messages.stream()
-							.filter((unsent) -> !failed.containsKey(unsent))
-							.forEach((unsent) -> failed.put(unsent, failure));
-						return failed;
+					try {
+						send(message);
+						break;
 					}
 					catch (MessagingException | RuntimeException ex) {
-						Exception failure = wrapped(ex);
-						messages.stream()
-							.filter((unsent) -> !failed.containsKey(unsent))
-							.forEach((unsent) -> failed.put(unsent, failure));
-						return failed;
+						// Angus Mail closes a connection that broke; one still open
+						// answers a
+						// NOOP.
+						boolean closedByServer = !this.transport.isConnected();
+						close();
+						if (closedByServer && !again) {
+							again = true;
+							continue;
+						}
+						failed.put(message, wrapped(ex));
+						break;
 					}
-				}
-				try {
-					if (message.getSentDate() == null) {
-						message.setSentDate(new Date());
-					}
-					// saveChanges would replace the Message-ID with one of its own.
-					String messageId = message.getMessageID();
-					message.saveChanges();
-					if (messageId != null) {
-						message.setHeader("Message-ID", messageId);
-					}
-					Address[] recipients = message.getAllRecipients();
-					this.transport.sendMessage(message, (recipients != null) ? recipients : new Address[0]);
-				}
-				catch (MessagingException | RuntimeException ex) {
-					failed.put(message, wrapped(ex));
-					// The next message gets a fresh connection, whatever state this one
-					// was left in.
-					close();
 				}
 			}
 			return failed;
+		}
+
+		private void send(MimeMessage message) throws MessagingException {
+			if (message.getSentDate() == null) {
+				message.setSentDate(new Date());
+			}
+			// saveChanges would replace the Message-ID with one of its own.
+			String messageId = message.getMessageID();
+			message.saveChanges();
+			if (messageId != null) {
+				message.setHeader("Message-ID", messageId);
+			}
+			Address[] recipients = message.getAllRecipients();
+			this.transport.sendMessage(message, (recipients != null) ? recipients : new Address[0]);
 		}
 
 		private static Transport connect(JavaMailSenderImpl sender) throws MessagingException {

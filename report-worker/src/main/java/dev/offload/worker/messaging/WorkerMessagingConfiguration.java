@@ -136,18 +136,17 @@ public class WorkerMessagingConfiguration {
 	 * <li>Prefetch from {@code offload.worker.prefetch} (default 1) instead of Spring's
 	 * 250: a worker takes only what it can build now and leaves the backlog to other
 	 * workers.</li>
-	 * <li>{@link AcknowledgeMode#AUTO}: the broker still sees manual acknowledgements (no
-	 * auto-ack on delivery); the container acknowledges a task only after the listener
-	 * has returned, that is after the file is stored and the status set in PostgreSQL. A
-	 * worker that dies before that leaves the task unacknowledged, and the broker
-	 * delivers it again.</li>
-	 * <li>{@code defaultRequeueRejected=false}: a task the listener throws on is rejected
-	 * without requeue and dead-lettered to {@code reports.generate.dlq} instead of being
-	 * redelivered in a hot loop (spring-projects/spring-amqp#2437). That is for messages
-	 * that can never be processed (unreadable, a bug). Transient failures never reach the
-	 * container: the listener hands the task to a retry queue and returns, and only when
-	 * that publish fails does it throw {@code ImmediateRequeueAmqpException}, which the
-	 * container requeues despite this setting.</li>
+	 * <li>{@link AcknowledgeMode#MANUAL}, as a batch listener: the tasks a consumer holds
+	 * (up to its prefetch) reach {@code ReportTaskListener} together, and it settles
+	 * them: a task is acknowledged only after its file is stored and its status set in
+	 * PostgreSQL, or after it was handed to a retry queue. A worker that dies before that
+	 * leaves the task unacknowledged, and the broker delivers it again.</li>
+	 * <li>A task that can never be processed (unreadable, a bug) is rejected by the
+	 * listener without requeue and dead-lettered to {@code reports.generate.dlq} instead
+	 * of being redelivered in a hot loop (spring-projects/spring-amqp#2437;
+	 * {@code defaultRequeueRejected=false} keeps the container to that too). Transient
+	 * failures go to a retry queue; only when that publish fails is the task requeued
+	 * ({@code ImmediateRequeueAmqpException}).</li>
 	 * <li>A stopping worker cancels its consumers (no new deliveries), waits up to
 	 * {@code offload.worker.shutdown-grace-period} for the reports in hand, then closes
 	 * its channels: RabbitMQ requeues what is still unacknowledged, as redelivered, and

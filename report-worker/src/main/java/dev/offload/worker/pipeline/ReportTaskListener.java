@@ -24,9 +24,10 @@ import org.springframework.stereotype.Component;
  * Consumes report tasks, up to the consumer's prefetch at a time: the tasks the broker
  * has handed the consumer and it has not yet settled come together, so the pipeline can
  * claim and record quick reports several at a time ({@link ReportPipeline#generateAll}).
- * Each task is settled on its own, as it would be one at a time, by this listener (manual
+ * Each task is settled as it would be one at a time, by this listener (manual
  * acknowledgement; prefetch, concurrency and batching are set in
- * {@code WorkerMessagingConfiguration}):
+ * {@code WorkerMessagingConfiguration}); those acknowledged are acknowledged together,
+ * with one frame:
  * <ul>
  * <li>acknowledged once the report is finished, or its task safely handed to a retry
  * queue or the dead letter queue;</li>

@@ -38,10 +38,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The emails a poll finds due go over one SMTP connection, and one the server closed
- * between batches is opened again: GreenMail behind a relay of the test's own that counts
- * the connections and, when told to, closes each after a number of emails, as a mail
- * server limiting messages per connection does.
+ * The emails a poll finds due go over one SMTP connection; one the server closed, between
+ * batches or in the middle of one, is opened again and no email fails for it; and when it
+ * cannot be opened again, the emails the server took before stay sent, never mailed
+ * twice. GreenMail sits behind a relay of the test's own that counts the connections and,
+ * when told to, closes each after a number of emails, as a mail server limiting messages
+ * per connection does, or refuses new ones.
  */
 class SmtpConnectionTests {
 
@@ -85,7 +87,7 @@ class SmtpConnectionTests {
 			.until(() -> jdbc.sql("SELECT count(*) FROM sent_emails WHERE status = 'PENDING'")
 				.query(Long.class)
 				.single() == 0);
-		relay.reset(0);
+		relay.reset(0, 0);
 		smtp.purgeEmailFromAllMailboxes();
 	}
 
@@ -104,7 +106,7 @@ class SmtpConnectionTests {
 	void aConnectionTheServerClosedBetweenBatchesIsOpenedAgain() throws Exception {
 		// The sender hands over 10 per transaction: the server closes the connection
 		// after the first 10, and the next batch finds it closed.
-		relay.reset(10);
+		relay.reset(10, 0);
 		List<UUID> reports = dueEmails(25);
 
 		assertThat(smtp.waitForIncomingEmail(20_000, 25)).isTrue();
@@ -112,6 +114,45 @@ class SmtpConnectionTests {
 		assertThat(relay.connections()).isEqualTo(3);
 		assertThat(mailsPerReport(reports)).hasSize(25).allSatisfy((report, mails) -> assertThat(mails).isOne());
 		assertThat(attempts(reports)).as("one attempt each: none failed on the closed connection").isEqualTo(25);
+	}
+
+	@Test
+	void anEmailTheServerClosedTheConnectionBeforeIsSentAgainAtOnceOverANewOne() throws Exception {
+		// 7 per connection: the server closes it in the middle of a batch.
+		relay.reset(7, 0);
+		List<UUID> reports = dueEmails(25);
+
+		assertThat(smtp.waitForIncomingEmail(20_000, 25)).isTrue();
+		awaitSent(reports);
+		assertThat(relay.connections()).isEqualTo(4);
+		assertThat(mailsPerReport(reports)).hasSize(25).allSatisfy((report, mails) -> assertThat(mails).isOne());
+		assertThat(attempts(reports)).as("one attempt each: none failed").isEqualTo(25);
+	}
+
+	@Test
+	void theEmailsTheServerTookStaySentWhenTheConnectionCannotBeOpenedAgain() throws Exception {
+		// The server closes the connection after 5 emails and then refuses new ones: the
+		// first 5 of the batch were taken, the other 5 wait for their retry.
+		relay.reset(5, 1);
+		List<UUID> reports = dueEmails(25);
+
+		await().atMost(Duration.ofSeconds(20)).until(() -> count(reports, "last_error IS NOT NULL") == 5);
+		assertThat(count(reports, "status = 'SENT'")).isEqualTo(5);
+		assertThat(smtp.getReceivedMessages()).hasSize(5);
+		relay.reset(0, 0);
+
+		assertThat(smtp.waitForIncomingEmail(20_000, 25)).isTrue();
+		awaitSent(reports);
+		assertThat(mailsPerReport(reports)).as("none sent twice")
+			.hasSize(25)
+			.allSatisfy((report, mails) -> assertThat(mails).isOne());
+	}
+
+	private static long count(List<UUID> reports, String condition) {
+		return jdbc.sql("SELECT count(*) FROM sent_emails WHERE report_id = ANY(:ids) AND " + condition)
+			.param("ids", reports.toArray(new UUID[0]))
+			.query(Long.class)
+			.single();
 	}
 
 	/** Reports whose SUCCEEDED emails are due, all in one transaction. */
@@ -175,6 +216,8 @@ class SmtpConnectionTests {
 
 		private volatile int emailsPerConnection;
 
+		private volatile int maxConnections;
+
 		CountingRelay(int target) throws IOException {
 			this.target = target;
 			this.listening = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -189,8 +232,14 @@ class SmtpConnectionTests {
 			return this.connections.get();
 		}
 
-		void reset(int emailsPerConnection) {
+		/**
+		 * From now on: each connection closed after so many emails (0: never), and
+		 * connections beyond so many closed at once, before the server's greeting (0: no
+		 * limit).
+		 */
+		void reset(int emailsPerConnection, int maxConnections) {
 			this.emailsPerConnection = emailsPerConnection;
+			this.maxConnections = maxConnections;
 			this.connections.set(0);
 		}
 
@@ -198,10 +247,14 @@ class SmtpConnectionTests {
 			while (!this.listening.isClosed()) {
 				try {
 					Socket client = this.listening.accept();
+					int connection = this.connections.incrementAndGet();
+					if (this.maxConnections > 0 && connection > this.maxConnections) {
+						client.close();
+						continue;
+					}
 					Socket server = new Socket(InetAddress.getLoopbackAddress(), this.target);
 					this.open.add(client);
 					this.open.add(server);
-					this.connections.incrementAndGet();
 					AtomicInteger ended = new AtomicInteger();
 					int limit = this.emailsPerConnection;
 					InputStream fromClient = client.getInputStream();

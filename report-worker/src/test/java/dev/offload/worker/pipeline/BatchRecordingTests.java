@@ -91,7 +91,7 @@ class BatchRecordingTests {
 				.update();
 			Supplier<StoredFile> file = () -> {
 				completed.incrementAndGet();
-				return new StoredFile("test", key, task.reportId().toString().length(), "sha-" + task.reportId());
+				return new StoredFile("test", key, size(task, tasks), sha256(task, tasks));
 			};
 			return new Recording(claims.get(task.reportId()), file, "report-" + task.reportId() + ".csv", "text/csv");
 		}).toList();
@@ -100,6 +100,8 @@ class BatchRecordingTests {
 
 		assertThat(outcomes).extracting(Succeeded::recorded).containsExactly(true, false, true);
 		assertThat(outcomes.get(1).file()).isNull();
+		assertThat(outcomes.get(0).file().key()).isEqualTo("key-" + tasks.get(0).reportId());
+		assertThat(outcomes.get(2).file().key()).isEqualTo("key-" + tasks.get(2).reportId());
 		assertThat(completed).as("files completed: not the cancelled report's").hasValue(2);
 		for (ReportTask task : List.of(tasks.get(0), tasks.get(2))) {
 			Map<String, Object> row = row(task);
@@ -109,14 +111,23 @@ class BatchRecordingTests {
 				.containsEntry("file_key", "key-" + task.reportId())
 				.containsEntry("file_name", "report-" + task.reportId() + ".csv")
 				.containsEntry("content_type", "text/csv")
-				.containsEntry("file_size", 36L)
-				.containsEntry("file_sha256", "sha-" + task.reportId());
+				.containsEntry("file_size", size(task, tasks))
+				.containsEntry("file_sha256", sha256(task, tasks));
 			assertThat(row.get("lease_until")).isNull();
 			assertThat(row.get("finished_at")).isNotNull();
 			assertThat(uploads(task)).as("its upload is no longer pending").isZero();
 		}
 		assertThat(row(cancelled)).containsEntry("status", "CANCELLED").containsEntry("file_key", null);
 		assertThat(uploads(cancelled)).as("left for retention").isOne();
+	}
+
+	/** Each file's size differs, so one recorded with another's columns shows. */
+	private static long size(ReportTask task, List<ReportTask> tasks) {
+		return 100L * (tasks.indexOf(task) + 1);
+	}
+
+	private static String sha256(ReportTask task, List<ReportTask> tasks) {
+		return "sha-" + tasks.indexOf(task) + "-" + task.reportId();
 	}
 
 	private static ReportTask task() {
