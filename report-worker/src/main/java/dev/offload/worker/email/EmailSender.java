@@ -290,8 +290,7 @@ class EmailSender {
 					}
 					catch (MessagingException | RuntimeException ex) {
 						// Angus Mail closes a connection that broke; one still open
-						// answers a
-						// NOOP.
+						// answers a NOOP.
 						boolean closedByServer = !this.transport.isConnected();
 						close();
 						if (closedByServer && !again) {

@@ -319,10 +319,10 @@ class Reports {
 
 	/**
 	 * What {@link #succeed} does, for several reports in one transaction: one commit for
-	 * all. The reports still held by their claims are locked first, and only their files
-	 * completed: a report whose claim was lost is left as it is while the others are
-	 * recorded, and a file the store was to create in this transaction is never created
-	 * for it.
+	 * all, and one statement for their outcomes. The reports still held by their claims
+	 * are locked first, and only their files completed: a report whose claim was lost is
+	 * left as it is while the others are recorded, and a file the store was to create in
+	 * this transaction is never created for it.
 	 * @param recordings the reports and their files
 	 * @return for each recording in order, its stored file and whether it was recorded
 	 */
