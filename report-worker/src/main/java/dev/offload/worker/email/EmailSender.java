@@ -273,13 +273,10 @@ class EmailSender {
 						try {
 							this.transport = connect(sender);
 						}
-						catch (AuthenticationFailedException ex) {
-							MailAuthenticationException failure = new MailAuthenticationException(ex);
-							inOrder.subList(i, inOrder.size()).forEach((unsent) -> failed.put(unsent, failure));
-							return failed;
-						}
 						catch (MessagingException | RuntimeException ex) {
-							Exception failure = wrapped(ex);
+							// This message and the rest were not sent; those before were.
+							Exception failure = (ex instanceof AuthenticationFailedException signIn)
+									? new MailAuthenticationException(signIn) : wrapped(ex);
 							inOrder.subList(i, inOrder.size()).forEach((unsent) -> failed.put(unsent, failure));
 							return failed;
 						}
