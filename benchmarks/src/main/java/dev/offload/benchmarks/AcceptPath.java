@@ -1,7 +1,12 @@
 package dev.offload.benchmarks;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -54,13 +59,14 @@ final class AcceptPath {
 	 * per-user count of unfinished interactive reports (Backpressure's limit, which the
 	 * suite sets to 100,000,000, so the count reads all of them) and the insert of the
 	 * report row, which is also its outbox entry. The global backlog count is cached for
-	 * a second and left out.
+	 * a second and left out. Client i runs as user i (modulo their number), as the load
+	 * client's do.
 	 */
 	static final String ACCEPT_TRANSACTION = """
-			\\set u random(0, %d)
+			\\set u :client_id %% %d
 			WITH unfinished AS (SELECT count(*) AS n FROM (SELECT 1 FROM reports WHERE owner_id = 'bench' || lpad(:u::text, 2, '0') AND status IN ('QUEUED', 'RUNNING') AND priority = 'INTERACTIVE' LIMIT 100000000) r), inserted AS (INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status, idempotency_key, priority) SELECT gen_random_uuid(), 'bench' || lpad(:u::text, 2, '0'), 'bench@example.com', 'NO_OP', 'CSV', CAST('{}' AS jsonb), 'QUEUED', NULL, 'INTERACTIVE' FROM unfinished WHERE n < 100000000 ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id, owner_id, type, format, parameters::text AS parameters, status, progress, attempts, error, idempotency_key, created_at, started_at, finished_at, file_size, priority, batch_id) SELECT u.n AS unfinished, i.* FROM unfinished u LEFT JOIN inserted i ON true;
 			"""
-		.formatted(Bench.USERS - 1);
+		.formatted(Bench.USERS);
 
 	/**
 	 * Why 32 clients in a closed loop do not get a 50 ms p99 here: by Little's law their
@@ -92,6 +98,52 @@ final class AcceptPath {
 						+ "need nearly every request to take no longer than the mean.",
 				littlesLaw, servers, allowed, cores, profile.machineBusyPercent(), throughput,
 				(throughput > 0) ? 32_000 / throughput : Double.NaN);
+	}
+
+	/**
+	 * Why 32 clients do not reach 0.6 × pgbench's rate: what that rate leaves of the
+	 * cores per accept, beside what PostgreSQL spent on the same statement for pgbench
+	 * and api-service on an authenticated read of one row.
+	 * @param pgbench pgbench's transactions per s at 32 clients
+	 * @param pgbenchPostgres PostgreSQL's CPU per pgbench transaction, in ms
+	 * @param readFloor api-service's CPU per authenticated GET, in ms
+	 * @param loadClient the load client's CPU per request at 32 clients, in ms
+	 * @param service api-service's CPU per accept, in ms
+	 * @param servers api-service, PostgreSQL and RabbitMQ together, PostgreSQL, RabbitMQ:
+	 * CPU per accept in ms
+	 */
+	private static String throughputReason(double pgbench, double pgbenchPostgres, double readFloor, double loadClient,
+			double service, double[] servers) {
+		int cores = Runtime.getRuntime().availableProcessors();
+		double needed = 0.6 * pgbench;
+		double budget = cores * 1000.0 / needed;
+		double floor = pgbenchPostgres + readFloor + loadClient;
+		String measured = String.format(Locale.ROOT,
+				"api-service, PostgreSQL and RabbitMQ took %.2f ms per accept in this run (api-service %.2f, "
+						+ "PostgreSQL %.2f, RabbitMQ %.2f)",
+				servers[0], service, servers[1], servers[2]);
+		String start = String.format(Locale.ROOT,
+				" 0.6 × pgbench's %.0f accepts/s is %.0f/s, which leaves %.2f ms of the %d cores' CPU per accept for "
+						+ "api-service, PostgreSQL, RabbitMQ and the load client together. PostgreSQL spent %.2f ms "
+						+ "on each of pgbench's (the same statement from the same backlog), api-service %.2f ms "
+						+ "on an authenticated GET of one row through the same stack, and the load client (a JVM "
+						+ "sending HTTP) %.2f ms on each request it sent: %.2f ms together",
+				pgbench, needed, budget, cores, pgbenchPostgres, readFloor, loadClient, floor);
+		if (floor > budget) {
+			return " Why the throughput target cannot be met on this machine with this load client:" + start
+					+ String.format(Locale.ROOT,
+							", over the %.2f ms before the POST's own work (its body, validation, the relay's "
+									+ "publish with a confirm and the update that marks the row published, the "
+									+ "rate limit's bucket); %s. Without the load client's share (a client "
+									+ "as light as pgbench's, or one on another machine) the statement and the "
+									+ "read would leave %.2f ms of the budget for that work.",
+							budget, measured, budget - pgbenchPostgres - readFloor);
+		}
+		return " Why the throughput target is not met:" + start + String.format(Locale.ROOT,
+				", which leaves %.2f ms for the POST's own work beyond a read (its body, validation, the relay's "
+						+ "publish with a confirm and the update that marks the row published, the rate limit's "
+						+ "bucket); %s.",
+				budget - floor, measured);
 	}
 
 	/**
@@ -148,11 +200,94 @@ final class AcceptPath {
 	private AcceptPath() {
 	}
 
+	/**
+	 * Gives the reference database, for each user, as many unfinished interactive reports
+	 * as the run's database held when the measured seconds began: its count now less the
+	 * user's share of the accepts measured (client i runs as user i, modulo the users).
+	 * pgbench's accept statement then counts as many rows as api-service's did.
+	 * @param database the run's database
+	 * @param reference pgbench's database
+	 * @param clients the load client's clients
+	 * @param accepted the accepts measured
+	 * @return the unfinished reports the users held in all when the measured seconds
+	 * began
+	 */
+	private static long matchBacklog(TestDatabase database, TestDatabase reference, int clients, long accepted) {
+		String perUser = "SELECT owner_id, count(*) FROM reports WHERE status IN ('QUEUED', 'RUNNING') "
+				+ "AND priority = 'INTERACTIVE' GROUP BY owner_id";
+		Map<String, Long> wanted = new LinkedHashMap<>();
+		Map<String, Long> held = new LinkedHashMap<>();
+		try (Connection offload = database.connect();
+				Statement statement = offload.createStatement();
+				ResultSet rows = statement.executeQuery(perUser)) {
+			while (rows.next()) {
+				wanted.put(rows.getString(1), rows.getLong(2));
+			}
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Could not count the run's backlog", ex);
+		}
+		for (int user = 0; user < Bench.USERS; user++) {
+			String owner = Bench.user(user);
+			long share = Math.round((double) accepted * clientsOfUser(clients, user) / clients);
+			wanted.computeIfPresent(owner, (key, count) -> Math.max(0, count - share));
+		}
+		try (Connection connection = reference.connect(); Statement statement = connection.createStatement()) {
+			try (ResultSet rows = statement.executeQuery(perUser)) {
+				while (rows.next()) {
+					held.put(rows.getString(1), rows.getLong(2));
+				}
+			}
+			for (String owner : union(wanted.keySet(), held.keySet())) {
+				long difference = wanted.getOrDefault(owner, 0L) - held.getOrDefault(owner, 0L);
+				if (difference > 0) {
+					statement.execute(("INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, "
+							+ "status, priority) SELECT gen_random_uuid(), '%s', 'bench@example.com', 'NO_OP', "
+							+ "'CSV', CAST('{}' AS jsonb), 'QUEUED', 'INTERACTIVE' FROM generate_series(1, %d)")
+						.formatted(owner, difference));
+				}
+				else if (difference < 0) {
+					statement.execute(("DELETE FROM reports WHERE id IN (SELECT id FROM reports WHERE owner_id = '%s' "
+							+ "AND status IN ('QUEUED', 'RUNNING') AND priority = 'INTERACTIVE' LIMIT %d)")
+						.formatted(owner, -difference));
+				}
+			}
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Could not match the reference's backlog", ex);
+		}
+		return wanted.values().stream().mapToLong(Long::longValue).sum();
+	}
+
+	private static long clientsOfUser(int clients, int user) {
+		return IntStream.range(0, clients).filter((i) -> i % Bench.USERS == user).count();
+	}
+
+	private static List<String> union(Collection<String> first, Collection<String> second) {
+		return Stream.concat(first.stream(), second.stream()).distinct().toList();
+	}
+
+	/**
+	 * Vacuums and analyzes the reports table, as autovacuum would between runs, so both
+	 * databases start a run with their backlog's rows visible to every transaction.
+	 */
+	private static void vacuumReports(TestDatabase database) {
+		try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
+			statement.execute("VACUUM (ANALYZE) reports");
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Could not vacuum " + database.name(), ex);
+		}
+	}
+
 	static void run(Bench bench, int taskSize) {
 		int seconds = bench.quick ? 5 : 10;
 		List<LoadResult> offload = new ArrayList<>();
 		List<Tools.PgbenchResult> pgbench = new ArrayList<>();
 		double cpuPerAccept = Double.NaN;
+		double pgbenchPostgresMillis = Double.NaN;
+		double[] servers = { Double.NaN, Double.NaN, Double.NaN };
+		List<Long> backlogs = new ArrayList<>();
 		int warmedUpSeconds;
 		// The reference database: the same schema, separate rows, so neither the relay
 		// nor
@@ -176,6 +311,7 @@ final class AcceptPath {
 			while (!bench.quick && warmup < 150 && (warmup < 40 || compilers >= 0.1));
 			warmedUpSeconds = warmup;
 			for (int clients : CLIENTS) {
+				vacuumReports(bench.database);
 				List<String> arguments = new ArrayList<>(List.of("closed", "--url", bench.apiUrl("/api/reports"),
 						"--method", "POST", "--body", Bench.NO_OP_BODY, "--concurrency", Integer.toString(clients),
 						"--seconds", Integer.toString(seconds), "--histogram",
@@ -186,20 +322,39 @@ final class AcceptPath {
 				Profile profile = (clients == 32)
 						? Profile.start(bench, "accept-32", bench.api(), 2, Math.max(3, seconds - 3)).steps(API_STEPS)
 						: null;
+				DatabaseActivity databaseBefore = (profile != null) ? DatabaseActivity.now(bench.database) : null;
 				LoadResult result = bench.load("load-accept-" + clients, arguments);
 				offload.add(result);
 				if (profile != null) {
 					bench.notes.put("Figure 1 profile (api-service, 32 clients)",
 							profile.summary((long) (result.throughput() * seconds)));
+					bench.notes.put("Figure 1 database",
+							DatabaseActivity.now(bench.database).perReport(databaseBefore, (long) result.number("ok")));
 					cpuPerAccept = profile.serviceMillisPerOperation();
+					servers = new double[] { profile.machineMillisPerOperation(), profile.postgresMillisPerOperation(),
+							profile.rabbitMillisPerOperation() };
 					int cores = Runtime.getRuntime().availableProcessors();
 					bench.bottlenecks.put("Figure 1", profile.bottleneck("api-service", "accepted request")
-							+ ". The database is not the limit: pgbench commits the accept statement several times "
-							+ "faster on the same machine, and api-service holds only 10 connections. "
+							+ ". The database is not the limit: pgbench commits the same accept statement from the same "
+							+ "backlog faster (the rows above), and api-service holds only 10 connections. "
 							+ p99Reason(profile, result.throughput(), cores));
 				}
-				pgbench.add(Tools.pgbench("pgbench-accept-" + clients, reference.name(), ACCEPT_TRANSACTION,
-						Math.min(clients, MAX_PGBENCH_CLIENTS), seconds, bench.logs));
+				// pgbench commits as many accepts, from the backlog api-service started
+				// from: the count in the statement reads every unfinished report of the
+				// user, so its cost grows with the backlog.
+				long accepted = (long) result.number("ok");
+				int pgbenchClients = Math.min(clients, MAX_PGBENCH_CLIENTS);
+				long backlog = matchBacklog(bench.database, reference, clients, accepted);
+				vacuumReports(reference);
+				double postgresBefore = Profile.postgresCpuSeconds();
+				long transactions = Math.max(1, Math.round((double) accepted / pgbenchClients));
+				pgbench.add(Tools.pgbenchTransactions("pgbench-accept-" + clients, reference.name(), ACCEPT_TRANSACTION,
+						pgbenchClients, transactions, bench.logs));
+				if (clients == 32) {
+					pgbenchPostgresMillis = (Profile.postgresCpuSeconds() - postgresBefore) * 1000
+							/ (transactions * pgbenchClients);
+				}
+				backlogs.add(backlog);
 			}
 		}
 		double[] floor = readFloor(bench, seconds);
@@ -279,6 +434,8 @@ final class AcceptPath {
 							? "so 1.0 ms would leave the accept %.2f ms beyond a row read".formatted(1.0 - floor[0])
 							: "so the row read alone is over the target"),
 					String::concat);
+			bench.bottlenecks.merge("Figure 1", throughputReason(pgbench.get(1).tps(), pgbenchPostgresMillis, floor[0],
+					at32.number("cpu_ms_per_request"), cpuPerAccept, servers), String::concat);
 		}
 		bench.rows.add(new Row("1", "accepted per s (32 clients) vs JobRunr enqueue (32 threads)",
 				"%.0f/s".formatted(at32.throughput()), "JobRunr %.0f jobs/s".formatted(jobRunr.throughput()),
@@ -299,8 +456,12 @@ final class AcceptPath {
 						+ ", as shipped, taking tokens in memory in between), its bucket made too large to run dry; at 128 clients four clients share each user's bucket. ")
 					.formatted(seconds, warmedUpSeconds, Bench.USERS, offload.get(0).statuses(),
 							offload.get(1).statuses(), offload.get(2).statuses())
-						+ "pgbench: `-n -c N -j 2 -T %d` with the accept transaction below (the rate limit's transaction left out), on a copy of the schema; at 128 clients pgbench runs %d (max_connections is 100; api-service itself holds a pool of 10). %s."
-							.formatted(seconds, MAX_PGBENCH_CLIENTS, publish.command())
+						+ "pgbench: `-n -c N -j 2 -t T` with the accept transaction below (the rate limit's transaction left out), on a copy of the schema, client i as user i like the load client's; at 128 clients pgbench runs %d (max_connections is 100; api-service itself holds a pool of 10). After each level pgbench commits as many accepts as api-service accepted in its measured seconds (T per client), from the same backlog: the suite lifts the per-user limit of unfinished reports (shipped: 20), so the statement's count reads every unfinished report of the user and costs more as the backlog grows; before pgbench runs, its database is given, user by user, the unfinished reports api-service's held when its measured seconds began (%s unfinished reports in all at 8, 32 and 128 clients), and both databases' reports table is vacuumed before its run. %s."
+							.formatted(MAX_PGBENCH_CLIENTS,
+									backlogs.stream()
+										.map((count) -> "%,d".formatted(count))
+										.collect(Collectors.joining(" / ")),
+									publish.command())
 						+ " The p99 target is checked on one more 32-client run (2 s warm-up, %d s) with the load client kept off api-service's cores: the client's JVM under `taskset -c 0`, every api-service thread moved to core%s %s with `taskset -a -p` for that run and back afterwards (PostgreSQL and RabbitMQ stay unpinned); the unpinned levels above share every core with the load client."
 							.formatted(seconds, (cores() > 2) ? "s" : "", apiCores()));
 

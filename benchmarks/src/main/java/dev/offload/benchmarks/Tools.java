@@ -82,14 +82,37 @@ final class Tools {
 	 */
 	static PgbenchResult pgbench(String name, String database, String script, int clients, int seconds, String protocol,
 			Path logs) {
+		return pgbench(name, database, script, clients, List.of("-T", Integer.toString(seconds)), protocol,
+				Duration.ofSeconds(seconds + 60L), logs);
+	}
+
+	/**
+	 * Runs pgbench with a custom script until each client has run it a number of times,
+	 * no vacuum and no initialisation.
+	 * @param name a name for its log
+	 * @param database the database
+	 * @param script the script's text
+	 * @param clients concurrent clients
+	 * @param transactions how many times each client runs the script
+	 * @param logs the folder for its output
+	 * @return what it measured
+	 */
+	static PgbenchResult pgbenchTransactions(String name, String database, String script, int clients,
+			long transactions, Path logs) {
+		return pgbench(name, database, script, clients, List.of("-t", Long.toString(transactions)), "simple",
+				Duration.ofMinutes(5), logs);
+	}
+
+	private static PgbenchResult pgbench(String name, String database, String script, int clients, List<String> until,
+			String protocol, Duration timeout, Path logs) {
 		try {
 			Path file = logs.resolve(name + ".sql");
 			Files.writeString(file, script);
-			String output = exec(name,
-					List.of(pgbenchBinary(), "-h", "127.0.0.1", "-U", "postgres", "-n", "-M", protocol, "-c",
-							Integer.toString(clients), "-j", "2", "-T", Integer.toString(seconds), "-f",
-							file.toString(), database),
-					Duration.ofSeconds(seconds + 60L), logs);
+			List<String> command = new ArrayList<>(List.of(pgbenchBinary(), "-h", "127.0.0.1", "-U", "postgres", "-n",
+					"-M", protocol, "-c", Integer.toString(clients), "-j", "2"));
+			command.addAll(until);
+			command.addAll(List.of("-f", file.toString(), database));
+			String output = exec(name, command, timeout, logs);
 			return new PgbenchResult(number(TPS, output), number(LATENCY_AVERAGE, output));
 		}
 		catch (IOException ex) {
