@@ -138,7 +138,7 @@ class ReportService {
 
 	/**
 	 * One of the owner's reports. One statement, so no transaction: a read-only one would
-	 * add a BEGIN and a COMMIT round trip to every status poll.
+	 * add a BEGIN and a COMMIT (a round trip of its own) to every status poll.
 	 * @param owner the authenticated caller
 	 * @param id the report's id
 	 * @return the report as it is now
