@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmark suite (issue 6) on this machine and writes BENCHMARKS.md and the charts in
 # docs/benchmarks/. Every figure is measured beside its reference in the same run: RabbitMQ
-# PerfTest (run by the suite from Maven Central), pgbench, psql and, for issue 16's targets, JobRunr
+# PerfTest (run by the suite from Maven Central), pgbench, psql, wrk and, for issue 16's targets, JobRunr
 # (open source, from Maven Central, in the benchmarks module only) on the same PostgreSQL.
 # BENCHMARKS.md lists issue 16's targets 1-4 in a table of their own (this system, the peer, the
 # ratio, the condition, met or not) and each figure's profile (async-profiler top frames, CPU by thread kind and by step)
@@ -27,6 +27,14 @@ if ! command -v pgbench >/dev/null 2>&1 || ! command -v psql >/dev/null 2>&1; th
   if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql-client postgresql-contrib
+fi
+# wrk loads figure 1's accept path: a client in C whose own CPU per request leaves the shared
+# cores to the API (the suite's JVM load client spent about 0.5 ms on each).
+if ! command -v wrk >/dev/null 2>&1; then
+  log "installing wrk"
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk \
+    || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk; }
 fi
 
 log "building (profile benchmarks)"

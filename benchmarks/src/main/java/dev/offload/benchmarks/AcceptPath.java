@@ -147,7 +147,7 @@ final class AcceptPath {
 						+ "api-service, PostgreSQL, RabbitMQ and the load client together. PostgreSQL spent %.2f ms "
 						+ "on each of pgbench's accepts (the same statement from the same backlog), api-service "
 						+ "%.2f ms on an authenticated GET of one row through the same stack, and the load client "
-						+ "(a JVM sending HTTP) %.2f ms on each request it sent: %.2f ms together",
+						+ "(wrk) %.2f ms on each request it sent: %.2f ms together",
 				pgbench, needed, budget, cores, pgbenchPostgres, readFloor, loadClient, floor);
 		if (floor > budget) {
 			double withoutClient = budget - pgbenchPostgres - readFloor;
@@ -348,25 +348,24 @@ final class AcceptPath {
 			warmedUpSeconds = warmup;
 			for (int clients : CLIENTS) {
 				vacuumReports(bench.database);
-				List<String> arguments = new ArrayList<>(List.of("closed", "--url", bench.apiUrl("/api/reports"),
-						"--method", "POST", "--body", Bench.NO_OP_BODY, "--concurrency", Integer.toString(clients),
-						"--seconds", Integer.toString(seconds), "--histogram",
-						bench.logs.resolve("accept-" + clients + ".csv").toString()));
-				// Each level is a load client JVM of its own: its first seconds,
-				// compiling, are
-				// not measured (the first level's also warm api-service up at 8 clients).
-				arguments.addAll(List.of("--warmup", (clients == CLIENTS[0]) ? (bench.quick ? "3" : "8") : "2"));
+				// The first level's warm-up also warms api-service up at 8 clients.
+				int levelWarmup = (clients == CLIENTS[0]) ? (bench.quick ? 3 : 8) : 2;
+				// The profile's CPU counts from here to its summary, the warm-up
+				// included:
+				// divided by the reports accepted meanwhile, not by those measured.
+				long reportsBefore = bench.queryLong("SELECT count(*) FROM reports");
 				Profile profile = (clients == 32)
 						? Profile.start(bench, "accept-32", bench.api(), 2, Math.max(3, seconds - 3)).steps(API_STEPS)
 						: null;
 				DatabaseActivity databaseBefore = (profile != null) ? DatabaseActivity.now(bench.database) : null;
-				LoadResult result = bench.load("load-accept-" + clients, arguments);
+				LoadResult result = bench.wrk("wrk-accept-" + clients, List.of(), "POST", bench.apiUrl("/api/reports"),
+						Bench.NO_OP_BODY, clients, levelWarmup, seconds);
 				offload.add(result);
 				if (profile != null) {
-					bench.notes.put("Figure 1 profile (api-service, 32 clients)",
-							profile.summary((long) (result.throughput() * seconds)));
+					long acceptedMeanwhile = bench.queryLong("SELECT count(*) FROM reports") - reportsBefore;
+					bench.notes.put("Figure 1 profile (api-service, 32 clients)", profile.summary(acceptedMeanwhile));
 					bench.notes.put("Figure 1 database",
-							DatabaseActivity.now(bench.database).perReport(databaseBefore, (long) result.number("ok")));
+							DatabaseActivity.now(bench.database).perReport(databaseBefore, acceptedMeanwhile));
 					cpuPerAccept = profile.serviceMillisPerOperation();
 					servers = new double[] { profile.machineMillisPerOperation(), profile.postgresMillisPerOperation(),
 							profile.rabbitMillisPerOperation() };
@@ -494,7 +493,7 @@ final class AcceptPath {
 				+ "An accepted POST does more than an enqueue (HTTP, authentication, validation, back-pressure "
 				+ "count, and later the relay's confirmed publish), which is what the ratio shows.");
 		bench.notes.put("Figure 1",
-				("Load: %d s per level after a warm-up (%d s at 32 clients, until the JIT compilers took under a tenth of api-service's CPU, then 8 s at the first level and 2 s at the others, each level a load client JVM of its own), closed loop, %d users, NO_OP reports; statuses %s / %s / %s. api-service runs with its shipped per-user rate limit on (a Bucket4j token bucket per user in PostgreSQL, whose row api-service locks and writes, for each user, "
+				("Load: wrk (`-t N -c N`: each client a thread with one connection, sending as its own user, the next request once the last is answered; the suite's closed-loop.lua), %d s per level after a warm-up (%d s at 32 clients by the suite's JVM load client, until the JIT compilers took under a tenth of api-service's CPU, then a wrk run of 8 s before the first level and 2 s before the others), closed loop, %d users, NO_OP reports; statuses %s / %s / %s. api-service runs with its shipped per-user rate limit on (a Bucket4j token bucket per user in PostgreSQL, whose row api-service locks and writes, for each user, "
 						+ Bench.RATE_LIMIT_CHECKS
 						+ ", as shipped, taking tokens in memory in between), its bucket made too large to run dry; at 128 clients four clients share each user's bucket. ")
 					.formatted(seconds, warmedUpSeconds, Bench.USERS, offload.get(0).statuses(),
@@ -505,7 +504,7 @@ final class AcceptPath {
 										.map((count) -> "%,d".formatted(count))
 										.collect(Collectors.joining(" / ")),
 									publish.command())
-						+ " The p99 target is checked on one more 32-client run (2 s warm-up, %d s) with the load client kept off api-service's cores: the client's JVM under `taskset -c 0`, every api-service thread moved to core%s %s with `taskset -a -p` for that run and back afterwards (PostgreSQL and RabbitMQ stay unpinned); the unpinned levels above share every core with the load client."
+						+ " The p99 target is checked on one more 32-client run (2 s warm-up, %d s) with the load client kept off api-service's cores: wrk under `taskset -c 0`, every api-service thread moved to core%s %s with `taskset -a -p` for that run and back afterwards (PostgreSQL and RabbitMQ stay unpinned); the unpinned levels above share every core with the load client."
 							.formatted(seconds, (cores() > 2) ? "s" : "", apiCores()));
 
 		List<String> categories = new ArrayList<>();
@@ -544,11 +543,8 @@ final class AcceptPath {
 		Tools.exec("taskset-api-pin", List.of("taskset", "-a", "-pc", apiCores(), pid), Duration.ofSeconds(10),
 				bench.logs);
 		try {
-			return bench.load("load-accept-32-pinned", List.of("taskset", "-c", "0"),
-					List.of("closed", "--url", bench.apiUrl("/api/reports"), "--method", "POST", "--body",
-							Bench.NO_OP_BODY, "--concurrency", "32", "--warmup", "2", "--seconds",
-							Integer.toString(seconds), "--histogram",
-							bench.logs.resolve("accept-32-pinned.csv").toString()));
+			return bench.wrk("wrk-accept-32-pinned", List.of("taskset", "-c", "0"), "POST",
+					bench.apiUrl("/api/reports"), Bench.NO_OP_BODY, 32, 2, seconds);
 		}
 		finally {
 			Tools.exec("taskset-api-unpin", List.of("taskset", "-a", "-pc", "0-" + (cores() - 1), pid),

@@ -1,23 +1,28 @@
 package dev.offload.benchmarks;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -47,6 +52,9 @@ final class Bench implements AutoCloseable {
 
 	/** Users the API is started with, so the per-user count stays that of a real mix. */
 	static final int USERS = 32;
+
+	/** The last line of bash's times: the user and system CPU of its children. */
+	private static final Pattern CHILD_TIMES = Pattern.compile("(?m)^(\\d+)m([0-9.]+)s (\\d+)m([0-9.]+)s$");
 
 	static final String NO_OP_BODY = "{\"type\":\"NO_OP\",\"format\":\"CSV\",\"parameters\":{}}";
 
@@ -262,6 +270,67 @@ final class Bench implements AutoCloseable {
 		}
 		return LoadResult
 			.parse(JavaProcess.run(name, launcher, LoadClient.class, all, Duration.ofMinutes(5), this.logs));
+	}
+
+	/**
+	 * Runs wrk in a closed loop: each of its clients a thread with one connection, client
+	 * i sending as user i (modulo the users), as the JVM load client does, but with a
+	 * client whose own CPU per request is a small part of the cores the API shares with
+	 * it. A warm-up run comes first and is not counted.
+	 * @param name a name for its logs
+	 * @param launcher the command it runs under ({@code taskset -c 0}), or empty
+	 * @param method the HTTP method
+	 * @param url the URL
+	 * @param body the JSON body
+	 * @param clients the clients (threads and connections)
+	 * @param warmup seconds of warm-up, 0 for none
+	 * @param seconds the seconds measured
+	 * @return the result, with {@code cpu_ms_per_request}: wrk's own CPU per request sent
+	 */
+	LoadResult wrk(String name, List<String> launcher, String method, String url, String body, int clients, int warmup,
+			int seconds) {
+		try {
+			Path script = this.logs.resolve("closed-loop.lua");
+			try (InputStream in = Bench.class.getResourceAsStream("closed-loop.lua")) {
+				Files.copy(Objects.requireNonNull(in, "closed-loop.lua"), script, StandardCopyOption.REPLACE_EXISTING);
+			}
+			List<String> users = new ArrayList<>();
+			for (int i = 0; i < USERS; i++) {
+				users.add("Basic " + Base64.getEncoder()
+					.encodeToString((user(i) + ":" + password(i)).getBytes(StandardCharsets.UTF_8)));
+			}
+			if (warmup > 0) {
+				Tools.exec(name + "-warmup", wrkCommand(launcher, script, method, url, body, clients, warmup, users),
+						Duration.ofSeconds(warmup + 60L), this.logs);
+			}
+			// bash's times prints its own CPU, then that of the children it waited for:
+			// wrk's alone.
+			List<String> command = new ArrayList<>(List.of("bash", "-c", "\"$@\"; times", "wrk"));
+			command.addAll(wrkCommand(launcher, script, method, url, body, clients, seconds, users));
+			String output = Tools.exec(name, command, Duration.ofSeconds(seconds + 60L), this.logs);
+			LoadResult result = LoadResult.parse(output);
+			Matcher times = CHILD_TIMES.matcher(output);
+			double cpu = Double.NaN;
+			while (times.find()) {
+				cpu = Integer.parseInt(times.group(1)) * 60 + Double.parseDouble(times.group(2))
+						+ Integer.parseInt(times.group(3)) * 60 + Double.parseDouble(times.group(4));
+			}
+			result.values()
+				.put("cpu_ms_per_request", Double.toString(cpu * 1000 / Math.max(1, result.number("requests"))));
+			return result;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private static List<String> wrkCommand(List<String> launcher, Path script, String method, String url, String body,
+			int clients, int seconds, List<String> users) {
+		List<String> command = new ArrayList<>(launcher);
+		command.addAll(List.of("wrk", "-t", Integer.toString(clients), "-c", Integer.toString(clients), "-d",
+				seconds + "s", "--timeout", "30s", "-s", script.toString(), url, "--", method, body));
+		command.addAll(users);
+		return command;
 	}
 
 	String apiUrl(String path) {
