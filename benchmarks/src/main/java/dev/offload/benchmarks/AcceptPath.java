@@ -529,10 +529,9 @@ final class AcceptPath {
 
 	/**
 	 * The 32-client level once more with the load client kept off api-service's cores:
-	 * {@code taskset -c 0} for the load client's JVM, and every thread of the running
-	 * api-service moved to the other cores ({@code taskset -a -p}) for the run, then back
-	 * to all of them. PostgreSQL, RabbitMQ and other work on the machine still run
-	 * anywhere.
+	 * {@code taskset -c 0} for wrk, and every thread of the running api-service moved to
+	 * the other cores ({@code taskset -a -p}) for the run, then back to all of them.
+	 * PostgreSQL, RabbitMQ and other work on the machine still run anywhere.
 	 * @return the result, or {@code null} on a machine with one core
 	 */
 	private static LoadResult pinnedRun(Bench bench, int seconds) {

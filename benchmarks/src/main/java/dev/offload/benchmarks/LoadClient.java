@@ -3,7 +3,6 @@ package dev.offload.benchmarks;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -134,17 +133,8 @@ public final class LoadClient {
 		}
 		Histogram histogram = new ConcurrentHistogram(MAX_MICROS, 3);
 		double seconds = Double.parseDouble(option("seconds", "10"));
-		long cpuBefore = processCpuNanos();
 		double elapsed = runClosed(concurrency, seconds, histogram);
-		double cpuMillis = (processCpuNanos() - cpuBefore) / 1e6;
-		// This JVM's own CPU per request sent: what the load costs the cores it shares.
-		return summary(histogram, elapsed)
-				+ String.format(Locale.ROOT, " cpu_ms_per_request=%.3f", cpuMillis / Math.max(1, this.sent.get()));
-	}
-
-	private static long processCpuNanos() {
-		return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-			.getProcessCpuTime();
+		return summary(histogram, elapsed);
 	}
 
 	private double runClosed(int concurrency, double seconds, Histogram histogram) throws InterruptedException {
