@@ -81,6 +81,9 @@ final class AcceptPath {
 	 * @param cores the machine's cores
 	 */
 	private static String p99Reason(Profile profile, LoadResult checked, int cores) {
+		if (checked.p99() <= 50) {
+			return "";
+		}
 		double mean = 32_000 / checked.throughput();
 		double spread = checked.p99() / mean;
 		double neededMean = 50 / spread;
@@ -98,9 +101,6 @@ final class AcceptPath {
 						+ "checks, one transaction per " + Bench.RATE_LIMIT_UNSYNCED_REQUESTS
 						+ " requests of a user, and the relay's reading and marking of the row)",
 				profile.machineMillisPerOperation(), profile.postgresMillisPerOperation());
-		if (checked.p99() <= 50) {
-			return "";
-		}
 		if (profile.machineMillisPerOperation() > allowed) {
 			return String.format(Locale.ROOT,
 					" Why the p99 target cannot be met on this machine: %s. They took %s, so the p99 could reach "
