@@ -121,7 +121,12 @@ public final class TextRow {
 			return null;
 		}
 		int start = this.starts[field];
-		int length = this.ends[field] - start;
+		int end = this.ends[field];
+		BigDecimal plain = plainDecimal(start, end);
+		if (plain != null) {
+			return plain;
+		}
+		int length = end - start;
 		if (this.chars.length < length) {
 			this.chars = new char[Math.max(length, this.chars.length * 2)];
 		}
@@ -131,6 +136,38 @@ public final class TextRow {
 		// NaN and infinities are not numbers BigDecimal knows: its constructor refuses
 		// them.
 		return new BigDecimal(this.chars, 0, length);
+	}
+
+	/**
+	 * PostgreSQL's usual text of a {@code numeric}: an optional minus, digits with at
+	 * most one point, at most 18 digits in all. The same value and scale as
+	 * {@code new BigDecimal(text)} gives, without its general parse.
+	 * @return the number, or {@code null} if the text is not of that form
+	 */
+	private BigDecimal plainDecimal(int start, int end) {
+		boolean negative = start < end && this.bytes[start] == '-';
+		long unscaled = 0;
+		int digits = 0;
+		int scale = -1;
+		for (int i = negative ? start + 1 : start; i < end; i++) {
+			byte b = this.bytes[i];
+			if (b == '.' && scale < 0) {
+				scale = 0;
+				continue;
+			}
+			int digit = b - '0';
+			if (digit < 0 || digit > 9 || ++digits > 18) {
+				return null;
+			}
+			unscaled = unscaled * 10 + digit;
+			if (scale >= 0) {
+				scale++;
+			}
+		}
+		if (digits == 0) {
+			return null;
+		}
+		return BigDecimal.valueOf(negative ? -unscaled : unscaled, Math.max(scale, 0));
 	}
 
 	/**

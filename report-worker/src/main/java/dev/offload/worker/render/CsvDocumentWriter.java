@@ -79,24 +79,32 @@ final class CsvDocumentWriter implements DocumentWriter {
 							"A row of " + cells.length + " cells in a table of " + columns.size() + " columns");
 				}
 				// Numbers and dates are never quoted (their plain text is digits, '-',
-				// '+'
-				// and '.'): they skip Commons CSV's look at every character, which also
-				// copies the delimiter into a new array per value. The printer writes
-				// nothing between records, so rows can be written beside it.
+				// '+' and '.'): they skip Commons CSV's look at every character, which
+				// also copies the delimiter into a new array per value, and are written
+				// without a string in between. The printer writes nothing between
+				// records, so rows can be written beside it.
 				Utf8Writer out = CsvDocumentWriter.this.out;
 				CSVFormat format = CsvDocumentWriter.this.format;
 				try {
 					for (int i = 0; i < cells.length; i++) {
 						ColumnType type = columns.get(i).type();
-						String value = Cells.plain(cells[i], type);
 						if (cells[i] == null || type == ColumnType.TEXT) {
-							format.print(value, out, i == 0);
+							String text = Cells.plain(cells[i], type);
+							if (printsAsItIs(text)) {
+								if (i > 0) {
+									out.append(format.getDelimiterString());
+								}
+								out.append(text);
+							}
+							else {
+								format.print(text, out, i == 0);
+							}
 						}
 						else {
 							if (i > 0) {
 								out.append(format.getDelimiterString());
 							}
-							out.append(value);
+							Cells.writePlain(cells[i], type, out);
 						}
 					}
 					out.append(format.getRecordSeparator());
@@ -111,6 +119,27 @@ final class CsvDocumentWriter implements DocumentWriter {
 			}
 
 		};
+	}
+
+	/**
+	 * Whether Commons CSV's minimal quoting (RFC 4180) prints a text as it is: not empty,
+	 * its first character past {@code '#'} and its last past a space, with no comma,
+	 * double quote, CR or LF. Most text of a large table is, and is then written without
+	 * Commons CSV's own look at it, which also copies the delimiter into a new array per
+	 * value; any other text is printed by Commons CSV.
+	 */
+	static boolean printsAsItIs(String text) {
+		int length = text.length();
+		if (length == 0 || text.charAt(0) <= '#' || text.charAt(length - 1) <= ' ') {
+			return false;
+		}
+		for (int i = 0; i < length; i++) {
+			char c = text.charAt(i);
+			if (c == ',' || c == '"' || c == '\r' || c == '\n') {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	@Override

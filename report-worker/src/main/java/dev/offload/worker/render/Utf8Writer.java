@@ -3,6 +3,7 @@ package dev.offload.worker.render;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Writer;
+import java.time.LocalDate;
 
 /**
  * A writer for one thread that encodes characters as UTF-8 straight into a byte buffer
@@ -24,6 +25,12 @@ final class Utf8Writer extends Writer {
 
 	/** The most bytes one character (or a surrogate pair) takes. */
 	private static final int MAX_BYTES_PER_CHARACTER = 4;
+
+	/** The most bytes a {@code long}'s digits take, its sign included. */
+	private static final int LONG_BYTES = 20;
+
+	/** The bytes of a date of the years 0 to 9999. */
+	private static final int DATE_BYTES = 10;
 
 	private static final byte REPLACEMENT = '?';
 
@@ -96,6 +103,72 @@ final class Utf8Writer extends Writer {
 			}
 			write(text.charAt(i++));
 		}
+	}
+
+	/**
+	 * Writes a number's digits as {@link Long#toString(long)} gives them, without the
+	 * string.
+	 * @param value the number
+	 * @throws IOException if the stream fails
+	 */
+	void appendLong(long value) throws IOException {
+		if (this.high != 0 || value == Long.MIN_VALUE || this.buffer.length < LONG_BYTES) {
+			String text = Long.toString(value);
+			encode(text, 0, text.length());
+			return;
+		}
+		if (this.buffer.length - this.length < LONG_BYTES) {
+			drain();
+		}
+		byte[] bytes = this.buffer;
+		long rest = Math.abs(value);
+		int digits = 1;
+		for (long left = rest / 10; left != 0; left /= 10) {
+			digits++;
+		}
+		int at = this.length;
+		if (value < 0) {
+			bytes[at++] = '-';
+		}
+		int end = at + digits;
+		for (int i = end - 1; i >= at; i--) {
+			bytes[i] = (byte) ('0' + (rest % 10));
+			rest /= 10;
+		}
+		this.length = end;
+	}
+
+	/**
+	 * Writes a date as {@link LocalDate#toString()} gives it ({@code yyyy-MM-dd} for the
+	 * years 0 to 9999), without the string.
+	 * @param date the date
+	 * @throws IOException if the stream fails
+	 */
+	void appendDate(LocalDate date) throws IOException {
+		int year = date.getYear();
+		if (this.high != 0 || year < 0 || year > 9999 || this.buffer.length < DATE_BYTES) {
+			String text = date.toString();
+			encode(text, 0, text.length());
+			return;
+		}
+		if (this.buffer.length - this.length < DATE_BYTES) {
+			drain();
+		}
+		byte[] bytes = this.buffer;
+		int at = this.length;
+		bytes[at++] = (byte) ('0' + year / 1000);
+		bytes[at++] = (byte) ('0' + year / 100 % 10);
+		bytes[at++] = (byte) ('0' + year / 10 % 10);
+		bytes[at++] = (byte) ('0' + year % 10);
+		bytes[at++] = '-';
+		int month = date.getMonthValue();
+		bytes[at++] = (byte) ('0' + month / 10);
+		bytes[at++] = (byte) ('0' + month % 10);
+		bytes[at++] = '-';
+		int day = date.getDayOfMonth();
+		bytes[at++] = (byte) ('0' + day / 10);
+		bytes[at++] = (byte) ('0' + day % 10);
+		this.length = at;
 	}
 
 	@Override

@@ -3,6 +3,7 @@ package dev.offload.worker.catalogue;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -58,6 +59,22 @@ class TextRowTests {
 		assertThat(row.longValue(1)).isEqualTo(Long.MAX_VALUE);
 		assertThat(row.decimal(2)).isEqualTo(new BigDecimal("-0.005"));
 		assertThat(row.decimal(3)).isEqualTo(new BigDecimal("1E+3"));
+	}
+
+	@Test
+	void decimalsHaveTheValueAndScaleOfBigDecimalsOwnParse() {
+		List<String> texts = List.of("0", "-0", "0.00", "-0.00", "1234.50", "-1234.50", "12.", ".5", "-.5",
+				"999999999999999999", "-99999999999999.9999", "1234567890123456789", "0.0000000000000000001",
+				"00012.3400", "1E+3", "1e-2", "+5");
+		for (String text : texts) {
+			BigDecimal decimal = row(text + "\n").decimal(0);
+			assertThat(decimal).as(text).isEqualTo(new BigDecimal(text));
+			assertThat(decimal.scale()).as(text).isEqualTo(new BigDecimal(text).scale());
+		}
+		for (String text : List.of("", "-", ".", "1.2.3", "--1", "1-", "12a")) {
+			assertThatExceptionOfType(NumberFormatException.class).as(text)
+				.isThrownBy(() -> row(text + "\n").decimal(0));
+		}
 	}
 
 	@Test

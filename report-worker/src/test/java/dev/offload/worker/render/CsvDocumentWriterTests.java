@@ -30,7 +30,7 @@ class CsvDocumentWriterTests {
 	private static final List<String> AWKWARD = List.of("", "plain", "comma, inside", "quote \" inside", "\"quoted\"",
 			"line\nbreak", "carriage\rreturn", "\r\n", " leading space", "trailing space ", "tab\tinside", "#hash",
 			"!bang", "=SUM(A1)", "-1", "+1", "@x", "Zoë Café", "☕ mug", "emoji 😀 in the middle", "😀", "\u00a0nbsp",
-			"'already quoted");
+			"'already quoted", "$ past the hash", "\"", "trailing tab\t", "~", "\u0080 control", "a\"b");
 
 	@Test
 	void everyAwkwardTextIsPrintedAsCommonsCsvPrintsIt() throws IOException {

@@ -3,6 +3,7 @@ package dev.offload.worker.render;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Random;
 
@@ -35,13 +36,25 @@ class Utf8WriterTests {
 				for (int call = 0; call < 40; call++) {
 					String part = randomText(random, random.nextInt(20));
 					text.append(part);
-					switch (random.nextInt(7)) {
+					switch (random.nextInt(9)) {
 						case 0 -> writer.append(part);
 						case 1 -> writer.append("<" + part + ">", 1, part.length() + 1);
 						case 2 -> writer.append(new StringBuilder(part), 0, part.length());
 						case 3 -> writer.write(part);
 						case 4 -> writer.write("<" + part + ">", 1, part.length());
 						case 5 -> writer.write(("<" + part + ">").toCharArray(), 1, part.length());
+						case 6 -> {
+							long number = randomLong(random);
+							text.setLength(text.length() - part.length());
+							text.append(number);
+							writer.appendLong(number);
+						}
+						case 7 -> {
+							LocalDate date = randomDate(random);
+							text.setLength(text.length() - part.length());
+							text.append(date);
+							writer.appendDate(date);
+						}
 						default -> part.chars().forEach((c) -> {
 							try {
 								writer.write(c);
@@ -57,6 +70,30 @@ class Utf8WriterTests {
 					.isEqualTo(text.toString().getBytes(StandardCharsets.UTF_8));
 			}
 		}
+	}
+
+	@Test
+	void numbersAndDatesAreTheirToString() throws IOException {
+		List<Long> numbers = List.of(0L, 7L, -7L, 9L, 10L, -10L, 99L, 100L, 1_000_000_007L, -1_000_000_007L,
+				Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1);
+		List<LocalDate> dates = List.of(LocalDate.of(2024, 2, 29), LocalDate.of(0, 1, 1), LocalDate.of(9999, 12, 31),
+				LocalDate.of(10_000, 1, 1), LocalDate.of(-1, 12, 31), LocalDate.of(7, 7, 7), LocalDate.MIN,
+				LocalDate.MAX);
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		Utf8Writer writer = new Utf8Writer(out, 64);
+		StringBuilder expected = new StringBuilder();
+		for (long number : numbers) {
+			writer.appendLong(number);
+			writer.append(';');
+			expected.append(Long.toString(number)).append(';');
+		}
+		for (LocalDate date : dates) {
+			writer.appendDate(date);
+			writer.append(';');
+			expected.append(date.toString()).append(';');
+		}
+		writer.flush();
+		assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo(expected.toString());
 	}
 
 	@Test
@@ -112,6 +149,20 @@ class Utf8WriterTests {
 					(random.nextInt(3) == 0) ? KINDS[random.nextInt(KINDS.length)] : (char) ('a' + random.nextInt(26)));
 		}
 		return text.toString();
+	}
+
+	private static long randomLong(Random random) {
+		return switch (random.nextInt(4)) {
+			case 0 -> random.nextInt(100) - 50;
+			case 1 -> random.nextLong();
+			case 2 -> (random.nextBoolean()) ? Long.MIN_VALUE : Long.MAX_VALUE;
+			default -> random.nextInt();
+		};
+	}
+
+	private static LocalDate randomDate(Random random) {
+		int year = (random.nextBoolean()) ? 1990 + random.nextInt(40) : random.nextInt(40_000) - 20_000;
+		return LocalDate.ofEpochDay(0).withYear(year).plusDays(random.nextInt(366));
 	}
 
 }
