@@ -87,7 +87,7 @@ class SmtpConnectionTests {
 			.until(() -> jdbc.sql("SELECT count(*) FROM sent_emails WHERE status = 'PENDING'")
 				.query(Long.class)
 				.single() == 0);
-		relay.reset(0, 0);
+		relay.reset(0, false);
 		smtp.purgeEmailFromAllMailboxes();
 	}
 
@@ -104,7 +104,7 @@ class SmtpConnectionTests {
 	void aConnectionTheServerClosedBetweenBatchesIsOpenedAgain() throws Exception {
 		// The sender hands over 10 per transaction: the server closes the connection
 		// after the first 10, and the next batch finds it closed.
-		relay.reset(10, 0);
+		relay.reset(10, false);
 		List<UUID> reports = dueEmails(25);
 
 		assertMailedOnceEach(reports);
@@ -115,7 +115,7 @@ class SmtpConnectionTests {
 	@Test
 	void anEmailTheServerClosedTheConnectionBeforeIsSentAgainAtOnceOverANewOne() throws Exception {
 		// 7 per connection: the server closes it in the middle of a batch.
-		relay.reset(7, 0);
+		relay.reset(7, false);
 		List<UUID> reports = dueEmails(25);
 
 		assertMailedOnceEach(reports);
@@ -127,13 +127,13 @@ class SmtpConnectionTests {
 	void theEmailsTheServerTookStaySentWhenTheConnectionCannotBeOpenedAgain() throws Exception {
 		// The server closes the connection after 5 emails and then refuses new ones: the
 		// first 5 of the batch were taken, the other 5 wait for their retry.
-		relay.reset(5, 1);
+		relay.reset(5, true);
 		List<UUID> reports = dueEmails(25);
 
 		await().atMost(Duration.ofSeconds(20)).until(() -> count(reports, "last_error IS NOT NULL") == 5);
 		assertThat(count(reports, "status = 'SENT'")).isEqualTo(5);
 		assertThat(smtp.getReceivedMessages()).hasSize(5);
-		relay.reset(0, 0);
+		relay.reset(0, false);
 
 		assertMailedOnceEach(reports);
 	}
@@ -210,7 +210,9 @@ class SmtpConnectionTests {
 
 		private volatile int emailsPerConnection;
 
-		private volatile int maxConnections;
+		private volatile boolean refuseAfterLimit;
+
+		private volatile boolean refusing;
 
 		CountingRelay(int target) throws IOException {
 			this.target = target;
@@ -227,13 +229,16 @@ class SmtpConnectionTests {
 		}
 
 		/**
-		 * From now on: each connection closed after so many emails (0: never), and
-		 * connections beyond so many closed at once, before the server's greeting (0: no
-		 * limit).
+		 * From now on: each connection closed after so many emails (0: never), and, if
+		 * told so, every connection after the first one closed that way refused at once,
+		 * before the server's greeting, as by a server that went away. Refusing follows
+		 * the closing, not a count of connections, so a connection that carried no email
+		 * cannot use up the one allowed.
 		 */
-		void reset(int emailsPerConnection, int maxConnections) {
+		void reset(int emailsPerConnection, boolean refuseAfterLimit) {
 			this.emailsPerConnection = emailsPerConnection;
-			this.maxConnections = maxConnections;
+			this.refuseAfterLimit = refuseAfterLimit;
+			this.refusing = false;
 			this.connections.set(0);
 		}
 
@@ -241,8 +246,8 @@ class SmtpConnectionTests {
 			while (!this.listening.isClosed()) {
 				try {
 					Socket client = this.listening.accept();
-					int connection = this.connections.incrementAndGet();
-					if (this.maxConnections > 0 && connection > this.maxConnections) {
+					this.connections.incrementAndGet();
+					if (this.refusing) {
 						client.close();
 						continue;
 					}
@@ -251,13 +256,18 @@ class SmtpConnectionTests {
 					this.open.add(server);
 					AtomicInteger ended = new AtomicInteger();
 					int limit = this.emailsPerConnection;
+					boolean refuseAfter = this.refuseAfterLimit;
 					InputStream fromClient = client.getInputStream();
 					InputStream fromServer = server.getInputStream();
 					daemon(() -> pump(fromClient, server, ended, null));
 					daemon(() -> pump(fromServer, client, null, () -> {
 						if (limit > 0 && ended.get() >= limit) {
 							// Closed as a server closes it: the reply just passed on
-							// is delivered, then the end of the stream.
+							// is delivered, then the end of the stream. Refusing
+							// begins first, so the sender's next connection meets it.
+							if (refuseAfter) {
+								this.refusing = true;
+							}
 							client.shutdownOutput();
 						}
 					}));
