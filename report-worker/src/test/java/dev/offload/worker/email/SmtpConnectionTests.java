@@ -7,9 +7,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -18,14 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
-import dev.offload.model.Owner;
-import dev.offload.model.ReportFormat;
-import dev.offload.model.ReportTask;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
 import dev.offload.worker.Workers;
-import jakarta.mail.MessagingException;
-import jakarta.mail.internet.MimeMessage;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,6 +53,8 @@ class SmtpConnectionTests {
 
 	private static JdbcClient jdbc;
 
+	private static DueEmails emails;
+
 	@BeforeAll
 	static void startWorker() throws IOException {
 		database = TestDatabase.create();
@@ -73,6 +67,7 @@ class SmtpConnectionTests {
 				Map.of("offload.worker.email.poll-interval", "2s", "offload.worker.email.retry.initial-interval",
 						"200ms", "offload.worker.email.retry.max-interval", "1s"));
 		jdbc = worker.getBean(JdbcClient.class);
+		emails = new DueEmails(jdbc, smtp);
 	}
 
 	@AfterAll
@@ -93,11 +88,11 @@ class SmtpConnectionTests {
 
 	@Test
 	void thePollsEmailsGoOverOneConnection() throws Exception {
-		List<UUID> reports = dueEmails(25);
+		List<UUID> reports = emails.due(25);
 
-		assertMailedOnceEach(reports);
+		emails.assertMailedOnceEach(reports);
 		assertThat(relay.connections()).isOne();
-		assertThat(attempts(reports)).as("one attempt each").isEqualTo(25);
+		assertThat(emails.attempts(reports)).as("one attempt each").isEqualTo(25);
 	}
 
 	@Test
@@ -105,22 +100,22 @@ class SmtpConnectionTests {
 		// The sender hands over 10 per transaction: the server closes the connection
 		// after the first 10, and the next batch finds it closed.
 		relay.reset(10, false);
-		List<UUID> reports = dueEmails(25);
+		List<UUID> reports = emails.due(25);
 
-		assertMailedOnceEach(reports);
+		emails.assertMailedOnceEach(reports);
 		assertThat(relay.connections()).isEqualTo(3);
-		assertThat(attempts(reports)).as("one attempt each: none failed on the closed connection").isEqualTo(25);
+		assertThat(emails.attempts(reports)).as("one attempt each: none failed on the closed connection").isEqualTo(25);
 	}
 
 	@Test
 	void anEmailTheServerClosedTheConnectionBeforeIsSentAgainAtOnceOverANewOne() throws Exception {
 		// 7 per connection: the server closes it in the middle of a batch.
 		relay.reset(7, false);
-		List<UUID> reports = dueEmails(25);
+		List<UUID> reports = emails.due(25);
 
-		assertMailedOnceEach(reports);
+		emails.assertMailedOnceEach(reports);
 		assertThat(relay.connections()).isEqualTo(4);
-		assertThat(attempts(reports)).as("one attempt each: none failed").isEqualTo(25);
+		assertThat(emails.attempts(reports)).as("one attempt each: none failed").isEqualTo(25);
 	}
 
 	@Test
@@ -128,70 +123,14 @@ class SmtpConnectionTests {
 		// The server closes the connection after 5 emails and then refuses new ones: the
 		// first 5 of the batch were taken, the other 5 wait for their retry.
 		relay.reset(5, true);
-		List<UUID> reports = dueEmails(25);
+		List<UUID> reports = emails.due(25);
 
-		await().atMost(Duration.ofSeconds(20)).until(() -> count(reports, "last_error IS NOT NULL") == 5);
-		assertThat(count(reports, "status = 'SENT'")).isEqualTo(5);
+		await().atMost(Duration.ofSeconds(20)).until(() -> emails.count(reports, "last_error IS NOT NULL") == 5);
+		assertThat(emails.count(reports, "status = 'SENT'")).isEqualTo(5);
 		assertThat(smtp.getReceivedMessages()).hasSize(5);
 		relay.reset(0, false);
 
-		assertMailedOnceEach(reports);
-	}
-
-	private static long count(List<UUID> reports, String condition) {
-		return jdbc.sql("SELECT count(*) FROM sent_emails WHERE report_id = ANY(:ids) AND " + condition)
-			.param("ids", reports.toArray(new UUID[0]))
-			.query(Long.class)
-			.single();
-	}
-
-	/** Reports whose SUCCEEDED emails are due, all in one transaction. */
-	private static List<UUID> dueEmails(int count) {
-		List<UUID> reports = new ArrayList<>();
-		for (int i = 0; i < count; i++) {
-			ReportTask task = new ReportTask(UUID.randomUUID(), "NO_OP", Map.of(),
-					new Owner("user-1", "ada@example.com"), Instant.now(), ReportFormat.CSV);
-			Workers.insertQueuedReport(jdbc, task);
-			reports.add(task.reportId());
-		}
-		jdbc.sql("""
-				INSERT INTO sent_emails (report_id, outcome, recipient, subject, body, status, next_attempt_at)
-				SELECT id, 'SUCCEEDED', 'ada@example.com', 'Your report is ready', 'Report ' || id, 'PENDING', now()
-				  FROM unnest(CAST(:ids AS uuid[])) AS id
-				""").param("ids", reports.toArray(new UUID[0])).update();
-		return reports;
-	}
-
-	/**
-	 * Every report's email reaches the SMTP server and is marked SENT, and none is sent
-	 * twice.
-	 */
-	private static void assertMailedOnceEach(List<UUID> reports) throws MessagingException {
-		assertThat(smtp.waitForIncomingEmail(20_000, reports.size())).isTrue();
-		await().atMost(Duration.ofSeconds(20)).until(() -> count(reports, "status = 'SENT'") == reports.size());
-		assertThat(mailsPerReport(reports)).as("each mailed once")
-			.hasSize(reports.size())
-			.allSatisfy((report, mails) -> assertThat(mails).isOne());
-	}
-
-	private static long attempts(List<UUID> reports) {
-		return jdbc.sql(
-				"SELECT coalesce(sum(attempts), 0) FROM sent_emails WHERE report_id = ANY(:ids) AND last_error IS NULL")
-			.param("ids", reports.toArray(new UUID[0]))
-			.query(Long.class)
-			.single();
-	}
-
-	private static Map<UUID, Integer> mailsPerReport(List<UUID> reports) throws MessagingException {
-		Map<UUID, Integer> mails = new HashMap<>();
-		for (MimeMessage message : smtp.getReceivedMessages()) {
-			for (UUID report : reports) {
-				if (message.getMessageID().startsWith("<" + report + ".")) {
-					mails.merge(report, 1, Integer::sum);
-				}
-			}
-		}
-		return mails;
+		emails.assertMailedOnceEach(reports);
 	}
 
 	/**
