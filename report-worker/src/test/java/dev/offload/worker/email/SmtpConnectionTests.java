@@ -199,8 +199,11 @@ class SmtpConnectionTests {
 					InputStream fromClient = client.getInputStream();
 					InputStream fromServer = server.getInputStream();
 					daemon(() -> pump(fromClient, server, ended, null));
-					daemon(() -> pump(fromServer, client, null, () -> {
-						if (limit > 0 && ended.get() >= limit) {
+					daemon(() -> pump(fromServer, client, ended, (endsBefore) -> {
+						// The emails whose data had ended before this reply came: the
+						// reply that answers the limit's last email closes, not one the
+						// sender answered with more data before this thread got here.
+						if (limit > 0 && endsBefore >= limit) {
 							// Closed as a server closes it: the reply just passed on
 							// is delivered, then the end of the stream. Refusing
 							// begins first, so the sender's next connection meets it.
@@ -220,7 +223,9 @@ class SmtpConnectionTests {
 		/**
 		 * Copies one direction. From the client it counts the ends of the emails' data
 		 * ({@code CRLF.CRLF}) before passing them on; from the server, once it has passed
-		 * a reply on, it lets the caller close the connection.
+		 * a reply on, it lets the caller close the connection, telling it how many ends
+		 * had been counted when the reply came (read before passing it on: once the
+		 * sender has it, it may send the next email's data at once).
 		 */
 		private static void pump(InputStream from, Socket to, AtomicInteger ended, Check afterReply) {
 			byte[] buffer = new byte[8192];
@@ -229,7 +234,8 @@ class SmtpConnectionTests {
 				OutputStream out = to.getOutputStream();
 				int read;
 				while ((read = from.read(buffer)) >= 0) {
-					if (ended != null) {
+					int endsBefore = ended.get();
+					if (afterReply == null) {
 						for (int i = 0; i < read; i++) {
 							last5 = ((last5 << 8) | (buffer[i] & 0xff)) & 0xffffffffffL;
 							if (last5 == 0x0d0a2e0d0aL) {
@@ -240,7 +246,7 @@ class SmtpConnectionTests {
 					out.write(buffer, 0, read);
 					out.flush();
 					if (afterReply != null) {
-						afterReply.run();
+						afterReply.run(endsBefore);
 					}
 				}
 			}
@@ -265,7 +271,7 @@ class SmtpConnectionTests {
 
 		private interface Check {
 
-			void run() throws IOException;
+			void run(int endsBefore) throws IOException;
 
 		}
 
