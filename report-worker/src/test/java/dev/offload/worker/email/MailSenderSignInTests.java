@@ -89,7 +89,8 @@ class MailSenderSignInTests {
 
 	@AfterAll
 	static void stopAll() throws Exception {
-		Workers.stop(worker, ownSenderWorker, smtp::stop, broker, ownSenderBroker, database, ownSenderDatabase);
+		Workers.stop(worker, ownSenderWorker, (smtp != null) ? smtp::stop : null, broker, ownSenderBroker, database,
+				ownSenderDatabase);
 	}
 
 	@BeforeEach

@@ -46,7 +46,7 @@ class CsvDocumentWriterTests {
 		reference.printRecord("first", "second", "n");
 		try (TableWriter table = document.table("Lines", columns)) {
 			for (String first : AWKWARD) {
-				for (String second : List.of("", "x", "a,b", "😀")) {
+				for (String second : AWKWARD) {
 					table.row(first, second, 1);
 					reference.printRecord(Cells.neutralised(first), Cells.neutralised(second), "1");
 				}

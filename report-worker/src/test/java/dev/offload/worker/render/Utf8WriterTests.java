@@ -28,7 +28,7 @@ class Utf8WriterTests {
 	@Test
 	void randomTextThroughEveryCallIsTheJdksUtf8() throws IOException {
 		Random random = new Random(16);
-		for (int size : List.of(4, 5, 7, 64, 1024)) {
+		for (int size : List.of(4, 5, 7, 10, 19, 20, 64, 1024)) {
 			for (int round = 0; round < 50; round++) {
 				StringBuilder text = new StringBuilder();
 				ByteArrayOutputStream out = new ByteArrayOutputStream();
