@@ -69,6 +69,9 @@ final class Bench implements AutoCloseable {
 
 	final Path logs;
 
+	/** wrk's script, copied out of the jar on first use. */
+	private Path wrkScript;
+
 	final Path charts;
 
 	final TestDatabase database;
@@ -290,14 +293,19 @@ final class Bench implements AutoCloseable {
 	LoadResult wrk(String name, List<String> launcher, String method, String url, String body, int clients, int warmup,
 			int seconds) {
 		try {
-			Path script = this.logs.resolve("closed-loop.lua");
-			try (InputStream in = Bench.class.getResourceAsStream("closed-loop.lua")) {
-				Files.copy(Objects.requireNonNull(in, "closed-loop.lua"), script, StandardCopyOption.REPLACE_EXISTING);
+			if (this.wrkScript == null) {
+				// Once a run, over whatever an earlier run left.
+				Path script = this.logs.resolve("closed-loop.lua");
+				try (InputStream in = Bench.class.getResourceAsStream("closed-loop.lua")) {
+					Files.copy(Objects.requireNonNull(in, "closed-loop.lua"), script,
+							StandardCopyOption.REPLACE_EXISTING);
+				}
+				this.wrkScript = script;
 			}
+			Path script = this.wrkScript;
 			List<String> users = new ArrayList<>();
 			for (int i = 0; i < USERS; i++) {
-				users.add("Basic " + Base64.getEncoder()
-					.encodeToString((user(i) + ":" + password(i)).getBytes(StandardCharsets.UTF_8)));
+				users.add(basic(user(i) + ":" + password(i)));
 			}
 			if (warmup > 0) {
 				Tools.exec(name + "-warmup", wrkCommand(launcher, script, method, url, body, clients, warmup, users),
@@ -589,6 +597,15 @@ final class Bench implements AutoCloseable {
 
 	static String password(int i) {
 		return "secret-" + i;
+	}
+
+	/**
+	 * An HTTP Basic {@code Authorization} header's value.
+	 * @param credentials {@code user:password}
+	 * @return {@code Basic} and the credentials in Base64
+	 */
+	static String basic(String credentials) {
+		return "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
 	}
 
 	private static String credentials() {

@@ -16,7 +16,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -243,11 +242,9 @@ final class LargeFiles {
 	}
 
 	private static HttpRequest.Builder request(URI uri) {
-		String credentials = Base64.getEncoder()
-			.encodeToString((USER + ":" + Bench.password(0)).getBytes(StandardCharsets.UTF_8));
 		return HttpRequest.newBuilder(uri)
 			.timeout(Duration.ofMinutes(10))
-			.header("Authorization", "Basic " + credentials);
+			.header("Authorization", Bench.basic(USER + ":" + Bench.password(0)));
 	}
 
 	private static HttpResponse<InputStream> send(HttpClient http, HttpRequest request) {

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -353,8 +352,7 @@ public final class LoadClient {
 	private HttpRequest.Builder requestBuilder(String url, String method, String body, String user) {
 		HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url))
 			.timeout(Duration.ofSeconds(30))
-			.header("Authorization",
-					"Basic " + Base64.getEncoder().encodeToString(user.getBytes(StandardCharsets.UTF_8)));
+			.header("Authorization", Bench.basic(user));
 		if ("POST".equals(method)) {
 			return builder.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
 		}
