@@ -214,7 +214,7 @@ final class AcceptPath {
 			warmup += seconds;
 		}
 		while (!bench.quick && warmup < 60 && compilers >= 0.1);
-		Profile profile = Profile.start(bench, "get-32", bench.api(), 2, Math.max(3, seconds - 3)).steps(API_STEPS);
+		Profile profile = Profile.start(bench, "get-32", bench.api(), seconds + 5).steps(API_STEPS);
 		LoadResult result = bench.load("load-get-32", arguments);
 		bench.notes.put("Figure 1 profile (api-service, GET /api/reports/{id}, 32 clients)", profile
 			.summary((long) (result.throughput() * seconds))
@@ -355,8 +355,7 @@ final class AcceptPath {
 				// divided by the reports accepted meanwhile, not by those measured.
 				long reportsBefore = bench.queryLong("SELECT count(*) FROM reports");
 				Profile profile = (clients == 32)
-						? Profile.start(bench, "accept-32", bench.api(), 2, Math.max(3, seconds - 3)).steps(API_STEPS)
-						: null;
+						? Profile.start(bench, "accept-32", bench.api(), seconds + 5).steps(API_STEPS) : null;
 				DatabaseActivity databaseBefore = (profile != null) ? DatabaseActivity.now(bench.database) : null;
 				LoadResult result = bench.wrk("wrk-accept-" + clients, List.of(), "POST", bench.apiUrl("/api/reports"),
 						Bench.NO_OP_BODY, clients, levelWarmup, seconds);

@@ -31,6 +31,11 @@ final class BigReport {
 	 */
 	private static final Pattern GC_PAUSE = Pattern.compile("Pause.* (\\d+)M->(\\d+)M\\((\\d+)M\\)");
 
+	/**
+	 * A G1 pause line's duration, as in {@code Pause Young ... 24M->5M(256M) 3.456ms}.
+	 */
+	private static final Pattern GC_PAUSE_TIME = Pattern.compile("Pause.* ([0-9.]+)ms");
+
 	static final String TO = "2025-12-31";
 
 	/** The worker's aggregation (SalesSummaryAccumulator) done by PostgreSQL. */
@@ -78,7 +83,29 @@ final class BigReport {
 		}
 	}
 
-	private static long size(Path file) {
+	/**
+	 * The G1 pauses logged since an offset of a -Xlog:gc log.
+	 * @return how many, the longest and their total, in milliseconds
+	 */
+	static double[] pauses(Path gcLog, long from) {
+		try {
+			String log = Files.readString(gcLog, StandardCharsets.UTF_8);
+			Matcher pause = GC_PAUSE_TIME.matcher(log.substring((int) Math.min(from, log.length())));
+			double[] pauses = new double[3];
+			while (pause.find()) {
+				double millis = Double.parseDouble(pause.group(1));
+				pauses[0]++;
+				pauses[1] = Math.max(pauses[1], millis);
+				pauses[2] += millis;
+			}
+			return pauses;
+		}
+		catch (IOException ex) {
+			return new double[] { Double.NaN, Double.NaN, Double.NaN };
+		}
+	}
+
+	static long size(Path file) {
 		try {
 			return Files.exists(file) ? Files.size(file) : 0;
 		}
@@ -111,7 +138,7 @@ final class BigReport {
 					TimeUnit.MILLISECONDS);
 			long gcLogStart = size(gcLog);
 			boolean profiled = format.equals("CSV") && !results.containsKey("CSV");
-			Profile profile = profiled ? Profile.start(bench, "big-report-csv", worker, 0, 120) : null;
+			Profile profile = profiled ? Profile.start(bench, "big-report-csv", worker, 120) : null;
 			String id = bench.insertOne("SALES_SUMMARY", format, "{\"from\":\"%s\",\"to\":\"%s\"}".formatted(FROM, TO));
 			String status = bench.awaitFinished(id, Duration.ofMinutes(8));
 			sampler.shutdownNow();

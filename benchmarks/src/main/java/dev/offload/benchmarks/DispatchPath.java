@@ -65,7 +65,7 @@ final class DispatchPath {
 			// understates the rate.
 			topUp(bench, bench.quick ? 4000 : 30000);
 			boolean profiled = prefetch == 10;
-			Profile profile = profiled ? Profile.start(bench, "dispatch-p10", worker, 0, seconds).steps(WORKER_STEPS)
+			Profile profile = profiled ? Profile.start(bench, "dispatch-p10", worker, seconds).steps(WORKER_STEPS)
 					: null;
 			long before = succeeded(bench);
 			DatabaseActivity databaseBefore = profiled ? DatabaseActivity.now(bench.database) : null;

@@ -1,5 +1,6 @@
 package dev.offload.benchmarks;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,7 +40,8 @@ final class EndToEndLatency {
 		String shipped = "prefetch %s, %s consumers".formatted(bench.shippedWorkerSetting("prefetch"),
 				bench.shippedWorkerSetting("concurrency"));
 		double loadBefore = Bench.loadAverage();
-		JavaProcess worker = bench.startWorker("worker-e2e", List.of(), Map.of());
+		Path gcLog = bench.logs.resolve("worker-e2e-gc.log");
+		JavaProcess worker = bench.startWorker("worker-e2e", List.of("-Xmx512m", "-Xlog:gc:file=" + gcLog), Map.of());
 		// Warms both services' JIT on the same path first, in rounds of 20 s at the same
 		// rate (each drained), until the worker's compilers took under a tenth of its
 		// CPU over a round (at most 8 rounds); their numbers are dropped. The measured
@@ -65,18 +67,31 @@ final class EndToEndLatency {
 		if (unfinished[0] > 0) {
 			bench.clearBacklog();
 		}
-		Pause.millis(2000);
-		String since = bench.queryString("SELECT now()::text");
+		// Attached, and the measuring client warmed up in its own JVM (its reports
+		// built),
+		// before the measured run: neither jcmd's start nor a cold client's JIT lands in
+		// it.
+		String profiledSince = bench.queryString("SELECT now()::text");
 		DatabaseActivity databaseBefore = DatabaseActivity.now(bench.database);
-		Profile profile = Profile.start(bench, "e2e-worker", worker, 2, seconds - 2).steps(DispatchPath.WORKER_STEPS);
+		Profile profile = Profile.start(bench, "e2e-worker", worker, seconds + 30).steps(DispatchPath.WORKER_STEPS);
+		long gcLogFrom = BigReport.size(gcLog);
 		LoadResult result = bench.load("load-e2e",
 				List.of("open", "--url", bench.apiUrl("/api/reports"), "--method", "POST", "--body", Bench.NO_OP_BODY,
-						"--rate", "100", "--seconds", Integer.toString(seconds), "--events-exchange",
+						"--rate", "100", "--warmup", bench.quick ? "3" : "5", "--warmup-settle-millis", "2000",
+						"--seconds", Integer.toString(seconds), "--events-exchange",
 						bench.broker.topology().eventsExchange()));
 		double loadDuring = Bench.loadAverage();
-		// The profile's CPU counts from its start to now, the 60 s the client may wait
-		// for the last events included: per report built meanwhile.
-		long built = bench.queryLong("SELECT count(*) FROM reports WHERE finished_at >= '" + since + "'::timestamptz");
+		double[] pauses = BigReport.pauses(gcLog, gcLogFrom);
+		bench.notes.put("Figure 6 garbage collection", String.format(Locale.ROOT,
+				"report-worker (G1, -Xmx512m) paused %.0f times while the client ran (its warm-up included), the "
+						+ "longest %.1f ms, %.0f ms in all (-Xlog:gc).",
+				pauses[0], pauses[1], pauses[2]));
+		String since = bench.queryString(
+				"SELECT to_timestamp(%d / 1000.0)::text".formatted((long) result.number("measured_from_epoch_ms")));
+		// The profile's CPU counts from its start to now, the client's warm-up and the
+		// 60 s it may wait for the last events included: per report built meanwhile.
+		long built = bench
+			.queryLong("SELECT count(*) FROM reports WHERE finished_at >= '" + profiledSince + "'::timestamptz");
 		bench.notes.put("Figure 6 profile (report-worker, shipped settings: %s)".formatted(shipped),
 				profile.summary(built));
 		bench.notes.put("Figure 6 database", DatabaseActivity.now(bench.database).perReport(databaseBefore, built));
@@ -197,8 +212,9 @@ final class EndToEndLatency {
 					jobRunr.get(1).values().get("requests")));
 		bench.notes.put("Figure 6", ("Load: NO_OP reports POSTed open loop at a steady 100/s for %d s by the load "
 				+ "client (a JVM of its own, not pinned: the worker and the API share both cores with it), after a %d s "
-				+ "warm-up at the same rate whose reports are not counted (the run starts once they are finished%s); "
-				+ "one worker with the shipped settings (%s). "
+				+ "warm-up at the same rate whose reports are not counted (the run starts once they are finished%s; "
+				+ "the measuring client then warms up on its own for a few seconds at the same rate, its reports "
+				+ "not counted either, and the worker's profiler is attached before all that); one worker with the shipped settings (%s). "
 				+ "%s POSTs (%s; POST due → 202 p50 %.1f ms, p99 %.1f ms); %s accepted with a Location, %s events "
 				+ "heard on the client's queue, %s SUCCEEDED events matched to an accepted POST, %s missing after a "
 				+ "60 s wait. Latency counts from the moment each POST was due (no coordinated omission) to the "

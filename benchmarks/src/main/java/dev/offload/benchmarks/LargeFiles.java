@@ -126,7 +126,7 @@ final class LargeFiles {
 			URI file = api.baseUri().resolve("/api/reports/" + id + "/file");
 			HttpClient http = HttpClient.newBuilder().build();
 			// Stopped, whatever its duration, when summarised after the download.
-			Profile profile = Profile.start(bench, "download-" + store, api, 0, 900);
+			Profile profile = Profile.start(bench, "download-" + store, api, 900);
 			long start = System.nanoTime();
 			String downloaded;
 			long received;

@@ -43,7 +43,9 @@ import org.HdrHistogram.Histogram;
  * <li>{@code open}: requests start at a fixed {@code --rate} whatever the answers do;
  * latency counts from the moment a request was due, so a stalled server is not hidden (no
  * coordinated omission). {@code --warmup} seconds at the same rate come first and are
- * dropped, so the client's own cold start is not in the tail.</li>
+ * dropped, so the client's own cold start is not in the tail; then it waits
+ * {@code --warmup-settle-millis}, and prints when the measured run began
+ * ({@code measured_from_epoch_ms}).</li>
  * </ul>
  * {@code --heavy N} first fires N other requests without waiting for them (the load the
  * measured calls compete with). {@code --events-exchange} subscribes to the report events
@@ -169,15 +171,18 @@ public final class LoadClient {
 			this.statuses.clear();
 			this.failures.set(0);
 			this.sent.set(0);
+			// The warm-up's work (reports to build) done before the measured run starts.
+			Pause.millis(Long.parseLong(option("warmup-settle-millis", "0")));
 		}
 		Connection events = subscribeToEvents();
 		fireHeavy();
 		Histogram histogram = new ConcurrentHistogram(MAX_MICROS, 3);
+		long measuredFrom = System.currentTimeMillis();
 		long start = System.nanoTime();
 		List<CompletableFuture<?>> inFlight = runOpen(rate, seconds, histogram, events);
 		double elapsed = (System.nanoTime() - start) / 1e9;
 		awaitAnswers(inFlight);
-		String summary = summary(histogram, elapsed);
+		String summary = summary(histogram, elapsed) + " measured_from_epoch_ms=" + measuredFrom;
 		if (events != null) {
 			summary += endToEnd(events);
 		}

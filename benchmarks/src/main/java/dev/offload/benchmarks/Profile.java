@@ -94,48 +94,36 @@ final class Profile {
 	}
 
 	/**
-	 * Starts recording a service after a delay, for a while.
+	 * Starts recording a service now, for a while; returns once it records. Callers start
+	 * it before the window they measure: attaching runs jcmd, a JVM of its own, whose
+	 * start-up and the agent's loading take a core for up to a second on this machine,
+	 * and inside a latency figure's window they were its slowest requests.
 	 * @param bench the run
 	 * @param name the recording's name
 	 * @param process the service
-	 * @param delaySeconds when to start
 	 * @param seconds how long to record
 	 * @return the profile, to be read with {@link #summary(long)} once the figure is done
 	 */
-	static Profile start(Bench bench, String name, JavaProcess process, int delaySeconds, int seconds) {
+	static Profile start(Bench bench, String name, JavaProcess process, int seconds) {
 		Optional<Path> library = library(bench);
 		if (library.isEmpty()) {
-			return startFlightRecording(bench, name, process, delaySeconds, seconds);
+			return startFlightRecording(bench, name, process, seconds);
 		}
 		Path collapsed = bench.logs.resolve(name + ".collapsed");
 		Profile profile = new Profile(bench, process, name, collapsed, true);
-		Runnable start = () -> Tools.exec(
+		Tools.exec(
 				"asprof-start-" + name, List.of(jdkTool("jcmd"), Long.toString(process.pid()), "JVMTI.agent_load",
 						library.get().toString(), "\"start,event=cpu,interval=1ms\""),
 				Duration.ofSeconds(30), bench.logs);
-		if (delaySeconds > 0) {
-			Thread later = new Thread(() -> {
-				Pause.millis(delaySeconds * 1000L);
-				start.run();
-			}, "profile-" + name);
-			later.setDaemon(true);
-			later.start();
-		}
-		else {
-			start.run();
-		}
 		return profile;
 	}
 
-	private static Profile startFlightRecording(Bench bench, String name, JavaProcess process, int delaySeconds,
-			int seconds) {
+	private static Profile startFlightRecording(Bench bench, String name, JavaProcess process, int seconds) {
 		Path recording = bench.logs.resolve(name + ".jfr");
-		List<String> command = new ArrayList<>(List.of(jdkTool("jcmd"), Long.toString(process.pid()), "JFR.start",
-				"name=" + name, "duration=" + seconds + "s", "settings=" + settings(bench), "filename=" + recording));
-		if (delaySeconds > 0) {
-			command.add("delay=" + delaySeconds + "s");
-		}
-		Tools.exec("jcmd-" + name, command, Duration.ofSeconds(30), bench.logs);
+		Tools.exec("jcmd-" + name,
+				List.of(jdkTool("jcmd"), Long.toString(process.pid()), "JFR.start", "name=" + name,
+						"duration=" + seconds + "s", "settings=" + settings(bench), "filename=" + recording),
+				Duration.ofSeconds(30), bench.logs);
 		return new Profile(bench, process, name, recording, false);
 	}
 

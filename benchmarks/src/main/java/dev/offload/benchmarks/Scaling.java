@@ -48,7 +48,7 @@ final class Scaling {
 			bench.insertQueued(bench.quick ? 300 : 600, "SALES_SUMMARY", "CSV", SIX_MONTHS);
 			// Reports built while fresh JVMs compile their hot code are not counted.
 			Pause.millis(8000);
-			Profile profile = Profile.start(bench, "scaling-" + workers, first, 0, seconds);
+			Profile profile = Profile.start(bench, "scaling-" + workers, first, seconds);
 			long before = built(bench);
 			long start = System.nanoTime();
 			Pause.millis(seconds * 1000L);
