@@ -184,7 +184,7 @@ final class Bench implements AutoCloseable {
 	/**
 	 * Starts a report-worker process.
 	 * @param name a name for its log
-	 * @param jvmOptions its JVM options, {@code -Xmx512m} if empty
+	 * @param jvmOptions its JVM options, {@code -Xms512m -Xmx512m} if empty
 	 * @param settings {@code offload.worker.*} and other properties
 	 * @return the ready worker
 	 */
@@ -197,7 +197,7 @@ final class Bench implements AutoCloseable {
 	 * @param name a name for its log
 	 * @param launcher the command it runs under ({@code taskset -c 1} keeps it on one
 	 * core), or empty
-	 * @param jvmOptions its JVM options, {@code -Xmx512m} if empty
+	 * @param jvmOptions its JVM options, {@code -Xms512m -Xmx512m} if empty
 	 * @param settings {@code offload.worker.*} and other properties
 	 * @return the ready worker
 	 */

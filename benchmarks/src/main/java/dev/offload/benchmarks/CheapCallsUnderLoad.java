@@ -45,7 +45,7 @@ final class CheapCallsUnderLoad {
 		int pinned = onCores(WORKER_CORE).isEmpty() ? 0 : bench.pinDatabaseBackends(WORKER_APPLICATION, WORKER_CORE);
 		warmUp(bench, bench.apiUrl(path));
 		LoadResult asyncIdle = cheapCalls(bench, "async-idle", bench.apiUrl(path), seconds, null, null);
-		Profile profile = Profile.start(bench, "cheap-calls-async", bench.api(), seconds + 5);
+		Profile profile = Profile.start(bench, "cheap-calls-async", bench.api(), seconds + 15);
 		LoadResult asyncLoaded = cheapCalls(bench, "async-loaded", bench.apiUrl(path), seconds,
 				bench.apiUrl("/api/reports"), "async");
 		bench.notes.put("Figure 3 profile (api-service, async, worker on its own core, 200 heavy reports)",

@@ -41,11 +41,13 @@ final class EndToEndLatency {
 				bench.shippedWorkerSetting("concurrency"));
 		double loadBefore = Bench.loadAverage();
 		Path gcLog = bench.logs.resolve("worker-e2e-gc.log");
-		JavaProcess worker = bench.startWorker("worker-e2e", List.of("-Xmx512m", "-Xlog:gc:file=" + gcLog), Map.of());
+		JavaProcess worker = bench.startWorker("worker-e2e",
+				List.of("-Xms512m", "-Xmx512m", "-XX:+UseG1GC", "-Xlog:gc:file=" + gcLog), Map.of());
 		// Warms both services' JIT on the same path first, in rounds of 20 s at the same
 		// rate (each drained), until the worker's compilers took under a tenth of its
-		// CPU over a round (at most 8 rounds); their numbers are dropped. The measured
-		// run starts on an empty queue: a warm-up backlog still draining would be counted
+		// CPU over a round (at most 8 rounds); their numbers are dropped. The measuring
+		// client starts on an empty queue: a warm-up backlog still draining would be
+		// counted
 		// as the measured reports' latency.
 		int round = bench.quick ? 10 : 20;
 		int warmup = 0;
@@ -67,27 +69,33 @@ final class EndToEndLatency {
 		if (unfinished[0] > 0) {
 			bench.clearBacklog();
 		}
-		// Attached, and the measuring client warmed up in its own JVM (its reports
-		// built),
-		// before the measured run: neither jcmd's start nor a cold client's JIT lands in
-		// it.
+		// The profiler is attached, and the measuring client warms up in its own JVM
+		// (5 s at the same rate, then 2 s for the worker to build those reports), before
+		// the measured run: neither jcmd's start nor a cold client's JIT lands in it.
 		String profiledSince = bench.queryString("SELECT now()::text");
 		DatabaseActivity databaseBefore = DatabaseActivity.now(bench.database);
 		Profile profile = Profile.start(bench, "e2e-worker", worker, seconds + 30).steps(DispatchPath.WORKER_STEPS);
 		long gcLogFrom = BigReport.size(gcLog);
 		LoadResult result = bench.load("load-e2e",
 				List.of("open", "--url", bench.apiUrl("/api/reports"), "--method", "POST", "--body", Bench.NO_OP_BODY,
-						"--rate", "100", "--warmup", bench.quick ? "3" : "5", "--warmup-settle-millis", "2000",
-						"--seconds", Integer.toString(seconds), "--events-exchange",
+						"--rate", "100", "--warmup", Integer.toString(bench.quick ? 3 : 5), "--warmup-settle-millis",
+						"2000", "--seconds", Integer.toString(seconds), "--events-exchange",
 						bench.broker.topology().eventsExchange()));
 		double loadDuring = Bench.loadAverage();
 		double[] pauses = BigReport.pauses(gcLog, gcLogFrom);
 		bench.notes.put("Figure 6 garbage collection", String.format(Locale.ROOT,
-				"report-worker (G1, -Xmx512m) paused %.0f times while the client ran (its warm-up included), the "
+				"report-worker (G1, -Xms512m -Xmx512m) paused %.0f times while the client ran (its warm-up included), the "
 						+ "longest %.1f ms, %.0f ms in all (-Xlog:gc).",
 				pauses[0], pauses[1], pauses[2]));
-		String since = bench.queryString(
-				"SELECT to_timestamp(%d / 1000.0)::text".formatted((long) result.number("measured_from_epoch_ms")));
+		double measuredFrom = result.number("measured_from_epoch_ms");
+		if (Double.isNaN(measuredFrom)) {
+			throw new IllegalStateException("The load client did not say when its measured run began");
+		}
+		String since = bench.queryString("SELECT to_timestamp(%d / 1000.0)::text".formatted((long) measuredFrom));
+		// Reports of the client's warm-up still waiting when the measured run began: a
+		// worker that did not keep up carries them into it.
+		long carriedOver = bench.queryLong("SELECT count(*) FROM reports WHERE created_at < '" + since
+				+ "'::timestamptz AND (finished_at IS NULL OR finished_at > '" + since + "'::timestamptz)");
 		// The profile's CPU counts from its start to now, the client's warm-up and the
 		// 60 s it may wait for the last events included: per report built meanwhile.
 		long built = bench
@@ -213,8 +221,10 @@ final class EndToEndLatency {
 		bench.notes.put("Figure 6", ("Load: NO_OP reports POSTed open loop at a steady 100/s for %d s by the load "
 				+ "client (a JVM of its own, not pinned: the worker and the API share both cores with it), after a %d s "
 				+ "warm-up at the same rate whose reports are not counted (the run starts once they are finished%s; "
-				+ "the measuring client then warms up on its own for a few seconds at the same rate, its reports "
-				+ "not counted either, and the worker's profiler is attached before all that); one worker with the shipped settings (%s). "
+				+ "then the worker's profiler is attached, and the measuring client warms up in its own JVM for "
+				+ "%d s at the same rate and waits 2 s, its reports left out of the latencies but counted in the "
+				+ "profile and the database figures per report; %d of them were still unfinished when the measured "
+				+ "run began); one worker with the shipped settings (%s). "
 				+ "%s POSTs (%s; POST due → 202 p50 %.1f ms, p99 %.1f ms); %s accepted with a Location, %s events "
 				+ "heard on the client's queue, %s SUCCEEDED events matched to an accepted POST, %s missing after a "
 				+ "60 s wait. Latency counts from the moment each POST was due (no coordinated omission) to the "
@@ -225,12 +235,12 @@ final class EndToEndLatency {
 			.formatted(seconds, warmup,
 					(unfinished[0] > 0)
 							? ", or after a wait, with %d unfinished then cancelled".formatted(unfinished[0]) : "",
-					shipped, result.values().get("requests"), result.statuses(), result.p50(), result.p99(),
-					result.values().get("accepted_with_id"), result.values().get("events_heard"),
-					result.values().get("e2e_count"), result.values().get("e2e_missing"),
-					result.number("answer_to_event_p50"), result.number("answer_to_event_p99"), succeededInDatabase,
-					database[0], database[1], database[2], database[3], loadBefore, loadDuring,
-					Runtime.getRuntime().availableProcessors())
+					bench.quick ? 3 : 5, carriedOver, shipped, result.values().get("requests"), result.statuses(),
+					result.p50(), result.p99(), result.values().get("accepted_with_id"),
+					result.values().get("events_heard"), result.values().get("e2e_count"),
+					result.values().get("e2e_missing"), result.number("answer_to_event_p50"),
+					result.number("answer_to_event_p99"), succeededInDatabase, database[0], database[1], database[2],
+					database[3], loadBefore, loadDuring, Runtime.getRuntime().availableProcessors())
 				+ "The path: POST, insert, relay publish with confirm, worker claim, RUNNING event, file and "
 				+ "status, SUCCEEDED event; the client hears it on a queue of its own bound to the events exchange "
 				+ "and matches it to its POST by the report id in the 202's Location. "

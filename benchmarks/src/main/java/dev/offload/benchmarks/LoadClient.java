@@ -164,17 +164,21 @@ public final class LoadClient {
 		double rate = Double.parseDouble(option("rate", "100"));
 		double seconds = Double.parseDouble(option("seconds", "10"));
 		double warmup = Double.parseDouble(option("warmup", "0"));
+		// Subscribed first, so the warm-up warms the event consumer too.
+		Connection events = subscribeToEvents();
 		if (warmup > 0) {
 			// This JVM's own JIT and connections, before any latency counts: a cold
 			// client would add its own start-up to the server's tail.
 			awaitAnswers(runOpen(rate, warmup, new ConcurrentHistogram(MAX_MICROS, 3), null));
+			// Time for the server to finish the warm-up's work (reports to build); one
+			// that has not is measured with it.
+			Pause.millis(Long.parseLong(option("warmup-settle-millis", "0")));
 			this.statuses.clear();
 			this.failures.set(0);
 			this.sent.set(0);
-			// The warm-up's work (reports to build) done before the measured run starts.
-			Pause.millis(Long.parseLong(option("warmup-settle-millis", "0")));
+			this.succeededAt.clear();
+			this.eventsHeard.set(0);
 		}
-		Connection events = subscribeToEvents();
 		fireHeavy();
 		Histogram histogram = new ConcurrentHistogram(MAX_MICROS, 3);
 		long measuredFrom = System.currentTimeMillis();
