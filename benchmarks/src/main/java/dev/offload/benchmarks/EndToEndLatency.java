@@ -47,8 +47,7 @@ final class EndToEndLatency {
 		// rate (each drained), until the worker's compilers took under a tenth of its
 		// CPU over a round (at most 8 rounds); their numbers are dropped. The measuring
 		// client starts on an empty queue: a warm-up backlog still draining would be
-		// counted
-		// as the measured reports' latency.
+		// counted as the measured reports' latency.
 		int round = bench.quick ? 10 : 20;
 		int warmup = 0;
 		long[] unfinished = new long[1];
