@@ -1,8 +1,5 @@
 package dev.offload.benchmarks;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,8 +10,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Figure 5: one SALES_SUMMARY over every seeded order line (about a million), as CSV and
@@ -25,16 +20,6 @@ import java.util.regex.Pattern;
 final class BigReport {
 
 	static final String FROM = "2021-01-01";
-
-	/**
-	 * A G1 pause line of -Xlog:gc, as in {@code Pause Young (Normal) ... 24M->5M(256M)}.
-	 */
-	private static final Pattern GC_PAUSE = Pattern.compile("Pause.* (\\d+)M->(\\d+)M\\((\\d+)M\\)");
-
-	/**
-	 * A G1 pause line's duration, as in {@code Pause Young ... 24M->5M(256M) 3.456ms}.
-	 */
-	private static final Pattern GC_PAUSE_TIME = Pattern.compile("Pause.* ([0-9.]+)ms");
 
 	static final String TO = "2025-12-31";
 
@@ -64,56 +49,6 @@ final class BigReport {
 	private BigReport() {
 	}
 
-	/**
-	 * The largest heap occupancy G1 logged before a collection since an offset of its
-	 * log: the heap's peaks, without polling the worker.
-	 */
-	static double heapBeforeCollections(Path gcLog, long from) {
-		try {
-			String log = Files.readString(gcLog, StandardCharsets.UTF_8);
-			Matcher collection = GC_PAUSE.matcher(log.substring((int) Math.min(from, log.length())));
-			double peak = 0;
-			while (collection.find()) {
-				peak = Math.max(peak, Double.parseDouble(collection.group(1)));
-			}
-			return peak;
-		}
-		catch (IOException ex) {
-			return 0;
-		}
-	}
-
-	/**
-	 * The G1 pauses logged since an offset of a -Xlog:gc log.
-	 * @return how many, the longest and their total, in milliseconds
-	 */
-	static double[] pauses(Path gcLog, long from) {
-		try {
-			String log = Files.readString(gcLog, StandardCharsets.UTF_8);
-			Matcher pause = GC_PAUSE_TIME.matcher(log.substring((int) Math.min(from, log.length())));
-			double[] pauses = new double[3];
-			while (pause.find()) {
-				double millis = Double.parseDouble(pause.group(1));
-				pauses[0]++;
-				pauses[1] = Math.max(pauses[1], millis);
-				pauses[2] += millis;
-			}
-			return pauses;
-		}
-		catch (IOException ex) {
-			return new double[] { Double.NaN, Double.NaN, Double.NaN };
-		}
-	}
-
-	static long size(Path file) {
-		try {
-			return Files.exists(file) ? Files.size(file) : 0;
-		}
-		catch (IOException ex) {
-			return 0;
-		}
-	}
-
 	static void run(Bench bench) {
 		bench.clearBacklog();
 		long lines = bench.queryLong("SELECT count(*) FROM sales.order_lines");
@@ -136,7 +71,7 @@ final class BigReport {
 			ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
 			sampler.scheduleAtFixedRate(() -> peak.accumulateAndGet(bench.heapUsed(worker), Math::max), 0, 500,
 					TimeUnit.MILLISECONDS);
-			long gcLogStart = size(gcLog);
+			long gcLogStart = GcLog.size(gcLog);
 			boolean profiled = format.equals("CSV") && !results.containsKey("CSV");
 			Profile profile = profiled ? Profile.start(bench, "big-report-csv", worker, 120) : null;
 			String id = bench.insertOne("SALES_SUMMARY", format, "{\"from\":\"%s\",\"to\":\"%s\"}".formatted(FROM, TO));
@@ -152,7 +87,7 @@ final class BigReport {
 						+ profile.bottleneck("report-worker", "report").replaceAll(": its own CPU caps.*", "")
 						+ ". PostgreSQL's own aggregation never ships the rows.";
 			}
-			double heap = Math.max(peak.get() / 1024.0 / 1024.0, heapBeforeCollections(gcLog, gcLogStart));
+			double heap = Math.max(peak.get() / 1024.0 / 1024.0, GcLog.heapBeforeCollections(gcLog, gcLogStart));
 			double[] previous = results.get(format);
 			if (previous == null || seconds < previous[0]) {
 				results.put(format, new double[] { seconds, Math.max(heap, previous != null ? previous[1] : 0), size });

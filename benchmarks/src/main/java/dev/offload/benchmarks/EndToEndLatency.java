@@ -74,18 +74,20 @@ final class EndToEndLatency {
 		String profiledSince = bench.queryString("SELECT now()::text");
 		DatabaseActivity databaseBefore = DatabaseActivity.now(bench.database);
 		Profile profile = Profile.start(bench, "e2e-worker", worker, seconds + 30).steps(DispatchPath.WORKER_STEPS);
-		long gcLogFrom = BigReport.size(gcLog);
+		long gcLogFrom = GcLog.size(gcLog);
 		LoadResult result = bench.load("load-e2e",
 				List.of("open", "--url", bench.apiUrl("/api/reports"), "--method", "POST", "--body", Bench.NO_OP_BODY,
 						"--rate", "100", "--warmup", Integer.toString(bench.quick ? 3 : 5), "--warmup-settle-millis",
 						"2000", "--seconds", Integer.toString(seconds), "--events-exchange",
 						bench.broker.topology().eventsExchange()));
 		double loadDuring = Bench.loadAverage();
-		double[] pauses = BigReport.pauses(gcLog, gcLogFrom);
-		bench.notes.put("Figure 6 garbage collection", String.format(Locale.ROOT,
-				"report-worker (G1, -Xms512m -Xmx512m) paused %.0f times while the client ran (its warm-up included), the "
-						+ "longest %.1f ms, %.0f ms in all (-Xlog:gc).",
-				pauses[0], pauses[1], pauses[2]));
+		bench.notes.put("Figure 6 garbage collection",
+				GcLog.pausesSince(gcLog, gcLogFrom)
+					.map((pauses) -> String.format(Locale.ROOT,
+							"report-worker (G1, -Xms512m -Xmx512m) paused %d times while the client ran (its warm-up "
+									+ "included), the longest %.1f ms, %.0f ms in all (-Xlog:gc).",
+							pauses.count(), pauses.longestMillis(), pauses.totalMillis()))
+					.orElse("report-worker's GC log could not be read."));
 		double measuredFrom = result.number("measured_from_epoch_ms");
 		if (Double.isNaN(measuredFrom)) {
 			throw new IllegalStateException("The load client did not say when its measured run began");

@@ -119,7 +119,7 @@ final class LargeFiles {
 			long size = bench.queryLong("SELECT file_size FROM reports WHERE id = '" + id + "'");
 			String key = bench.queryString("SELECT file_key FROM reports WHERE id = '" + id + "'");
 			String sha256 = bench.queryString("SELECT file_sha256 FROM reports WHERE id = '" + id + "'");
-			double workerHeap = BigReport.heapBeforeCollections(workerGc, 0);
+			double workerHeap = GcLog.heapBeforeCollections(workerGc, 0);
 
 			// The API's download, into a digest.
 			long gcFrom = Files.size(apiGc);
@@ -143,7 +143,7 @@ final class LargeFiles {
 			}
 			double apiSeconds = (System.nanoTime() - start) / 1e9;
 			String downloadProfile = profile.summary(1);
-			double apiHeap = BigReport.heapBeforeCollections(apiGc, gcFrom);
+			double apiHeap = GcLog.heapBeforeCollections(apiGc, gcFrom);
 			if (received != size || !downloaded.equals(sha256)) {
 				throw new IllegalStateException("The " + store + " download differs: " + received + " bytes, SHA-256 "
 						+ downloaded + "; stored " + size + " bytes, " + sha256);

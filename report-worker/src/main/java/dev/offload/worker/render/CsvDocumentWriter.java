@@ -88,22 +88,19 @@ final class CsvDocumentWriter implements DocumentWriter {
 				try {
 					for (int i = 0; i < cells.length; i++) {
 						ColumnType type = columns.get(i).type();
-						if (cells[i] == null || type == ColumnType.TEXT) {
-							String text = Cells.plain(cells[i], type);
-							if (printsAsItIs(text)) {
-								if (i > 0) {
-									out.append(format.getDelimiterString());
-								}
-								out.append(text);
-							}
-							else {
-								format.print(text, out, i == 0);
-							}
+						String text = (cells[i] == null || type == ColumnType.TEXT) ? Cells.plain(cells[i], type)
+								: null;
+						if (text != null && !printsAsItIs(text)) {
+							format.print(text, out, i == 0);
+							continue;
+						}
+						if (i > 0) {
+							out.append(format.getDelimiterString());
+						}
+						if (text != null) {
+							out.append(text);
 						}
 						else {
-							if (i > 0) {
-								out.append(format.getDelimiterString());
-							}
 							Cells.writePlain(cells[i], type, out);
 						}
 					}

@@ -112,13 +112,10 @@ final class Utf8Writer extends Writer {
 	 * @throws IOException if the stream fails
 	 */
 	void appendLong(long value) throws IOException {
-		if (this.high != 0 || value == Long.MIN_VALUE || this.buffer.length < LONG_BYTES) {
+		if (value == Long.MIN_VALUE || !reserve(LONG_BYTES)) {
 			String text = Long.toString(value);
 			encode(text, 0, text.length());
 			return;
-		}
-		if (this.buffer.length - this.length < LONG_BYTES) {
-			drain();
 		}
 		byte[] bytes = this.buffer;
 		long rest = Math.abs(value);
@@ -139,6 +136,23 @@ final class Utf8Writer extends Writer {
 	}
 
 	/**
+	 * Makes room for that many bytes written straight into the buffer, unless a character
+	 * waits for the second half of its surrogate pair or the buffer is smaller.
+	 * @param bytes the bytes to be written
+	 * @return whether they may be written into the buffer from {@code length} on
+	 * @throws IOException if draining the buffer fails
+	 */
+	private boolean reserve(int bytes) throws IOException {
+		if (this.high != 0 || this.buffer.length < bytes) {
+			return false;
+		}
+		if (this.buffer.length - this.length < bytes) {
+			drain();
+		}
+		return true;
+	}
+
+	/**
 	 * Writes a date as {@link LocalDate#toString()} gives it ({@code yyyy-MM-dd} for the
 	 * years 0 to 9999), without the string.
 	 * @param date the date
@@ -146,13 +160,10 @@ final class Utf8Writer extends Writer {
 	 */
 	void appendDate(LocalDate date) throws IOException {
 		int year = date.getYear();
-		if (this.high != 0 || year < 0 || year > 9999 || this.buffer.length < DATE_BYTES) {
+		if (year < 0 || year > 9999 || !reserve(DATE_BYTES)) {
 			String text = date.toString();
 			encode(text, 0, text.length());
 			return;
-		}
-		if (this.buffer.length - this.length < DATE_BYTES) {
-			drain();
 		}
 		byte[] bytes = this.buffer;
 		int at = this.length;
