@@ -15,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.rabbitmq.perf.PerfTest;
+import org.HdrHistogram.Histogram;
 
 /**
  * The references, each run the way its authors intend, as a process of its own: RabbitMQ
@@ -88,19 +89,57 @@ final class Tools {
 
 	/**
 	 * Runs pgbench with a custom script until each client has run it a number of times,
-	 * no vacuum and no initialisation.
+	 * no vacuum and no initialisation, each transaction's latency logged ({@code -l}) so
+	 * the result has its percentiles.
 	 * @param name a name for its log
 	 * @param database the database
 	 * @param script the script's text
 	 * @param clients concurrent clients
 	 * @param transactions how many times each client runs the script
 	 * @param logs the folder for its output
-	 * @return what it measured
+	 * @return what it measured, with {@link PgbenchResult#p50()} and
+	 * {@link PgbenchResult#p99()}
 	 */
 	static PgbenchResult pgbenchTransactions(String name, String database, String script, int clients,
 			long transactions, Path logs) {
-		return pgbench(name, database, script, clients, List.of("-t", Long.toString(transactions)), "simple",
+		Path prefix = logs.resolve(name + "-transactions");
+		PgbenchResult result = pgbench(name, database, script, clients,
+				List.of("-t", Long.toString(transactions), "-l", "--log-prefix=" + prefix), "simple",
 				Duration.ofMinutes(5), logs);
+		Histogram latencies = transactionLatencies(prefix);
+		if (latencies.getTotalCount() != clients * transactions) {
+			throw new IllegalStateException(name + " logged " + latencies.getTotalCount() + " transactions, not "
+					+ clients * transactions + ", under " + prefix);
+		}
+		return new PgbenchResult(result.tps(), result.latencyAverage(), latencies.getValueAtPercentile(50) / 1000.0,
+				latencies.getValueAtPercentile(99) / 1000.0);
+	}
+
+	/**
+	 * The latencies pgbench's {@code -l} logged, in microseconds: its files are
+	 * {@code prefix.<pid>} and {@code prefix.<pid>.<thread>}, a line per transaction
+	 * whose third field is the transaction's time in microseconds. The files are deleted
+	 * once read.
+	 */
+	private static Histogram transactionLatencies(Path prefix) {
+		String stem = prefix.getFileName() + ".";
+		Histogram latencies = new Histogram(3);
+		try (var files = Files.list(prefix.getParent())) {
+			for (Path file : files.filter((file) -> file.getFileName().toString().startsWith(stem)).toList()) {
+				for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+					String[] fields = line.strip().split(" ");
+					if (fields.length < 3) {
+						throw new IllegalStateException("Not a pgbench transaction line in " + file + ": " + line);
+					}
+					latencies.recordValue(Long.parseLong(fields[2]));
+				}
+				Files.delete(file);
+			}
+			return latencies;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
 	}
 
 	private static PgbenchResult pgbench(String name, String database, String script, int clients, List<String> until,
@@ -113,7 +152,7 @@ final class Tools {
 			command.addAll(until);
 			command.addAll(List.of("-f", file.toString(), database));
 			String output = exec(name, command, timeout, logs);
-			return new PgbenchResult(number(TPS, output), number(LATENCY_AVERAGE, output));
+			return new PgbenchResult(number(TPS, output), number(LATENCY_AVERAGE, output), Double.NaN, Double.NaN);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -207,7 +246,15 @@ final class Tools {
 
 	}
 
-	record PgbenchResult(double tps, double latencyAverage) {
+	/**
+	 * What pgbench measured.
+	 *
+	 * @param tps transactions per second
+	 * @param latencyAverage the mean latency, ms
+	 * @param p50 the median latency, ms; NaN unless each transaction was logged
+	 * @param p99 the 99th percentile latency, ms; NaN unless each transaction was logged
+	 */
+	record PgbenchResult(double tps, double latencyAverage, double p50, double p99) {
 
 	}
 
