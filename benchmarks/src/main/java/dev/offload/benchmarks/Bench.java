@@ -53,6 +53,9 @@ final class Bench implements AutoCloseable {
 	/** Users the API is started with, so the per-user count stays that of a real mix. */
 	static final int USERS = 32;
 
+	/** wrk's threads, as many as pgbench's ({@code -j 2}). */
+	static final int WRK_THREADS = 2;
+
 	/** The last line of bash's times: the user and system CPU of its children. */
 	private static final Pattern CHILD_TIMES = Pattern.compile("(?m)^(\\d+)m([0-9.]+)s (\\d+)m([0-9.]+)s$");
 
@@ -276,16 +279,19 @@ final class Bench implements AutoCloseable {
 	}
 
 	/**
-	 * Runs wrk in a closed loop: each of its clients a thread with one connection, client
-	 * i sending as user i (modulo the users), as the JVM load client does, but with a
-	 * client whose own CPU per request is a small part of the cores the API shares with
-	 * it. A warm-up run comes first and is not counted.
+	 * Runs wrk in a closed loop, each client a connection that sends its next request
+	 * once the last is answered, as the JVM load client does, but with a client whose own
+	 * CPU per request is a small part of the cores the API shares with it:
+	 * {@value #WRK_THREADS} threads share the connections, as pgbench's {@code -j 2}
+	 * share its clients, and the first {@code clients} users (at most {@link #USERS})
+	 * take turns, each thread's own (closed-loop.lua). A warm-up run comes first and is
+	 * not counted.
 	 * @param name a name for its logs
 	 * @param launcher the command it runs under ({@code taskset -c 0}), or empty
 	 * @param method the HTTP method
 	 * @param url the URL
 	 * @param body the JSON body
-	 * @param clients the clients (threads and connections)
+	 * @param clients the clients (connections)
 	 * @param warmup seconds of warm-up, 0 for none
 	 * @param seconds the seconds measured
 	 * @return the result, with {@code cpu_ms_per_request}: wrk's own CPU per request sent
@@ -304,7 +310,7 @@ final class Bench implements AutoCloseable {
 			}
 			Path script = this.wrkScript;
 			List<String> users = new ArrayList<>();
-			for (int i = 0; i < USERS; i++) {
+			for (int i = 0; i < Math.min(clients, USERS); i++) {
 				users.add(basic(user(i) + ":" + password(i)));
 			}
 			if (warmup > 0) {
@@ -335,8 +341,10 @@ final class Bench implements AutoCloseable {
 	private static List<String> wrkCommand(List<String> launcher, Path script, String method, String url, String body,
 			int clients, int seconds, List<String> users) {
 		List<String> command = new ArrayList<>(launcher);
-		command.addAll(List.of("wrk", "-t", Integer.toString(clients), "-c", Integer.toString(clients), "-d",
-				seconds + "s", "--timeout", "30s", "-s", script.toString(), url, "--", method, body));
+		int threads = Math.min(WRK_THREADS, clients);
+		command.addAll(List.of("wrk", "-t", Integer.toString(threads), "-c", Integer.toString(clients), "-d",
+				seconds + "s", "--timeout", "30s", "-s", script.toString(), url, "--", method, body,
+				Integer.toString(threads)));
 		command.addAll(users);
 		return command;
 	}

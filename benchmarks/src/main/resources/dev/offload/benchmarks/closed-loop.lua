@@ -1,7 +1,8 @@
--- wrk script for figure 1: each connection its own thread (wrk -t N -c N), thread i
--- sending as user i (modulo the users), like the suite's JVM load client. The arguments
--- after "--" are the request's method, its JSON body, then one Authorization value per
--- user. Prints the suite's RESULT line at the end; latencies in milliseconds.
+-- wrk script for figure 1: wrk -t T -c N, the N connections shared by the T threads (T = 2,
+-- as pgbench's -j 2). The arguments after "--" are the request's method, its JSON body,
+-- T, then one Authorization value per user: thread t sends as users t, t + T, t + 2T, ...
+-- in turn, one request after another, so every user's requests come as often as the
+-- others'. Prints the suite's RESULT line at the end; latencies in milliseconds.
 
 local threads = {}
 local next_id = 0
@@ -13,12 +14,23 @@ function setup(thread)
 end
 
 function init(args)
-  local users = #args - 2
-  wrk.method = args[1]
-  wrk.body = args[2]
-  wrk.headers["Content-Type"] = "application/json"
-  wrk.headers["Authorization"] = args[3 + (id % users)]
+  local method, body, thread_count = args[1], args[2], tonumber(args[3])
+  local users = #args - 3
+  requests = {}
+  for user = id, users - 1, thread_count do
+    local headers = { ["Content-Type"] = "application/json", ["Authorization"] = args[4 + user] }
+    table.insert(requests, wrk.format(method, nil, headers, body))
+  end
+  if #requests == 0 then
+    error("thread " .. id .. " has no user: " .. users .. " user(s) for " .. thread_count .. " thread(s)")
+  end
+  sent = 0
   statuses = {}
+end
+
+function request()
+  sent = sent % #requests + 1
+  return requests[sent]
 end
 
 function response(status, headers, body)
