@@ -342,6 +342,11 @@ final class Bench implements AutoCloseable {
 			int clients, int seconds, List<String> users) {
 		List<String> command = new ArrayList<>(launcher);
 		int threads = Math.min(WRK_THREADS, clients);
+		if (clients % threads != 0) {
+			// wrk gives each thread clients / threads connections: the rest would be
+			// lost.
+			throw new IllegalArgumentException(clients + " clients do not share out over " + threads + " wrk threads");
+		}
 		command.addAll(List.of("wrk", "-t", Integer.toString(threads), "-c", Integer.toString(clients), "-d",
 				seconds + "s", "--timeout", "30s", "-s", script.toString(), url, "--", method, body,
 				Integer.toString(threads)));

@@ -103,23 +103,31 @@ final class Tools {
 	static PgbenchResult pgbenchTransactions(String name, String database, String script, int clients,
 			long transactions, Path logs) {
 		Path prefix = logs.resolve(name + "-transactions");
-		PgbenchResult result = pgbench(name, database, script, clients,
-				List.of("-t", Long.toString(transactions), "-l", "--log-prefix=" + prefix), "simple",
-				Duration.ofMinutes(5), logs);
-		Histogram latencies = transactionLatencies(prefix);
-		if (latencies.getTotalCount() != clients * transactions) {
-			throw new IllegalStateException(name + " logged " + latencies.getTotalCount() + " transactions, not "
-					+ clients * transactions + ", under " + prefix);
+		// An earlier run's files, left by a run that failed, would be counted as this
+		// one's.
+		deleteTransactionLogs(prefix);
+		try {
+			PgbenchResult result = pgbench(name, database, script, clients,
+					List.of("-t", Long.toString(transactions), "-l", "--log-prefix=" + prefix), "simple",
+					Duration.ofMinutes(5), logs);
+			Histogram latencies = transactionLatencies(prefix);
+			if (latencies.getTotalCount() != clients * transactions) {
+				throw new IllegalStateException(name + " logged " + latencies.getTotalCount() + " transactions, not "
+						+ clients * transactions + ", under " + prefix);
+			}
+			return new PgbenchResult(result.tps(), latencies.getMean() / 1000,
+					latencies.getValueAtPercentile(50) / 1000.0, latencies.getValueAtPercentile(99) / 1000.0);
 		}
-		return new PgbenchResult(result.tps(), result.latencyAverage(), latencies.getValueAtPercentile(50) / 1000.0,
-				latencies.getValueAtPercentile(99) / 1000.0);
+		finally {
+			deleteTransactionLogs(prefix);
+		}
 	}
 
 	/**
 	 * The latencies pgbench's {@code -l} logged, in microseconds: its files are
 	 * {@code prefix.<pid>} and {@code prefix.<pid>.<thread>}, a line per transaction
-	 * whose third field is the transaction's time in microseconds. The files are deleted
-	 * once read.
+	 * whose third field is the transaction's time in microseconds ({@code failed} for a
+	 * transaction that failed, which no accept may).
 	 */
 	private static Histogram transactionLatencies(Path prefix) {
 		String stem = prefix.getFileName() + ".";
@@ -128,14 +136,26 @@ final class Tools {
 			for (Path file : files.filter((file) -> file.getFileName().toString().startsWith(stem)).toList()) {
 				for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
 					String[] fields = line.strip().split(" ");
-					if (fields.length < 3) {
-						throw new IllegalStateException("Not a pgbench transaction line in " + file + ": " + line);
+					if (fields.length < 3 || fields[2].isEmpty() || !fields[2].chars().allMatch(Character::isDigit)) {
+						throw new IllegalStateException(
+								"Not a committed pgbench transaction in " + file + " (a failed one?): " + line);
 					}
 					latencies.recordValue(Long.parseLong(fields[2]));
 				}
-				Files.delete(file);
 			}
 			return latencies;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private static void deleteTransactionLogs(Path prefix) {
+		String stem = prefix.getFileName() + ".";
+		try (var files = Files.list(prefix.getParent())) {
+			for (Path file : files.filter((file) -> file.getFileName().toString().startsWith(stem)).toList()) {
+				Files.delete(file);
+			}
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -250,7 +270,8 @@ final class Tools {
 	 * What pgbench measured.
 	 *
 	 * @param tps transactions per second
-	 * @param latencyAverage the mean latency, ms
+	 * @param latencyAverage the mean latency, ms (over the transactions logged, when each
+	 * was)
 	 * @param p50 the median latency, ms; NaN unless each transaction was logged
 	 * @param p99 the 99th percentile latency, ms; NaN unless each transaction was logged
 	 */
