@@ -210,9 +210,9 @@ final class AcceptPath {
 	 * @return the CPU per request in ms and the requests per second
 	 */
 	private static double[] readFloor(Bench bench, int seconds) {
-		// Each client reads a report of its own user, as each POSTs as its own user: one
-		// user's 32 clients would queue on that user's rate-limit bucket, one check of
-		// its row at a time.
+		// Each client reads a report of its own user, as the POSTs come from the 32 users
+		// alike: one user's 32 clients would queue on that user's rate-limit bucket, one
+		// check of its row at a time.
 		// One report of each user, in the users' order (bench00, bench01, ...), as the
 		// load client pairs them.
 		String ids = bench.queryString("SELECT string_agg(id::text, ',' ORDER BY owner_id) FROM "
