@@ -343,8 +343,7 @@ final class Bench implements AutoCloseable {
 		List<String> command = new ArrayList<>(launcher);
 		int threads = Math.min(WRK_THREADS, clients);
 		if (clients % threads != 0) {
-			// wrk gives each thread clients / threads connections: the rest would be
-			// lost.
+			// wrk gives each thread clients / threads connections, the rest lost.
 			throw new IllegalArgumentException(clients + " clients do not share out over " + threads + " wrk threads");
 		}
 		command.addAll(List.of("wrk", "-t", Integer.toString(threads), "-c", Integer.toString(clients), "-d",

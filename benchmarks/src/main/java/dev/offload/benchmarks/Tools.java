@@ -103,8 +103,7 @@ final class Tools {
 	static PgbenchResult pgbenchTransactions(String name, String database, String script, int clients,
 			long transactions, Path logs) {
 		Path prefix = logs.resolve(name + "-transactions");
-		// An earlier run's files, left by a run that failed, would be counted as this
-		// one's.
+		// A failed earlier run's files would be counted as this run's.
 		deleteTransactionLogs(prefix);
 		try {
 			PgbenchResult result = pgbench(name, database, script, clients,
@@ -130,10 +129,9 @@ final class Tools {
 	 * transaction that failed, which no accept may).
 	 */
 	private static Histogram transactionLatencies(Path prefix) {
-		String stem = prefix.getFileName() + ".";
 		Histogram latencies = new Histogram(3);
-		try (var files = Files.list(prefix.getParent())) {
-			for (Path file : files.filter((file) -> file.getFileName().toString().startsWith(stem)).toList()) {
+		try {
+			for (Path file : transactionLogs(prefix)) {
 				for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
 					String[] fields = line.strip().split(" ");
 					if (fields.length < 3 || fields[2].isEmpty() || !fields[2].chars().allMatch(Character::isDigit)) {
@@ -151,14 +149,21 @@ final class Tools {
 	}
 
 	private static void deleteTransactionLogs(Path prefix) {
-		String stem = prefix.getFileName() + ".";
-		try (var files = Files.list(prefix.getParent())) {
-			for (Path file : files.filter((file) -> file.getFileName().toString().startsWith(stem)).toList()) {
+		try {
+			for (Path file : transactionLogs(prefix)) {
 				Files.delete(file);
 			}
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** pgbench's {@code -l} files under a prefix: {@code prefix.<pid>[.<thread>]}. */
+	private static List<Path> transactionLogs(Path prefix) throws IOException {
+		String stem = prefix.getFileName() + ".";
+		try (var files = Files.list(prefix.getParent())) {
+			return files.filter((file) -> file.getFileName().toString().startsWith(stem)).toList();
 		}
 	}
 
