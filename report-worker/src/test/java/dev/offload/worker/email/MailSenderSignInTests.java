@@ -95,7 +95,7 @@ class MailSenderSignInTests {
 
 	@BeforeEach
 	void purge() throws Exception {
-		worker.getBean(JavaMailSenderImpl.class).setPassword("not-" + PASSWORD);
+		setPassword(worker.getBean(JavaMailSenderImpl.class), "not-" + PASSWORD);
 		ownSenderWorker.getBean(ForwardingMailSender.class).to(Workers.freePort(), USER, PASSWORD);
 		smtp.purgeEmailFromAllMailboxes();
 	}
@@ -105,7 +105,7 @@ class MailSenderSignInTests {
 		List<UUID> reports = emails.due(12);
 
 		assertNoneSentUntilFixed(emails, reports, "MailAuthenticationException",
-				() -> worker.getBean(JavaMailSenderImpl.class).setPassword(PASSWORD));
+				() -> setPassword(worker.getBean(JavaMailSenderImpl.class), PASSWORD));
 	}
 
 	@Test
@@ -132,6 +132,19 @@ class MailSenderSignInTests {
 
 		assertNoneSentUntilFixed(ownSenderEmails, reports, "MailAuthenticationException",
 				() -> ownSenderWorker.getBean(ForwardingMailSender.class).to(SMTP.getPort(), USER, PASSWORD));
+	}
+
+	/**
+	 * Changes the password of the worker's running sender so that its email thread sees
+	 * it: the field is not volatile, but the worker takes the sender's session
+	 * ({@link JavaMailSenderImpl#getSession()}, synchronized on the sender) before it
+	 * reads the password to sign in, so a change made holding the same lock is seen
+	 * there.
+	 */
+	private static void setPassword(JavaMailSenderImpl sender, String password) {
+		synchronized (sender) {
+			sender.setPassword(password);
+		}
 	}
 
 	/**
