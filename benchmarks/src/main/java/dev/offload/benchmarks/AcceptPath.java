@@ -94,8 +94,8 @@ final class AcceptPath {
 						+ "front of it (pgbench, from the same backlog, in the same run), committed %.0f per s with a "
 						+ "p50 of %.1f ms and a p99 of %.1f ms",
 				database.tps(), database.p50(), database.p99());
+		double mean = 32_000 / checked.throughput();
 		if (database.p99() > 50 && checked.throughput() <= database.tps()) {
-			double postMean = 32_000 / checked.throughput();
 			return String.format(Locale.ROOT,
 					" Why the p99 target is not met: %s (mean %.1f ms), itself over 50 ms. 32 clients in a closed "
 							+ "loop keep 32 requests in flight, so by Little's law their mean latency is 32 / "
@@ -106,10 +106,9 @@ final class AcceptPath {
 							+ "tighter than PostgreSQL alone showed (%.1f times). api-service sends the statement over "
 							+ "10 pooled connections, pgbench over 32, so this is what the two runs showed, not a "
 							+ "bound.",
-					alone, database.latencyAverage(), cores, checked.throughput(), database.tps(), postMean,
-					50 / postMean, database.p99() / database.latencyAverage());
+					alone, database.latencyAverage(), cores, checked.throughput(), database.tps(), mean, 50 / mean,
+					database.p99() / database.latencyAverage());
 		}
-		double mean = 32_000 / checked.throughput();
 		double spread = checked.p99() / mean;
 		double neededMean = 50 / spread;
 		double needed = 32_000 / neededMean;

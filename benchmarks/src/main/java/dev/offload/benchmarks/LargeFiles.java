@@ -122,7 +122,7 @@ final class LargeFiles {
 			double workerHeap = GcLog.heapBeforeCollections(workerGc, 0);
 
 			// The API's download, into a digest.
-			long gcFrom = Files.size(apiGc);
+			long gcFrom = GcLog.size(apiGc);
 			URI file = api.baseUri().resolve("/api/reports/" + id + "/file");
 			HttpClient http = HttpClient.newBuilder().build();
 			// Stopped, whatever its duration, when summarised after the download.
