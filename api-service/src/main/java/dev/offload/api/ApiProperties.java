@@ -23,13 +23,34 @@ import org.springframework.validation.annotation.Validated;
  * @param catalogue the report catalogue the workers offer
  * @param reconciliation recovering reports whose task the broker lost
  * @param batches batches of reports: their size, how they are created and shared out
+ * @param accept how accepted reports are written
  */
 @ConfigurationProperties("offload.api")
 @Validated
 public record ApiProperties(@DefaultValue @Valid Relay relay, @DefaultValue @Valid Limits limits,
 		@DefaultValue @Valid Retention retention, @DefaultValue @Valid Live live,
 		@DefaultValue @Valid Catalogue catalogue, @DefaultValue @Valid Reconciliation reconciliation,
-		@DefaultValue @Valid Batches batches) {
+		@DefaultValue @Valid Batches batches, @DefaultValue @Valid Accept accept) {
+
+	/**
+	 * How accepted reports are written ({@code offload.api.accept.*}). Requests that
+	 * arrive together are inserted together (group commit): each accepting request joins
+	 * the next statement, at most {@code concurrent-statements} such statements run at
+	 * once, and each inserts up to {@code max-batch} reports and commits them together. A
+	 * request is answered only once its report is committed; one that comes alone is
+	 * inserted at once, without waiting for others. Under load this costs PostgreSQL a
+	 * commit per statement rather than per report, and leaves the rest of the connection
+	 * pool to reads and the outbox relay.
+	 *
+	 * @param maxBatch the most reports one statement inserts; 1 inserts each on its own
+	 * @param concurrentStatements the most accepting statements running at once, each on
+	 * a pooled connection of its own; keep it below the pool's size
+	 * ({@code spring.datasource.hikari.maximum-pool-size}, 10)
+	 */
+	public record Accept(@DefaultValue("32") @Min(1) @Max(1000) int maxBatch,
+			@DefaultValue("4") @Min(1) @Max(100) int concurrentStatements) {
+
+	}
 
 	/**
 	 * Batches of reports ({@code offload.api.batches.*}).

@@ -6,6 +6,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.UUID;
 
+import jakarta.servlet.http.HttpServletResponse;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 
@@ -30,6 +31,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -69,12 +71,18 @@ class ReportController {
 	// produces: a client that cannot take JSON is refused before anything is stored, not
 	// after (a 406 for an accepted report would invite a second request).
 	@PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
-	ResponseEntity<ReportView> create(@RequestBody CreateReportRequest request,
-			@RequestHeader(name = IDEMPOTENCY_KEY_HEADER, required = false) String idempotencyKey, Owner owner) {
+	@ResponseStatus(HttpStatus.ACCEPTED)
+	ReportView create(@RequestBody CreateReportRequest request,
+			@RequestHeader(name = IDEMPOTENCY_KEY_HEADER, required = false) String idempotencyKey, Owner owner,
+			HttpServletResponse response) {
 		ReportSpecification specification = this.validator.validate(request);
 		String key = this.validator.validateIdempotencyKey(idempotencyKey);
 		Report report = this.reportService.create(owner, specification, key);
-		return ResponseEntity.accepted().location(location(report.id())).body(ReportView.of(report));
+		// Not a ResponseEntity: Spring MVC flushes one once its body is written, which
+		// sends the response chunked, in two writes. A body returned alone is sent whole
+		// when the request ends, with its Content-Length.
+		response.setHeader(HttpHeaders.LOCATION, location(report.id()).toString());
+		return ReportView.of(report);
 	}
 
 	@Operation(summary = "A report's status, progress, timestamps and links")

@@ -22,8 +22,9 @@ import org.springframework.transaction.annotation.Transactional;
 /**
  * Accepts report requests and answers questions about a caller's reports.
  * <p>
- * Accepting a report is one insert, a statement that commits on its own: the row is both
- * the report and the outbox entry of its task, so a report is either accepted and will be
+ * Accepting a report is one insert, a statement that commits on its own (and that the
+ * requests accepted at the same moment share: {@link Admissions}): the row is both the
+ * report and the outbox entry of its task, so a report is either accepted and will be
  * published, or not stored at all. Nothing talks to RabbitMQ on the request path; after
  * commit the outbox relay is woken and publishes the task within milliseconds. The API
  * never changes a report's status after that; the worker does.
@@ -34,6 +35,8 @@ class ReportService {
 	private static final Logger logger = LoggerFactory.getLogger(ReportService.class);
 
 	private final Reports reports;
+
+	private final Admissions admissions;
 
 	private final ApplicationEventPublisher events;
 
@@ -49,9 +52,11 @@ class ReportService {
 
 	private final FileStoreProperties.S3 s3;
 
-	ReportService(Reports reports, ApplicationEventPublisher events, Backpressure backpressure, ReportMetrics metrics,
-			DownloadLinkProperties downloadLinks, FileStores files, FileStoreProperties fileStoreProperties) {
+	ReportService(Reports reports, Admissions admissions, ApplicationEventPublisher events, Backpressure backpressure,
+			ReportMetrics metrics, DownloadLinkProperties downloadLinks, FileStores files,
+			FileStoreProperties fileStoreProperties) {
 		this.reports = reports;
+		this.admissions = admissions;
 		this.files = files;
 		this.s3 = fileStoreProperties.s3();
 		this.events = events;
@@ -75,7 +80,8 @@ class ReportService {
 		// No transaction: every statement here commits on its own, and the one that
 		// accepts the report is a single insert that also checks the per-user limit, so
 		// an accepted report costs one round trip to PostgreSQL rather than a count, an
-		// insert and a commit.
+		// insert and a commit; requests accepted at the same moment share it (group
+		// commit, Admissions).
 		if (idempotencyKey != null) {
 			// A replay of an accepted request is answered as before, whatever the load.
 			Report existing = this.reports.findByIdempotencyKey(owner.userId(), idempotencyKey).orElse(null);
@@ -84,8 +90,8 @@ class ReportService {
 			}
 		}
 		this.backpressure.checkBacklog();
-		Reports.Admission admission = this.reports.admit(UUID.randomUUID(), owner, specification, idempotencyKey,
-				this.backpressure.maxUnfinishedPerUser());
+		Reports.Admission admission = this.admissions.admit(new Reports.NewReport(UUID.randomUUID(), owner,
+				specification, idempotencyKey, this.backpressure.maxUnfinishedPerUser()));
 		Report created = admission.report();
 		if (created != null) {
 			// Committed already: the relay is woken at once (TaskRelay listens with

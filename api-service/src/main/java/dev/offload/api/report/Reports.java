@@ -22,6 +22,7 @@ import dev.offload.model.ReportTransition;
 
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.SqlArrayValue;
 import org.springframework.stereotype.Repository;
 
 /**
@@ -51,48 +52,109 @@ class Reports {
 	}
 
 	/**
-	 * Accepts a report someone asked for in one statement, the per-user limit and the
-	 * outbox entry included: inserts a new QUEUED interactive report if the owner has
-	 * fewer than {@code maxUnfinished} QUEUED or RUNNING interactive reports, unless the
-	 * owner already has one with the same idempotency key. The row is also the outbox
-	 * entry of its task ({@code task_published_at} stays NULL until the broker confirmed
-	 * it). One statement is one round trip and commits on its own, where a count, an
-	 * insert and a commit were three; the count stops at the limit, so it reads at most
-	 * {@code maxUnfinished} index entries however many reports the owner has waiting.
+	 * Accepts the reports of requests that came together, in one statement that commits
+	 * them together, each with its per-user limit and its idempotency key: inserts a new
+	 * QUEUED interactive report for each request whose owner has fewer than its
+	 * {@code maxUnfinished} QUEUED or RUNNING interactive reports, counting those the
+	 * requests before it in the list add, unless the owner already has one with the same
+	 * idempotency key. Each row is also the outbox entry of its task
+	 * ({@code task_published_at} stays NULL until the broker confirmed it). The count
+	 * stops at the limit, so it reads at most {@code maxUnfinished} index entries per
+	 * owner however many reports the owner has waiting.
+	 * <p>
+	 * A request refused for its key (a concurrent request with the same key committed
+	 * first) still counts for the requests after it of the same owner, so those may be
+	 * refused one report short of the limit; no two requests here may share an owner and
+	 * a key (the second is decided by the first's row, so it must come in a later
+	 * statement).
+	 * @param requests the requests, in the order they came
+	 * @return for each request in order, the inserted report or why none was
+	 */
+	List<Admission> admitAll(List<NewReport> requests) {
+		int size = requests.size();
+		Object[] ids = new Object[size];
+		Object[] ownerIds = new Object[size];
+		Object[] ownerEmails = new Object[size];
+		Object[] types = new Object[size];
+		Object[] formats = new Object[size];
+		Object[] parameters = new Object[size];
+		Object[] keys = new Object[size];
+		Object[] limits = new Object[size];
+		for (int i = 0; i < size; i++) {
+			NewReport request = requests.get(i);
+			ids[i] = request.id();
+			ownerIds[i] = request.owner().userId();
+			ownerEmails[i] = request.owner().email();
+			types[i] = request.specification().type();
+			formats[i] = request.specification().format().name();
+			parameters[i] = this.json.writeValueAsString(request.specification().parameters());
+			keys[i] = request.idempotencyKey();
+			limits[i] = request.maxUnfinished();
+		}
+		List<Admission> admissions = this.jdbc
+			.sql("""
+					WITH request AS (
+					    SELECT * FROM unnest(:ids, :ownerIds, :ownerEmails, :types, :formats, :parameters, :keys, :limits)
+					        WITH ORDINALITY AS r (id, owner_id, owner_email, type, format, parameters, idempotency_key,
+					                              max_unfinished, ord)
+					), counted AS (
+					    SELECT o.owner_id, (SELECT count(*) FROM (
+					            SELECT 1 FROM reports
+					            WHERE owner_id = o.owner_id AND status IN ('QUEUED', 'RUNNING') AND priority = 'INTERACTIVE'
+					            LIMIT o.max_unfinished) r) AS n
+					    FROM (SELECT owner_id, max(max_unfinished) AS max_unfinished FROM request GROUP BY owner_id) o
+					), ranked AS (
+					    SELECT request.*,
+					           c.n + row_number() OVER (PARTITION BY request.owner_id ORDER BY request.ord) - 1 AS unfinished
+					    FROM request JOIN counted c ON c.owner_id = request.owner_id
+					), inserted AS (
+					    INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status, idempotency_key,
+					                         priority)
+					    SELECT id, owner_id, owner_email, type, format, CAST(parameters AS jsonb), :status, idempotency_key,
+					           :priority
+					    FROM ranked WHERE unfinished < max_unfinished
+					    ORDER BY ord
+					    ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+					    RETURNING %s
+					)
+					SELECT r.unfinished, i.* FROM ranked r LEFT JOIN inserted i ON i.id = r.id ORDER BY r.ord"""
+				.formatted(COLUMNS))
+			.param("ids", new SqlArrayValue("uuid", ids))
+			.param("ownerIds", new SqlArrayValue("text", ownerIds))
+			.param("ownerEmails", new SqlArrayValue("text", ownerEmails))
+			.param("types", new SqlArrayValue("text", types))
+			.param("formats", new SqlArrayValue("text", formats))
+			.param("parameters", new SqlArrayValue("text", parameters))
+			.param("keys", new SqlArrayValue("text", keys))
+			.param("limits", new SqlArrayValue("int4", limits))
+			.param("status", ReportStatus.QUEUED.name())
+			.param("priority", ReportPriority.INTERACTIVE.name())
+			.query((rs, rowNum) -> new Admission((rs.getObject("id") != null) ? mapRow(rs, rowNum) : null,
+					rs.getLong("unfinished")))
+			.list();
+		if (admissions.size() != size) {
+			throw new IllegalStateException(
+					"Admitting " + size + " report requests answered " + admissions.size() + " rows");
+		}
+		return admissions;
+	}
+
+	/**
+	 * A request for a new interactive report.
+	 *
 	 * @param id the new report's id
 	 * @param owner who asks for it
 	 * @param specification what to build
 	 * @param idempotencyKey the client's key, or {@code null}
-	 * @param maxUnfinished the most unfinished interactive reports an owner may have
-	 * @return the inserted report, or why none was
+	 * @param maxUnfinished the most unfinished interactive reports its owner may have
 	 */
-	Admission admit(UUID id, Owner owner, ReportSpecification specification, String idempotencyKey, int maxUnfinished) {
-		return this.jdbc.sql("""
-				WITH unfinished AS (
-				    SELECT count(*) AS n FROM (
-				        SELECT 1 FROM reports
-				        WHERE owner_id = :ownerId AND status IN ('QUEUED', 'RUNNING') AND priority = 'INTERACTIVE'
-				        LIMIT :maxUnfinished) r
-				), inserted AS (
-				    INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status, idempotency_key,
-				                         priority)
-				    SELECT :id, :ownerId, :ownerEmail, :type, :format, CAST(:parameters AS jsonb), :status,
-				           :idempotencyKey, :priority
-				    FROM unfinished WHERE n < :maxUnfinished
-				    ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-				    RETURNING %s
-				)
-				SELECT u.n AS unfinished, i.* FROM unfinished u LEFT JOIN inserted i ON true""".formatted(COLUMNS))
-			.params(newReport(id, owner, specification, idempotencyKey, ReportPriority.INTERACTIVE))
-			.param("maxUnfinished", maxUnfinished)
-			.query((rs, rowNum) -> new Admission((rs.getObject("id") != null) ? mapRow(rs, rowNum) : null,
-					rs.getLong("unfinished")))
-			.single();
+	record NewReport(UUID id, Owner owner, ReportSpecification specification, String idempotencyKey,
+			int maxUnfinished) {
+
 	}
 
 	/**
-	 * The parameters of a new QUEUED report, shared by {@link #admit} and
-	 * {@link #insert}.
+	 * The parameters of a new QUEUED report, for {@link #insert}.
 	 */
 	private Map<String, Object> newReport(UUID id, Owner owner, ReportSpecification specification,
 			String idempotencyKey, ReportPriority priority) {
@@ -110,11 +172,11 @@ class Reports {
 	}
 
 	/**
-	 * What {@link #admit} did.
+	 * What {@link #admitAll} did with one request.
 	 *
 	 * @param report the inserted report, or {@code null} if none was inserted
-	 * @param unfinished the owner's unfinished interactive reports before the insert,
-	 * counted up to the limit
+	 * @param unfinished the owner's unfinished interactive reports before this one, those
+	 * of the requests before it in the same statement included, counted up to the limit
 	 */
 	record Admission(Report report, long unfinished) {
 

@@ -116,6 +116,8 @@ class ReportApiTests {
 			.returnResult();
 		UUID id = UUID.fromString(Messages.json().readTree(result.getResponseBodyContent()).get("id").asString());
 		assertThat(result.getResponseHeaders().getLocation()).hasToString("/api/reports/" + id);
+		// Sent whole with its length, not chunked.
+		assertThat(result.getResponseHeaders().getContentLength()).isEqualTo(result.getResponseBodyContent().length);
 		assertThat(this.jdbc.sql("SELECT status, owner_id, owner_email FROM reports WHERE id = :id")
 			.param("id", id)
 			.query()

@@ -1,0 +1,229 @@
+package dev.offload.api.report;
+
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+
+import dev.offload.model.Owner;
+import dev.offload.model.ReportFormat;
+import dev.offload.testsupport.AfterTheContext;
+import dev.offload.testsupport.TestBroker;
+import dev.offload.testsupport.TestDatabase;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Group commit of accepted reports against a real PostgreSQL: requests that arrive while
+ * a statement runs are inserted together in the next one, each gets its own outcome (its
+ * report, the per-user limit counted across the statement, its idempotency key), and one
+ * request's bad data fails only that request.
+ * <p>
+ * Each test holds the first request's statement on a table lock taken from a connection
+ * of its own, lets the others queue up behind it (one statement at a time), then lets go.
+ */
+// Its database and topology are gone after this class: stop the relay with them.
+@DirtiesContext
+@SpringBootTest(properties = { "offload.api.accept.concurrent-statements=1", "offload.api.accept.max-batch=32" })
+class AdmissionsTests {
+
+	private static final TestDatabase database = TestDatabase.create();
+
+	private static final TestBroker broker = TestBroker.create();
+
+	@RegisterExtension
+	static final AfterTheContext cleanUp = AfterTheContext.close(broker, database);
+
+	@Autowired
+	private Admissions admissions;
+
+	@Autowired
+	private JdbcClient jdbc;
+
+	@Autowired
+	private MeterRegistry meters;
+
+	private final List<Thread> requestThreads = new ArrayList<>();
+
+	@DynamicPropertySource
+	static void infrastructure(DynamicPropertyRegistry registry) {
+		database.springProperties().forEach((name, value) -> registry.add(name, () -> value));
+		broker.springProperties().forEach((name, value) -> registry.add(name, () -> value));
+		// Nothing here is published: the relay is left idle.
+		registry.add("offload.api.relay.interval", () -> "1h");
+	}
+
+	@BeforeEach
+	void noReports() {
+		this.jdbc.sql("DELETE FROM reports").update();
+	}
+
+	@AfterEach
+	void requestsEnded() throws InterruptedException {
+		for (Thread thread : this.requestThreads) {
+			thread.join(30_000);
+			assertThat(thread.isAlive()).as(thread.getName()).isFalse();
+		}
+	}
+
+	@Test
+	void requestsThatArriveTogetherAreInsertedInOneStatementEachWithItsOwnReport() throws Exception {
+		List<Reports.NewReport> later = new ArrayList<>();
+		for (int i = 0; i < 10; i++) {
+			later.add(request("user-" + i, null, 20));
+		}
+
+		List<Reports.Admission> outcomes = behindAHeldStatement(request("first", null, 20), later);
+
+		for (int i = 0; i < later.size(); i++) {
+			Report report = outcomes.get(i).report();
+			assertThat(report).isNotNull();
+			assertThat(report.id()).isEqualTo(later.get(i).id());
+			assertThat(report.ownerId()).isEqualTo("user-" + i);
+			assertThat(outcomes.get(i).unfinished()).isZero();
+		}
+		assertThat(this.jdbc.sql("SELECT count(*) FROM reports").query(Long.class).single()).isEqualTo(11);
+		DistributionSummary batches = this.meters.get("offload.api.accept.batch.size").summary();
+		assertThat(batches.max()).isEqualTo(10);
+	}
+
+	@Test
+	void perUserLimitCountsTheRequestsBeforeInTheSameStatement() throws Exception {
+		List<Reports.NewReport> later = new ArrayList<>();
+		for (int i = 0; i < 5; i++) {
+			later.add(request("alice", null, 3));
+		}
+		later.add(request("bob", null, 3));
+
+		List<Reports.Admission> outcomes = behindAHeldStatement(request("alice", null, 3), later);
+
+		// alice had one unfinished report (the first request's), so two more fit.
+		assertThat(outcomes).extracting((admission) -> admission.report() != null)
+			.containsExactly(true, true, false, false, false, true);
+		assertThat(outcomes).extracting(Reports.Admission::unfinished).containsExactly(1L, 2L, 3L, 4L, 5L, 0L);
+		assertThat(this.jdbc.sql("SELECT count(*) FROM reports WHERE owner_id = 'alice'").query(Long.class).single())
+			.isEqualTo(3);
+	}
+
+	@Test
+	void aRepeatedIdempotencyKeyWaitsForTheNextStatementAndFindsTheFirstRow() throws Exception {
+		Reports.NewReport keyed = request("carol", "key-1", 20);
+		Reports.NewReport again = request("carol", "key-1", 20);
+		Reports.NewReport otherUser = request("dave", "key-1", 20);
+
+		List<Reports.Admission> outcomes = behindAHeldStatement(request("first", null, 20),
+				List.of(keyed, again, otherUser));
+
+		assertThat(outcomes.get(0).report().id()).isEqualTo(keyed.id());
+		// Not inserted, and not for the limit: the service answers it with carol's
+		// report for that key.
+		assertThat(outcomes.get(1).report()).isNull();
+		assertThat(outcomes.get(1).unfinished()).isLessThan(20);
+		assertThat(outcomes.get(2).report().id()).isEqualTo(otherUser.id());
+		assertThat(this.jdbc.sql("SELECT count(*) FROM reports WHERE idempotency_key = 'key-1'")
+			.query(Long.class)
+			.single()).isEqualTo(2);
+	}
+
+	@Test
+	void aRequestPostgreSqlRefusesFailsAloneAndTheOthersInItsStatementAreAccepted() throws Exception {
+		// PostgreSQL's text cannot hold a NUL character: this row fails any statement it
+		// is in.
+		Reports.NewReport refused = new Reports.NewReport(UUID.randomUUID(),
+				new Owner("erin", "erin\u0000@example.com"), specification(), null, 20);
+		List<Reports.NewReport> later = List.of(request("user-a", null, 20), refused, request("user-b", null, 20));
+
+		List<Future<Reports.Admission>> outcomes = submitBehindAHeldStatement(request("first", null, 20), later);
+
+		assertThat(outcomes.get(0).get(30, TimeUnit.SECONDS).report().id()).isEqualTo(later.get(0).id());
+		assertThat(outcomes.get(2).get(30, TimeUnit.SECONDS).report().id()).isEqualTo(later.get(2).id());
+		Throwable failure = catchThrowable(() -> outcomes.get(1).get(30, TimeUnit.SECONDS));
+		assertThat(failure).rootCause().hasMessageContaining("invalid byte sequence for encoding \"UTF8\": 0x00");
+		assertThat(this.jdbc.sql("SELECT count(*) FROM reports").query(Long.class).single()).isEqualTo(3);
+	}
+
+	private List<Reports.Admission> behindAHeldStatement(Reports.NewReport first, List<Reports.NewReport> later)
+			throws Exception {
+		List<Reports.Admission> outcomes = new ArrayList<>();
+		for (Future<Reports.Admission> outcome : submitBehindAHeldStatement(first, later)) {
+			outcomes.add(outcome.get(30, TimeUnit.SECONDS));
+		}
+		return outcomes;
+	}
+
+	/**
+	 * Admits {@code first} while the reports table is locked, then each of {@code later}
+	 * in order, each from a thread of its own once the one before is waiting, and lets go
+	 * of the lock once all are.
+	 */
+	private List<Future<Reports.Admission>> submitBehindAHeldStatement(Reports.NewReport first,
+			List<Reports.NewReport> later) throws Exception {
+		Future<Reports.Admission> firstOutcome;
+		List<Future<Reports.Admission>> outcomes = new ArrayList<>();
+		try (Connection lock = database.connect()) {
+			lock.setAutoCommit(false);
+			try (Statement statement = lock.createStatement()) {
+				// Conflicts with the lock an insert takes, not with reads.
+				statement.execute("LOCK TABLE reports IN SHARE ROW EXCLUSIVE MODE");
+			}
+			firstOutcome = submit(first);
+			await().until(this::aStatementWaitsForTheLock);
+			for (Reports.NewReport request : later) {
+				outcomes.add(submit(request));
+				// Parked in the queue, behind the held statement.
+				Thread thread = this.requestThreads.get(this.requestThreads.size() - 1);
+				await().until(() -> thread.getState() == Thread.State.WAITING);
+			}
+			lock.commit();
+		}
+		assertThat(firstOutcome.get(30, TimeUnit.SECONDS).report().id()).isEqualTo(first.id());
+		return outcomes;
+	}
+
+	private Future<Reports.Admission> submit(Reports.NewReport request) {
+		FutureTask<Reports.Admission> outcome = new FutureTask<>(() -> this.admissions.admit(request));
+		Thread thread = new Thread(outcome, "admit-" + request.owner().userId());
+		thread.start();
+		this.requestThreads.add(thread);
+		return outcome;
+	}
+
+	private boolean aStatementWaitsForTheLock() {
+		return this.jdbc
+			.sql("""
+					SELECT count(*) FROM pg_stat_activity
+					WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO reports%'""")
+			.query(Long.class)
+			.single() > 0;
+	}
+
+	private static Reports.NewReport request(String userId, String idempotencyKey, int maxUnfinished) {
+		return new Reports.NewReport(UUID.randomUUID(), new Owner(userId, userId + "@example.com"), specification(),
+				idempotencyKey, maxUnfinished);
+	}
+
+	private static ReportSpecification specification() {
+		return new ReportSpecification("NO_OP", ReportFormat.CSV, Map.of());
+	}
+
+}
