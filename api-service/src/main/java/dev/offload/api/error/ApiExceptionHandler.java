@@ -141,8 +141,9 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	}
 
 	/**
-	 * PostgreSQL cannot be reached or is overloaded: the request may succeed later, and
-	 * nothing was accepted.
+	 * PostgreSQL cannot be reached or is overloaded: the request may succeed later. Had
+	 * the connection failed after a commit, what the request wrote may be stored; a
+	 * request repeated with the same {@code Idempotency-Key} creates nothing twice.
 	 * @param ex the exception
 	 * @return 503 with {@code Retry-After}
 	 */
@@ -150,7 +151,8 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	ResponseEntity<ProblemDetail> handleDatabaseUnavailable(RuntimeException ex) {
 		logger.warn("Answering 503: the database is unavailable", ex);
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-				"The service is temporarily unavailable; nothing was stored. Try again later.");
+				"The service is temporarily unavailable. Try again later; a request repeated with the same "
+						+ "Idempotency-Key creates nothing twice.");
 		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
 			.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS)
 			.body(problem);

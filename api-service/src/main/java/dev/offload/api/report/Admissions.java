@@ -1,20 +1,25 @@
 package dev.offload.api.report;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariDataSource;
 import dev.offload.api.ApiProperties;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.QueryTimeoutException;
 import org.springframework.stereotype.Component;
@@ -27,18 +32,19 @@ import org.springframework.stereotype.Component;
  * <p>
  * There is no thread of its own and no timer: a request joins the queue, and if fewer
  * than {@code offload.api.accept.concurrent-statements} statements are running, its own
- * thread takes everything waiting (up to {@code max-batch}, its own request first or
- * among them) and inserts it; otherwise it waits for a running statement to take its
- * request, or to finish and hand the turn to the request at the head of the queue. A
- * request that comes alone is inserted at once. Each request is answered only once the
- * statement that inserted its report has committed, or with the statement's failure: a
- * failure of PostgreSQL itself (unreachable, timed out) fails every request of the
- * statement, as it would have failed each alone; any other failure is not the others'
- * doing, so each request of the statement is then inserted on its own and gets its own
- * outcome.
+ * thread takes what is waiting (up to {@code max-batch}, oldest first) and inserts it;
+ * otherwise it waits until a statement has inserted its request, or one ends and hands it
+ * the turn. A request that comes alone is inserted at once. Each request is answered only
+ * once the statement that inserted its report has committed, or with the statement's
+ * failure: a failure of PostgreSQL itself (unreachable, timed out) fails every request of
+ * the statement, as it would have failed each alone; any other is not the others' doing,
+ * so the requests of the statement whose reports were not stored are then inserted one at
+ * a time, each with its own outcome.
  * <p>
- * Two requests with the same owner and idempotency key never share a statement: the
- * second waits for the next, which sees the first's row.
+ * An owner's requests are in one running statement at most: the next ones wait for it to
+ * commit, so each statement counts what the one before stored, and the per-user limit
+ * holds across statements as it does within one. Two requests with the same owner and
+ * idempotency key are never in one statement: the second finds the first's row.
  */
 @Component
 class Admissions {
@@ -56,17 +62,41 @@ class Admissions {
 
 	private final ReentrantLock lock = new ReentrantLock();
 
-	/** The requests no statement has taken yet, in the order they came (under lock). */
-	private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+	/** The requests no statement has taken yet, oldest first (under lock). */
+	private final List<Pending> waiting = new ArrayList<>();
 
-	Admissions(Reports reports, ApiProperties properties, MeterRegistry meters) {
+	/** The owners whose requests are in a running statement (under lock). */
+	private final Set<String> runningOwners = new HashSet<>();
+
+	@Autowired
+	Admissions(Reports reports, ApiProperties properties, MeterRegistry meters, DataSource dataSource) {
+		this(reports, properties.accept().maxBatch(), properties.accept().concurrentStatements(), meters);
+		requireBelowPoolSize(properties.accept().concurrentStatements(), dataSource);
+	}
+
+	Admissions(Reports reports, int maxBatch, int concurrentStatements, MeterRegistry meters) {
 		this.reports = reports;
-		this.maxBatch = properties.accept().maxBatch();
-		this.statements = new Semaphore(properties.accept().concurrentStatements());
+		this.maxBatch = maxBatch;
+		this.statements = new Semaphore(concurrentStatements);
 		this.batchSizes = DistributionSummary.builder("offload.api.accept.batch.size")
 			.description("Reports accepted by one insert statement (group commit)")
 			.baseUnit("reports")
 			.register(meters);
+	}
+
+	/**
+	 * Refuses to start with as many accepting statements as pooled connections, or more.
+	 * @param concurrentStatements {@code offload.api.accept.concurrent-statements}
+	 * @param dataSource the connection pool
+	 * @throws IllegalStateException if it is a Hikari pool that small
+	 */
+	static void requireBelowPoolSize(int concurrentStatements, DataSource dataSource) {
+		if (dataSource instanceof HikariDataSource pool && concurrentStatements >= pool.getMaximumPoolSize()) {
+			throw new IllegalStateException(("offload.api.accept.concurrent-statements (%d) must be below "
+					+ "spring.datasource.hikari.maximum-pool-size (%d): accepting reports would take every "
+					+ "connection, and reads, the rate limits and the outbox relay would wait for them")
+				.formatted(concurrentStatements, pool.getMaximumPoolSize()));
+		}
 	}
 
 	/**
@@ -78,58 +108,89 @@ class Admissions {
 	 */
 	Reports.Admission admit(Reports.NewReport request) {
 		Pending mine = new Pending(request, Thread.currentThread());
+		boolean interrupted = false;
 		this.lock.lock();
 		try {
-			this.waiting.addLast(mine);
+			this.waiting.add(mine);
 		}
 		finally {
 			this.lock.unlock();
 		}
-		boolean interrupted = false;
-		while (!mine.isDone()) {
-			if (this.statements.tryAcquire()) {
-				try {
-					List<Pending> batch = take();
-					if (!batch.isEmpty()) {
-						insert(batch);
+		try {
+			while (!mine.isDone()) {
+				// A statement run with this thread's interrupt set would fail in the
+				// pool's
+				// wait for a connection, and every request in it with it.
+				interrupted |= Thread.interrupted();
+				boolean inserted = false;
+				if (this.statements.tryAcquire()) {
+					List<Pending> batch = List.of();
+					try {
+						batch = take();
+						if (!batch.isEmpty()) {
+							insert(batch);
+							inserted = true;
+						}
+					}
+					finally {
+						this.statements.release();
+						ended(batch);
 					}
 				}
-				finally {
-					this.statements.release();
-					wakeHead();
+				if (!inserted && !mine.isDone()) {
+					// Woken by the statement that took it once that has committed, or by
+					// one that ended while it was the oldest a statement could take.
+					LockSupport.park(this);
 				}
 			}
-			if (!mine.isDone()) {
-				// Woken by the statement that took it once that has committed, or by one
-				// that finished and left it at the head of the queue.
-				LockSupport.park(this);
-				// The request is in a statement or about to be, whose outcome it must
-				// have; the interrupt is kept for the caller.
-				interrupted |= Thread.interrupted();
-			}
 		}
-		if (interrupted) {
-			Thread.currentThread().interrupt();
+		finally {
+			if (!mine.isDone()) {
+				// Only if this thread failed (an Error) before a statement took its
+				// request: no statement may insert a report whose request has given up.
+				this.lock.lock();
+				try {
+					this.waiting.remove(mine);
+				}
+				finally {
+					this.lock.unlock();
+				}
+			}
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
 		}
 		return mine.outcome();
 	}
 
 	/**
-	 * Takes the requests waiting, in the order they came, up to the largest batch and
-	 * short of a second request with the same owner and idempotency key.
+	 * Takes the oldest requests waiting, up to the largest batch, but none whose owner is
+	 * in a running statement and no second one with the same owner and idempotency key;
+	 * their owners count as running from now on. Hands the turn on if another statement
+	 * may run.
 	 */
 	private List<Pending> take() {
 		this.lock.lock();
 		try {
 			List<Pending> batch = new ArrayList<>(Math.min(this.waiting.size(), this.maxBatch));
+			Set<String> owners = new HashSet<>();
 			Set<OwnerKey> keys = new HashSet<>();
-			while (batch.size() < this.maxBatch && !this.waiting.isEmpty()) {
-				Reports.NewReport next = this.waiting.peekFirst().request;
-				if (next.idempotencyKey() != null
-						&& !keys.add(new OwnerKey(next.owner().userId(), next.idempotencyKey()))) {
+			for (Pending pending : this.waiting) {
+				if (batch.size() == this.maxBatch) {
 					break;
 				}
-				batch.add(this.waiting.pollFirst());
+				String owner = pending.request.owner().userId();
+				String key = pending.request.idempotencyKey();
+				if (this.runningOwners.contains(owner) || (key != null && !keys.add(new OwnerKey(owner, key)))) {
+					continue;
+				}
+				owners.add(owner);
+				batch.add(pending);
+			}
+			this.waiting.removeAll(batch);
+			this.runningOwners.addAll(owners);
+			if (this.statements.availablePermits() > 0) {
+				wakeNext();
 			}
 			return batch;
 		}
@@ -138,19 +199,29 @@ class Admissions {
 		}
 	}
 
-	/** Hands the turn to the request at the head of the queue, if any. */
-	private void wakeHead() {
-		Thread head;
+	/**
+	 * A statement has ended: its owners may go again, and the next request has a turn.
+	 */
+	private void ended(List<Pending> batch) {
 		this.lock.lock();
 		try {
-			Pending first = this.waiting.peekFirst();
-			head = (first != null) ? first.thread : null;
+			for (Pending pending : batch) {
+				this.runningOwners.remove(pending.request.owner().userId());
+			}
+			wakeNext();
 		}
 		finally {
 			this.lock.unlock();
 		}
-		if (head != null) {
-			LockSupport.unpark(head);
+	}
+
+	/** Wakes the oldest request a statement could take now (under lock). */
+	private void wakeNext() {
+		for (Pending pending : this.waiting) {
+			if (!this.runningOwners.contains(pending.request.owner().userId())) {
+				LockSupport.unpark(pending.thread);
+				return;
+			}
 		}
 	}
 
@@ -167,9 +238,7 @@ class Admissions {
 				}
 				logger.warn("Inserting {} accepted reports together failed; inserting each on its own: {}",
 						batch.size(), ex.getMessage());
-				for (Pending pending : batch) {
-					insertAlone(pending);
-				}
+				oneAtATime(batch);
 				return;
 			}
 			this.batchSizes.record(batch.size());
@@ -184,12 +253,26 @@ class Admissions {
 		}
 	}
 
-	private void insertAlone(Pending pending) {
-		try {
-			pending.complete(this.reports.admitAll(List.of(pending.request)).get(0));
-		}
-		catch (RuntimeException ex) {
-			pending.fail(ex);
+	/**
+	 * After a statement failed for one of its requests: the reports it stored all the
+	 * same (had it failed after its commit) are answered as stored, and the others are
+	 * inserted one at a time.
+	 */
+	private void oneAtATime(List<Pending> batch) {
+		Map<UUID, Report> stored = this.reports
+			.findAllById(batch.stream().map((pending) -> pending.request.id()).toList());
+		for (Pending pending : batch) {
+			Report report = stored.get(pending.request.id());
+			if (report != null) {
+				pending.complete(new Reports.Admission(report, 0));
+				continue;
+			}
+			try {
+				pending.complete(this.reports.admitAll(List.of(pending.request)).get(0));
+			}
+			catch (RuntimeException ex) {
+				pending.fail(ex);
+			}
 		}
 	}
 

@@ -13,7 +13,7 @@ import org.springframework.stereotype.Component;
  * <p>
  * The global count is shared by every request, so it is read at most once per
  * {@code offload.api.limits.backlog-cache-ttl}; the per-user count is part of the
- * statement that inserts the report ({@link Reports#admit}), so the request path stays
+ * statement that inserts the report ({@link Reports#admitAll}), so the request path stays
  * one statement, however deep the backlog.
  */
 @Component
@@ -48,7 +48,7 @@ class Backpressure {
 
 	/**
 	 * The most unfinished interactive reports one user may have; the insert of a new one
-	 * checks it ({@link Reports#admit}).
+	 * checks it ({@link Reports#admitAll}).
 	 * @return the limit
 	 */
 	int maxUnfinishedPerUser() {

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
@@ -60,13 +62,15 @@ class Reports {
 	 * idempotency key. Each row is also the outbox entry of its task
 	 * ({@code task_published_at} stays NULL until the broker confirmed it). The count
 	 * stops at the limit, so it reads at most {@code maxUnfinished} index entries per
-	 * owner however many reports the owner has waiting.
+	 * owner however many reports the owner has waiting. Each report is created at the
+	 * moment its row is inserted, in the order of the requests (not all at the
+	 * statement's start), so the relay and the owner's list see them in that order.
 	 * <p>
 	 * A request refused for its key (a concurrent request with the same key committed
 	 * first) still counts for the requests after it of the same owner, so those may be
-	 * refused one report short of the limit; no two requests here may share an owner and
-	 * a key (the second is decided by the first's row, so it must come in a later
-	 * statement).
+	 * refused one report short of the limit. Two requests with the same owner and key
+	 * belong in different statements: the second is answered with the first's report,
+	 * which it can read only once the first's statement has committed.
 	 * @param requests the requests, in the order they came
 	 * @return for each request in order, the inserted report or why none was
 	 */
@@ -109,9 +113,9 @@ class Reports {
 					    FROM request JOIN counted c ON c.owner_id = request.owner_id
 					), inserted AS (
 					    INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status, idempotency_key,
-					                         priority)
+					                         priority, created_at)
 					    SELECT id, owner_id, owner_email, type, format, CAST(parameters AS jsonb), :status, idempotency_key,
-					           :priority
+					           :priority, clock_timestamp()
 					    FROM ranked WHERE unfinished < max_unfinished
 					    ORDER BY ord
 					    ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
@@ -206,6 +210,20 @@ class Reports {
 			.params(newReport(id, owner, specification, idempotencyKey, priority))
 			.query(this.rowMapper)
 			.optional();
+	}
+
+	/**
+	 * The reports with these ids, whoever owns them: for {@link Admissions}, to learn
+	 * which of the reports it tried to insert are stored.
+	 * @param ids the ids
+	 * @return the reports found, by id
+	 */
+	Map<UUID, Report> findAllById(List<UUID> ids) {
+		return this.jdbc.sql("SELECT " + COLUMNS + " FROM reports WHERE id = ANY(:ids)")
+			.param("ids", new SqlArrayValue("uuid", ids.toArray()))
+			.query(this.rowMapper)
+			.stream()
+			.collect(Collectors.toMap(Report::id, Function.identity()));
 	}
 
 	Optional<Report> findByIdempotencyKey(String ownerId, String idempotencyKey) {

@@ -1,5 +1,6 @@
 package dev.offload.api.report;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.offload.api.ApiProperties;
 import org.junit.jupiter.api.Test;
 
@@ -8,11 +9,12 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
  * {@code offload.api.accept.*} is checked while it is bound: a group commit that could
- * never run a statement, or never put a report in one, stops the service at start-up,
- * naming the property.
+ * never run a statement, never put a report in one, or would take the whole connection
+ * pool, stops the service at start-up, naming the property.
  */
 class AcceptPropertiesTests {
 
@@ -51,6 +53,17 @@ class AcceptPropertiesTests {
 	void aBatchSizeThatIsNotANumberFailsStartUp() {
 		this.runner.withPropertyValues("offload.api.accept.max-batch=lots")
 			.run((context) -> assertThat(context).getFailure().rootCause().hasMessageContaining("lots"));
+	}
+
+	@Test
+	void asManyStatementsAsPooledConnectionsFailsStartUp() {
+		try (HikariDataSource pool = new HikariDataSource()) {
+			pool.setMaximumPoolSize(4);
+			Admissions.requireBelowPoolSize(3, pool);
+			assertThatIllegalStateException().isThrownBy(() -> Admissions.requireBelowPoolSize(4, pool))
+				.withMessageContaining("offload.api.accept.concurrent-statements (4) must be below "
+						+ "spring.datasource.hikari.maximum-pool-size (4)");
+		}
 	}
 
 	@Configuration(proxyBeanMethods = false)

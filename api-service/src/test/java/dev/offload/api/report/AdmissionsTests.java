@@ -9,6 +9,9 @@ import java.util.UUID;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import tools.jackson.databind.json.JsonMapper;
 
 import dev.offload.model.Owner;
 import dev.offload.model.ReportFormat;
@@ -17,6 +20,7 @@ import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,6 +62,12 @@ class AdmissionsTests {
 	private Admissions admissions;
 
 	@Autowired
+	private Reports reports;
+
+	@Autowired
+	private JsonMapper json;
+
+	@Autowired
 	private JdbcClient jdbc;
 
 	@Autowired
@@ -93,8 +103,11 @@ class AdmissionsTests {
 			later.add(request("user-" + i, null, 20));
 		}
 
+		Statements before = statements();
 		List<Reports.Admission> outcomes = behindAHeldStatement(request("first", null, 20), later);
 
+		// The first alone, then the ten together.
+		assertThat(statements().minus(before)).isEqualTo(new Statements(2, 11));
 		for (int i = 0; i < later.size(); i++) {
 			Report report = outcomes.get(i).report();
 			assertThat(report).isNotNull();
@@ -103,8 +116,10 @@ class AdmissionsTests {
 			assertThat(outcomes.get(i).unfinished()).isZero();
 		}
 		assertThat(this.jdbc.sql("SELECT count(*) FROM reports").query(Long.class).single()).isEqualTo(11);
-		DistributionSummary batches = this.meters.get("offload.api.accept.batch.size").summary();
-		assertThat(batches.max()).isEqualTo(10);
+		// Created in the order the requests came, not all at the statement's start.
+		assertThat(this.jdbc.sql("SELECT id FROM reports WHERE owner_id LIKE 'user-%' ORDER BY created_at")
+			.query(UUID.class)
+			.list()).containsExactlyElementsOf(later.stream().map(Reports.NewReport::id).toList());
 	}
 
 	@Test
@@ -131,8 +146,13 @@ class AdmissionsTests {
 		Reports.NewReport again = request("carol", "key-1", 20);
 		Reports.NewReport otherUser = request("dave", "key-1", 20);
 
+		Statements before = statements();
 		List<Reports.Admission> outcomes = behindAHeldStatement(request("first", null, 20),
 				List.of(keyed, again, otherUser));
+
+		// The first; carol's keyed request with dave's; carol's second once hers has
+		// committed.
+		assertThat(statements().minus(before)).isEqualTo(new Statements(3, 4));
 
 		assertThat(outcomes.get(0).report().id()).isEqualTo(keyed.id());
 		// Not inserted, and not for the limit: the service answers it with carol's
@@ -153,7 +173,8 @@ class AdmissionsTests {
 				new Owner("erin", "erin\u0000@example.com"), specification(), null, 20);
 		List<Reports.NewReport> later = List.of(request("user-a", null, 20), refused, request("user-b", null, 20));
 
-		List<Future<Reports.Admission>> outcomes = submitBehindAHeldStatement(request("first", null, 20), later);
+		List<Future<Reports.Admission>> outcomes = submitBehindAHeldStatement(this.admissions,
+				request("first", null, 20), later);
 
 		assertThat(outcomes.get(0).get(30, TimeUnit.SECONDS).report().id()).isEqualTo(later.get(0).id());
 		assertThat(outcomes.get(2).get(30, TimeUnit.SECONDS).report().id()).isEqualTo(later.get(2).id());
@@ -162,10 +183,107 @@ class AdmissionsTests {
 		assertThat(this.jdbc.sql("SELECT count(*) FROM reports").query(Long.class).single()).isEqualTo(3);
 	}
 
+	@Test
+	void manyRequestsAtOnceOverSeveralStatementsEachGetTheirOwnReportAndNoneIsLeftWaiting() throws Exception {
+		SimpleMeterRegistry meters = new SimpleMeterRegistry();
+		Admissions small = new Admissions(this.reports, 4, 3, meters);
+		List<Reports.NewReport> burst = new ArrayList<>();
+		for (int i = 0; i < 200; i++) {
+			burst.add(request("user-" + (i % 20), null, 1000));
+		}
+		List<FutureTask<Reports.Admission>> outcomes = new ArrayList<>();
+		for (Reports.NewReport request : burst) {
+			FutureTask<Reports.Admission> outcome = new FutureTask<>(() -> small.admit(request));
+			outcomes.add(outcome);
+			Thread thread = new Thread(outcome, "burst-" + request.id());
+			this.requestThreads.add(thread);
+		}
+		this.requestThreads.forEach(Thread::start);
+
+		for (int i = 0; i < burst.size(); i++) {
+			Report report = outcomes.get(i).get(60, TimeUnit.SECONDS).report();
+			assertThat(report.id()).isEqualTo(burst.get(i).id());
+			assertThat(report.ownerId()).isEqualTo(burst.get(i).owner().userId());
+		}
+		assertThat(this.jdbc.sql("SELECT count(*) FROM reports").query(Long.class).single()).isEqualTo(200);
+		DistributionSummary batches = meters.get("offload.api.accept.batch.size").summary();
+		assertThat(batches.totalAmount()).isEqualTo(200);
+		assertThat(batches.max()).isLessThanOrEqualTo(4);
+	}
+
+	@Test
+	void anOwnersNextRequestWaitsForItsRunningStatementWhileOthersGoAhead() throws Exception {
+		Admissions twoAtATime = new Admissions(this.reports, 32, 2, new SimpleMeterRegistry());
+		List<Future<Reports.Admission>> outcomes = new ArrayList<>();
+		try (Connection lock = database.connect()) {
+			lock.setAutoCommit(false);
+			try (Statement statement = lock.createStatement()) {
+				statement.execute("LOCK TABLE reports IN SHARE ROW EXCLUSIVE MODE");
+			}
+			outcomes.add(submit(twoAtATime, request("alice", null, 20)));
+			await().until(() -> statementsWaitingForTheLock() == 1);
+			outcomes.add(submit(twoAtATime, request("alice", null, 20)));
+			Thread alicesSecond = this.requestThreads.get(this.requestThreads.size() - 1);
+			// Parked in the queue (a thread waiting for PostgreSQL's answer would be
+			// RUNNABLE), though a second statement could run.
+			await().until(() -> alicesSecond.getState() == Thread.State.WAITING);
+			outcomes.add(submit(twoAtATime, request("bob", null, 20)));
+			await().until(() -> statementsWaitingForTheLock() == 2);
+			assertThat(alicesSecond.getState()).isEqualTo(Thread.State.WAITING);
+			lock.commit();
+		}
+		for (Future<Reports.Admission> outcome : outcomes) {
+			assertThat(outcome.get(30, TimeUnit.SECONDS).report()).isNotNull();
+		}
+		assertThat(this.jdbc.sql("SELECT count(*) FROM reports WHERE owner_id = 'alice'").query(Long.class).single())
+			.isEqualTo(2);
+	}
+
+	@Test
+	void aStatementThatFailedAfterItsCommitAnswersItsReportsAsStoredAndStoresNoneTwice() throws Exception {
+		AtomicBoolean failed = new AtomicBoolean();
+		Reports failingOnce = new Reports(this.jdbc, this.json) {
+
+			@Override
+			List<Admission> admitAll(List<NewReport> requests) {
+				List<Admission> admissions = super.admitAll(requests);
+				if (requests.size() > 1 && failed.compareAndSet(false, true)) {
+					throw new IllegalStateException("Failed after the statement committed");
+				}
+				return admissions;
+			}
+
+		};
+		Admissions admitting = new Admissions(failingOnce, 32, 1, new SimpleMeterRegistry());
+		List<Reports.NewReport> later = List.of(request("user-c", null, 20), request("user-d", null, 20));
+
+		List<Future<Reports.Admission>> outcomes = submitBehindAHeldStatement(admitting, request("first", null, 20),
+				later);
+
+		assertThat(outcomes.get(0).get(30, TimeUnit.SECONDS).report().id()).isEqualTo(later.get(0).id());
+		assertThat(outcomes.get(1).get(30, TimeUnit.SECONDS).report().id()).isEqualTo(later.get(1).id());
+		assertThat(failed).isTrue();
+		assertThat(this.jdbc.sql("SELECT count(*) FROM reports").query(Long.class).single()).isEqualTo(3);
+	}
+
+	private Statements statements() {
+		DistributionSummary batches = this.meters.get("offload.api.accept.batch.size").summary();
+		return new Statements(batches.count(), (long) batches.totalAmount());
+	}
+
+	/** Statements that inserted reports, and how many they inserted. */
+	private record Statements(long count, long reports) {
+
+		Statements minus(Statements before) {
+			return new Statements(this.count - before.count, this.reports - before.reports);
+		}
+
+	}
+
 	private List<Reports.Admission> behindAHeldStatement(Reports.NewReport first, List<Reports.NewReport> later)
 			throws Exception {
 		List<Reports.Admission> outcomes = new ArrayList<>();
-		for (Future<Reports.Admission> outcome : submitBehindAHeldStatement(first, later)) {
+		for (Future<Reports.Admission> outcome : submitBehindAHeldStatement(this.admissions, first, later)) {
 			outcomes.add(outcome.get(30, TimeUnit.SECONDS));
 		}
 		return outcomes;
@@ -176,7 +294,7 @@ class AdmissionsTests {
 	 * in order, each from a thread of its own once the one before is waiting, and lets go
 	 * of the lock once all are.
 	 */
-	private List<Future<Reports.Admission>> submitBehindAHeldStatement(Reports.NewReport first,
+	private List<Future<Reports.Admission>> submitBehindAHeldStatement(Admissions admitting, Reports.NewReport first,
 			List<Reports.NewReport> later) throws Exception {
 		Future<Reports.Admission> firstOutcome;
 		List<Future<Reports.Admission>> outcomes = new ArrayList<>();
@@ -186,10 +304,10 @@ class AdmissionsTests {
 				// Conflicts with the lock an insert takes, not with reads.
 				statement.execute("LOCK TABLE reports IN SHARE ROW EXCLUSIVE MODE");
 			}
-			firstOutcome = submit(first);
+			firstOutcome = submit(admitting, first);
 			await().until(this::aStatementWaitsForTheLock);
 			for (Reports.NewReport request : later) {
-				outcomes.add(submit(request));
+				outcomes.add(submit(admitting, request));
 				// Parked in the queue, behind the held statement.
 				Thread thread = this.requestThreads.get(this.requestThreads.size() - 1);
 				await().until(() -> thread.getState() == Thread.State.WAITING);
@@ -200,8 +318,8 @@ class AdmissionsTests {
 		return outcomes;
 	}
 
-	private Future<Reports.Admission> submit(Reports.NewReport request) {
-		FutureTask<Reports.Admission> outcome = new FutureTask<>(() -> this.admissions.admit(request));
+	private Future<Reports.Admission> submit(Admissions admitting, Reports.NewReport request) {
+		FutureTask<Reports.Admission> outcome = new FutureTask<>(() -> admitting.admit(request));
 		Thread thread = new Thread(outcome, "admit-" + request.owner().userId());
 		thread.start();
 		this.requestThreads.add(thread);
@@ -209,12 +327,16 @@ class AdmissionsTests {
 	}
 
 	private boolean aStatementWaitsForTheLock() {
+		return statementsWaitingForTheLock() > 0;
+	}
+
+	private long statementsWaitingForTheLock() {
 		return this.jdbc
 			.sql("""
 					SELECT count(*) FROM pg_stat_activity
 					WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO reports%'""")
 			.query(Long.class)
-			.single() > 0;
+			.single();
 	}
 
 	private static Reports.NewReport request(String userId, String idempotencyKey, int maxUnfinished) {
