@@ -118,9 +118,8 @@ class Admissions {
 		}
 		try {
 			while (!mine.isDone()) {
-				// A statement run with this thread's interrupt set would fail in the
-				// pool's
-				// wait for a connection, and every request in it with it.
+				// Cleared (and kept for the caller): a statement run with it set would
+				// fail in the pool's wait for a connection, and every request in it.
 				interrupted |= Thread.interrupted();
 				boolean inserted = false;
 				if (this.statements.tryAcquire()) {
