@@ -41,10 +41,13 @@ import org.springframework.stereotype.Component;
  * so the requests of the statement whose reports were not stored are then inserted one at
  * a time, each with its own outcome.
  * <p>
- * An owner's requests are in one running statement at most: the next ones wait for it to
- * commit, so each statement counts what the one before stored, and the per-user limit
- * holds across statements as it does within one. Two requests with the same owner and
- * idempotency key are never in one statement: the second finds the first's row.
+ * An owner's requests are in one running statement of this replica at most: the next ones
+ * wait for it to commit, so each statement counts what the one before stored, and the
+ * per-user limit holds across this replica's statements as it does within one.
+ * (Statements of two replicas for the same owner can both count before either commits, as
+ * two single inserts could before group commit, so across replicas the limit may be
+ * passed by a few.) Two requests with the same owner and idempotency key are never in one
+ * statement: the second finds the first's row.
  */
 @Component
 class Admissions {
@@ -67,6 +70,9 @@ class Admissions {
 
 	/** The owners whose requests are in a running statement (under lock). */
 	private final Set<String> runningOwners = new HashSet<>();
+
+	/** The threads running a statement (under lock): a turn handed to one would wait. */
+	private final Set<Thread> busy = new HashSet<>();
 
 	@Autowired
 	Admissions(Reports reports, ApiProperties properties, MeterRegistry meters, DataSource dataSource) {
@@ -132,7 +138,6 @@ class Admissions {
 						}
 					}
 					finally {
-						this.statements.release();
 						ended(batch);
 					}
 				}
@@ -188,6 +193,9 @@ class Admissions {
 			}
 			this.waiting.removeAll(batch);
 			this.runningOwners.addAll(owners);
+			if (!batch.isEmpty()) {
+				this.busy.add(Thread.currentThread());
+			}
 			if (this.statements.availablePermits() > 0) {
 				wakeNext();
 			}
@@ -199,7 +207,8 @@ class Admissions {
 	}
 
 	/**
-	 * A statement has ended: its owners may go again, and the next request has a turn.
+	 * A statement has ended (or none was run): its owners may go again, then its permit
+	 * is given back, and the next request has a turn.
 	 */
 	private void ended(List<Pending> batch) {
 		this.lock.lock();
@@ -207,6 +216,8 @@ class Admissions {
 			for (Pending pending : batch) {
 				this.runningOwners.remove(pending.request.owner().userId());
 			}
+			this.busy.remove(Thread.currentThread());
+			this.statements.release();
 			wakeNext();
 		}
 		finally {
@@ -214,10 +225,13 @@ class Admissions {
 		}
 	}
 
-	/** Wakes the oldest request a statement could take now (under lock). */
+	/**
+	 * Wakes the oldest request a statement could take now whose thread is not running a
+	 * statement already (under lock).
+	 */
 	private void wakeNext() {
 		for (Pending pending : this.waiting) {
-			if (!this.runningOwners.contains(pending.request.owner().userId())) {
+			if (!this.runningOwners.contains(pending.request.owner().userId()) && !this.busy.contains(pending.thread)) {
 				LockSupport.unpark(pending.thread);
 				return;
 			}
