@@ -1,6 +1,7 @@
 package dev.offload.api.report;
 
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -215,11 +216,7 @@ class AdmissionsTests {
 	void anOwnersNextRequestWaitsForItsRunningStatementWhileOthersGoAhead() throws Exception {
 		Admissions twoAtATime = new Admissions(this.reports, 32, 2, new SimpleMeterRegistry());
 		List<Future<Reports.Admission>> outcomes = new ArrayList<>();
-		try (Connection lock = database.connect()) {
-			lock.setAutoCommit(false);
-			try (Statement statement = lock.createStatement()) {
-				statement.execute("LOCK TABLE reports IN SHARE ROW EXCLUSIVE MODE");
-			}
+		try (Connection lock = holdingInserts()) {
 			outcomes.add(submit(twoAtATime, request("alice", null, 20)));
 			await().until(() -> statementsWaitingForTheLock() == 1);
 			outcomes.add(submit(twoAtATime, request("alice", null, 20)));
@@ -298,14 +295,9 @@ class AdmissionsTests {
 			List<Reports.NewReport> later) throws Exception {
 		Future<Reports.Admission> firstOutcome;
 		List<Future<Reports.Admission>> outcomes = new ArrayList<>();
-		try (Connection lock = database.connect()) {
-			lock.setAutoCommit(false);
-			try (Statement statement = lock.createStatement()) {
-				// Conflicts with the lock an insert takes, not with reads.
-				statement.execute("LOCK TABLE reports IN SHARE ROW EXCLUSIVE MODE");
-			}
+		try (Connection lock = holdingInserts()) {
 			firstOutcome = submit(admitting, first);
-			await().until(this::aStatementWaitsForTheLock);
+			await().until(() -> statementsWaitingForTheLock() > 0);
 			for (Reports.NewReport request : later) {
 				outcomes.add(submit(admitting, request));
 				// Parked in the queue, behind the held statement.
@@ -326,8 +318,17 @@ class AdmissionsTests {
 		return outcome;
 	}
 
-	private boolean aStatementWaitsForTheLock() {
-		return statementsWaitingForTheLock() > 0;
+	/**
+	 * A connection of its own holding the reports table in a lock that conflicts with the
+	 * one an insert takes, not with reads, until it commits.
+	 */
+	private static Connection holdingInserts() throws SQLException {
+		Connection lock = database.connect();
+		lock.setAutoCommit(false);
+		try (Statement statement = lock.createStatement()) {
+			statement.execute("LOCK TABLE reports IN SHARE ROW EXCLUSIVE MODE");
+		}
+		return lock;
 	}
 
 	private long statementsWaitingForTheLock() {
