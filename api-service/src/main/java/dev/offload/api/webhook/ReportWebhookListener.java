@@ -1,10 +1,20 @@
 package dev.offload.api.webhook;
 
-import dev.offload.model.ReportEvent;
-import org.slf4j.MDC;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
-import org.springframework.amqp.ImmediateRequeueAmqpException;
+import com.rabbitmq.client.Channel;
+import dev.offload.model.ReportEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.amqp.core.Message;
 import org.springframework.amqp.rabbit.annotation.RabbitListener;
+import org.springframework.amqp.support.converter.MessageConversionException;
+import org.springframework.amqp.support.converter.MessageConverter;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.stereotype.Component;
@@ -12,33 +22,127 @@ import org.springframework.stereotype.Component;
 /**
  * Consumes report events from {@code reports.events.webhooks}, one durable queue that
  * every API replica consumes from (competing consumers), and records the webhook events
- * of finished reports. Acknowledged once recorded; requeued while PostgreSQL is
- * unavailable; anything else (an unreadable message) is dead-lettered to
- * {@code reports.events.webhooks.dlq}.
+ * of finished reports.
+ * <p>
+ * Events come in batches of up to {@value WebhookConfiguration#WEBHOOK_BATCH}: one query
+ * finds which of their owners have an endpoint for them (most have none, and their events
+ * record nothing), and one acknowledgement covers the batch. What happens to each event
+ * is as it was one at a time:
+ * <ul>
+ * <li>recorded (or nothing to record): acknowledged;</li>
+ * <li>PostgreSQL unavailable: requeued, not dead-lettered, and recorded once it is
+ * back;</li>
+ * <li>unreadable (no JSON, an unknown schema version), or an event that cannot be
+ * recorded for any other reason: rejected without requeue, so the broker dead-letters it
+ * to {@code reports.events.webhooks.dlq}, and only it.</li>
+ * </ul>
+ * The container leaves acknowledging to this listener (manual acknowledgement), so this
+ * never throws once it has read the batch.
  */
 @Component
 class ReportWebhookListener {
 
+	private static final Logger logger = LoggerFactory.getLogger(ReportWebhookListener.class);
+
 	private final ReportWebhooks reportWebhooks;
 
-	ReportWebhookListener(ReportWebhooks reportWebhooks) {
+	private final MessageConverter converter;
+
+	ReportWebhookListener(ReportWebhooks reportWebhooks, MessageConverter converter) {
 		this.reportWebhooks = reportWebhooks;
+		this.converter = converter;
 	}
 
 	@RabbitListener(id = "reportWebhooks", queues = "#{topology.webhooksQueue()}",
 			containerFactory = "webhooksContainerFactory")
-	void on(ReportEvent event) {
-		if (event.type() != ReportEvent.Type.SUCCEEDED && event.type() != ReportEvent.Type.FAILED) {
-			return;
+	void on(List<Message> messages, Channel channel) throws IOException {
+		List<Long> tags = new ArrayList<>(messages.size());
+		List<ReportEvent> events = new ArrayList<>(messages.size());
+		Set<Long> rejected = new HashSet<>();
+		for (Message message : messages) {
+			long tag = message.getMessageProperties().getDeliveryTag();
+			try {
+				events.add(read(message));
+				tags.add(tag);
+			}
+			catch (MessageConversionException ex) {
+				logger.warn("Dead-lettering an unreadable event: {}", ex.getMessage());
+				channel.basicNack(tag, false, false);
+				rejected.add(tag);
+			}
 		}
-		try (MDC.MDCCloseable mdc = MDC.putCloseable("reportId", event.reportId().toString())) {
-			this.reportWebhooks.finished(event);
+		try {
+			this.reportWebhooks.finished(events);
 		}
 		catch (DataAccessResourceFailureException | TransientDataAccessException ex) {
-			// The container dead-letters anything else it is thrown; this event is fine
-			// and only waits for the database.
-			throw new ImmediateRequeueAmqpException("Could not record the webhooks of " + event.messageId(), ex);
+			// The batch is fine and only waits for the database. Recording it takes a
+			// connection timeout each time, so the requeue does not spin.
+			logger.warn("Could not record the webhooks of {} events; requeueing them: {}", events.size(),
+					ex.getMessage());
+			settle(messages, rejected, channel, false);
+			return;
 		}
+		catch (RuntimeException ex) {
+			// Something about one event: find it, as if each had come alone.
+			rejected.addAll(oneByOne(tags, events, channel));
+		}
+		settle(messages, rejected, channel, true);
+	}
+
+	/**
+	 * Acknowledges, or requeues, every message of the batch not rejected already, with
+	 * one frame: the broker settles all outstanding deliveries up to the last tag.
+	 */
+	private static void settle(List<Message> messages, Set<Long> rejected, Channel channel, boolean ack)
+			throws IOException {
+		long last = -1;
+		for (Message message : messages) {
+			long tag = message.getMessageProperties().getDeliveryTag();
+			if (!rejected.contains(tag)) {
+				last = Math.max(last, tag);
+			}
+		}
+		if (last < 0) {
+			return;
+		}
+		if (ack) {
+			channel.basicAck(last, true);
+		}
+		else {
+			channel.basicNack(last, true, true);
+		}
+	}
+
+	/**
+	 * Records each event's webhooks on its own after recording them together failed.
+	 * @return the tags of the events rejected (dead-lettered or requeued)
+	 */
+	private List<Long> oneByOne(List<Long> tags, List<ReportEvent> events, Channel channel) throws IOException {
+		List<Long> rejected = new ArrayList<>();
+		for (int i = 0; i < events.size(); i++) {
+			try {
+				this.reportWebhooks.finished(List.of(events.get(i)));
+			}
+			catch (RuntimeException ex) {
+				boolean requeue = ex instanceof DataAccessResourceFailureException
+						|| ex instanceof TransientDataAccessException;
+				logger.error("Could not record the webhooks of {}; {}", events.get(i).messageId(),
+						requeue ? "requeueing it" : "dead-lettering it", ex);
+				channel.basicNack(tags.get(i), false, requeue);
+				rejected.add(tags.get(i));
+			}
+		}
+		return rejected;
+	}
+
+	private ReportEvent read(Message message) {
+		// The listener's type decides what a body is read as, never a class name sent
+		// by whoever published the message.
+		message.getMessageProperties().setInferredArgumentType(ReportEvent.class);
+		if (!(this.converter.fromMessage(message) instanceof ReportEvent event)) {
+			throw new MessageConversionException("Not a report event");
+		}
+		return event;
 	}
 
 }

@@ -1,10 +1,13 @@
 package dev.offload.api.webhook;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import dev.offload.api.report.ReportLinks;
 import dev.offload.model.ReportEvent;
+import org.slf4j.MDC;
 
 import org.springframework.stereotype.Component;
 
@@ -18,27 +21,51 @@ class ReportWebhooks {
 
 	private final WebhookEvents webhookEvents;
 
+	private final WebhookOutbox outbox;
+
 	private final String linkBaseUrl;
 
-	ReportWebhooks(WebhookEvents webhookEvents, WebhookProperties properties) {
+	ReportWebhooks(WebhookEvents webhookEvents, WebhookOutbox outbox, WebhookProperties properties) {
 		this.webhookEvents = webhookEvents;
+		this.outbox = outbox;
 		String base = properties.linkBaseUrl();
 		this.linkBaseUrl = (base.endsWith("/")) ? base.substring(0, base.length() - 1) : base;
 	}
 
 	/**
-	 * Records the event of a finished report, if it is one webhooks tell about.
-	 * @param event the report event
+	 * Records the events of finished reports that webhooks tell about and that an
+	 * endpoint of their owner subscribes to: one query finds those, and each of them is
+	 * recorded in a transaction of its own. The others (another type, or an owner without
+	 * such an endpoint) record nothing, as they would have alone.
+	 * @param events the report events
 	 */
-	void finished(ReportEvent event) {
-		WebhookEventType type = switch (event.type()) {
-			case SUCCEEDED -> WebhookEventType.REPORT_SUCCEEDED;
-			case FAILED -> WebhookEventType.REPORT_FAILED;
-			default -> null;
-		};
-		if (type == null) {
+	void finished(List<ReportEvent> events) {
+		Map<ReportEvent, WebhookEventType> told = new LinkedHashMap<>();
+		for (ReportEvent event : events) {
+			WebhookEventType type = switch (event.type()) {
+				case SUCCEEDED -> WebhookEventType.REPORT_SUCCEEDED;
+				case FAILED -> WebhookEventType.REPORT_FAILED;
+				default -> null;
+			};
+			if (type != null) {
+				told.put(event, type);
+			}
+		}
+		if (told.isEmpty()) {
 			return;
 		}
+		Set<String> subscriptions = this.outbox
+			.subscriptions(told.keySet().stream().map((event) -> event.owner().userId()).distinct().toList());
+		told.forEach((event, type) -> {
+			if (subscriptions.contains(event.owner().userId() + "\n" + type.type())) {
+				try (MDC.MDCCloseable mdc = MDC.putCloseable("reportId", event.reportId().toString())) {
+					record(event, type);
+				}
+			}
+		});
+	}
+
+	private void record(ReportEvent event, WebhookEventType type) {
 		Map<String, Object> links = new LinkedHashMap<>();
 		links.put("self", this.linkBaseUrl + ReportLinks.self(event.reportId()));
 		if (event.type() == ReportEvent.Type.SUCCEEDED) {

@@ -15,6 +15,15 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class WebhookConfiguration {
 
+	/** The most events the listener records together, and the consumers' prefetch. */
+	static final int WEBHOOK_BATCH = 20;
+
+	/**
+	 * How long a batch waits for its next event before it is recorded as it is: the
+	 * longest an event's webhooks are held back while events trickle in.
+	 */
+	static final long WEBHOOK_BATCH_WAIT_MILLIS = 50;
+
 	@Bean
 	EndpointGuard endpointGuard(WebhookProperties properties) {
 		return new EndpointGuard(properties);
@@ -22,12 +31,15 @@ class WebhookConfiguration {
 
 	/**
 	 * The container consuming report events for webhooks, set on purpose rather than left
-	 * to Spring's defaults: an event is acknowledged once its webhook rows are committed
-	 * (AUTO: the listener returns, then the container acks); one that cannot be read is
-	 * rejected without requeue and dead-lettered to {@code reports.events.webhooks.dlq}
-	 * (the default would loop it forever); the listener requeues it itself while
-	 * PostgreSQL is unavailable. Two consumers per replica and a modest prefetch:
-	 * recording is two inserts, and every replica consumes from the one queue.
+	 * to Spring's defaults. Events come to the listener in batches of up to
+	 * {@value #WEBHOOK_BATCH} ({@code consumerBatchEnabled}), handed over once full or
+	 * once no event has come for {@value #WEBHOOK_BATCH_WAIT_MILLIS} ms, and the listener
+	 * acknowledges or rejects each itself ({@link AcknowledgeMode#MANUAL}): an event is
+	 * acknowledged once its webhook rows are committed, requeued while PostgreSQL is
+	 * unavailable, and dead-lettered to {@code reports.events.webhooks.dlq} only if it
+	 * cannot be read or recorded (the container could only settle a batch as a whole, and
+	 * would dead-letter its good events with an unreadable one). Two consumers per
+	 * replica, every replica consuming from the one queue.
 	 * @param configurer Boot's configurer (applies
 	 * {@code spring.rabbitmq.listener.simple.*})
 	 * @param connectionFactory the connection factory
@@ -43,9 +55,13 @@ class WebhookConfiguration {
 		factory.setMessageConverter(messageConverter);
 		factory.setConcurrentConsumers(2);
 		factory.setMaxConcurrentConsumers(2);
-		factory.setPrefetchCount(20);
-		factory.setAcknowledgeMode(AcknowledgeMode.AUTO);
+		factory.setPrefetchCount(WEBHOOK_BATCH);
+		factory.setAcknowledgeMode(AcknowledgeMode.MANUAL);
 		factory.setDefaultRequeueRejected(false);
+		factory.setBatchListener(true);
+		factory.setConsumerBatchEnabled(true);
+		factory.setBatchSize(WEBHOOK_BATCH);
+		factory.setReceiveTimeout(WEBHOOK_BATCH_WAIT_MILLIS);
 		return factory;
 	}
 

@@ -6,11 +6,15 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.SqlArrayValue;
 import org.springframework.stereotype.Repository;
 
 /**
@@ -28,6 +32,27 @@ class WebhookOutbox {
 
 	WebhookOutbox(JdbcClient jdbc) {
 		this.jdbc = jdbc;
+	}
+
+	/**
+	 * Which of these owners have an endpoint subscribed to which event types, in one
+	 * query: what an event needs before it is worth recording.
+	 * @param ownerIds the owners
+	 * @return each owner's subscribed types, as {@code owner + "\n" + type}; owners
+	 * without an endpoint are not in it
+	 */
+	Set<String> subscriptions(Collection<String> ownerIds) {
+		if (ownerIds.isEmpty()) {
+			return Set.of();
+		}
+		return new HashSet<>(this.jdbc.sql("""
+				SELECT DISTINCT e.owner_id, t.type
+				  FROM webhook_endpoints e, unnest(e.events) AS t (type)
+				 WHERE e.owner_id = ANY (:owners)
+				""")
+			.param("owners", new SqlArrayValue("text", ownerIds.toArray()))
+			.query((rs, row) -> rs.getString("owner_id") + "\n" + rs.getString("type"))
+			.list());
 	}
 
 	/**

@@ -3,6 +3,7 @@ package dev.offload.api.webhook;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureRestTestClient;
@@ -150,6 +153,51 @@ class WebhookDeliveryTests {
 			.until(() -> count("SELECT count(*) FROM webhook_events WHERE id = :id", eventId) == 1
 					&& count("SELECT count(*) FROM webhook_deliveries WHERE event_id = :id", eventId) == 1
 					&& receiver.received(path).size() == 4);
+	}
+
+	@Test
+	void eventsThatComeTogetherAreRecordedForTheirSubscribersAndOnlyTheBadOnesAreDeadLettered() {
+		String path = "/hooks/" + UUID.randomUUID();
+		register("alice", "alice-secret", receiver.url(path), "report.succeeded");
+		UUID first = UUID.randomUUID();
+		UUID second = UUID.randomUUID();
+		String nobody = "nobody-" + UUID.randomUUID();
+		String unreadable = "not a report event " + UUID.randomUUID();
+		// Straight onto the webhooks queue, one after the other, so the listener takes
+		// them together: an unreadable message, and an owner id PostgreSQL refuses (a NUL
+		// byte), which fails the batch's query and is found when each is recorded alone.
+		publishToWebhooks(event(first, ReportEvent.Type.SUCCEEDED, "alice"));
+		MessageProperties properties = new MessageProperties();
+		properties.setContentType(MessageProperties.CONTENT_TYPE_JSON);
+		this.rabbitTemplate.send("", this.topology.webhooksQueue(),
+				new Message(unreadable.getBytes(StandardCharsets.UTF_8), properties));
+		publishToWebhooks(event(UUID.randomUUID(), ReportEvent.Type.SUCCEEDED, "mallory\u0000"));
+		publishToWebhooks(event(UUID.randomUUID(), ReportEvent.Type.SUCCEEDED, nobody));
+		publishToWebhooks(event(UUID.randomUUID(), ReportEvent.Type.FAILED, "alice"));
+		publishToWebhooks(event(second, ReportEvent.Type.SUCCEEDED, "alice"));
+
+		await().atMost(Duration.ofSeconds(30)).until(() -> receiver.received(path).size() >= 2);
+		assertThat(receiver.received(path)).extracting((request) -> json(request.body()).at("/data/id").asString())
+			.containsExactlyInAnyOrder(first.toString(), second.toString());
+		List<String> deadLettered = new ArrayList<>();
+		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+			Message message = this.rabbitTemplate.receive(this.topology.webhooksDeadLetterQueue(), 500);
+			if (message != null) {
+				deadLettered.add(new String(message.getBody(), StandardCharsets.UTF_8));
+			}
+			assertThat(deadLettered).hasSize(2);
+		});
+		assertThat(deadLettered).anySatisfy((body) -> assertThat(body).isEqualTo(unreadable))
+			.anySatisfy((body) -> assertThat(body).contains("mallory"));
+		assertThat(this.rabbitTemplate.receive(this.topology.webhooksDeadLetterQueue(), 1000)).isNull();
+		assertThat(this.jdbc.sql("SELECT count(*) FROM webhook_events WHERE owner_id = :owner")
+			.param("owner", nobody)
+			.query(Long.class)
+			.single()).isZero();
+		// Only the two it subscribes to, however long one waits.
+		await().during(Duration.ofMillis(1500))
+			.atMost(Duration.ofSeconds(10))
+			.until(() -> receiver.received(path).size() == 2);
 	}
 
 	@Test
@@ -355,6 +403,10 @@ class WebhookDeliveryTests {
 
 	private void publish(ReportEvent event) {
 		this.rabbitTemplate.convertAndSend(this.topology.eventsExchange(), "", event);
+	}
+
+	private void publishToWebhooks(ReportEvent event) {
+		this.rabbitTemplate.convertAndSend("", this.topology.webhooksQueue(), event);
 	}
 
 	private static ReportEvent event(UUID reportId, ReportEvent.Type type, String owner) {
