@@ -25,6 +25,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -120,6 +122,28 @@ class LiveStatusTests {
 				.doesNotContain("alice@example.com");
 			assertThat(dataLines(stream).get(1)).contains("\"status\":\"SUCCEEDED\"");
 		}
+	}
+
+	@Test
+	void unreadableEventIsDroppedAndTheEventsAroundItArriveOnce() {
+		List<String> alice = open("alice", "alice-secret");
+		await().atMost(TIMEOUT).until(() -> alice.contains("event:ready"));
+		UUID report = UUID.randomUUID();
+
+		// Acknowledged in batches: the one the listener fails on must neither take the
+		// event before it back to the broker (it would reach the browser twice) nor stop
+		// the one after it.
+		publish(event(report, ReportEvent.Type.PROGRESS, 40, ALICE));
+		MessageProperties properties = new MessageProperties();
+		properties.setContentType(MessageProperties.CONTENT_TYPE_JSON);
+		this.rabbitTemplate.send(this.topology.eventsExchange(), "",
+				new Message("not an event".getBytes(StandardCharsets.UTF_8), properties));
+		publish(event(report, ReportEvent.Type.SUCCEEDED, 100, ALICE));
+
+		await().atMost(TIMEOUT).until(() -> dataLines(alice).size() >= 2);
+		await().during(Duration.ofMillis(1500)).atMost(TIMEOUT).until(() -> dataLines(alice).size() == 2);
+		assertThat(dataLines(alice).get(0)).contains(report.toString()).contains("\"progress\":40");
+		assertThat(dataLines(alice).get(1)).contains(report.toString()).contains("\"status\":\"SUCCEEDED\"");
 	}
 
 	@Test
