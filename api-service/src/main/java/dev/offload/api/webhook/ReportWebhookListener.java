@@ -18,6 +18,7 @@ import org.springframework.amqp.support.converter.MessageConverter;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.CannotCreateTransactionException;
 
 /**
  * Consumes report events from {@code reports.events.webhooks}, one durable queue that
@@ -30,14 +31,15 @@ import org.springframework.stereotype.Component;
  * is as it was one at a time:
  * <ul>
  * <li>recorded (or nothing to record): acknowledged;</li>
- * <li>PostgreSQL unavailable: requeued, not dead-lettered, and recorded once it is
- * back;</li>
+ * <li>PostgreSQL unreachable: the batch is requeued, not dead-lettered, and recorded once
+ * it is back; an event that meets a deadlock or a timeout alone is requeued alone;</li>
  * <li>unreadable (no JSON, an unknown schema version), or an event that cannot be
  * recorded for any other reason: rejected without requeue, so the broker dead-letters it
  * to {@code reports.events.webhooks.dlq}, and only it.</li>
  * </ul>
- * The container leaves acknowledging to this listener (manual acknowledgement), so this
- * never throws once it has read the batch.
+ * The container leaves acknowledging to this listener (manual acknowledgement). Should
+ * anything else go wrong, every message of the batch not settled yet is requeued before
+ * the failure is thrown on: none is left for the next batch's acknowledgement to cover.
  */
 @Component
 class ReportWebhookListener {
@@ -56,16 +58,31 @@ class ReportWebhookListener {
 	@RabbitListener(id = "reportWebhooks", queues = "#{topology.webhooksQueue()}",
 			containerFactory = "webhooksContainerFactory")
 	void on(List<Message> messages, Channel channel) throws IOException {
+		Set<Long> rejected = new HashSet<>();
+		try {
+			record(messages, channel, rejected);
+		}
+		catch (RuntimeException | Error ex) {
+			// A bug, or the JVM in trouble: no message of the batch may stay unsettled,
+			// or the next batch's acknowledgement would cover it unrecorded.
+			logger.error("Could not handle a batch of {} events; requeueing them", messages.size(), ex);
+			settle(messages, rejected, channel, false);
+			throw ex;
+		}
+	}
+
+	private void record(List<Message> messages, Channel channel, Set<Long> rejected) throws IOException {
 		List<Long> tags = new ArrayList<>(messages.size());
 		List<ReportEvent> events = new ArrayList<>(messages.size());
-		Set<Long> rejected = new HashSet<>();
 		for (Message message : messages) {
 			long tag = message.getMessageProperties().getDeliveryTag();
 			try {
 				events.add(read(message));
 				tags.add(tag);
 			}
-			catch (MessageConversionException ex) {
+			catch (RuntimeException ex) {
+				// Not only MessageConversionException: a content type that is no MIME
+				// type fails before the converter reads the body.
 				logger.warn("Dead-lettering an unreadable event: {}", ex.getMessage());
 				channel.basicNack(tag, false, false);
 				rejected.add(tag);
@@ -74,19 +91,30 @@ class ReportWebhookListener {
 		try {
 			this.reportWebhooks.finished(events);
 		}
-		catch (DataAccessResourceFailureException | TransientDataAccessException ex) {
-			// The batch is fine and only waits for the database. Recording it takes a
-			// connection timeout each time, so the requeue does not spin.
-			logger.warn("Could not record the webhooks of {} events; requeueing them: {}", events.size(),
-					ex.getMessage());
-			settle(messages, rejected, channel, false);
-			return;
-		}
 		catch (RuntimeException ex) {
-			// Something about one event: find it, as if each had come alone.
+			if (unreachable(ex)) {
+				// The batch is fine and only waits for the database. Recording it takes
+				// a connection timeout each time, so the requeue does not spin.
+				logger.warn("Could not record the webhooks of {} events; requeueing them: {}", events.size(),
+						ex.getMessage());
+				settle(messages, rejected, channel, false);
+				return;
+			}
+			// Something about one event (or a deadlock, a lock timeout): find it, as if
+			// each had come alone.
 			rejected.addAll(oneByOne(tags, events, channel));
 		}
 		settle(messages, rejected, channel, true);
+	}
+
+	/** PostgreSQL could not be reached: every event of the batch would fail alike. */
+	private static boolean unreachable(RuntimeException ex) {
+		return ex instanceof DataAccessResourceFailureException || ex instanceof CannotCreateTransactionException;
+	}
+
+	/** Worth another attempt later: PostgreSQL unreachable, a deadlock, a timeout. */
+	private static boolean transientFailure(RuntimeException ex) {
+		return unreachable(ex) || ex instanceof TransientDataAccessException;
 	}
 
 	/**
@@ -124,8 +152,7 @@ class ReportWebhookListener {
 				this.reportWebhooks.finished(List.of(events.get(i)));
 			}
 			catch (RuntimeException ex) {
-				boolean requeue = ex instanceof DataAccessResourceFailureException
-						|| ex instanceof TransientDataAccessException;
+				boolean requeue = transientFailure(ex);
 				logger.error("Could not record the webhooks of {}; {}", events.get(i).messageId(),
 						requeue ? "requeueing it" : "dead-lettering it", ex);
 				channel.basicNack(tags.get(i), false, requeue);

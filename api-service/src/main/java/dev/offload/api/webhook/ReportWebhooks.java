@@ -36,7 +36,9 @@ class ReportWebhooks {
 	 * Records the events of finished reports that webhooks tell about and that an
 	 * endpoint of their owner subscribes to: one query finds those, and each of them is
 	 * recorded in a transaction of its own. The others (another type, or an owner without
-	 * such an endpoint) record nothing, as they would have alone.
+	 * such an endpoint when the query ran) record nothing, as they would have alone: an
+	 * endpoint created meanwhile hears of the owner's next events, one deleted meanwhile
+	 * gets no delivery (recording checks it again).
 	 * @param events the report events
 	 */
 	void finished(List<ReportEvent> events) {

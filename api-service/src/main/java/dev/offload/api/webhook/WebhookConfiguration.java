@@ -19,8 +19,8 @@ class WebhookConfiguration {
 	static final int WEBHOOK_BATCH = 20;
 
 	/**
-	 * How long a batch waits for its next event before it is recorded as it is: the
-	 * longest an event's webhooks are held back while events trickle in.
+	 * How long a batch waits for more events after its first before it is recorded as it
+	 * is: the longest an event's webhooks are held back while events trickle in.
 	 */
 	static final long WEBHOOK_BATCH_WAIT_MILLIS = 50;
 
@@ -33,10 +33,10 @@ class WebhookConfiguration {
 	 * The container consuming report events for webhooks, set on purpose rather than left
 	 * to Spring's defaults. Events come to the listener in batches of up to
 	 * {@value #WEBHOOK_BATCH} ({@code consumerBatchEnabled}), handed over once full or
-	 * once no event has come for {@value #WEBHOOK_BATCH_WAIT_MILLIS} ms, and the listener
+	 * {@value #WEBHOOK_BATCH_WAIT_MILLIS} ms after its first event, and the listener
 	 * acknowledges or rejects each itself ({@link AcknowledgeMode#MANUAL}): an event is
 	 * acknowledged once its webhook rows are committed, requeued while PostgreSQL is
-	 * unavailable, and dead-lettered to {@code reports.events.webhooks.dlq} only if it
+	 * unreachable, and dead-lettered to {@code reports.events.webhooks.dlq} only if it
 	 * cannot be read or recorded (the container could only settle a batch as a whole, and
 	 * would dead-letter its good events with an unreadable one). Two consumers per
 	 * replica, every replica consuming from the one queue.
@@ -55,13 +55,15 @@ class WebhookConfiguration {
 		factory.setMessageConverter(messageConverter);
 		factory.setConcurrentConsumers(2);
 		factory.setMaxConcurrentConsumers(2);
-		factory.setPrefetchCount(WEBHOOK_BATCH);
+		// The next batch waits on the consumer while one is recorded.
+		factory.setPrefetchCount(2 * WEBHOOK_BATCH);
 		factory.setAcknowledgeMode(AcknowledgeMode.MANUAL);
 		factory.setDefaultRequeueRejected(false);
 		factory.setBatchListener(true);
 		factory.setConsumerBatchEnabled(true);
 		factory.setBatchSize(WEBHOOK_BATCH);
 		factory.setReceiveTimeout(WEBHOOK_BATCH_WAIT_MILLIS);
+		factory.setBatchReceiveTimeout(WEBHOOK_BATCH_WAIT_MILLIS);
 		return factory;
 	}
 

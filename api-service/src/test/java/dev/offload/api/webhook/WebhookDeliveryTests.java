@@ -27,8 +27,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageListenerContainer;
 import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.amqp.rabbit.listener.RabbitListenerEndpointRegistry;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureRestTestClient;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -75,6 +78,12 @@ class WebhookDeliveryTests {
 
 	@Autowired
 	private Topology topology;
+
+	@Autowired
+	private RabbitListenerEndpointRegistry listeners;
+
+	@Autowired
+	private AmqpAdmin amqpAdmin;
 
 	@Autowired
 	private JdbcClient jdbc;
@@ -163,14 +172,22 @@ class WebhookDeliveryTests {
 		UUID second = UUID.randomUUID();
 		String nobody = "nobody-" + UUID.randomUUID();
 		String unreadable = "not a report event " + UUID.randomUUID();
-		// Straight onto the webhooks queue, one after the other, so the listener takes
-		// them together: an unreadable message, and an owner id PostgreSQL refuses (a NUL
-		// byte), which fails the batch's query and is found when each is recorded alone.
+		// Straight onto the webhooks queue, one after the other, so the listener's two
+		// consumers take them in batches (the broker deals them out in turn): an
+		// unreadable message, and an owner id PostgreSQL refuses (a NUL byte), which
+		// fails its batch's query and is found when each is recorded alone.
 		publishToWebhooks(event(first, ReportEvent.Type.SUCCEEDED, "alice"));
 		MessageProperties properties = new MessageProperties();
 		properties.setContentType(MessageProperties.CONTENT_TYPE_JSON);
 		this.rabbitTemplate.send("", this.topology.webhooksQueue(),
 				new Message(unreadable.getBytes(StandardCharsets.UTF_8), properties));
+		// A content type that is no MIME type fails before the body is read.
+		MessageProperties noMimeType = new MessageProperties();
+		noMimeType.setContentType("json");
+		noMimeType.setHeader(Messages.SCHEMA_VERSION_HEADER, Messages.SCHEMA_VERSION);
+		String badContentType = "{\"bad content type\": \"" + UUID.randomUUID() + "\"}";
+		this.rabbitTemplate.send("", this.topology.webhooksQueue(),
+				new Message(badContentType.getBytes(StandardCharsets.UTF_8), noMimeType));
 		publishToWebhooks(event(UUID.randomUUID(), ReportEvent.Type.SUCCEEDED, "mallory\u0000"));
 		publishToWebhooks(event(UUID.randomUUID(), ReportEvent.Type.SUCCEEDED, nobody));
 		publishToWebhooks(event(UUID.randomUUID(), ReportEvent.Type.FAILED, "alice"));
@@ -185,9 +202,10 @@ class WebhookDeliveryTests {
 			if (message != null) {
 				deadLettered.add(new String(message.getBody(), StandardCharsets.UTF_8));
 			}
-			assertThat(deadLettered).hasSize(2);
+			assertThat(deadLettered).hasSize(3);
 		});
 		assertThat(deadLettered).anySatisfy((body) -> assertThat(body).isEqualTo(unreadable))
+			.anySatisfy((body) -> assertThat(body).isEqualTo(badContentType))
 			.anySatisfy((body) -> assertThat(body).contains("mallory"));
 		assertThat(this.rabbitTemplate.receive(this.topology.webhooksDeadLetterQueue(), 1000)).isNull();
 		assertThat(this.jdbc.sql("SELECT count(*) FROM webhook_events WHERE owner_id = :owner")
@@ -198,6 +216,16 @@ class WebhookDeliveryTests {
 		await().during(Duration.ofMillis(1500))
 			.atMost(Duration.ofSeconds(10))
 			.until(() -> receiver.received(path).size() == 2);
+		// Every message was settled: stopped, the consumers give back any they still
+		// held unacknowledged, and the queue would count them.
+		MessageListenerContainer container = this.listeners.getListenerContainer("reportWebhooks");
+		container.stop();
+		try {
+			assertThat(this.amqpAdmin.getQueueInfo(this.topology.webhooksQueue()).getMessageCount()).isZero();
+		}
+		finally {
+			container.start();
+		}
 	}
 
 	@Test

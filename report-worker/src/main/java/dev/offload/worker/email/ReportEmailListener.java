@@ -36,8 +36,9 @@ import org.springframework.stereotype.Component;
  * recorded for any other reason: rejected without requeue, so the broker dead-letters it
  * to {@code reports.events.email.dlq}, and only it.</li>
  * </ul>
- * The container leaves acknowledging to this listener (manual acknowledgement), so this
- * never throws once it has read the batch.
+ * The container leaves acknowledging to this listener (manual acknowledgement). Should
+ * anything else go wrong, every message of the batch not settled yet is requeued before
+ * the failure is thrown on: none is left for the next batch's acknowledgement to cover.
  */
 @Component
 class ReportEmailListener {
@@ -56,16 +57,31 @@ class ReportEmailListener {
 	@RabbitListener(id = "reportEmails", queues = "#{topology.emailQueue()}",
 			containerFactory = "emailListenerContainerFactory")
 	void on(List<Message> messages, Channel channel) throws IOException {
+		Set<Long> rejected = new HashSet<>();
+		try {
+			record(messages, channel, rejected);
+		}
+		catch (RuntimeException | Error ex) {
+			// A bug, or the JVM in trouble: no message of the batch may stay unsettled,
+			// or the next batch's acknowledgement would cover it unrecorded.
+			logger.error("Could not handle a batch of {} events; requeueing them", messages.size(), ex);
+			settle(messages, rejected, channel, false);
+			throw ex;
+		}
+	}
+
+	private void record(List<Message> messages, Channel channel, Set<Long> rejected) throws IOException {
 		List<Long> outcomeTags = new ArrayList<>(messages.size());
 		List<ReportEvent> outcomes = new ArrayList<>(messages.size());
-		Set<Long> rejected = new HashSet<>();
 		for (Message message : messages) {
 			long tag = message.getMessageProperties().getDeliveryTag();
 			ReportEvent event;
 			try {
 				event = read(message);
 			}
-			catch (MessageConversionException ex) {
+			catch (RuntimeException ex) {
+				// Not only MessageConversionException: a content type that is no MIME
+				// type fails before the converter reads the body.
 				logger.warn("Dead-lettering an unreadable event: {}", ex.getMessage());
 				channel.basicNack(tag, false, false);
 				rejected.add(tag);
