@@ -15,7 +15,10 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class WebhookConfiguration {
 
-	/** The most events the listener records together, and the consumers' prefetch. */
+	/**
+	 * The most events the listener takes together (each consumer prefetches twice as
+	 * many).
+	 */
 	static final int WEBHOOK_BATCH = 20;
 
 	/**
