@@ -76,6 +76,23 @@ public final class TestDatabase implements AutoCloseable {
 	}
 
 	/**
+	 * Opens a connection of its own that holds a table locked until its transaction ends
+	 * (it is closed, or commits): what a test uses to hold a service's statements.
+	 * @param table the table, schema-qualified where needed
+	 * @param mode the lock mode, such as {@code SHARE ROW EXCLUSIVE}
+	 * @return the connection holding the lock
+	 * @throws SQLException if it cannot connect or lock
+	 */
+	public Connection holdingLock(String table, String mode) throws SQLException {
+		Connection connection = connect();
+		connection.setAutoCommit(false);
+		try (Statement statement = connection.createStatement()) {
+			statement.execute("LOCK TABLE " + table + " IN " + mode + " MODE");
+		}
+		return connection;
+	}
+
+	/**
 	 * Spring Boot properties that point a service at this database.
 	 * @return the properties
 	 */

@@ -323,12 +323,7 @@ class AdmissionsTests {
 	 * one an insert takes, not with reads, until it commits.
 	 */
 	private static Connection holdingInserts() throws SQLException {
-		Connection lock = database.connect();
-		lock.setAutoCommit(false);
-		try (Statement statement = lock.createStatement()) {
-			statement.execute("LOCK TABLE reports IN SHARE ROW EXCLUSIVE MODE");
-		}
-		return lock;
+		return database.holdingLock("reports", "SHARE ROW EXCLUSIVE");
 	}
 
 	private long statementsWaitingForTheLock() {

@@ -2,7 +2,6 @@ package dev.offload.worker.messaging;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -190,12 +189,7 @@ class TaskPrefetchTests {
 	 * transaction ends.
 	 */
 	private static Connection lockSalesData() throws SQLException {
-		Connection connection = database.connect();
-		connection.setAutoCommit(false);
-		try (Statement statement = connection.createStatement()) {
-			statement.execute("LOCK TABLE sales.order_lines IN ACCESS EXCLUSIVE MODE");
-		}
-		return connection;
+		return database.holdingLock("sales.order_lines", "ACCESS EXCLUSIVE");
 	}
 
 	private static List<ReportTask> salesSummaries(int count) {
