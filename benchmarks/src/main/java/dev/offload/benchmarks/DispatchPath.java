@@ -361,19 +361,18 @@ final class DispatchPath {
 			List<String> fill = new ArrayList<>(List.of("-x", "1", "-y", "0", "-s", Integer.toString(taskSize), "-f",
 					"persistent", "-c", "100", "-z", Integer.toString(seconds + 5), "-d", "dispatch-fill"));
 			fill.addAll(common);
-			double before = Profile.rabbitCpuSeconds();
 			Tools.PerfTestResult filled = Tools.perfTest("perftest-fill", fill, bench.logs);
-			publishMillis = (Profile.rabbitCpuSeconds() - before) * 1000 / (filled.sendRate() * (seconds + 5));
+			publishMillis = filled.rabbitMillisPer(filled.sendRate() * (seconds + 5));
 			for (int[] setting : SETTINGS) {
 				List<String> drain = new ArrayList<>(
 						List.of("-x", "0", "-y", Integer.toString(setting[1]), "-q", Integer.toString(setting[0]), "-z",
 								Integer.toString(seconds), "-p", "-d", "dispatch-p" + setting[0] + "-c" + setting[1]));
 				drain.addAll(common);
-				before = Profile.rabbitCpuSeconds();
-				double rate = Tools.perfTest("perftest-consume-p" + setting[0] + "-c" + setting[1], drain, bench.logs)
-					.receiveRate();
+				Tools.PerfTestResult drained = Tools.perfTest("perftest-consume-p" + setting[0] + "-c" + setting[1],
+						drain, bench.logs);
+				double rate = drained.receiveRate();
 				if (rates.isEmpty()) {
-					consumeMillis = (Profile.rabbitCpuSeconds() - before) * 1000 / (rate * seconds);
+					consumeMillis = drained.rabbitMillisPer(rate * seconds);
 				}
 				rates.add(rate);
 			}
@@ -401,14 +400,13 @@ final class DispatchPath {
 		String queue = bench.broker.topology().prefix() + "bench.perf.paced";
 		double pacedMillis;
 		try {
-			double before = Profile.rabbitCpuSeconds();
 			Tools.PerfTestResult paced = Tools.perfTest("perftest-paced",
 					List.of("-x", "4", "-y", "4", "-q", "10", "-c", "1", "-r", Integer.toString(perProducer), "-s",
 							Integer.toString(taskSize), "-f", "persistent", "-qq", "-u", queue, "-e",
 							bench.perfTestExchange(), "-k", queue, "-z", Integer.toString(seconds), "-d",
 							"dispatch-paced"),
 					bench.logs);
-			pacedMillis = (Profile.rabbitCpuSeconds() - before) * 1000 / (paced.receiveRate() * seconds);
+			pacedMillis = paced.rabbitMillisPer(paced.receiveRate() * seconds);
 		}
 		finally {
 			bench.broker.deleteQueues(queue);

@@ -125,14 +125,12 @@ final class EndToEndLatency {
 		Tools.PerfTestResult perfTest;
 		double perfTestRabbitMillis;
 		try {
-			double rabbitBefore = Profile.rabbitCpuSeconds();
 			perfTest = Tools.perfTest("perftest-latency",
 					List.of("-x", "1", "-y", "1", "-r", "100", "-s", Integer.toString(taskSize), "-f", "persistent",
 							"-c", "100", "-q", "1", "-qq", "-u", queue, "-e", bench.perfTestExchange(), "-k", queue,
 							"-z", Integer.toString(seconds), "-d", "e2e-latency"),
 					bench.logs);
-			perfTestRabbitMillis = (Profile.rabbitCpuSeconds() - rabbitBefore) * 1000
-					/ (perfTest.receiveRate() * seconds);
+			perfTestRabbitMillis = perfTest.rabbitMillisPer(perfTest.receiveRate() * seconds);
 		}
 		finally {
 			bench.broker.deleteQueues(queue);

@@ -42,17 +42,19 @@ final class Tools {
 	 * @param name a name for its log
 	 * @param arguments PerfTest's options (the broker's URI is added)
 	 * @param logs the folder for its output
-	 * @return what it measured
+	 * @return what it measured, with RabbitMQ's CPU during the run
 	 */
 	static PerfTestResult perfTest(String name, List<String> arguments, Path logs) {
 		List<String> all = new ArrayList<>(List.of("-h", "amqp://guest:guest@127.0.0.1:5672"));
 		all.addAll(arguments);
+		double rabbitBefore = Profile.rabbitCpuSeconds();
 		String output = JavaProcess.run(name, PerfTest.class, all, Duration.ofMinutes(3), logs);
+		double rabbitCpuSeconds = Profile.rabbitCpuSeconds() - rabbitBefore;
 		Matcher latency = CONSUMER_LATENCY.matcher(output);
 		boolean hasLatency = latency.find();
 		return new PerfTestResult(number(SENDING, output), number(RECEIVING, output),
 				hasLatency ? Long.parseLong(latency.group(2)) / 1000.0 : Double.NaN,
-				hasLatency ? Long.parseLong(latency.group(5)) / 1000.0 : Double.NaN, arguments);
+				hasLatency ? Long.parseLong(latency.group(5)) / 1000.0 : Double.NaN, rabbitCpuSeconds, arguments);
 	}
 
 	/**
@@ -262,11 +264,31 @@ final class Tools {
 		return value;
 	}
 
+	/**
+	 * What PerfTest measured.
+	 *
+	 * @param sendRate messages published per second
+	 * @param receiveRate messages consumed per second
+	 * @param latencyP50 publish to consume, p50, in ms
+	 * @param latencyP99 publish to consume, p99, in ms
+	 * @param rabbitCpuSeconds RabbitMQ's CPU (every {@code beam.smp}) while PerfTest ran,
+	 * its start and stop included
+	 * @param arguments PerfTest's options
+	 */
 	record PerfTestResult(double sendRate, double receiveRate, double latencyP50, double latencyP99,
-			List<String> arguments) {
+			double rabbitCpuSeconds, List<String> arguments) {
 
 		String command() {
 			return "PerfTest " + String.join(" ", this.arguments);
+		}
+
+		/**
+		 * RabbitMQ's CPU per message, in ms.
+		 * @param messages the messages the run moved
+		 * @return CPU ms per message
+		 */
+		double rabbitMillisPer(double messages) {
+			return this.rabbitCpuSeconds * 1000 / messages;
 		}
 
 	}

@@ -54,6 +54,27 @@ public final class Messages {
 	}
 
 	/**
+	 * Reads a message's body as the given type. The type decides what the body is read
+	 * as, never a class name sent by whoever published the message.
+	 * @param <T> the type
+	 * @param message the message
+	 * @param converter the converter ({@link #converter()})
+	 * @param type what the body must be
+	 * @return the body
+	 * @throws MessageConversionException if the body cannot be read, or is not a
+	 * {@code type}
+	 */
+	public static <T> T read(Message message, MessageConverter converter, Class<T> type) {
+		message.getMessageProperties().setInferredArgumentType(type);
+		Object body = converter.fromMessage(message);
+		if (!type.isInstance(body)) {
+			throw new MessageConversionException("Not a " + type.getSimpleName() + ": "
+					+ ((body != null) ? body.getClass().getSimpleName() : "null"));
+		}
+		return type.cast(body);
+	}
+
+	/**
 	 * Reads the schema version of a message.
 	 * @param properties the message's properties
 	 * @return the version, or {@code null} if the header is absent or not a number

@@ -10,7 +10,6 @@ import com.rabbitmq.client.Channel;
 import org.slf4j.Logger;
 
 import org.springframework.amqp.core.Message;
-import org.springframework.amqp.support.converter.MessageConversionException;
 import org.springframework.amqp.support.converter.MessageConverter;
 
 /**
@@ -69,7 +68,7 @@ public final class ReportEventBatches {
 		for (Message message : messages) {
 			long tag = message.getMessageProperties().getDeliveryTag();
 			try {
-				events.add(read(message, converter));
+				events.add(Messages.read(message, converter, ReportEvent.class));
 				tags.add(tag);
 			}
 			catch (RuntimeException ex) {
@@ -128,14 +127,6 @@ public final class ReportEventBatches {
 		else {
 			channel.basicNack(last, true, true);
 		}
-	}
-
-	private static ReportEvent read(Message message, MessageConverter converter) {
-		message.getMessageProperties().setInferredArgumentType(ReportEvent.class);
-		if (!(converter.fromMessage(message) instanceof ReportEvent event)) {
-			throw new MessageConversionException("Not a report event");
-		}
-		return event;
 	}
 
 	/** What a failure of the work means for the events it was done for. */

@@ -12,6 +12,7 @@ import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.support.converter.MessageConversionException;
 import org.springframework.amqp.support.converter.MessageConverter;
+import org.springframework.amqp.support.converter.SimpleMessageConverter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -116,9 +117,18 @@ class MessagesTests {
 			.isThrownBy(() -> this.converter.fromMessage(message));
 	}
 
+	@Test
+	void readRefusesABodyOfAnotherType() {
+		MessageProperties properties = new MessageProperties();
+		properties.setContentType(MessageProperties.CONTENT_TYPE_TEXT_PLAIN);
+		Message message = new Message("a report".getBytes(StandardCharsets.UTF_8), properties);
+		assertThatExceptionOfType(MessageConversionException.class)
+			.isThrownBy(() -> Messages.read(message, new SimpleMessageConverter(), ReportTask.class))
+			.withMessage("Not a ReportTask: String");
+	}
+
 	private <T> T read(Message message, Class<T> type) {
-		message.getMessageProperties().setInferredArgumentType(type);
-		return type.cast(this.converter.fromMessage(message));
+		return Messages.read(message, this.converter, type);
 	}
 
 	private static Message json(String body, Integer version) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.rabbitmq.client.Channel;
+import dev.offload.model.Messages;
 import dev.offload.model.ReportTask;
 import dev.offload.model.TaskHeaders;
 import org.slf4j.Logger;
@@ -163,14 +164,7 @@ class ReportTaskListener {
 	}
 
 	private DeliveredTask read(Message message) {
-		// The listener's type decides what a body is read as, never a class name sent by
-		// whoever published the message.
-		message.getMessageProperties().setInferredArgumentType(ReportTask.class);
-		Object body = this.converter.fromMessage(message);
-		if (!(body instanceof ReportTask task)) {
-			throw new MessageConversionException(
-					"Not a report task: " + ((body != null) ? body.getClass().getSimpleName() : "null"));
-		}
+		ReportTask task = Messages.read(message, this.converter, ReportTask.class);
 		MessageProperties properties = message.getMessageProperties();
 		boolean redelivered = Boolean.TRUE.equals(properties.isRedelivered());
 		int attempt = intHeader(properties, TaskHeaders.ATTEMPT, 1);
