@@ -32,7 +32,8 @@ class WorkerPropertiesTests {
 			.run((context) -> {
 				WorkerProperties properties = context.getBean(WorkerProperties.class);
 				assertThat(properties.prefetch()).isEqualTo(1);
-				assertThat(properties.concurrency()).isEqualTo(2);
+				assertThat(properties.concurrency()).isEqualTo(4);
+				assertThat(properties.bulkConcurrency()).isEqualTo(2);
 				assertThat(properties.reportTimeout()).isEqualTo(Duration.ofMinutes(10));
 				assertThat(properties.shutdownGracePeriod()).isEqualTo(Duration.ofSeconds(25));
 				assertThat(properties.retry().delays()).containsExactly(Duration.ofSeconds(5), Duration.ofSeconds(30),
