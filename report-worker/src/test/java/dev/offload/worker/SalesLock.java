@@ -28,12 +28,7 @@ public final class SalesLock implements AutoCloseable {
 	 */
 	public static SalesLock hold(TestDatabase database) {
 		try {
-			Connection connection = database.connect();
-			connection.setAutoCommit(false);
-			try (Statement statement = connection.createStatement()) {
-				statement.execute("LOCK TABLE sales.order_lines IN ACCESS EXCLUSIVE MODE");
-			}
-			return new SalesLock(connection);
+			return new SalesLock(database.holdingLock("sales.order_lines", "ACCESS EXCLUSIVE"));
 		}
 		catch (SQLException ex) {
 			throw new IllegalStateException("Could not lock the sales data", ex);
@@ -77,9 +72,6 @@ public final class SalesLock implements AutoCloseable {
 	}
 
 	/**
-	 * Releases the lock.
-	 */
-	/**
 	 * PostgreSQL keeps the statistics views as they were at their first read in a
 	 * transaction, and this lock's transaction lasts the whole test: without this, a
 	 * session that started waiting after the first look would never be seen.
@@ -93,6 +85,9 @@ public final class SalesLock implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Releases the lock.
+	 */
 	@Override
 	public void close() {
 		try (this.connection) {

@@ -2,7 +2,6 @@ package dev.offload.system;
 
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
@@ -79,11 +78,7 @@ class ReconciliationEndToEndTests {
 	void aRunningReportWhoseWorkerDiedAndWhoseTaskIsGoneIsRecoveredAndFinishesOnce() throws Exception {
 		UUID id;
 		// The sales data stay locked, so the report is RUNNING when its worker dies.
-		try (Connection lock = system.database.connect()) {
-			lock.setAutoCommit(false);
-			try (Statement statement = lock.createStatement()) {
-				statement.execute("LOCK TABLE sales.order_lines IN ACCESS EXCLUSIVE MODE");
-			}
+		try (Connection lock = system.database.holdingLock("sales.order_lines", "ACCESS EXCLUSIVE")) {
 			id = request();
 			await().atMost(Duration.ofSeconds(30)).until(() -> status(id).equals("RUNNING"));
 			system.killWorker();

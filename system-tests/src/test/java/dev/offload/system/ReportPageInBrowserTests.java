@@ -138,11 +138,7 @@ class ReportPageInBrowserTests {
 
 		String sales;
 		// Hold the sales data so the summary stays RUNNING for the screenshot.
-		try (Connection lock = system.database.connect()) {
-			lock.setAutoCommit(false);
-			try (Statement statement = lock.createStatement()) {
-				statement.execute("LOCK TABLE sales.order_lines IN ACCESS EXCLUSIVE MODE");
-			}
+		try (Connection lock = system.database.holdingLock("sales.order_lines", "ACCESS EXCLUSIVE")) {
 			sales = request("SALES_SUMMARY", "XLSX", Map.of("from", "2024-01-01", "to", "2024-12-31"));
 			awaitStatus(sales, "RUNNING");
 			String cancelled = request("SALES_SUMMARY", "PDF", Map.of("from", "2023-01-01", "to", "2023-06-30"));
@@ -295,11 +291,7 @@ class ReportPageInBrowserTests {
 
 		// One held open (the sales data locked), then cancelled from the page.
 		String statements;
-		try (Connection lock = system.database.connect()) {
-			lock.setAutoCommit(false);
-			try (Statement statement = lock.createStatement()) {
-				statement.execute("LOCK TABLE sales.order_lines IN ACCESS EXCLUSIVE MODE");
-			}
+		try (Connection lock = system.database.holdingLock("sales.order_lines", "ACCESS EXCLUSIVE")) {
 			statements = requestBatch("{\"type\":\"SALES_SUMMARY\",\"format\":\"CSV\","
 					+ "\"parameters\":{\"from\":\"2024-01-01\",\"to\":\"2024-12-31\"},"
 					+ "\"items\":[{\"region\":\"Africa\"},{\"region\":\"Asia Pacific\"},{\"region\":\"Central Europe\"}]}");

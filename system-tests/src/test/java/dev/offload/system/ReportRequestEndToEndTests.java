@@ -66,12 +66,7 @@ class ReportRequestEndToEndTests {
 		String reportPath;
 		// Hold the sales data locked so the report cannot finish until this test lets it:
 		// the 202 must come back while the report is still waiting or being built.
-		try (Connection lock = system.database.connect()) {
-			lock.setAutoCommit(false);
-			try (Statement statement = lock.createStatement()) {
-				statement.execute("LOCK TABLE sales.order_lines IN ACCESS EXCLUSIVE MODE");
-			}
-
+		try (Connection lock = system.database.holdingLock("sales.order_lines", "ACCESS EXCLUSIVE")) {
 			HttpResponse<String> accepted = system.post("/api/reports", """
 					{"type":"SALES_SUMMARY","format":"CSV","parameters":{"from":"2023-01-01","to":"2023-12-31"}}""");
 
