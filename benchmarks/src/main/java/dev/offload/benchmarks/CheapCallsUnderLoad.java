@@ -99,7 +99,7 @@ final class CheapCallsUnderLoad {
 		bench.notes.put("Figure 3", ("GET load: open loop, 50 requests/s for %d s, latency from the moment each "
 				+ "request was due. Heavy reports: %d × SALES_SUMMARY CSV over 2024 (%s order lines each), "
 				+ "sent at once, 2 s before the GETs start. Async: api-service and one worker with the shipped "
-				+ "settings (prefetch 1, 2 consumers); each path warmed up first with a few thousand GETs. The "
+				+ "settings (prefetch %s, %s interactive consumers); each path warmed up first with a few thousand GETs. The "
 				+ "target row keeps the worker and the %d PostgreSQL backends that run its queries on core %s "
 				+ "with taskset, standing for the design's worker fleet on nodes of its own and a database "
 				+ "server with cores to spare; the API, its own backends, RabbitMQ and the load client may use "
@@ -114,7 +114,8 @@ final class CheapCallsUnderLoad {
 			.formatted(seconds, HEAVY_REPORTS,
 					bench.queryLong("SELECT count(*) FROM sales.order_lines l JOIN sales.orders o ON o.id = "
 							+ "l.order_id WHERE o.ordered_on BETWEEN DATE '2024-01-01' AND DATE '2024-12-31'"),
-					pinned, WORKER_CORE, asyncBuilt, sharedBuilt, asyncIdle.statuses(), asyncLoaded.statuses(),
+					bench.shippedWorkerSetting("prefetch"), bench.shippedWorkerSetting("concurrency"), pinned,
+					WORKER_CORE, asyncBuilt, sharedBuilt, asyncIdle.statuses(), asyncLoaded.statuses(),
 					sharedLoaded.statuses(), syncIdle.statuses(), syncLoaded.statuses()));
 
 		Map<String, List<Double>> series = new LinkedHashMap<>();

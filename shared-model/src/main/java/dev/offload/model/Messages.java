@@ -54,15 +54,17 @@ public final class Messages {
 	}
 
 	/**
-	 * Reads a message's body as the given type. The type decides what the body is read
-	 * as, never a class name sent by whoever published the message.
+	 * Reads a message's body as the given type. With {@link #converter()}, the type
+	 * decides what the body is read as, never a class name sent by whoever published the
+	 * message.
 	 * @param <T> the type
 	 * @param message the message
 	 * @param converter the converter ({@link #converter()})
 	 * @param type what the body must be
 	 * @return the body
 	 * @throws MessageConversionException if the body cannot be read, or is not a
-	 * {@code type}
+	 * {@code type} (a converter may throw other runtime exceptions too, such as for a
+	 * content type that is no MIME type)
 	 */
 	public static <T> T read(Message message, MessageConverter converter, Class<T> type) {
 		message.getMessageProperties().setInferredArgumentType(type);

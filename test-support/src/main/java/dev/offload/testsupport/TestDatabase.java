@@ -85,9 +85,14 @@ public final class TestDatabase implements AutoCloseable {
 	 */
 	public Connection holdingLock(String table, String mode) throws SQLException {
 		Connection connection = connect();
-		connection.setAutoCommit(false);
 		try (Statement statement = connection.createStatement()) {
+			connection.setAutoCommit(false);
 			statement.execute("LOCK TABLE " + table + " IN " + mode + " MODE");
+		}
+		catch (SQLException ex) {
+			try (connection) {
+				throw ex;
+			}
 		}
 		return connection;
 	}

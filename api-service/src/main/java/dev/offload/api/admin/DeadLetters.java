@@ -14,6 +14,7 @@ import java.util.concurrent.TimeoutException;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.GetResponse;
+import dev.offload.model.Messages;
 import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportTask;
 import dev.offload.model.TaskHeaders;
@@ -202,9 +203,9 @@ class DeadLetters {
 		MessageProperties properties = this.propertiesConverter.toMessageProperties(response.getProps(),
 				response.getEnvelope(), "UTF-8");
 		try {
-			return (ReportEvent) this.converter.fromMessage(new Message(response.getBody(), properties));
+			return Messages.read(new Message(response.getBody(), properties), this.converter, ReportEvent.class);
 		}
-		catch (MessageConversionException | ClassCastException ex) {
+		catch (MessageConversionException ex) {
 			return null;
 		}
 	}
@@ -238,11 +239,12 @@ class DeadLetters {
 				? headers.get(TaskHeaders.FAILURE_REASON).toString() : brokerReason(properties);
 		Instant failedAt = instant(headers.get(TaskHeaders.FAILED_AT));
 		try {
-			ReportTask task = (ReportTask) this.converter.fromMessage(new Message(response.getBody(), properties));
+			ReportTask task = Messages.read(new Message(response.getBody(), properties), this.converter,
+					ReportTask.class);
 			return new DeadLetter(task.reportId(), task.type(), task.owner().userId(), attempts, reason, failedAt,
 					true);
 		}
-		catch (MessageConversionException | ClassCastException ex) {
+		catch (MessageConversionException ex) {
 			return new DeadLetter(null, null, null, attempts, "Unreadable: " + ex.getMessage(), failedAt, false);
 		}
 	}

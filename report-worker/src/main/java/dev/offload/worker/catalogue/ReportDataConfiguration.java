@@ -22,8 +22,8 @@ import org.springframework.context.annotation.Primary;
  * <p>
  * A report holds one connection of that pool while it is built; what the pool has beyond
  * one per consumer (less one, for the health check) lets a report run a query
- * {@link ReportData#alongside} its others. Hikari's default of 10 connections leaves 5
- * with the default 2 + 2 consumers; a pool of one per consumer or less leaves none, and
+ * {@link ReportData#alongside} its others. Hikari's default of 10 connections leaves 3
+ * with the default 4 + 2 consumers; a pool of one per consumer or less leaves none, and
  * the queries run one after the other.
  */
 @Configuration(proxyBeanMethods = false)
