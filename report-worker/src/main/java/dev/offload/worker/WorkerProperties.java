@@ -36,8 +36,8 @@ import org.springframework.validation.annotation.Validated;
  * broker (its outcome event's confirm, then its acknowledgement and the next delivery)
  * and on PostgreSQL, and with prefetch 1 it takes no other task meanwhile. On the
  * benchmark machine (figure 6, 100 short reports per s) 2 consumers built 92 per s and
- * fell behind, while 4 kept up (POST to SUCCEEDED p50 43 ms, p99 227 ms); heavy reports
- * share the cores
+ * fell behind, while 4 kept up (POST to SUCCEEDED p50 43 ms, p99 227 ms). Heavy reports
+ * share the cores and load the reports' database harder (README, figure 3)
  * @param bulkConcurrency how many bulk reports (created by schedules and batches, queue
  * {@code reports.generate.bulk}) one worker builds at the same time, on consumers of
  * their own: however deep the bulk queue, the interactive consumers stay free for
