@@ -40,10 +40,17 @@ final class CheapCallsUnderLoad {
 
 		// As deployed: the worker on a core of its own (its pod on other nodes), and the
 		// database's work for it too (a database server with cores to spare).
+		// Both of its pools are named, so that the report data pool's backends, which run
+		// the reports' queries, are pinned too; its report queries run without parallel
+		// workers, which PostgreSQL starts as processes of their own that no pin follows.
 		bench.startWorker("worker-cheap-calls-own-core", onCores(WORKER_CORE), List.of(),
-				Map.of("spring.datasource.hikari.data-source-properties.ApplicationName", WORKER_APPLICATION));
-		int pinned = onCores(WORKER_CORE).isEmpty() ? 0 : bench.pinDatabaseBackends(WORKER_APPLICATION, WORKER_CORE);
+				Map.of("spring.datasource.hikari.data-source-properties.ApplicationName", WORKER_APPLICATION,
+						"offload.report-data.hikari.data-source-properties.ApplicationName", WORKER_APPLICATION,
+						"offload.report-data.hikari.data-source-properties.options",
+						"-c max_parallel_workers_per_gather=0"));
 		warmUp(bench, bench.apiUrl(path));
+		// After the warm-up, when both pools have opened their connections.
+		int pinned = onCores(WORKER_CORE).isEmpty() ? 0 : bench.pinDatabaseBackends(WORKER_APPLICATION, WORKER_CORE);
 		LoadResult asyncIdle = cheapCalls(bench, "async-idle", bench.apiUrl(path), seconds, null, null);
 		Profile profile = Profile.start(bench, "cheap-calls-async", bench.api(), seconds + 15);
 		LoadResult asyncLoaded = cheapCalls(bench, "async-loaded", bench.apiUrl(path), seconds,
@@ -100,8 +107,9 @@ final class CheapCallsUnderLoad {
 				+ "request was due. Heavy reports: %d × SALES_SUMMARY CSV over 2024 (%s order lines each), "
 				+ "sent at once, 2 s before the GETs start. Async: api-service and one worker with the shipped "
 				+ "settings (prefetch %s, %s interactive consumers); each path warmed up first with a few thousand GETs. The "
-				+ "target row keeps the worker and the %d PostgreSQL backends that run its queries on core %s "
-				+ "with taskset, standing for the design's worker fleet on nodes of its own and a database "
+				+ "target row keeps the worker and the %d PostgreSQL backends of its two pools (its pipeline's "
+				+ "and its report data's, whose queries run without parallel workers there, since PostgreSQL "
+				+ "starts those as processes no pin follows) on core %s with taskset, standing for the design's worker fleet on nodes of its own and a database "
 				+ "server with cores to spare; the API, its own backends, RabbitMQ and the load client may use "
 				+ "both cores; %d reports were built during its window. The shared row lets the worker use both "
 				+ "cores too, as on one small machine with nothing separated; %d reports were built during its "
