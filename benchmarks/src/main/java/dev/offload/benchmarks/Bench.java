@@ -560,6 +560,22 @@ final class Bench implements AutoCloseable {
 	}
 
 	/**
+	 * How the figures that run "the shipped settings" describe them: the interactive
+	 * lane's prefetch and consumers as this build ships them, or as the environment the
+	 * workers inherit overrides them ({@code OFFLOAD_WORKER_PREFETCH},
+	 * {@code OFFLOAD_WORKER_CONCURRENCY}), which the label then says.
+	 * @return for example {@code prefetch 1, 4 interactive consumers}
+	 */
+	String workerSettingsLabel() {
+		String prefetch = System.getenv("OFFLOAD_WORKER_PREFETCH");
+		String concurrency = System.getenv("OFFLOAD_WORKER_CONCURRENCY");
+		String label = "prefetch %s, %s interactive consumers".formatted(
+				(prefetch != null) ? prefetch : shippedWorkerSetting("prefetch"),
+				(concurrency != null) ? concurrency : shippedWorkerSetting("concurrency"));
+		return (prefetch != null || concurrency != null) ? label + ", set by the environment, not as shipped" : label;
+	}
+
+	/**
 	 * A setting of {@code offload.worker} as report-worker ships it (its
 	 * {@code application.yaml}), so a figure that runs "the shipped settings" says which
 	 * they were in this build.

@@ -39,10 +39,10 @@ final class CheapCallsUnderLoad {
 		String path = "/api/reports/" + id;
 
 		// As deployed: the worker on a core of its own (its pod on other nodes), and the
-		// database's work for it too (a database server with cores to spare).
-		// Both of its pools are named, so that the report data pool's backends, which run
-		// the reports' queries, are pinned too; its report queries run without parallel
-		// workers, which PostgreSQL starts as processes of their own that no pin follows.
+		// database's work for it too (a database server with cores to spare). Both of its
+		// pools are named, so the report data pool's backends, which run the reports'
+		// queries, are pinned too; those queries run without parallel workers, which
+		// PostgreSQL starts as processes of their own that no pin follows.
 		bench.startWorker("worker-cheap-calls-own-core", onCores(WORKER_CORE), List.of(),
 				Map.of("spring.datasource.hikari.data-source-properties.ApplicationName", WORKER_APPLICATION,
 						"offload.report-data.hikari.data-source-properties.ApplicationName", WORKER_APPLICATION,
@@ -106,10 +106,11 @@ final class CheapCallsUnderLoad {
 		bench.notes.put("Figure 3", ("GET load: open loop, 50 requests/s for %d s, latency from the moment each "
 				+ "request was due. Heavy reports: %d × SALES_SUMMARY CSV over 2024 (%s order lines each), "
 				+ "sent at once, 2 s before the GETs start. Async: api-service and one worker with the shipped "
-				+ "settings (prefetch %s, %s interactive consumers); each path warmed up first with a few thousand GETs. The "
-				+ "target row keeps the worker and the %d PostgreSQL backends of its two pools (its pipeline's "
-				+ "and its report data's, whose queries run without parallel workers there, since PostgreSQL "
-				+ "starts those as processes no pin follows) on core %s with taskset, standing for the design's worker fleet on nodes of its own and a database "
+				+ "settings (%s); each path warmed up first with a few thousand GETs. The target row keeps the "
+				+ "worker and the %d PostgreSQL backends of its two pools (its pipeline's and its report "
+				+ "data's, whose queries run without parallel workers there, since PostgreSQL starts those as "
+				+ "processes no pin follows) on core %s with taskset, standing for the design's worker fleet "
+				+ "on nodes of its own and a database "
 				+ "server with cores to spare; the API, its own backends, RabbitMQ and the load client may use "
 				+ "both cores; %d reports were built during its window. The shared row lets the worker use both "
 				+ "cores too, as on one small machine with nothing separated; %d reports were built during its "
@@ -122,9 +123,8 @@ final class CheapCallsUnderLoad {
 			.formatted(seconds, HEAVY_REPORTS,
 					bench.queryLong("SELECT count(*) FROM sales.order_lines l JOIN sales.orders o ON o.id = "
 							+ "l.order_id WHERE o.ordered_on BETWEEN DATE '2024-01-01' AND DATE '2024-12-31'"),
-					bench.shippedWorkerSetting("prefetch"), bench.shippedWorkerSetting("concurrency"), pinned,
-					WORKER_CORE, asyncBuilt, sharedBuilt, asyncIdle.statuses(), asyncLoaded.statuses(),
-					sharedLoaded.statuses(), syncIdle.statuses(), syncLoaded.statuses()));
+					bench.workerSettingsLabel(), pinned, WORKER_CORE, asyncBuilt, sharedBuilt, asyncIdle.statuses(),
+					asyncLoaded.statuses(), sharedLoaded.statuses(), syncIdle.statuses(), syncLoaded.statuses()));
 
 		Map<String, List<Double>> series = new LinkedHashMap<>();
 		series.put("idle p99 (ms)", new ArrayList<>(List.of(asyncIdle.p99(), asyncIdle.p99(), syncIdle.p99())));

@@ -37,8 +37,7 @@ final class EndToEndLatency {
 	static void run(Bench bench, int taskSize) {
 		int seconds = bench.quick ? 8 : 15;
 		bench.clearBacklog();
-		String shipped = "prefetch %s, %s consumers".formatted(bench.shippedWorkerSetting("prefetch"),
-				bench.shippedWorkerSetting("concurrency"));
+		String shipped = bench.workerSettingsLabel();
 		double loadBefore = Bench.loadAverage();
 		Path gcLog = bench.logs.resolve("worker-e2e-gc.log");
 		JavaProcess worker = bench.startWorker("worker-e2e",
