@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -265,12 +266,12 @@ class PostgresLargeObjectStoreTests extends FileStoreContract {
 
 	/**
 	 * Written the way a writer writes, in small pieces and single bytes, a file is stored
-	 * exactly whether it fills the write buffer to the byte, outgrows it by one single
-	 * byte, or outgrows it by a piece.
+	 * exactly whether it fills the write buffer (at its first size or its largest) to the
+	 * byte, outgrows it by one single byte, or outgrows it by a piece.
 	 */
 	@Test
 	void aFileFillingTheBufferExactlyOrOutgrowingItIsStoredExactly() throws Exception {
-		for (int size : new int[] { BUFFER, BUFFER + 1, BUFFER + 1000, 3 * BUFFER + 7 }) {
+		for (int size : new int[] { 8 * 1024, 8 * 1024 + 1, BUFFER, BUFFER + 1, BUFFER + 1000, 3 * BUFFER + 7 }) {
 			byte[] bytes = random(size, size);
 			String key = store.allocate(UUID.randomUUID(), 1, "csv");
 			StoredFile stored;
@@ -293,6 +294,35 @@ class PostgresLargeObjectStoreTests extends FileStoreContract {
 			assertThat(range(key, 0, -1)).isEqualTo(bytes);
 			store.delete(key);
 		}
+	}
+
+	/**
+	 * The write buffer starts small and grows as the file does: pieces that outgrow it at
+	 * each size, and a piece larger than what it holds once drained, are stored exactly.
+	 */
+	@Test
+	void aFileOutgrowingTheBufferAsItGrowsIsStoredExactly() throws Exception {
+		int[] pieces = { 8 * 1024, 1, 100 * 1024, 200 * 1024, 5000, 130 * 1024, BUFFER - 1, 7, BUFFER, 1 };
+		byte[] bytes = random(Arrays.stream(pieces).sum(), 31);
+		String key = store.allocate(UUID.randomUUID(), 1, "csv");
+		StoredFile stored;
+		try (FileUpload upload = store.upload(key, "text/csv")) {
+			int offset = 0;
+			for (int piece : pieces) {
+				if (piece == 1) {
+					upload.stream().write(bytes[offset]);
+				}
+				else {
+					upload.stream().write(bytes, offset, piece);
+				}
+				offset += piece;
+			}
+			stored = upload.complete();
+		}
+		assertThat(stored.size()).isEqualTo(bytes.length);
+		assertThat(stored.sha256()).isEqualTo(sha256(bytes));
+		assertThat(range(key, 0, -1)).isEqualTo(bytes);
+		store.delete(key);
 	}
 
 	/**

@@ -12,6 +12,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -50,6 +51,13 @@ public final class PostgresLargeObjectStore implements FileStore {
 	public static final String NAME = "postgres";
 
 	private static final int BUFFER = 256 * 1024;
+
+	/**
+	 * The write buffer's size at first, doubled as the file outgrows it, up to
+	 * {@value #BUFFER}: most reports' files are a few kilobytes, and allocating (and
+	 * zeroing) the whole buffer for each took a worker more CPU than writing such a file.
+	 */
+	private static final int FIRST_BUFFER = 8 * 1024;
 
 	private final DataSource dataSource;
 
@@ -306,7 +314,7 @@ public final class PostgresLargeObjectStore implements FileStore {
 
 		private final DigestingOutputStream stream;
 
-		private byte[] buffer = new byte[BUFFER];
+		private byte[] buffer = new byte[FIRST_BUFFER];
 
 		private int buffered;
 
@@ -475,37 +483,46 @@ public final class PostgresLargeObjectStore implements FileStore {
 
 			@Override
 			public void write(int b) throws IOException {
-				byte[] buffer = buffer();
-				if (Upload.this.buffered == buffer.length) {
-					drain();
-				}
+				byte[] buffer = buffer(1);
 				buffer[Upload.this.buffered++] = (byte) b;
 			}
 
 			@Override
 			public void write(byte[] bytes, int offset, int length) throws IOException {
 				Objects.checkFromIndexSize(offset, length, bytes.length);
-				byte[] buffer = buffer();
-				if (length >= buffer.length) {
+				if (length >= BUFFER) {
 					// Too large to buffer: what is buffered goes first, then this at
 					// once.
+					buffer(0);
 					drain();
 					writeToObject(bytes, offset, length);
 					return;
 				}
-				if (length > buffer.length - Upload.this.buffered) {
-					drain();
-				}
+				byte[] buffer = buffer(length);
 				System.arraycopy(bytes, offset, buffer, Upload.this.buffered, length);
 				Upload.this.buffered += length;
 			}
 
-			/** The buffer, while the upload is neither completed nor closed. */
-			private byte[] buffer() throws IOException {
-				if (Upload.this.buffer == null) {
+			/**
+			 * The buffer, with room for that many more bytes (fewer than
+			 * {@value #BUFFER}): grown while it is smaller than that, drained to the
+			 * object once it is not.
+			 * @throws IOException if the upload is completed or closed, or draining fails
+			 */
+			private byte[] buffer(int length) throws IOException {
+				byte[] buffer = Upload.this.buffer;
+				if (buffer == null) {
 					throw new IOException("The upload of large object " + Upload.this.name() + " is over");
 				}
-				return Upload.this.buffer;
+				if (Upload.this.buffered + length > BUFFER) {
+					drain();
+				}
+				int needed = Upload.this.buffered + length;
+				if (needed > buffer.length) {
+					buffer = Arrays.copyOf(buffer, Math.min(BUFFER, Math.max(needed, 2 * buffer.length)));
+					Upload.this.buffer = buffer;
+				}
+				return buffer;
 			}
 
 			private void writeToObject(byte[] bytes, int offset, int length) throws IOException {
