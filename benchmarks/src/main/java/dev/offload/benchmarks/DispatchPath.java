@@ -22,6 +22,15 @@ final class DispatchPath {
 	/** Prefetch and consumers: the target's setting first. */
 	private static final int[][] SETTINGS = { { 10, 4 }, { 1, 4 } };
 
+	/**
+	 * The least backlog a warm-up window starts on: 5 s of a worker several times faster
+	 * than this one's 2,200 reports/s.
+	 */
+	private static final int WARM_BACKLOG = 30000;
+
+	/** The backlog the count starts on: its 15 s at twice the rate seen so far. */
+	private static final int COUNT_BACKLOG = 70000;
+
 	private DispatchPath() {
 	}
 
@@ -41,7 +50,7 @@ final class DispatchPath {
 			int consumers = setting[1];
 			categories.add("prefetch " + prefetch + ", " + consumers + (consumers == 1 ? " consumer" : " consumers"));
 			// A backlog that outlasts the measurement, published by api-service's relay.
-			topUp(bench, bench.quick ? 4000 : 50000);
+			topUp(bench, bench.quick ? 10000 : 50000);
 			JavaProcess worker = bench.startWorker("worker-dispatch-p" + prefetch + "-c" + consumers, List.of(),
 					Map.of("offload.worker.prefetch", prefetch, "offload.worker.concurrency", consumers,
 							// prefetch × report timeout must stay under the broker's
@@ -49,21 +58,16 @@ final class DispatchPath {
 							"offload.worker.report-timeout", "1m"));
 			// Not counted: the fresh JVM compiling its hot code (on 2 busy cores the
 			// compilers still took a third of the worker's CPU after 20 s).
-			long warmingSince = System.nanoTime();
-			int warmup = bench.quick ? Profile.warmUp(worker, 8, 8) : Profile.warmUp(worker, 20, 90);
+			int warmup = bench.quick ? warmUp(bench, worker, 8, 8) : warmUp(bench, worker, 20, 90);
 			if (!bench.quick && warmup >= 90 && Profile.compilersShare(worker, () -> Pause.millis(5000)) >= 0.1) {
-				// Still compiling at the limit (a slow machine): a second round, on a
-				// backlog topped up first so that it cannot run dry meanwhile.
-				topUp(bench, 50000);
-				Profile.warmUp(worker, 5, 90);
-				// The worker ran through the top-up as well.
-				warmup = (int) Math.round((System.nanoTime() - warmingSince) / 1e9);
+				// Still compiling at the limit (a slow machine): a second round.
+				warmup += warmUp(bench, worker, 5, 90);
 			}
 			warmups.add(warmup);
-			// Topped up again before the count: on a fast machine the warm-up can eat
-			// most of the backlog, and one that runs out in the counted seconds
+			// Topped up again before the count, the worker paused: one that runs out in
+			// the counted seconds, or that waits on the relay's publishing meanwhile,
 			// understates the rate.
-			topUp(bench, bench.quick ? 4000 : 30000);
+			keepQueued(bench, worker, bench.quick ? 10000 : COUNT_BACKLOG);
 			boolean profiled = prefetch == 10;
 			Profile profile = profiled ? Profile.start(bench, "dispatch-p10", worker, seconds).steps(WORKER_STEPS)
 					: null;
@@ -106,9 +110,11 @@ final class DispatchPath {
 		bench.notes.put("Figure 2",
 				"The worker starts on a full queue (QUEUED NO_OP reports whose tasks api-service's relay published); "
 						+ ("processed = reports turned SUCCEEDED in PostgreSQL during %d s, counted once the worker's JIT "
-								+ "compilers took under 10%% of its CPU over 5 s (at least 20 s; one still compiling at 90 s gets its backlog topped up and at most 90 s more, the top-up's time counted; here %s s). ")
+								+ "compilers took under 10%% of its CPU over 5 s (at least 20 s; one still compiling at 90 s gets at most 90 s more; here %s s). "
+								+ "The backlog is topped up before each 5 s of the warm-up, to %d tasks, and before the count, to %d, whenever it holds fewer, with the worker paused (SIGSTOP) until the relay has published the top-up and resumed (SIGCONT) then: so the worker never runs dry, nor waits on the relay's publishing, and the paused time is not counted. ")
 							.formatted(seconds,
-									warmups.stream().map(String::valueOf).collect(Collectors.joining(" and ")))
+									warmups.stream().map(String::valueOf).collect(Collectors.joining(" and ")),
+									bench.quick ? 10000 : WARM_BACKLOG, bench.quick ? 10000 : COUNT_BACKLOG)
 						+ "The tasks a consumer holds (up to its prefetch) come to the pipeline together: the NO_OP "
 						+ "reports among them (a type the worker has built in under 50 ms on average lately; the "
 						+ "first few are built one at a time) are claimed in one statement, each gets its RUNNING "
@@ -123,6 +129,54 @@ final class DispatchPath {
 		series.put("PerfTest consume (msg/s)", perfTest);
 		Charts.bars(bench, "figure-2-dispatch.png", "Figure 2: dispatch path vs PerfTest consume", "setting",
 				"per second", categories, series);
+	}
+
+	/**
+	 * {@link Profile#warmUp} on a backlog that never runs dry: before each of its 5 s
+	 * windows the backlog is topped up if it could run out, with the worker paused
+	 * meanwhile ({@link #keepQueued}), which is not counted. A worker that ran out would
+	 * idle, and an idle JVM compiles little, so it would look warm.
+	 * @return the seconds the worker ran
+	 */
+	private static int warmUp(Bench bench, JavaProcess worker, int minSeconds, int maxSeconds) {
+		long start = System.nanoTime();
+		long paused = 0;
+		while (true) {
+			paused += keepQueued(bench, worker, bench.quick ? 10000 : WARM_BACKLOG);
+			double compilers = Profile.compilersShare(worker, () -> Pause.millis(5000));
+			int ran = (int) Math.round((System.nanoTime() - start - paused) / 1e9);
+			if (ran >= maxSeconds || (ran >= minSeconds && compilers < 0.1)) {
+				return ran;
+			}
+		}
+	}
+
+	/**
+	 * Tops the backlog up to {@code queued} if it holds fewer, with the worker paused
+	 * ({@code SIGSTOP}, then {@code SIGCONT}) until api-service's relay has published
+	 * every task, so the worker neither eats the top-up as it is published nor waits on
+	 * the relay: it goes on from a full queue. Paused for well under the connections' 60
+	 * s heartbeat timeout; its deliveries in hand stay with it (none times out).
+	 * @return the nanoseconds the worker was paused, 0 if it was not
+	 */
+	private static long keepQueued(Bench bench, JavaProcess worker, int queued) {
+		if (bench.queryLong("SELECT count(*) FROM reports WHERE status = 'QUEUED'") >= queued) {
+			return 0;
+		}
+		long start = System.nanoTime();
+		signal(bench, worker, "STOP");
+		try {
+			topUp(bench, queued);
+		}
+		finally {
+			signal(bench, worker, "CONT");
+		}
+		return System.nanoTime() - start;
+	}
+
+	private static void signal(Bench bench, JavaProcess worker, String signal) {
+		Tools.exec("kill-" + signal.toLowerCase(Locale.ROOT),
+				List.of("kill", "-" + signal, Long.toString(worker.pid())), Duration.ofSeconds(10), bench.logs);
 	}
 
 	/**
