@@ -23,20 +23,32 @@ final class DispatchPath {
 	private static final int[][] SETTINGS = { { 10, 4 }, { 1, 4 } };
 
 	/**
-	 * The least backlog a warm-up window starts on: 5 s of a worker several times faster
-	 * than this one's 2,200 reports/s.
+	 * The least backlog a 5 s warm-up window starts on: enough for 6,000 reports/s, more
+	 * than twice the fastest worker measured here.
 	 */
 	private static final int WARM_BACKLOG = 30000;
 
-	/** The backlog the count starts on: its 15 s at twice the rate seen so far. */
+	/** The backlog the count starts on: enough for its 15 s at 4,500 reports/s. */
 	private static final int COUNT_BACKLOG = 70000;
+
+	/**
+	 * The most tasks published in one pause of the worker (a few seconds of the relay's
+	 * publishing): its publisher confirm timeout (10 s) runs on while it is paused, and a
+	 * confirm it waited for when paused must not time out before it is read.
+	 */
+	private static final int PAUSED_TOP_UP = 20000;
 
 	private DispatchPath() {
 	}
 
 	static void run(Bench bench, int taskSize) {
 		int seconds = bench.quick ? 5 : 15;
+		int warmBacklog = bench.quick ? 15000 : WARM_BACKLOG;
+		int countBacklog = bench.quick ? 25000 : COUNT_BACKLOG;
+		int warmMin = bench.quick ? 8 : 20;
+		int warmMax = bench.quick ? 8 : 180;
 		List<Integer> warmups = new ArrayList<>();
+		Pauses pauses = new Pauses();
 		PerfTestRuns perfTestRuns = perfTest(bench, taskSize, seconds);
 		List<Double> perfTest = perfTestRuns.rates();
 
@@ -50,24 +62,21 @@ final class DispatchPath {
 			int consumers = setting[1];
 			categories.add("prefetch " + prefetch + ", " + consumers + (consumers == 1 ? " consumer" : " consumers"));
 			// A backlog that outlasts the measurement, published by api-service's relay.
-			topUp(bench, bench.quick ? 10000 : 50000);
+			topUp(bench, bench.quick ? warmBacklog : 50000);
 			JavaProcess worker = bench.startWorker("worker-dispatch-p" + prefetch + "-c" + consumers, List.of(),
 					Map.of("offload.worker.prefetch", prefetch, "offload.worker.concurrency", consumers,
 							// prefetch × report timeout must stay under the broker's
 							// consumer_timeout
 							"offload.worker.report-timeout", "1m"));
 			// Not counted: the fresh JVM compiling its hot code (on 2 busy cores the
-			// compilers still took a third of the worker's CPU after 20 s).
-			int warmup = bench.quick ? warmUp(bench, worker, 8, 8) : warmUp(bench, worker, 20, 90);
-			if (!bench.quick && warmup >= 90 && Profile.compilersShare(worker, () -> Pause.millis(5000)) >= 0.1) {
-				// Still compiling at the limit (a slow machine): a second round.
-				warmup += warmUp(bench, worker, 5, 90);
-			}
-			warmups.add(warmup);
+			// compilers still took a third of the worker's CPU after 20 s), on a backlog
+			// topped up before each 5 s window that could empty it: a worker that ran out
+			// would idle, and an idle JVM compiles little, so it would look warm.
+			warmups.add(Profile.warmUp(worker, warmMin, warmMax, () -> keepQueued(bench, worker, warmBacklog, pauses)));
 			// Topped up again before the count, the worker paused: one that runs out in
 			// the counted seconds, or that waits on the relay's publishing meanwhile,
 			// understates the rate.
-			keepQueued(bench, worker, bench.quick ? 10000 : COUNT_BACKLOG);
+			keepQueued(bench, worker, countBacklog, pauses);
 			boolean profiled = prefetch == 10;
 			Profile profile = profiled ? Profile.start(bench, "dispatch-p10", worker, seconds).steps(WORKER_STEPS)
 					: null;
@@ -110,11 +119,14 @@ final class DispatchPath {
 		bench.notes.put("Figure 2",
 				"The worker starts on a full queue (QUEUED NO_OP reports whose tasks api-service's relay published); "
 						+ ("processed = reports turned SUCCEEDED in PostgreSQL during %d s, counted once the worker's JIT "
-								+ "compilers took under 10%% of its CPU over 5 s (at least 20 s; one still compiling at 90 s gets at most 90 s more; here %s s). "
-								+ "The backlog is topped up before each 5 s of the warm-up, to %d tasks, and before the count, to %d, whenever it holds fewer, with the worker paused (SIGSTOP) until the relay has published the top-up and resumed (SIGCONT) then: so the worker never runs dry, nor waits on the relay's publishing, and the paused time is not counted. ")
-							.formatted(seconds,
+								+ "compilers took under 10%% of its CPU over 5 s (at least %d s, at most %d; here %s s). "
+								+ "Before each 5 s of the warm-up the backlog is topped up to %d tasks, and before the "
+								+ "count to %d, if it holds fewer, with the worker paused (SIGSTOP, then SIGCONT) "
+								+ "while the relay publishes the top-up, at most %d tasks a pause: so the worker "
+								+ "neither runs dry nor waits on the relay, and the pauses are not counted (%s). ")
+							.formatted(seconds, warmMin, warmMax,
 									warmups.stream().map(String::valueOf).collect(Collectors.joining(" and ")),
-									bench.quick ? 10000 : WARM_BACKLOG, bench.quick ? 10000 : COUNT_BACKLOG)
+									warmBacklog, countBacklog, PAUSED_TOP_UP, pauses)
 						+ "The tasks a consumer holds (up to its prefetch) come to the pipeline together: the NO_OP "
 						+ "reports among them (a type the worker has built in under 50 ms on average lately; the "
 						+ "first few are built one at a time) are claimed in one statement, each gets its RUNNING "
@@ -132,46 +144,32 @@ final class DispatchPath {
 	}
 
 	/**
-	 * {@link Profile#warmUp} on a backlog that never runs dry: before each of its 5 s
-	 * windows the backlog is topped up if it could run out, with the worker paused
-	 * meanwhile ({@link #keepQueued}), which is not counted. A worker that ran out would
-	 * idle, and an idle JVM compiles little, so it would look warm.
-	 * @return the seconds the worker ran
-	 */
-	private static int warmUp(Bench bench, JavaProcess worker, int minSeconds, int maxSeconds) {
-		long start = System.nanoTime();
-		long paused = 0;
-		while (true) {
-			paused += keepQueued(bench, worker, bench.quick ? 10000 : WARM_BACKLOG);
-			double compilers = Profile.compilersShare(worker, () -> Pause.millis(5000));
-			int ran = (int) Math.round((System.nanoTime() - start - paused) / 1e9);
-			if (ran >= maxSeconds || (ran >= minSeconds && compilers < 0.1)) {
-				return ran;
-			}
-		}
-	}
-
-	/**
 	 * Tops the backlog up to {@code queued} if it holds fewer, with the worker paused
-	 * ({@code SIGSTOP}, then {@code SIGCONT}) until api-service's relay has published
-	 * every task, so the worker neither eats the top-up as it is published nor waits on
-	 * the relay: it goes on from a full queue. Paused for well under the connections' 60
-	 * s heartbeat timeout; its deliveries in hand stay with it (none times out).
+	 * ({@code SIGSTOP}, then {@code SIGCONT}) while api-service's relay publishes the
+	 * tasks, {@value #PAUSED_TOP_UP} at most per pause: the worker neither eats the
+	 * top-up as it is published nor waits on the relay, and goes on from a full queue.
 	 * @return the nanoseconds the worker was paused, 0 if it was not
 	 */
-	private static long keepQueued(Bench bench, JavaProcess worker, int queued) {
-		if (bench.queryLong("SELECT count(*) FROM reports WHERE status = 'QUEUED'") >= queued) {
-			return 0;
+	private static long keepQueued(Bench bench, JavaProcess worker, int queued, Pauses pauses) {
+		long paused = 0;
+		for (long now = queued(bench); now < queued; now = queued(bench)) {
+			long start = System.nanoTime();
+			try {
+				signal(bench, worker, "STOP");
+				topUp(bench, (int) Math.min(queued, now + PAUSED_TOP_UP));
+			}
+			finally {
+				signal(bench, worker, "CONT");
+			}
+			long pause = System.nanoTime() - start;
+			pauses.add(pause);
+			paused += pause;
 		}
-		long start = System.nanoTime();
-		signal(bench, worker, "STOP");
-		try {
-			topUp(bench, queued);
-		}
-		finally {
-			signal(bench, worker, "CONT");
-		}
-		return System.nanoTime() - start;
+		return paused;
+	}
+
+	private static long queued(Bench bench) {
+		return bench.queryLong("SELECT count(*) FROM reports WHERE status = 'QUEUED'");
 	}
 
 	private static void signal(Bench bench, JavaProcess worker, String signal) {
@@ -184,8 +182,7 @@ final class DispatchPath {
 	 * api-service's relay has published their tasks.
 	 */
 	private static void topUp(Bench bench, int queued) {
-		int missing = (int) Math.max(0,
-				queued - bench.queryLong("SELECT count(*) FROM reports WHERE status = 'QUEUED'"));
+		int missing = (int) Math.max(0, queued - queued(bench));
 		if (missing > 0) {
 			bench.insertQueued(missing, "NO_OP", "CSV", "{}");
 			bench.awaitPublished(Duration.ofMinutes(3));
@@ -507,6 +504,26 @@ final class DispatchPath {
 
 	private static long succeeded(Bench bench) {
 		return bench.queryLong("SELECT count(*) FROM reports WHERE status = 'SUCCEEDED'");
+	}
+
+	/** The worker's pauses while its backlog was topped up ({@link #keepQueued}). */
+	private static final class Pauses {
+
+		private int count;
+
+		private long longestNanos;
+
+		void add(long nanos) {
+			this.count++;
+			this.longestNanos = Math.max(this.longestNanos, nanos);
+		}
+
+		@Override
+		public String toString() {
+			return (this.count == 0) ? "it was never paused"
+					: "paused %d times, for %.1f s at most".formatted(this.count, this.longestNanos / 1e9);
+		}
+
 	}
 
 }

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import java.util.function.LongSupplier;
 
 /**
  * What a service spends its CPU on while a figure runs: async-profiler (from Maven
@@ -218,13 +219,18 @@ final class Profile {
 	 * @param process the service, under load
 	 * @param minSeconds the least time to wait
 	 * @param maxSeconds the most
-	 * @return how many seconds it waited
+	 * @param beforeEachWindow run before each 5 s window the compilers' share is taken
+	 * over (to keep the load up, say): returns the nanoseconds of it not to count as
+	 * waited, 0 if none
+	 * @return how many seconds it waited, those not to count aside
 	 */
-	static int warmUp(JavaProcess process, int minSeconds, int maxSeconds) {
+	static int warmUp(JavaProcess process, int minSeconds, int maxSeconds, LongSupplier beforeEachWindow) {
 		long start = System.nanoTime();
+		long aside = 0;
 		while (true) {
+			aside += beforeEachWindow.getAsLong();
 			double compilers = compilersShare(process, () -> Pause.millis(5000));
-			int waited = (int) Math.round((System.nanoTime() - start) / 1e9);
+			int waited = (int) Math.round((System.nanoTime() - start - aside) / 1e9);
 			if (waited >= maxSeconds || (waited >= minSeconds && compilers < 0.1)) {
 				return waited;
 			}

@@ -39,6 +39,9 @@ class PostgresLargeObjectStoreTests extends FileStoreContract {
 	/** The store's write buffer: a file that fits is written with one statement. */
 	private static final int BUFFER = 256 * 1024;
 
+	/** The write buffer's size at first, grown up to {@link #BUFFER} as a file needs. */
+	private static final int FIRST_BUFFER = 8 * 1024;
+
 	private static TestDatabase database;
 
 	private static FileStore store;
@@ -271,7 +274,8 @@ class PostgresLargeObjectStoreTests extends FileStoreContract {
 	 */
 	@Test
 	void aFileFillingTheBufferExactlyOrOutgrowingItIsStoredExactly() throws Exception {
-		for (int size : new int[] { 8 * 1024, 8 * 1024 + 1, BUFFER, BUFFER + 1, BUFFER + 1000, 3 * BUFFER + 7 }) {
+		for (int size : new int[] { FIRST_BUFFER, FIRST_BUFFER + 1, BUFFER, BUFFER + 1, BUFFER + 1000,
+				3 * BUFFER + 7 }) {
 			byte[] bytes = random(size, size);
 			String key = store.allocate(UUID.randomUUID(), 1, "csv");
 			StoredFile stored;
@@ -297,12 +301,13 @@ class PostgresLargeObjectStoreTests extends FileStoreContract {
 	}
 
 	/**
-	 * The write buffer starts small and grows as the file does: pieces that outgrow it at
-	 * each size, and a piece larger than what it holds once drained, are stored exactly.
+	 * The write buffer starts small and grows as the file does: pieces that fill it to
+	 * the byte, outgrow it by a byte or by more than it holds, and a piece larger than
+	 * what it holds once drained, are stored exactly.
 	 */
 	@Test
 	void aFileOutgrowingTheBufferAsItGrowsIsStoredExactly() throws Exception {
-		int[] pieces = { 8 * 1024, 1, 100 * 1024, 200 * 1024, 5000, 130 * 1024, BUFFER - 1, 7, BUFFER, 1 };
+		int[] pieces = { FIRST_BUFFER, 1, 100 * 1024, 200 * 1024, 5000, 130 * 1024, BUFFER - 1, 7, BUFFER, 1 };
 		byte[] bytes = random(Arrays.stream(pieces).sum(), 31);
 		String key = store.allocate(UUID.randomUUID(), 1, "csv");
 		StoredFile stored;
@@ -366,6 +371,29 @@ class PostgresLargeObjectStoreTests extends FileStoreContract {
 				assertThat(range(keys.get(i), 0, -1)).asString(StandardCharsets.UTF_8).isEqualTo("report " + i + "\n");
 				small.delete(keys.get(i));
 			}
+		}
+	}
+
+	/**
+	 * The buffer grows as a file is written in pieces, and a file just under its largest
+	 * size, written a thousand bytes at a time, still holds no connection until it is
+	 * completed (and is then written with one statement).
+	 */
+	@Test
+	void aFileGrowingTheBufferHoldsNoConnectionUntilItIsCompleted() throws Exception {
+		try (HikariDataSource pool = onePooledConnection()) {
+			FileStore small = new PostgresLargeObjectStore(pool);
+			String key = small.allocate(UUID.randomUUID(), 1, "csv");
+			byte[] bytes = random(BUFFER - 1, 41);
+			try (FileUpload upload = small.upload(key, "text/csv")) {
+				for (int offset = 0; offset < bytes.length; offset += 1000) {
+					upload.stream().write(bytes, offset, Math.min(1000, bytes.length - offset));
+					assertThat(pool.getHikariPoolMXBean().getActiveConnections()).isZero();
+				}
+				assertThat(upload.complete().sha256()).isEqualTo(sha256(bytes));
+			}
+			assertThat(range(key, 0, -1)).isEqualTo(bytes);
+			small.delete(key);
 		}
 	}
 

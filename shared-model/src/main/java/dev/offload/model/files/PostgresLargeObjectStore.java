@@ -53,9 +53,10 @@ public final class PostgresLargeObjectStore implements FileStore {
 	private static final int BUFFER = 256 * 1024;
 
 	/**
-	 * The write buffer's size at first, doubled as the file outgrows it, up to
-	 * {@value #BUFFER}: most reports' files are a few kilobytes, and allocating (and
-	 * zeroing) the whole buffer for each took a worker more CPU than writing such a file.
+	 * The write buffer's size at first, grown (at least doubled) as the file outgrows it,
+	 * up to {@value #BUFFER}: most reports' files are a few kilobytes, and allocating
+	 * (and zeroing) the whole buffer for each took a worker more CPU than writing such a
+	 * file.
 	 */
 	private static final int FIRST_BUFFER = 8 * 1024;
 
@@ -127,12 +128,12 @@ public final class PostgresLargeObjectStore implements FileStore {
 	/**
 	 * {@inheritDoc}
 	 * <p>
-	 * Nothing is sent to PostgreSQL, and no connection is held, until the file outgrows
-	 * its write buffer ({@value #BUFFER} bytes): a file that fits (most reports) is
-	 * written with one statement when it is completed, one round trip instead of opening,
-	 * writing and closing the object in a transaction of its own. A larger file is
-	 * written to the object as it comes (a buffer at a time, a larger write at once), in
-	 * one transaction committed when it is completed.
+	 * Nothing is sent to PostgreSQL, and no connection is held, until the file is larger
+	 * than its write buffer at its largest ({@value #BUFFER} bytes): a file that fits
+	 * (most reports) is written with one statement when it is completed, one round trip
+	 * instead of opening, writing and closing the object in a transaction of its own. A
+	 * larger file is written to the object as it comes (a buffer at a time, a larger
+	 * write at once), in one transaction committed when it is completed.
 	 */
 	@Override
 	public FileUpload upload(String key, String contentType) {
@@ -143,10 +144,10 @@ public final class PostgresLargeObjectStore implements FileStore {
 	/**
 	 * {@inheritDoc}
 	 * <p>
-	 * The key is allocated (the object created) and registered only once the file
-	 * outgrows the write buffer, or when a file that fits is completed outside a
-	 * transaction on this store's database. A file that fits, completed inside one, is
-	 * created with its bytes in that transaction by one statement
+	 * The key is allocated (the object created) and registered only once the file is
+	 * larger than the write buffer at its largest, or when a file that fits is completed
+	 * outside a transaction on this store's database. A file that fits, completed inside
+	 * one, is created with its bytes in that transaction by one statement
 	 * ({@code lo_from_bytea}), unregistered: it commits with what the caller records
 	 * about it, or it is gone, so nothing is ever left behind to find. That takes a
 	 * report's file from four round trips and two commits of its own (the object created
@@ -318,7 +319,7 @@ public final class PostgresLargeObjectStore implements FileStore {
 
 		private int buffered;
 
-		/** Opened once the file outgrows the buffer. */
+		/** Opened once the file is larger than the buffer at its largest. */
 		private Connection connection;
 
 		private LargeObject object;
@@ -475,9 +476,10 @@ public final class PostgresLargeObjectStore implements FileStore {
 		}
 
 		/**
-		 * Keeps the file in the buffer while it fits, then writes it to the object a
-		 * buffer at a time. Flushing writes nothing while the file still fits: the
-		 * object's bytes count only once the upload is completed anyway.
+		 * Keeps the file in the buffer, grown as it needs up to {@value #BUFFER} bytes,
+		 * while it fits, then writes it to the object a buffer at a time. Flushing writes
+		 * nothing while the file still fits: the object's bytes count only once the
+		 * upload is completed anyway.
 		 */
 		private final class BufferedObjectStream extends OutputStream {
 
@@ -505,8 +507,9 @@ public final class PostgresLargeObjectStore implements FileStore {
 
 			/**
 			 * The buffer, with room for that many more bytes (fewer than
-			 * {@value #BUFFER}): grown while it is smaller than that, drained to the
-			 * object once it is not.
+			 * {@value #BUFFER}): what it holds is drained to the object first if it and
+			 * they would be more than {@value #BUFFER} bytes, then it is grown (at least
+			 * doubled, at most to {@value #BUFFER} bytes) if it is still too small.
 			 * @throws IOException if the upload is completed or closed, or draining fails
 			 */
 			private byte[] buffer(int length) throws IOException {
@@ -519,7 +522,9 @@ public final class PostgresLargeObjectStore implements FileStore {
 				}
 				int needed = Upload.this.buffered + length;
 				if (needed > buffer.length) {
-					buffer = Arrays.copyOf(buffer, Math.min(BUFFER, Math.max(needed, 2 * buffer.length)));
+					int size = Math.min(BUFFER, Math.max(needed, 2 * buffer.length));
+					// Drained, it holds nothing worth copying.
+					buffer = (Upload.this.buffered > 0) ? Arrays.copyOf(buffer, size) : new byte[size];
 					Upload.this.buffer = buffer;
 				}
 				return buffer;
