@@ -34,10 +34,11 @@ import org.springframework.validation.annotation.Validated;
  * {@code reports.generate}) one worker builds at the same time (one consumer each). More
  * than the cores a worker has: a consumer spends most of a short report waiting on the
  * broker (its outcome event's confirm, then its acknowledgement and the next delivery)
- * and on PostgreSQL, and with prefetch 1 it takes no other task meanwhile. On the
- * benchmark machine (figure 6, 100 short reports per s) 2 consumers built 92 per s and
- * fell behind, while 4 kept up (POST to SUCCEEDED p50 43 ms, p99 227 ms). Heavy reports
- * share the cores and load the reports' database harder (README, figure 3)
+ * and on PostgreSQL, and with prefetch 1 it takes no other task meanwhile. On a slow
+ * 2-core benchmark machine (figure 6, 100 short reports per s) 2 consumers built 92 per s
+ * and fell behind, while 4 kept up (POST to SUCCEEDED p50 43 ms, p99 227 ms); on one
+ * about four times faster both kept up. Heavy reports share the cores and load the
+ * reports' database harder (README, figure 3)
  * @param bulkConcurrency how many bulk reports (created by schedules and batches, queue
  * {@code reports.generate.bulk}) one worker builds at the same time, on consumers of
  * their own: however deep the bulk queue, the interactive consumers stay free for
