@@ -402,6 +402,14 @@ final class Bench implements AutoCloseable {
 	}
 
 	/**
+	 * How many reports are QUEUED, their tasks published or not.
+	 * @return the count
+	 */
+	long queuedReports() {
+		return queryLong("SELECT count(*) FROM reports WHERE status = 'QUEUED'");
+	}
+
+	/**
 	 * Waits until the relay has published every queued task.
 	 * @param timeout how long at most
 	 */

@@ -86,7 +86,7 @@ final class DispatchPath {
 			Pause.millis(seconds * 1000L);
 			long done = succeeded(bench) - before;
 			double rate = done / ((System.nanoTime() - start) / 1e9);
-			long left = bench.queryLong("SELECT count(*) FROM reports WHERE status = 'QUEUED'");
+			long left = bench.queuedReports();
 			if (profiled) {
 				bench.notes.put("Figure 2 profile (report-worker, prefetch 10, 4 consumers)", profile.summary(done));
 				bench.notes.put("Figure 2 database",
@@ -152,7 +152,7 @@ final class DispatchPath {
 	 */
 	private static long keepQueued(Bench bench, JavaProcess worker, int queued, Pauses pauses) {
 		long paused = 0;
-		for (long now = queued(bench); now < queued; now = queued(bench)) {
+		for (long now = bench.queuedReports(); now < queued; now = bench.queuedReports()) {
 			long start = System.nanoTime();
 			try {
 				signal(bench, worker, "STOP");
@@ -168,10 +168,6 @@ final class DispatchPath {
 		return paused;
 	}
 
-	private static long queued(Bench bench) {
-		return bench.queryLong("SELECT count(*) FROM reports WHERE status = 'QUEUED'");
-	}
-
 	private static void signal(Bench bench, JavaProcess worker, String signal) {
 		Tools.exec("kill-" + signal.toLowerCase(Locale.ROOT),
 				List.of("kill", "-" + signal, Long.toString(worker.pid())), Duration.ofSeconds(10), bench.logs);
@@ -182,7 +178,7 @@ final class DispatchPath {
 	 * api-service's relay has published their tasks.
 	 */
 	private static void topUp(Bench bench, int queued) {
-		int missing = (int) Math.max(0, queued - queued(bench));
+		int missing = (int) Math.max(0, queued - bench.queuedReports());
 		if (missing > 0) {
 			bench.insertQueued(missing, "NO_OP", "CSV", "{}");
 			bench.awaitPublished(Duration.ofMinutes(3));

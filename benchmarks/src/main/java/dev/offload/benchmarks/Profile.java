@@ -14,9 +14,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import java.util.function.LongSupplier;
 
 /**
  * What a service spends its CPU on while a figure runs: async-profiler (from Maven

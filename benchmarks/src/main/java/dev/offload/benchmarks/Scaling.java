@@ -56,7 +56,7 @@ final class Scaling {
 			bench.notes.put("Figure 4 profile, %d worker%s (the first worker's CPU)".formatted(workers,
 					workers == 1 ? "" : "s"), profile.summary(built));
 			double rate = built / ((System.nanoTime() - start) / 1e9);
-			long left = bench.queryLong("SELECT count(*) FROM reports WHERE status = 'QUEUED'");
+			long left = bench.queuedReports();
 			rates.add(rate);
 			categories.add(workers + (workers == 1 ? " worker" : " workers"));
 			bench.rows.add(new Row("4",

@@ -160,12 +160,8 @@ final class CsvDocumentWriter implements DocumentWriter {
 
 	private void print(Object... values) {
 		try {
-			if (values.length == 0) {
-				this.format.println(this.out);
-			}
-			else {
-				this.format.printRecord(this.out, values);
-			}
+			// No values: an empty record, the record separator alone.
+			this.format.printRecord(this.out, values);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);

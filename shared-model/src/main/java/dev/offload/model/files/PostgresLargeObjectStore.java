@@ -495,7 +495,7 @@ public final class PostgresLargeObjectStore implements FileStore {
 				if (length >= BUFFER) {
 					// Too large to buffer: what is buffered goes first, then this at
 					// once.
-					buffer(0);
+					buffer(0); // fails if the upload is over
 					drain();
 					writeToObject(bytes, offset, length);
 					return;
