@@ -12,6 +12,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import dev.offload.model.Owner;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.rabbit.core.RabbitOperations;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -106,9 +108,11 @@ class LiveStatusTests {
 		UUID aliceReport = UUID.randomUUID();
 		UUID bobReport = UUID.randomUUID();
 
-		publish(event(aliceReport, ReportEvent.Type.PROGRESS, 40, ALICE));
-		publish(event(aliceReport, ReportEvent.Type.SUCCEEDED, 100, ALICE));
-		publish(event(bobReport, ReportEvent.Type.RUNNING, 0, BOB));
+		inOrder((operations) -> {
+			publish(operations, event(aliceReport, ReportEvent.Type.PROGRESS, 40, ALICE));
+			publish(operations, event(aliceReport, ReportEvent.Type.SUCCEEDED, 100, ALICE));
+			publish(operations, event(bobReport, ReportEvent.Type.RUNNING, 0, BOB));
+		});
 
 		await().atMost(TIMEOUT).untilAsserted(() -> assertThat(dataLines(bob)).as("%s", bob).hasSize(1));
 		// One consumer per replica keeps the order, so alice's events were pushed before
@@ -133,12 +137,14 @@ class LiveStatusTests {
 		// Acknowledged in batches: the one the listener fails on must neither take the
 		// event before it back to the broker (it would reach the browser twice) nor stop
 		// the one after it.
-		publish(event(report, ReportEvent.Type.PROGRESS, 40, ALICE));
 		MessageProperties properties = new MessageProperties();
 		properties.setContentType(MessageProperties.CONTENT_TYPE_JSON);
-		this.rabbitTemplate.send(this.topology.eventsExchange(), "",
-				new Message("not an event".getBytes(StandardCharsets.UTF_8), properties));
-		publish(event(report, ReportEvent.Type.SUCCEEDED, 100, ALICE));
+		inOrder((operations) -> {
+			publish(operations, event(report, ReportEvent.Type.PROGRESS, 40, ALICE));
+			operations.send(this.topology.eventsExchange(), "",
+					new Message("not an event".getBytes(StandardCharsets.UTF_8), properties));
+			publish(operations, event(report, ReportEvent.Type.SUCCEEDED, 100, ALICE));
+		});
 
 		await().atMost(TIMEOUT).until(() -> dataLines(alice).size() >= 2);
 		await().during(Duration.ofMillis(1500)).atMost(TIMEOUT).until(() -> dataLines(alice).size() == 2);
@@ -207,7 +213,24 @@ class LiveStatusTests {
 	}
 
 	private void publish(ReportEvent event) {
-		this.rabbitTemplate.convertAndSend(this.topology.eventsExchange(), "", event);
+		publish(this.rabbitTemplate, event);
+	}
+
+	private void publish(RabbitOperations operations, ReportEvent event) {
+		operations.convertAndSend(this.topology.eventsExchange(), "", event);
+	}
+
+	/**
+	 * Publishes on one channel. The broker keeps the order of one channel's messages
+	 * only: the template's separate sends take its cached channels in turn, so two of
+	 * them may reach the queue the other way round (the worker awaits each event's
+	 * confirm before a report's next one for the same reason).
+	 */
+	private void inOrder(Consumer<RabbitOperations> publishing) {
+		this.rabbitTemplate.invoke((operations) -> {
+			publishing.accept(operations);
+			return null;
+		});
 	}
 
 	private static ReportEvent event(UUID reportId, ReportEvent.Type type, int progress, Owner owner) {
