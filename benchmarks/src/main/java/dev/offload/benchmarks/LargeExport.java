@@ -142,13 +142,12 @@ final class LargeExport {
 			double linesTook = seconds - firstLine;
 			cpu.append(String.format(Locale.ROOT,
 					" Its first line came after %.1f s: PostgreSQL's join and sort of the lines (which \\copy waits "
-							+ "for too), with the key figures' aggregate over the same lines (which \\copy does not "
-							+ "run) on a second connection in the same snapshot meanwhile, awaited before the first "
-							+ "line; the lines took the other %.1f s, %.1f µs each%s. To meet the target the export "
+							+ "for too); the lines took the other %.1f s, %.1f µs each (the key figures added up from "
+							+ "them as they went, and written after them%s). To meet the target the export "
 							+ "would have to end within %.1f s (\\copy's time / %.1f), so its lines within %.1f s of the "
 							+ "first.",
 					firstLine, linesTook, linesTook * 1e6 / lines,
-					format.equals("XLSX") ? " (the workbook's file written at the end included)" : "",
+					format.equals("XLSX") ? "; the workbook's file written at the end included" : "",
 					copySeconds / target, target, copySeconds / target - firstLine));
 			if (values.containsKey("driverCopyMillis") && values.containsKey("driverFirstRowMillis")) {
 				double driverSeconds = values.get("driverCopyMillis") / 1000;
@@ -157,11 +156,11 @@ final class LargeExport {
 						" The same rows as CSV through the PostgreSQL driver into a file, untouched (COPY ... TO "
 								+ "STDOUT, in the export's JVM, right after it): %.1f s, its first row after %.1f s "
 								+ "(PostgreSQL's join and sort); an export that did nothing with the rows would reach "
-								+ "%.2f (\\copy's time / its time; the target is %.1f). So the key figures' aggregate "
-								+ "added about %.1f s (the export's first line less the driver's first row), and the "
-								+ "export's own work on the lines (each line's %d fields read from COPY's text, typed "
-								+ "and checked against their columns, formatted, quoted and encoded) %.1f s, against "
-								+ "%.1f s for the driver writing them untouched.",
+								+ "%.2f (\\copy's time / its time; the target is %.1f). So the export's first line came "
+								+ "%.1f s after the driver's first row, and its own work on the lines (each line's %d "
+								+ "fields read from COPY's text, typed and checked against their columns, formatted, "
+								+ "quoted and encoded, and added up) took %.1f s, against %.1f s for the driver writing "
+								+ "them untouched.",
 						driverSeconds, driverFirstRow, copySeconds / driverSeconds, target, firstLine - driverFirstRow,
 						FIELDS, linesTook, driverSeconds - driverFirstRow));
 			}

@@ -37,13 +37,13 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
  * the one measured, as a running worker builds it ({@code runs} says which):
  * {@code coldMillis} and {@code millis}, with the CPU the process, the building thread
  * and the JIT compilers took during the last run, and when its first line came
- * ({@code firstLineMillis}: after PostgreSQL's join and sort, with the key figures' query
- * beside it, before which no line can be written). With
- * {@code -Doffload.bench.profile=FILE} async-profiler samples the last run's CPU every
- * millisecond into FILE (collapsed stacks). With {@code -Doffload.bench.driver-copy=FILE}
- * the JVM then also writes the same rows as CSV through the PostgreSQL driver's
- * {@code COPY ... TO STDOUT} straight into FILE, untouched ({@code driverCopyMillis}):
- * what any export through the driver costs before a value is read.
+ * ({@code firstLineMillis}: after PostgreSQL's join and sort, before which no line can be
+ * written). With {@code -Doffload.bench.profile=FILE} async-profiler samples the last
+ * run's CPU every millisecond into FILE (collapsed stacks). With
+ * {@code -Doffload.bench.driver-copy=FILE} the JVM then also writes the same rows as CSV
+ * through the PostgreSQL driver's {@code COPY ... TO STDOUT} straight into FILE,
+ * untouched ({@code driverCopyMillis}): what any export through the driver costs before a
+ * value is read.
  */
 public final class OrderExportToFile {
 

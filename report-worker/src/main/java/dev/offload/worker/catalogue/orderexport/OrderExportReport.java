@@ -1,5 +1,8 @@
 package dev.offload.worker.catalogue.orderexport;
 
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,6 +25,7 @@ import dev.offload.worker.render.TableWriter;
 import dev.offload.worker.sales.SalesLines;
 import dev.offload.worker.sales.SalesLines.SalesTotals;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -30,10 +34,13 @@ import org.springframework.stereotype.Component;
  * into one table, one at a time, and are never collected, so any number of lines fits in
  * a small heap.
  * <p>
- * The key figures come first, from an aggregate over the same lines in the same snapshot
- * (so they agree with the rows); its line count also makes progress exact, lines written
- * over lines to write. It costs PostgreSQL one more scan, which runs alongside the lines'
- * join and sort when the report data pool has a connection to spare.
+ * The key figures come after the table, added up from the lines as they are written, so
+ * they agree with the rows by construction and cost PostgreSQL nothing: no second scan
+ * and no wait before the first line. (An aggregate in the same snapshot first, as this
+ * report had, ran beside the lines' join and sort for the two cores and delayed the first
+ * line by a fifth of the export.) In a workbook they are on the Summary sheet, the first,
+ * as before; in CSV they follow the lines. Progress goes by the date of the line written,
+ * the lines being in date order.
  */
 @Component
 class OrderExportReport implements ReportDefinition {
@@ -50,10 +57,24 @@ class OrderExportReport implements ReportDefinition {
 			Column.text("Product"), Column.text("Category"), Column.integer("Quantity"), Column.amount("Unit price"),
 			Column.amount("Amount"));
 
+	/**
+	 * Lines between two calls of progress within one percent of the period's days: each
+	 * call lets the pipeline stop a report that has run out of time.
+	 */
+	private static final int PROGRESS_EVERY = 16_384;
+
 	private final ReportData data;
 
+	private final int progressEvery;
+
+	@Autowired
 	OrderExportReport(ReportData data) {
+		this(data, PROGRESS_EVERY);
+	}
+
+	OrderExportReport(ReportData data, int progressEvery) {
 		this.data = data;
+		this.progressEvery = progressEvery;
 	}
 
 	private static List<ReportParameter> parameters() {
@@ -80,16 +101,20 @@ class OrderExportReport implements ReportDefinition {
 		Period period = Period.of(parameters);
 		SalesLines lines = SalesParameters.lines(period, parameters);
 		document.title("Order export", subtitle(period, parameters));
-		this.data.read(progress, (jdbc) -> {
-			// The key figures' aggregate runs while PostgreSQL joins and sorts the lines,
-			// before which no line comes: most of its time is hidden in theirs.
-			try (Lines export = new Lines(document, progress, this.data.alongside(progress, lines::totals))) {
-				// Through COPY rather than a cursor: PostgreSQL streams the lines without
-				// a round trip per batch. The row's fields are a SalesLine's, in order.
-				this.data.copy(lines.eachOnSettings(), lines.settings(), export::write);
-				export.finish();
-			}
-		});
+		Lines export = new Lines(progress, period, this.progressEvery);
+		try (TableWriter table = document.table("Order lines", COLUMNS)) {
+			// Through COPY rather than a cursor: PostgreSQL streams the lines without a
+			// round trip per batch. The row's fields are a SalesLine's, in order.
+			this.data.read(progress, (jdbc) -> this.data.copy(lines.eachOnSettings(), lines.settings(),
+					(line) -> export.write(table, line)));
+		}
+		export.done();
+		SalesTotals totals = export.totals();
+		document.keyFigures("Key figures",
+				List.of(new KeyFigure("Order lines", totals.lines(), ColumnType.INTEGER),
+						new KeyFigure("Orders", totals.orders(), ColumnType.INTEGER),
+						new KeyFigure("Units", totals.units(), ColumnType.INTEGER),
+						new KeyFigure("Revenue", totals.revenue(), ColumnType.AMOUNT)));
 	}
 
 	private static String subtitle(Period period, ReportParameters parameters) {
@@ -100,88 +125,68 @@ class OrderExportReport implements ReportDefinition {
 	}
 
 	/**
-	 * The key figures, then the table of lines: both begin with the first line (or at the
-	 * end, if there is none), when the totals have come.
+	 * Writes the lines and adds them up as they go: lines, orders (a line whose order is
+	 * not the one before it starts one, the lines of an order being together), units and
+	 * revenue.
 	 */
-	private static final class Lines implements AutoCloseable {
-
-		private final DocumentWriter document;
+	private static final class Lines {
 
 		private final ReportProgress progress;
 
-		private final ReportData.Alongside<SalesTotals> totals;
+		private final int progressEvery;
 
-		private TableWriter table;
+		private final LocalDate from;
 
-		private Progress done;
+		private final long days;
 
-		Lines(DocumentWriter document, ReportProgress progress, ReportData.Alongside<SalesTotals> totals) {
-			this.document = document;
-			this.progress = progress;
-			this.totals = totals;
-		}
+		private long lines;
 
-		void write(TextRow line) {
-			if (this.table == null) {
-				begin();
-			}
-			this.table.row(line.longValue(0), line.date(1), line.longValue(2), line.text(3), line.text(4), line.text(5),
-					line.text(6), line.text(7), line.intValue(8), line.decimal(9), line.decimal(10));
-			this.done.oneMore();
-		}
+		private long orders;
 
-		void finish() {
-			if (this.table == null) {
-				begin();
-			}
-		}
+		private long lastOrder;
 
-		@Override
-		public void close() {
-			if (this.table != null) {
-				this.table.close();
-			}
-		}
+		private long units;
 
-		private void begin() {
-			SalesTotals totals = this.totals.get();
-			this.document.keyFigures("Key figures",
-					List.of(new KeyFigure("Order lines", totals.lines(), ColumnType.INTEGER),
-							new KeyFigure("Orders", totals.orders(), ColumnType.INTEGER),
-							new KeyFigure("Units", totals.units(), ColumnType.INTEGER),
-							new KeyFigure("Revenue", totals.revenue(), ColumnType.AMOUNT)));
-			this.done = new Progress(this.progress, totals.lines());
-			this.table = this.document.table("Order lines", COLUMNS);
-		}
-
-	}
-
-	/**
-	 * Lines written over lines to write, told only when the percentage changes: a hundred
-	 * calls for millions of rows.
-	 */
-	private static final class Progress {
-
-		private final ReportProgress progress;
-
-		private final long total;
-
-		private long written;
+		private BigDecimal revenue = BigDecimal.ZERO;
 
 		private int told = -1;
 
-		Progress(ReportProgress progress, long total) {
+		Lines(ReportProgress progress, Period period, int progressEvery) {
 			this.progress = progress;
-			this.total = total;
+			this.progressEvery = progressEvery;
+			this.from = period.from();
+			this.days = period.days();
 		}
 
-		void oneMore() {
-			this.written++;
-			int percent = (int) (this.written * 100 / this.total);
-			if (percent != this.told) {
+		void write(TableWriter table, TextRow line) {
+			Long order = line.longValue(0);
+			LocalDate date = line.date(1);
+			Integer quantity = line.intValue(8);
+			BigDecimal amount = line.decimal(10);
+			table.row(order, date, line.longValue(2), line.text(3), line.text(4), line.text(5), line.text(6),
+					line.text(7), quantity, line.decimal(9), amount);
+			if (this.lines == 0 || order != this.lastOrder) {
+				this.orders++;
+				this.lastOrder = order;
+			}
+			this.lines++;
+			this.units += quantity;
+			this.revenue = this.revenue.add(amount);
+			// The share of the period's days before this line's: less than 100 until
+			// the last line is written.
+			int percent = (int) (ChronoUnit.DAYS.between(this.from, date) * 100 / this.days);
+			if (percent != this.told || this.lines % this.progressEvery == 0) {
 				this.told = percent;
 				this.progress.progress(percent);
 			}
+		}
+
+		void done() {
+			this.progress.progress(100);
+		}
+
+		SalesTotals totals() {
+			return new SalesTotals(this.orders, this.lines, this.units, this.revenue);
 		}
 
 	}
