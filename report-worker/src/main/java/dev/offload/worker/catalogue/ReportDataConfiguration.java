@@ -20,11 +20,9 @@ import org.springframework.context.annotation.Primary;
  * replica; left unset, reports read the primary database through a small pool of their
  * own, so a month-end burst of reports cannot take the connections the pipeline needs.
  * <p>
- * A report holds one connection of that pool while it is built; what the pool has beyond
- * one per consumer (less one, for the health check) lets a report run a query
- * {@link ReportData#alongside} its others. Hikari's default of 10 connections leaves 3
- * with the default 4 + 2 consumers; a pool of one per consumer or less leaves none, and
- * the queries run one after the other.
+ * A report holds one connection of that pool while it is built, so the pool needs one per
+ * consumer and one for the health check (Hikari's default of 10 has 3 more than the
+ * default 4 + 2 consumers need); with fewer, a report waits for a connection.
  */
 @Configuration(proxyBeanMethods = false)
 class ReportDataConfiguration {
@@ -73,13 +71,12 @@ class ReportDataConfiguration {
 	@Bean
 	ReportData reportData(@Qualifier(REPORT_DATA) HikariDataSource reportDataSource, WorkerProperties worker) {
 		int consumers = worker.concurrency() + worker.bulkConcurrency();
-		int spare = Math.max(0, reportDataSource.getMaximumPoolSize() - consumers - 1);
-		if (spare == 0) {
-			logger.info("The report data pool's {} connections are all needed by {} consumers: a report's queries "
-					+ "run one after the other (offload.report-data.hikari.maximum-pool-size of {} or more lets "
-					+ "one run alongside another)", reportDataSource.getMaximumPoolSize(), consumers, consumers + 2);
+		if (reportDataSource.getMaximumPoolSize() < consumers + 1) {
+			logger.warn("The report data pool's {} connections are fewer than {} consumers and the health check "
+					+ "need: a report may wait for a connection (set offload.report-data.hikari.maximum-pool-size to "
+					+ "{} or more)", reportDataSource.getMaximumPoolSize(), consumers, consumers + 1);
 		}
-		return new ReportData(reportDataSource, spare);
+		return ReportData.of(reportDataSource);
 	}
 
 }

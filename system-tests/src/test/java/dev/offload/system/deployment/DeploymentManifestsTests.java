@@ -139,9 +139,9 @@ class DeploymentManifestsTests {
 			.isLessThanOrEqualTo(maxConnections - 20);
 		assertThat(workerPool).as("worker pool for %d concurrent reports", concurrency)
 			.isGreaterThanOrEqualTo(concurrency + 3);
-		// One more for the health check, one for a query alongside a report's others.
+		// One more for the health check.
 		assertThat(dataPool).as("report data pool for %d concurrent reports", concurrency)
-			.isGreaterThanOrEqualTo(concurrency + 2);
+			.isGreaterThanOrEqualTo(concurrency + 1);
 	}
 
 	@ParameterizedTest
