@@ -22,7 +22,9 @@ import org.springframework.context.annotation.Primary;
  * <p>
  * A report holds one connection of that pool while it is built, so the pool needs one per
  * consumer and one for the health check (Hikari's default of 10 has 3 more than the
- * default 4 + 2 consumers need); with fewer, a report waits for a connection.
+ * default 4 + 2 consumers need). With fewer, under full load the health check (and with
+ * fewer than one per consumer, a report) waits for a connection, up to Hikari's
+ * {@code connection-timeout}, after which the report's attempt fails and is retried.
  */
 @Configuration(proxyBeanMethods = false)
 class ReportDataConfiguration {
@@ -72,9 +74,11 @@ class ReportDataConfiguration {
 	ReportData reportData(@Qualifier(REPORT_DATA) HikariDataSource reportDataSource, WorkerProperties worker) {
 		int consumers = worker.concurrency() + worker.bulkConcurrency();
 		if (reportDataSource.getMaximumPoolSize() < consumers + 1) {
-			logger.warn("The report data pool's {} connections are fewer than {} consumers and the health check "
-					+ "need: a report may wait for a connection (set offload.report-data.hikari.maximum-pool-size to "
-					+ "{} or more)", reportDataSource.getMaximumPoolSize(), consumers, consumers + 1);
+			logger.warn(
+					"The report data pool's {} connections are fewer than {} consumers and the health check "
+							+ "need: under full load the health check or a report waits for a connection (set "
+							+ "offload.report-data.hikari.maximum-pool-size to {} or more)",
+					reportDataSource.getMaximumPoolSize(), consumers, consumers + 1);
 		}
 		return ReportData.of(reportDataSource);
 	}

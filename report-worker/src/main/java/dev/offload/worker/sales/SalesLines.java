@@ -58,6 +58,11 @@ public record SalesLines(LocalDate from, LocalDate to, String region, String cat
 			o.id AS order_id, o.ordered_on, c.id AS customer_id, c.name AS customer, r.name AS region,
 			       p.sku, p.name AS product, p.category, l.quantity, l.unit_price, %s AS amount""".formatted(AMOUNT);
 
+	/**
+	 * By date, then order: ORDER_EXPORT counts orders as it writes the lines (a line
+	 * whose order is not the one before it starts one), so an order's lines must be
+	 * together, and tells progress by the line's date, so dates must rise.
+	 */
 	private static final String EACH_ORDER = " ORDER BY o.ordered_on, o.id, l.line_no\n";
 
 	/** The prefix of the transaction settings {@link #selectOnSettings} reads. */

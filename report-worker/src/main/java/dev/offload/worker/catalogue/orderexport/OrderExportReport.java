@@ -58,8 +58,11 @@ class OrderExportReport implements ReportDefinition {
 			Column.amount("Amount"));
 
 	/**
-	 * Lines between two calls of progress within one percent of the period's days: each
-	 * call lets the pipeline stop a report that has run out of time.
+	 * Lines between two calls of progress while the percent stays the same (a period of a
+	 * day or a few busy ones): each call lets the pipeline stop a report that has run out
+	 * of time. The pipeline records progress, renews the lease and notices a cancelled
+	 * report only when the percent rises, so in such a period that happens when it is
+	 * recorded.
 	 */
 	private static final int PROGRESS_EVERY = 16_384;
 
@@ -165,7 +168,7 @@ class OrderExportReport implements ReportDefinition {
 			BigDecimal amount = line.decimal(10);
 			table.row(order, date, line.longValue(2), line.text(3), line.text(4), line.text(5), line.text(6),
 					line.text(7), quantity, line.decimal(9), amount);
-			if (this.lines == 0 || order != this.lastOrder) {
+			if (this.lines == 0 || order.longValue() != this.lastOrder) {
 				this.orders++;
 				this.lastOrder = order;
 			}

@@ -2,6 +2,7 @@ package dev.offload.worker.catalogue.orderexport;
 
 import java.math.BigDecimal;
 import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -157,6 +158,10 @@ class OrderExportReportTests {
 		assertThat(lines.rowCount()).isEqualTo(expected.get("lines"));
 		assertThat(lines.sum("Amount")).isEqualByComparingTo((BigDecimal) expected.get("revenue"));
 		assertThat(lines.column("Category")).containsOnly(category);
+		// An order counts if one of its lines is of the category, and its other lines
+		// are not written.
+		assertThat(document.keyFigure("Key figures", "Orders")).isEqualTo(expected.get("orders"));
+		assertThat(document.keyFigure("Key figures", "Units")).isEqualTo(expected.get("units"));
 	}
 
 	@Test
@@ -172,6 +177,8 @@ class OrderExportReportTests {
 		assertThat((Long) expected.get("lines")).isPositive();
 		assertThat(lines.rowCount()).isEqualTo(expected.get("lines"));
 		assertThat(lines.sum("Amount")).isEqualByComparingTo((BigDecimal) expected.get("revenue"));
+		assertThat(document.keyFigure("Key figures", "Orders")).isEqualTo(expected.get("orders"));
+		assertThat(document.keyFigure("Key figures", "Units")).isEqualTo(expected.get("units"));
 		assertThat(report.fileName(parameters(FROM, TO, region, category)))
 			.isEqualTo("order-export-2022-01-01-2023-06-30-" + region.toLowerCase().replace(' ', '-') + "-"
 					+ category.toLowerCase());
@@ -181,17 +188,40 @@ class OrderExportReportTests {
 	void progressRunsWithTheDatesOfTheLinesWrittenUpTo100() {
 		List<Integer> reported = new ArrayList<>();
 
-		RecordingDocument.build(report, values(FROM, TO, null, null), reported::add);
+		// Never told twice for lines of the same percent (which happens every 16,384
+		// lines by default), to count the percents.
+		RecordingDocument.build(new OrderExportReport(sales.reportData(), Integer.MAX_VALUE),
+				values(FROM, TO, null, null), reported::add);
 
 		// 546 days, with orders on most of them: nearly every percent is told, once.
 		assertThat(reported).isSorted().doesNotHaveDuplicates().hasSizeGreaterThan(90).endsWith(100);
 	}
 
 	@Test
+	void progressStartsAtTheShareOfThePeriodBeforeTheFirstLine() {
+		// A period that begins long before the first order: the first line is told at
+		// the share of the period's days before its date, not at 0 as a count of lines
+		// would be.
+		LocalDate from = LocalDate.of(2000, 1, 1);
+		LocalDate first = jdbc.sql("SELECT min(ordered_on) FROM sales.orders").query(LocalDate.class).single();
+		LocalDate to = first.plusDays(30);
+		long days = ChronoUnit.DAYS.between(from, to) + 1;
+		List<Integer> reported = new ArrayList<>();
+
+		RecordingDocument.build(report, values(from, to, null, null), reported::add);
+
+		int expected = (int) (ChronoUnit.DAYS.between(from, first) * 100 / days);
+		assertThat(expected).isGreaterThan(90);
+		assertThat(reported.get(0)).isEqualTo(expected);
+		assertThat(reported).isSorted().endsWith(100);
+	}
+
+	@Test
 	void theLinesOfOneDayStillTellProgressAsTheyAreWritten() {
-		// One day is under one percent: progress is still told for its first line and
-		// every so many lines after it (here 2), which is where the pipeline stops a
-		// report that has run out of time.
+		// A period of one day stays at 0 (no day of it is before the line's) until the
+		// end: progress is still told for its first line and every so many lines after
+		// it (here 2), which is where the pipeline stops a report that has run out of
+		// time.
 		LocalDate day = jdbc.sql("""
 				SELECT o.ordered_on FROM sales.orders o JOIN sales.order_lines l ON l.order_id = o.id
 				 GROUP BY o.ordered_on ORDER BY count(*) DESC, o.ordered_on LIMIT 1
@@ -213,6 +243,8 @@ class OrderExportReportTests {
 
 		assertThat(document.table("Order lines").rowCount()).isZero();
 		assertThat(document.keyFigure("Key figures", "Order lines")).isEqualTo(0L);
+		assertThat(document.keyFigure("Key figures", "Orders")).isEqualTo(0L);
+		assertThat(document.keyFigure("Key figures", "Units")).isEqualTo(0L);
 		assertThat((BigDecimal) document.keyFigure("Key figures", "Revenue")).isZero();
 	}
 
