@@ -75,11 +75,7 @@ class OrderExportReportTests {
 		assertThat(lines.rowCount()).isEqualTo(expected.get("lines")).isEqualTo(lines.rows().size());
 		assertThat(lines.sum("Amount")).isEqualByComparingTo((BigDecimal) expected.get("revenue"));
 		assertThat(lines.sum("Quantity")).isEqualByComparingTo(BigDecimal.valueOf((Long) expected.get("units")));
-		assertThat(document.keyFigure("Key figures", "Order lines")).isEqualTo(expected.get("lines"));
-		assertThat(document.keyFigure("Key figures", "Orders")).isEqualTo(expected.get("orders"));
-		assertThat(document.keyFigure("Key figures", "Units")).isEqualTo(expected.get("units"));
-		assertThat((BigDecimal) document.keyFigure("Key figures", "Revenue"))
-			.isEqualByComparingTo((BigDecimal) expected.get("revenue"));
+		assertKeyFigures(document, expected);
 	}
 
 	@Test
@@ -128,11 +124,7 @@ class OrderExportReportTests {
 
 		Map<String, Object> expected = expectedTotals(day, day, null, null);
 		assertThat((Long) expected.get("lines")).isGreaterThan((Long) expected.get("orders"));
-		assertThat(document.keyFigure("Key figures", "Order lines")).isEqualTo(expected.get("lines"));
-		assertThat(document.keyFigure("Key figures", "Orders")).isEqualTo(expected.get("orders"));
-		assertThat(document.keyFigure("Key figures", "Units")).isEqualTo(expected.get("units"));
-		assertThat((BigDecimal) document.keyFigure("Key figures", "Revenue"))
-			.isEqualByComparingTo((BigDecimal) expected.get("revenue"));
+		assertKeyFigures(document, expected);
 	}
 
 	@Test
@@ -266,6 +258,15 @@ class OrderExportReportTests {
 	void aCategoryThatIsNotOfferedIsRejected() {
 		assertThatExceptionOfType(ReportParametersException.class).isThrownBy(() -> build(FROM, TO, null, "Garden"))
 			.withMessageContaining("'category'");
+	}
+
+	/** Each of the document's key figures equals its total in {@link #expectedTotals}. */
+	private static void assertKeyFigures(RecordingDocument document, Map<String, Object> expected) {
+		assertThat(document.keyFigure("Key figures", "Order lines")).isEqualTo(expected.get("lines"));
+		assertThat(document.keyFigure("Key figures", "Orders")).isEqualTo(expected.get("orders"));
+		assertThat(document.keyFigure("Key figures", "Units")).isEqualTo(expected.get("units"));
+		assertThat((BigDecimal) document.keyFigure("Key figures", "Revenue"))
+			.isEqualByComparingTo((BigDecimal) expected.get("revenue"));
 	}
 
 	private static Map<String, Object> expectedTotals(LocalDate from, LocalDate to, String region, String category) {
