@@ -162,12 +162,16 @@ class ReportPipeline {
 	 * First deliveries of report types this worker has lately built quickly
 	 * ({@link BuildTimes}) are claimed ahead, in one statement, and built one after the
 	 * other; their files and outcomes are recorded in one transaction and their SUCCEEDED
-	 * events' confirms awaited together. Should the run take longer than
-	 * {@link #QUICK_RUN} (checked between reports and whenever the one in hand reports
-	 * progress), the reports not yet started are let go of (back to QUEUED, so none shows
-	 * as running while it waits) and built one at a time, as is every other task: a
-	 * redelivery, a retry, a type that is slow or not yet measured, a second task for the
-	 * same report.
+	 * events' confirms awaited together. They publish no RUNNING event while the run
+	 * stays quick: a report that is built, recorded and announced within
+	 * {@link #QUICK_RUN} of its claim goes from QUEUED to SUCCEEDED (or FAILED) in its
+	 * events, one event and one confirm fewer each, as it does in a browser that polls.
+	 * Should the run take longer than {@link #QUICK_RUN} (checked between reports and
+	 * whenever the one in hand reports progress), the reports claimed and not yet
+	 * recorded announce that they are RUNNING, the reports not yet started are let go of
+	 * (back to QUEUED, so none shows as running while it waits) and built one at a time,
+	 * as is every other task: a redelivery, a retry, a type that is slow or not yet
+	 * measured, a second task for the same report.
 	 * @param tasks the tasks, in the order they were delivered
 	 * @param stopping whether the worker is stopping: then the reports not yet started
 	 * are left to another worker (their tasks requeued)
@@ -601,6 +605,9 @@ class ReportPipeline {
 
 		private final Map<Integer, RuntimeException> failures = new HashMap<>();
 
+		/** The RUNNING events held back, published should the run turn slow. */
+		private final List<RunningEvent> held = new ArrayList<>();
+
 		private final BooleanSupplier stopping;
 
 		private List<Integer> order = List.of();
@@ -655,7 +662,8 @@ class ReportPipeline {
 			ReportTask task = task(i);
 			Claim claim = this.claims.get(i);
 			try (MDC.MDCCloseable mdc = MDC.putCloseable(ReportTaskListener.REPORT_ID, task.reportId().toString())) {
-				RunningEvent running = new RunningEvent(event(task, ReportEvent.Type.RUNNING, 0, null, null));
+				RunningEvent running = new RunningEvent(event(task, ReportEvent.Type.RUNNING, 0, null, null), true);
+				this.held.add(running);
 				long started = System.nanoTime();
 				try {
 					Optional<ReportFiles.WrittenFile> written = write(task, definition(task), claim, running, started,
@@ -737,14 +745,16 @@ class ReportPipeline {
 
 		/**
 		 * The run took too long (checked between reports and at each step of a report's
-		 * progress) or the worker is stopping: the reports not yet started go back to
-		 * QUEUED and are built one at a time, each taking over its claim should letting
-		 * go of it fail.
+		 * progress) or the worker is stopping: the reports built or being built and not
+		 * yet recorded announce that they are RUNNING (those settled already publish
+		 * nothing), and the reports not yet started go back to QUEUED and are built one
+		 * at a time, each taking over its claim should letting go of it fail.
 		 */
 		private void release(List<Integer> waiting) {
 			logger
 				.info("Building reports claimed ahead took over {} ms or the worker is stopping; letting go of the {} "
 						+ "still waiting", QUICK_RUN.toMillis(), waiting.size());
+			this.held.forEach(RunningEvent::publish);
 			this.released.addAll(waiting);
 			try {
 				ReportPipeline.this.reports.release(waiting.stream().map(this.claims::get).toList());
@@ -766,10 +776,11 @@ class ReportPipeline {
 	}
 
 	/**
-	 * The RUNNING event of the report in hand: published when the report is claimed, its
-	 * confirm awaited ({@link #settle()}) only before the report's next event or at the
-	 * end. Like every event in progress, it is a notification whose loss is logged, never
-	 * worth failing the report over.
+	 * The RUNNING event of the report in hand: published when the report is claimed, or,
+	 * for a report claimed ahead ({@link Run}), held back until the report reports
+	 * progress or its run turns slow; its confirm awaited ({@link #settle()}) only before
+	 * the report's next event or at the end. Like every event in progress, it is a
+	 * notification whose loss is logged, never worth failing the report over.
 	 */
 	private final class RunningEvent {
 
@@ -777,18 +788,47 @@ class ReportPipeline {
 
 		private ConfirmedPublisher.Publication publication;
 
+		/** Published, or settled without it: never published after. */
+		private boolean done;
+
+		/** Publishes the event now. */
 		RunningEvent(ReportEvent event) {
+			this(event, false);
+		}
+
+		/**
+		 * @param held whether the event waits for {@link #publish()}
+		 */
+		RunningEvent(ReportEvent event, boolean held) {
 			this.event = event;
-			try {
-				this.publication = ReportPipeline.this.events.publishLater(event);
-			}
-			catch (AmqpException ex) {
-				logger.warn("Could not publish {} event: {}", event.type(), ex.getMessage());
+			if (!held) {
+				publish();
 			}
 		}
 
-		/** Awaits the confirm, once; later calls do nothing. */
+		/**
+		 * Publishes the event unless it was published or settled before: the report's
+		 * next event has gone, or is about to.
+		 */
+		void publish() {
+			if (this.done) {
+				return;
+			}
+			this.done = true;
+			try {
+				this.publication = ReportPipeline.this.events.publishLater(this.event);
+			}
+			catch (AmqpException ex) {
+				logger.warn("Could not publish {} event: {}", this.event.type(), ex.getMessage());
+			}
+		}
+
+		/**
+		 * Awaits the confirm, once; later calls do nothing. An event held back and not
+		 * published by now never is: the report's next event comes instead.
+		 */
 		void settle() {
+			this.done = true;
 			if (this.publication == null) {
 				return;
 			}
@@ -850,6 +890,8 @@ class ReportPipeline {
 			if (!ReportPipeline.this.reports.progress(this.claim, bounded, ReportPipeline.this.lease)) {
 				throw new ClaimLostException(this.claim.reportId());
 			}
+			// RUNNING first, should it have been held back.
+			this.running.publish();
 			this.running.settle();
 			publishQuietly(event(this.task, ReportEvent.Type.PROGRESS, bounded, null, null));
 		}
