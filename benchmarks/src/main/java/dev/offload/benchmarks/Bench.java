@@ -106,6 +106,14 @@ final class Bench implements AutoCloseable {
 
 	private JavaProcess api;
 
+	/**
+	 * The SMTP sink the workers mail.
+	 * @return the sink
+	 */
+	GreenMail mail() {
+		return this.mail;
+	}
+
 	/** Stands in for autovacuum where the server runs without it; {@code null} if not. */
 	private final AutovacuumStandIn autovacuum;
 
