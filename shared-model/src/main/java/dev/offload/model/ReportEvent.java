@@ -46,7 +46,10 @@ public record ReportEvent(UUID reportId, Type type, int progress, Instant occurr
 	/** The kinds of event. */
 	public enum Type {
 
-		/** A worker claimed the report and started it. */
+		/**
+		 * A worker claimed the report and started it. Not every report has one: a quick
+		 * report a worker claimed ahead with others goes from QUEUED to its outcome.
+		 */
 		RUNNING,
 
 		/** The report made progress; see {@link ReportEvent#progress()}. */

@@ -198,11 +198,11 @@ public class ApiMessagingConfiguration {
 	 * notification is not worth a dead-letter queue); a modest prefetch. Each event is
 	 * handed to the browsers as it comes, and one acknowledgement covers up to
 	 * {@value #LIVE_STATUS_ACK_BATCH} of them (or what came before the consumer's receive
-	 * timeout), well under the prefetch so the broker never waits for it: two events per
-	 * report, each acknowledged alone, cost the broker and this service a frame each. An
-	 * event the listener fails on is rejected with those before it, which it has handed
-	 * on already: never requeued (the listener never asks for it), so none reaches a
-	 * browser twice.
+	 * timeout), well under the prefetch so the broker never waits for it: up to two
+	 * events per report, each acknowledged alone, cost the broker and this service a
+	 * frame each. An event the listener fails on is rejected with those before it, which
+	 * it has handed on already: never requeued (the listener never asks for it), so none
+	 * reaches a browser twice.
 	 * @param configurer Boot's configurer (applies
 	 * {@code spring.rabbitmq.listener.simple.*})
 	 * @param connectionFactory the connection factory

@@ -163,15 +163,15 @@ class ReportPipeline {
 	 * ({@link BuildTimes}) are claimed ahead, in one statement, and built one after the
 	 * other; their files and outcomes are recorded in one transaction and their SUCCEEDED
 	 * events' confirms awaited together. They publish no RUNNING event while the run
-	 * stays quick: a report that is built, recorded and announced within
-	 * {@link #QUICK_RUN} of its claim goes from QUEUED to SUCCEEDED (or FAILED) in its
-	 * events, one event and one confirm fewer each, as it does in a browser that polls.
-	 * Should the run take longer than {@link #QUICK_RUN} (checked between reports and
-	 * whenever the one in hand reports progress), the reports claimed and not yet
-	 * recorded announce that they are RUNNING, the reports not yet started are let go of
-	 * (back to QUEUED, so none shows as running while it waits) and built one at a time,
-	 * as is every other task: a redelivery, a retry, a type that is slow or not yet
-	 * measured, a second task for the same report.
+	 * stays quick: a report whose run builds every report within {@link #QUICK_RUN} goes
+	 * from QUEUED to SUCCEEDED (or FAILED) in its events, one event and one confirm fewer
+	 * each. Should the run take longer than {@link #QUICK_RUN} (checked between reports
+	 * and whenever the one in hand reports progress: a report that reports none is not
+	 * seen to be slow until it is built), the reports claimed and not yet recorded
+	 * announce that they are RUNNING, the reports not yet started are let go of (back to
+	 * QUEUED, so none shows as running while it waits) and built one at a time, as is
+	 * every other task: a redelivery, a retry, a type that is slow or not yet measured, a
+	 * second task for the same report.
 	 * @param tasks the tasks, in the order they were delivered
 	 * @param stopping whether the worker is stopping: then the reports not yet started
 	 * are left to another worker (their tasks requeued)
@@ -645,15 +645,20 @@ class ReportPipeline {
 		}
 
 		/**
-		 * Lets go of the reports behind the one in hand once the run has taken too long
-		 * or the worker is stopping; told after each report and at each step of its
-		 * progress, so a report that turns out slow releases them while it is still being
-		 * built.
+		 * Once the run has taken too long or the worker is stopping, the reports claimed
+		 * and not yet recorded announce that they are RUNNING, and the reports behind the
+		 * one in hand are let go of; told after each report and at each step of its
+		 * progress, so a report that turns out slow does both while it is still being
+		 * built, the last of the run too.
 		 */
 		private void letGoIfTooLong() {
+			if (System.nanoTime() - this.started <= QUICK_RUN.toNanos() && !this.stopping.getAsBoolean()) {
+				return;
+			}
+			// Each at most once: one published or settled publishes nothing.
+			this.held.forEach(RunningEvent::publish);
 			int next = this.building + 1;
-			if (next < this.order.size() && !this.released.contains(this.order.get(next))
-					&& (System.nanoTime() - this.started > QUICK_RUN.toNanos() || this.stopping.getAsBoolean())) {
+			if (next < this.order.size() && !this.released.contains(this.order.get(next))) {
 				release(this.order.subList(next, this.order.size()));
 			}
 		}
@@ -745,16 +750,14 @@ class ReportPipeline {
 
 		/**
 		 * The run took too long (checked between reports and at each step of a report's
-		 * progress) or the worker is stopping: the reports built or being built and not
-		 * yet recorded announce that they are RUNNING (those settled already publish
-		 * nothing), and the reports not yet started go back to QUEUED and are built one
-		 * at a time, each taking over its claim should letting go of it fail.
+		 * progress) or the worker is stopping: the reports not yet started go back to
+		 * QUEUED and are built one at a time, each taking over its claim should letting
+		 * go of it fail.
 		 */
 		private void release(List<Integer> waiting) {
 			logger
 				.info("Building reports claimed ahead took over {} ms or the worker is stopping; letting go of the {} "
 						+ "still waiting", QUICK_RUN.toMillis(), waiting.size());
-			this.held.forEach(RunningEvent::publish);
 			this.released.addAll(waiting);
 			try {
 				ReportPipeline.this.reports.release(waiting.stream().map(this.claims::get).toList());

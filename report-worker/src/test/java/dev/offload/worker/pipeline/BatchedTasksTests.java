@@ -78,8 +78,11 @@ class BatchedTasksTests {
 		broker = TestBroker.create();
 		worker = Workers.start(database, broker, SMTP_PORT,
 				// Ten prefetched reports must fit in the broker's consumer timeout.
+				// Progress told every 100 ms, so a report of a run can report progress
+				// before
+				// the run turns slow (250 ms).
 				Map.of("offload.worker.prefetch", 10, "offload.worker.concurrency", 1, "offload.worker.report-timeout",
-						"1m"));
+						"1m", "offload.worker.progress-interval", "100ms"));
 		jdbc = worker.getBean(JdbcClient.class);
 		topology = worker.getBean(Topology.class);
 		events = Workers.eventTap(worker);
@@ -228,11 +231,36 @@ class BatchedTasksTests {
 		assertThat(after).allSatisfy((task) -> assertThat(attempts(task)).isEqualTo(2));
 		assertThat(distinct("started_at", after.stream().map(ReportTask::reportId).toList())).isEqualTo(after.size());
 		Map<UUID, List<ReportEvent.Type>> events = eventsOf(all.stream().map(ReportTask::reportId).toList());
-		// The slow one announced that it was RUNNING once it held up the others; they,
-		// built on their own, did as any report alone does.
-		assertThat(events).hasSize(all.size())
-			.allSatisfy((id, types) -> assertThat(types).filteredOn((type) -> type != ReportEvent.Type.PROGRESS)
-				.containsExactly(ReportEvent.Type.RUNNING, ReportEvent.Type.SUCCEEDED));
+		// The slow one announced that it was RUNNING before its progress; they, built on
+		// their own, did as any report alone does.
+		assertThat(events).hasSize(all.size()).allSatisfy((id, types) -> assertRanAndSucceeded(types));
+		assertEverythingSettled();
+	}
+
+	@Test
+	void aRunThatTurnsSlowAnnouncesTheReportsItHasNotRecordedAsRunning() throws Exception {
+		ReportTask badParameters = new ReportTask(UUID.randomUUID(), PauseReport.NAME, Map.of("millis", "soon"), OWNER,
+				Instant.now(), ReportFormat.CSV);
+		ReportTask quick = pause(0);
+		// Last of the run, so no report waits behind it to be let go of; it reports
+		// progress before the run turns slow.
+		ReportTask slow = pause(3 * ReportPipeline.QUICK_RUN.toMillis());
+		List<ReportTask> all = List.of(badParameters, quick, slow);
+		whileConsumersAreStopped(all.size(), () -> all.forEach(BatchedTasksTests::queue));
+
+		awaitStatus(badParameters, "FAILED");
+		awaitStatus(quick, "SUCCEEDED");
+		awaitStatus(slow, "SUCCEEDED");
+		List<UUID> ids = all.stream().map(ReportTask::reportId).toList();
+		assertThat(distinct("started_at", ids)).as("claimed together").isOne();
+		Map<UUID, List<ReportEvent.Type>> events = eventsOf(ids);
+		// Failed before the run turned slow: its outcome came instead of RUNNING, and
+		// nothing after it.
+		assertThat(events.get(badParameters.reportId())).containsExactly(ReportEvent.Type.FAILED);
+		// Built, and waiting for the slow one to be recorded with it.
+		assertThat(events.get(quick.reportId())).containsExactly(ReportEvent.Type.RUNNING, ReportEvent.Type.SUCCEEDED);
+		assertThat(events.get(slow.reportId())).contains(ReportEvent.Type.PROGRESS);
+		assertRanAndSucceeded(events.get(slow.reportId()));
 		assertEverythingSettled();
 	}
 
@@ -305,27 +333,35 @@ class BatchedTasksTests {
 		return counts;
 	}
 
+	/** RUNNING first, then only progress, then SUCCEEDED. */
+	private static void assertRanAndSucceeded(List<ReportEvent.Type> types) {
+		assertThat(types).first().isEqualTo(ReportEvent.Type.RUNNING);
+		assertThat(types).filteredOn((type) -> type != ReportEvent.Type.PROGRESS)
+			.containsExactly(ReportEvent.Type.RUNNING, ReportEvent.Type.SUCCEEDED);
+	}
+
 	/**
 	 * The events of the reports, each report's in the order they came, once each has its
-	 * SUCCEEDED event and a second has passed without another (duplicates and strays).
+	 * outcome (SUCCEEDED or FAILED) and a second has passed without another (duplicates
+	 * and strays).
 	 */
 	private static Map<UUID, List<ReportEvent.Type>> eventsOf(List<UUID> reportIds) {
 		Map<UUID, List<ReportEvent.Type>> types = new HashMap<>();
-		Set<UUID> succeeded = new HashSet<>();
+		Set<UUID> finished = new HashSet<>();
 		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
 		long quietUntil = Long.MAX_VALUE;
 		while (System.nanoTime() < Math.min(deadline, quietUntil)) {
 			ReportEvent event = Workers.nextEvent(worker, events);
 			if (event == null) {
-				if (succeeded.size() == reportIds.size()) {
+				if (finished.size() == reportIds.size()) {
 					quietUntil = Math.min(quietUntil, System.nanoTime() + Duration.ofSeconds(1).toNanos());
 				}
 				continue;
 			}
 			if (reportIds.contains(event.reportId())) {
 				types.computeIfAbsent(event.reportId(), (id) -> new ArrayList<>()).add(event.type());
-				if (event.type() == ReportEvent.Type.SUCCEEDED) {
-					succeeded.add(event.reportId());
+				if (event.type() == ReportEvent.Type.SUCCEEDED || event.type() == ReportEvent.Type.FAILED) {
+					finished.add(event.reportId());
 				}
 			}
 		}
