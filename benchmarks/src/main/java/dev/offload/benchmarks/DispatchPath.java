@@ -100,8 +100,7 @@ final class DispatchPath {
 				rabbitPerReport = profile.rabbitMillisPerOperation();
 				postgresPerReport = profile.postgresMillisPerOperation();
 				// The suite's own JVM meanwhile: the SMTP sink taking the worker's
-				// emails,
-				// and the autovacuum stand-in.
+				// emails, and the autovacuum stand-in.
 				suitePerReport = suiteUsed / 1e6 / Math.max(1, done);
 				bench.bottlenecks.put("Figure 2", profile.bottleneck("report-worker", "NO_OP report")
 						+ ". With prefetch 10 the tasks a consumer holds reach the pipeline together: the NO_OP "
