@@ -84,11 +84,11 @@ final class DispatchPath {
 					: null;
 			long before = succeeded(bench);
 			DatabaseActivity databaseBefore = profiled ? DatabaseActivity.now(bench.database) : null;
-			long suiteBefore = MailFloor.processCpuNanos();
+			long suiteBefore = Tools.processCpuNanos();
 			long start = System.nanoTime();
 			Pause.millis(seconds * 1000L);
 			long done = succeeded(bench) - before;
-			long suiteUsed = MailFloor.processCpuNanos() - suiteBefore;
+			long suiteUsed = Tools.processCpuNanos() - suiteBefore;
 			double rate = done / ((System.nanoTime() - start) / 1e9);
 			long left = bench.queuedReports();
 			if (profiled) {

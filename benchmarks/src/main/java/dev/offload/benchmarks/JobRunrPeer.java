@@ -1,6 +1,5 @@
 package dev.offload.benchmarks;
 
-import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -21,7 +20,6 @@ import javax.sql.DataSource;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
-import com.sun.management.OperatingSystemMXBean;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.HdrHistogram.ConcurrentHistogram;
@@ -122,11 +120,11 @@ public final class JobRunrPeer {
 		}
 		Pause.millis(warmup * 1000L);
 		long jobs = enqueued.sum();
-		long cpu = cpuNanos();
+		long cpu = Tools.processCpuNanos();
 		long start = System.nanoTime();
 		Pause.millis(seconds * 1000L);
 		long done = enqueued.sum() - jobs;
-		long cpuUsed = cpuNanos() - cpu;
+		long cpuUsed = Tools.processCpuNanos() - cpu;
 		double elapsed = (System.nanoTime() - start) / 1e9;
 		stop.set(true);
 		clients.shutdown();
@@ -150,11 +148,11 @@ public final class JobRunrPeer {
 		// the counted seconds understates the rate.
 		topUp(dataSource, jobRunr, backlog);
 		long succeeded = succeeded(dataSource);
-		long cpu = cpuNanos();
+		long cpu = Tools.processCpuNanos();
 		long start = System.nanoTime();
 		Pause.millis(seconds * 1000L);
 		long done = succeeded(dataSource) - succeeded;
-		long cpuUsed = cpuNanos() - cpu;
+		long cpuUsed = Tools.processCpuNanos() - cpu;
 		double elapsed = (System.nanoTime() - start) / 1e9;
 		long left = count(dataSource, "SELECT count(*) FROM jobrunr_jobs WHERE state = 'ENQUEUED'");
 		int workers = server.getServerStatus().getWorkerPoolSize();
@@ -280,10 +278,6 @@ public final class JobRunrPeer {
 		catch (SQLException ex) {
 			throw new IllegalStateException("Could not run " + sql, ex);
 		}
-	}
-
-	private static long cpuNanos() {
-		return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
 	}
 
 	private static int option(List<String> arguments, String name, int fallback) {

@@ -72,12 +72,12 @@ final class MailFloor {
 				transport.connect();
 				send(session, transport, from, to, subject, body, warmup);
 				long clientBefore = threads.getCurrentThreadCpuTime();
-				long processBefore = processCpuNanos();
+				long processBefore = Tools.processCpuNanos();
 				long start = System.nanoTime();
 				send(session, transport, from, to, subject, body, emails);
 				long elapsed = System.nanoTime() - start;
 				double client = (threads.getCurrentThreadCpuTime() - clientBefore) / 1e6;
-				double process = (processCpuNanos() - processBefore) / 1e6;
+				double process = (Tools.processCpuNanos() - processBefore) / 1e6;
 				mail.purgeEmailFromAllMailboxes();
 				return new Result(client / emails, Math.max(0, process - client) / emails, emails / (elapsed / 1e9),
 						emails, body.length());
@@ -101,15 +101,6 @@ final class MailFloor {
 			message.setHeader("Message-ID", "<" + UUID.randomUUID() + ".succeeded@offload>");
 			transport.sendMessage(message, message.getAllRecipients());
 		}
-	}
-
-	/**
-	 * This JVM's CPU time so far.
-	 * @return nanoseconds
-	 */
-	static long processCpuNanos() {
-		return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-			.getProcessCpuTime();
 	}
 
 }

@@ -2,6 +2,7 @@ package dev.offload.benchmarks;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +36,15 @@ final class Tools {
 	private static final Pattern LATENCY_AVERAGE = Pattern.compile("latency average = ([0-9.]+) ms");
 
 	private Tools() {
+	}
+
+	/**
+	 * This JVM's CPU time so far, every thread.
+	 * @return nanoseconds
+	 */
+	static long processCpuNanos() {
+		return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+			.getProcessCpuTime();
 	}
 
 	/**
