@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -62,6 +64,14 @@ class TaskRelay implements SmartLifecycle {
 	private static final Logger logger = LoggerFactory.getLogger(TaskRelay.class);
 
 	/**
+	 * The metric of the relay's transactions that found tasks to publish: its count is
+	 * how many there were, its total how many tasks the broker confirmed in them, so the
+	 * total over the count is the tasks each transaction (its reads, its update and its
+	 * commit) published on average.
+	 */
+	static final String RELAYED = "offload.outbox.relayed";
+
+	/**
 	 * Stopped after the web server has finished its in-flight requests (a lower phase
 	 * stops later), so requests accepted during a graceful shutdown are still relayed.
 	 */
@@ -79,6 +89,8 @@ class TaskRelay implements SmartLifecycle {
 
 	private final int maxInFlightPerBatch;
 
+	private final DistributionSummary relayed;
+
 	private final AtomicBoolean wakeUpPending = new AtomicBoolean();
 
 	private volatile ScheduledExecutorService scheduler;
@@ -89,13 +101,18 @@ class TaskRelay implements SmartLifecycle {
 	private Instant pausedUntil = Instant.MIN;
 
 	TaskRelay(UnpublishedTasks unpublishedTasks, @Qualifier("taskRelayTemplate") RabbitTemplate rabbitTemplate,
-			Topology topology, TransactionTemplate transactionTemplate, ApiProperties properties) {
+			Topology topology, TransactionTemplate transactionTemplate, ApiProperties properties,
+			MeterRegistry meters) {
 		this.unpublishedTasks = unpublishedTasks;
 		this.rabbitTemplate = rabbitTemplate;
 		this.topology = topology;
 		this.transactionTemplate = transactionTemplate;
 		this.properties = properties.relay();
 		this.maxInFlightPerBatch = properties.batches().maxInFlight();
+		this.relayed = DistributionSummary.builder(RELAYED)
+			.description("Tasks the broker confirmed per relay transaction that found unpublished tasks")
+			.baseUnit("tasks")
+			.register(meters);
 	}
 
 	/**
@@ -141,6 +158,10 @@ class TaskRelay implements SmartLifecycle {
 			BatchResult result;
 			do {
 				result = this.transactionTemplate.execute((status) -> publishBatch());
+				if (result != null && result.selected() > 0) {
+					// Committed: the confirmed tasks are marked published.
+					this.relayed.record(result.selected() - result.unconfirmed());
+				}
 			}
 			while (result != null && result.succeeded() && result.selected() == this.properties.batchSize()
 					&& isRunning());

@@ -12,6 +12,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+
 import org.springframework.amqp.core.Binding;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
@@ -56,6 +59,9 @@ class TaskRelayTests {
 
 	@Autowired
 	private TaskRelay relay;
+
+	@Autowired
+	private MeterRegistry meters;
 
 	@DynamicPropertySource
 	static void infrastructure(DynamicPropertyRegistry registry) {
@@ -111,6 +117,25 @@ class TaskRelayTests {
 
 		await().atMost(TIMEOUT).until(() -> published(queued));
 		assertThat(published(cancelled)).isFalse();
+	}
+
+	@Test
+	void reportsCommittedTogetherArePublishedInOneRelayTransactionAndCountedSo() {
+		DistributionSummary relayed = this.meters.get(TaskRelay.RELAYED).summary();
+		long transactionsBefore = relayed.count();
+		double tasksBefore = relayed.totalAmount();
+		UUID[] ids = { UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID() };
+		this.jdbc.sql("""
+				INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status)
+				SELECT id, 'alice', 'alice@example.com', 'NO_OP', 'CSV', '{}', 'QUEUED' FROM unnest(:ids) AS id""")
+			.param("ids", ids)
+			.update();
+		this.relay.wakeUp();
+
+		await().atMost(TIMEOUT).until(() -> published(ids[0]) && published(ids[1]) && published(ids[2]));
+		await().atMost(TIMEOUT).until(() -> relayed.count() > transactionsBefore);
+		assertThat(relayed.count() - transactionsBefore).isEqualTo(1);
+		assertThat(relayed.totalAmount() - tasksBefore).isEqualTo(3);
 	}
 
 	private UUID insertQueuedReport() {
