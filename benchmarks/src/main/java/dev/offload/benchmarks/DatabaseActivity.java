@@ -83,6 +83,19 @@ final class DatabaseActivity {
 				tables.isEmpty() ? "none" : String.join(", ", tables));
 	}
 
+	/**
+	 * Rows of one table written (inserted, updated or deleted) since {@code before}, per
+	 * report.
+	 * @param before the statistics at the window's start
+	 * @param table the table
+	 * @param reports the reports in the window
+	 * @return the rows per report
+	 */
+	double rowsWrittenPerReport(DatabaseActivity before, String table, long reports) {
+		return (this.rowsWritten.getOrDefault(table, 0L) - before.rowsWritten.getOrDefault(table, 0L))
+				/ (double) Math.max(1, reports);
+	}
+
 	private static long single(Statement statement, String sql) throws SQLException {
 		try (ResultSet result = statement.executeQuery(sql)) {
 			result.next();
