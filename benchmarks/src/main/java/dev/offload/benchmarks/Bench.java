@@ -44,11 +44,6 @@ final class Bench implements AutoCloseable {
 	/** api-service's shipped rate-limit checks, which the figures run with. */
 	static final int RATE_LIMIT_UNSYNCED_REQUESTS = 6;
 
-	/** api-service's operator (role ADMIN), who reads its metrics. */
-	private static final String OPERATOR = "bench-operator";
-
-	private static final String OPERATOR_PASSWORD = "bench-operator-password";
-
 	static final int RATE_LIMIT_UNSYNCED_SECONDS = 1;
 
 	/** Those checks, in the figures' words. */
@@ -168,13 +163,6 @@ final class Bench implements AutoCloseable {
 			properties.put(prefix + "email", user(i) + "@example.com");
 			properties.put(prefix + "roles", "USER");
 		}
-		// The operator who reads api-service's metrics (apiStatistic), as Prometheus
-		// would.
-		String operator = "offload.api.security.users[" + USERS + "].";
-		properties.put(operator + "username", OPERATOR);
-		properties.put(operator + "password", "{noop}" + OPERATOR_PASSWORD);
-		properties.put(operator + "email", OPERATOR + "@example.com");
-		properties.put(operator + "roles", "ADMIN");
 		this.api = JavaProcess.service("api-service", this.apiJar, SERVICE_JVM, ServiceProcess.freePort(), properties,
 				this.logs);
 		return this.api;
@@ -585,40 +573,6 @@ final class Bench implements AutoCloseable {
 			Thread.currentThread().interrupt();
 			return -1;
 		}
-	}
-
-	/**
-	 * A statistic of one of api-service's meters now, from its Actuator metrics.
-	 * @param name the meter, e.g. {@code offload.outbox.relayed}
-	 * @param statistic the statistic, e.g. {@code COUNT} or {@code TOTAL}
-	 * @return its value
-	 * @throws IllegalStateException if api-service did not answer with it
-	 */
-	double apiStatistic(String name, String statistic) {
-		String body;
-		try {
-			body = this.http
-				.send(HttpRequest.newBuilder(URI.create(api().baseUri() + "/actuator/metrics/" + name))
-					.header("Authorization", basic(OPERATOR + ":" + OPERATOR_PASSWORD))
-					.timeout(Duration.ofSeconds(5))
-					.build(), HttpResponse.BodyHandlers.ofString())
-				.body();
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException("Could not read api-service's " + name, ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException("Interrupted reading api-service's " + name, ex);
-		}
-		Matcher value = Pattern
-			.compile(
-					"\"statistic\"\\s*:\\s*\"" + Pattern.quote(statistic) + "\"\\s*,\\s*\"value\"\\s*:\\s*([0-9.E+-]+)")
-			.matcher(body);
-		if (!value.find()) {
-			throw new IllegalStateException("api-service's " + name + " has no " + statistic + ": " + body);
-		}
-		return Double.parseDouble(value.group(1));
 	}
 
 	/**
