@@ -21,8 +21,11 @@ import dev.offload.testsupport.TestDatabase;
 /**
  * Figure 1: {@code POST /api/reports} at 8, 32 and 128 concurrent clients, beside pgbench
  * running the statement that accepts a report (without the rate limit's token and the
- * relay's statements, which api-service also runs), at the same concurrency, and
- * PerfTest's confirmed-publish rate for a message of the task's size.
+ * relay's statements, which api-service also runs), at the same concurrency, and at 32
+ * clients once more running the same SQL as api-service per accept (that statement, the
+ * relay's transaction and the rate limit's, as often as api-service ran them), which
+ * issue 16's throughput target is checked against; PerfTest's confirmed-publish rate for
+ * a message of the task's size.
  */
 final class AcceptPath {
 
@@ -79,11 +82,12 @@ final class AcceptPath {
 	 * them into tasks), each open batch's room, and the update that marks the confirmed
 	 * ones published, for at most the relay's batch of 100. pgbench cannot hand a list of
 	 * ids from one statement to the next but through a variable: the ids read are
-	 * aggregated into an array literal ({@code \gset}) that the update takes.
+	 * aggregated into an array's text ({@code \gset}) that the update takes as its
+	 * parameter.
 	 */
 	private static final String RELAY_TRANSACTION = """
 			BEGIN;
-			SELECT count(*) AS relay_taken, coalesce(quote_literal(array_agg(id)::text), '''{}''') AS relay_ids, max(length(owner_id || owner_email || type || format || parameters || created_at::text || priority)) AS relay_width FROM (SELECT id, owner_id, owner_email, type, format, parameters::text AS parameters, created_at, priority FROM reports WHERE task_published_at IS NULL AND batch_id IS NULL AND status = 'QUEUED' ORDER BY created_at LIMIT 100 FOR UPDATE SKIP LOCKED) t \\gset
+			SELECT count(*) AS relay_taken, coalesce(array_agg(id)::text, '{}') AS relay_ids, max(length(owner_id || owner_email || type || format || parameters || created_at::text || priority)) AS relay_width FROM (SELECT id, owner_id, owner_email, type, format, parameters::text AS parameters, created_at, priority FROM reports WHERE task_published_at IS NULL AND batch_id IS NULL AND status = 'QUEUED' ORDER BY created_at LIMIT 100 FOR UPDATE SKIP LOCKED) t \\gset
 			SELECT b.id, 200 - (SELECT count(*) FROM reports r WHERE r.batch_id = b.id AND r.task_published_at IS NOT NULL AND r.status IN ('QUEUED', 'RUNNING')) AS room FROM report_batches b WHERE b.state IN ('CREATING', 'RUNNING') ORDER BY b.created_at;
 			UPDATE reports SET task_published_at = now() WHERE id = ANY(CAST(:relay_ids AS uuid[])) AND task_published_at IS NULL;
 			COMMIT;
@@ -92,12 +96,14 @@ final class AcceptPath {
 	/**
 	 * Bucket4j's transaction on a user's rate-limit bucket, as api-service runs it when
 	 * its copy of the bucket checks in (PostgreSQLSelectForUpdateBasedProxyManager): the
-	 * row locked and read, its state and expiry written back.
+	 * row locked and read, its state and expiry written back. The key is put together
+	 * with {@code concat_ws}: pgbench would take {@code :user} in a literal for a
+	 * variable.
 	 */
 	private static final String BUCKET_TRANSACTION = """
 			BEGIN;
-			SELECT state FROM rate_limit_buckets WHERE id = 'request:user:bench' || lpad(:u::text, 2, '0') FOR UPDATE;
-			UPDATE rate_limit_buckets SET state = state, expires_at = expires_at + 1 WHERE id = 'request:user:bench' || lpad(:u::text, 2, '0');
+			SELECT state FROM rate_limit_buckets WHERE id = concat_ws(':', 'request', 'user', 'bench' || lpad(:u::text, 2, '0')) FOR UPDATE;
+			UPDATE rate_limit_buckets SET state = state, expires_at = expires_at + 1 WHERE id = concat_ws(':', 'request', 'user', 'bench' || lpad(:u::text, 2, '0'));
 			COMMIT;
 			""";
 
@@ -105,17 +111,49 @@ final class AcceptPath {
 	 * The same SQL api-service runs per accepted report, as one pgbench script per
 	 * accept: the accept statement, then, as often per accept as api-service ran them in
 	 * the measured run, the relay's transaction (so each takes about as many reports as
-	 * api-service's relay did) and the rate limit's bucket transaction.
+	 * api-service's relay did) and the rate limit's bucket transaction. Run with
+	 * {@code -M prepared}, as the JDBC driver prepares the statements it runs again and
+	 * again. Not the same in three ways, each said in the figure's notes: each accept
+	 * commits on its own (api-service commits the requests that come together in one
+	 * statement), the accepting clients run the relay's and the bucket's transactions
+	 * (api-service's relay runs on a thread of its own), and pgbench sends BEGIN in a
+	 * round trip of its own (the driver sends it with the first statement).
 	 * @param tasksPerRelay the tasks api-service's relay published per transaction
 	 * @param bucketsPerAccept the bucket rows api-service wrote per accepted report
 	 * @return the script
 	 */
 	static String sameSqlScript(double tasksPerRelay, double bucketsPerAccept) {
+		if (!(tasksPerRelay >= 1) || !(bucketsPerAccept > 0)) {
+			throw new IllegalStateException(
+					"api-service's run gave " + tasksPerRelay + " tasks per relay transaction and " + bucketsPerAccept
+							+ " bucket writes per accept: not a run to copy");
+		}
 		long relayChance = Math.round(1_000_000 / Math.max(1, tasksPerRelay));
 		long bucketChance = Math.round(1_000_000 * Math.min(1, Math.max(0, bucketsPerAccept)));
 		return ACCEPT_TRANSACTION + "\\set draw random(1, 1000000)\n\\if :draw <= " + bucketChance + "\n"
 				+ BUCKET_TRANSACTION + "\\endif\n\\set draw random(1, 1000000)\n\\if :draw <= " + relayChance + "\n"
 				+ RELAY_TRANSACTION + "\\endif\n";
+	}
+
+	/**
+	 * How the same SQL per accept was run, for the figure's notes.
+	 */
+	private static String sameSqlNote(double tasksPerRelay, double bucketsPerAccept) {
+		return String.format(Locale.ROOT,
+				" Target 1's throughput is checked against pgbench running the same SQL as api-service per accept, "
+						+ "listed below: after the 32-client level, the reference database is given the backlog again, "
+						+ "its reports marked published (as api-service's relay had published its backlog before the "
+						+ "level) and the users' rate-limit buckets copied from the run's database; then 32 clients "
+						+ "run `-M prepared` (the JDBC driver prepares statements it runs again and again) as many "
+						+ "accepts, each followed, at random, by the relay's transaction with a chance of 1 in %.1f "
+						+ "(api-service's relay published %.1f tasks per transaction in the level, read off the "
+						+ "reports' task_published_at: one value per relay transaction) and the bucket's with a "
+						+ "chance of %.3f (the rows api-service wrote to rate_limit_buckets per accept). Still not "
+						+ "alike: each accept commits on its own where api-service commits the requests that come "
+						+ "together in one statement, pgbench's accepting clients run the relay's and the bucket's "
+						+ "transactions where api-service's relay has a thread of its own, and pgbench sends BEGIN in "
+						+ "a round trip of its own.",
+				tasksPerRelay, tasksPerRelay, bucketsPerAccept);
 	}
 
 	/**
@@ -232,10 +270,10 @@ final class AcceptPath {
 							budget, measured,
 							(withoutClient > 0)
 									? String.format(Locale.ROOT,
-											"Without the load client's CPU (a client on another machine) the statement "
+											"Without the load client's CPU (a client on another machine) the same SQL "
 													+ "and the read would leave %.2f ms of the budget for that work.",
 											withoutClient)
-									: "The statement and the read alone are over the budget, whatever the client.");
+									: "The same SQL and the read alone are over the budget, whatever the client.");
 		}
 		if (spent > budget) {
 			return database + " Why the throughput target is not met:" + start + String.format(Locale.ROOT,
@@ -516,12 +554,12 @@ final class AcceptPath {
 				int pgbenchClients = Math.min(clients, MAX_PGBENCH_CLIENTS);
 				long backlog = matchBacklog(bench.database, reference, clients, accepted);
 				vacuumReports(reference);
-				// The relay's catching up would count as pgbench's.
+				// The relay's catching up would take cores from pgbench.
 				bench.awaitPublished(Duration.ofSeconds(60));
-				double postgresBefore = Profile.postgresCpuSeconds();
 				long transactions = Math.max(1, Math.round((double) accepted / pgbenchClients));
+				bench.listings.put("The accept transaction pgbench runs (figure 1, `-M prepared`)", ACCEPT_TRANSACTION);
 				pgbench.add(Tools.pgbenchTransactions("pgbench-accept-" + clients, reference.name(), ACCEPT_TRANSACTION,
-						pgbenchClients, transactions, bench.logs));
+						pgbenchClients, transactions, "prepared", bench.logs));
 				if (clients == 32) {
 					// Then the same SQL as api-service per accept, from the same backlog
 					// again: the statement, the relay's transactions and the rate
@@ -529,9 +567,12 @@ final class AcceptPath {
 					matchBacklog(bench.database, reference, clients, accepted);
 					publishedBacklog(bench, reference);
 					vacuumReports(reference);
-					postgresBefore = Profile.postgresCpuSeconds();
-					sameSql = Tools.pgbenchTransactions("pgbench-accept-same-sql-" + clients, reference.name(),
-							sameSqlScript(tasksPerRelay, bucketsPerAccept), pgbenchClients, transactions, bench.logs);
+					String script = sameSqlScript(tasksPerRelay, bucketsPerAccept);
+					double postgresBefore = Profile.postgresCpuSeconds();
+					sameSql = Tools.pgbenchTransactions("pgbench-accept-same-sql-" + clients, reference.name(), script,
+							pgbenchClients, transactions, "prepared", bench.logs);
+					bench.listings.put("The same SQL per accept pgbench runs at 32 clients (figure 1, `-M prepared`)",
+							script);
 					sameSqlPostgresMillis = (Profile.postgresCpuSeconds() - postgresBefore) * 1000
 							/ (transactions * pgbenchClients);
 				}
@@ -658,12 +699,13 @@ final class AcceptPath {
 						+ ", as shipped, taking tokens in memory in between), its bucket made too large to run dry; at 128 clients each user has four requests in flight on average, and at 8 and 32 one, though a user whose request is slow can have a second sent meanwhile, since a thread's connections take its users in turn. ")
 					.formatted(seconds, warmedUpSeconds, Bench.USERS, offload.get(0).statuses(),
 							offload.get(1).statuses(), offload.get(2).statuses())
-						+ "pgbench: `-n -c N -j 2 -t T -l` (each transaction's latency logged, for its p50 and p99) with the accept transaction below (the rate limit's transaction left out), on a copy of the schema, client i as user i (so the first N users, as wrk's); at 128 clients pgbench runs %d (max_connections is 100; api-service itself holds a pool of 10). After each level pgbench commits as many accepts as api-service accepted in its measured seconds (T per client), from the same backlog: the suite lifts the per-user limit of unfinished reports (shipped: 20), so the statement's count reads every unfinished report of the user and costs more as the backlog grows; before pgbench runs, its database is given, user by user, the unfinished reports api-service's held when its measured seconds began (%s unfinished reports in all at 8, 32 and 128 clients), and both databases' reports table is vacuumed before its run. %s."
+						+ "pgbench: `-n -M prepared -c N -j 2 -t T -l` (statements prepared once per connection, as api-service's JDBC driver prepares those it runs again and again; each transaction's latency logged, for its p50 and p99) with the accept transaction below (the rate limit's transaction left out), on a copy of the schema, client i as user i (so the first N users, as wrk's); at 128 clients pgbench runs %d (max_connections is 100; api-service itself holds a pool of 10). After each level pgbench commits as many accepts as api-service accepted in its measured seconds (T per client), from the same backlog: the suite lifts the per-user limit of unfinished reports (shipped: 20), so the statement's count reads every unfinished report of the user and costs more as the backlog grows; before pgbench runs, its database is given, user by user, the unfinished reports api-service's held when its measured seconds began (%s unfinished reports in all at 8, 32 and 128 clients), and both databases' reports table is vacuumed before its run. %s."
 							.formatted(MAX_PGBENCH_CLIENTS,
 									backlogs.stream()
 										.map((count) -> "%,d".formatted(count))
 										.collect(Collectors.joining(" / ")),
 									publish.command())
+						+ sameSqlNote(tasksPerRelay, bucketsPerAccept)
 						+ " The p99 target is checked on one more 32-client run (2 s warm-up, %d s) with the load client kept off api-service's cores: wrk under `taskset -c 0`, every api-service thread moved to core%s %s with `taskset -a -p` for that run and back afterwards (PostgreSQL and RabbitMQ stay unpinned); the unpinned levels above share every core with the load client."
 							.formatted(seconds, (cores() > 2) ? "s" : "", apiCores()));
 

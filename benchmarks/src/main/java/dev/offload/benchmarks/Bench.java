@@ -87,6 +87,9 @@ final class Bench implements AutoCloseable {
 
 	final Map<String, String> notes = new LinkedHashMap<>();
 
+	/** Scripts the references ran, by title, printed after the notes. */
+	final Map<String, String> listings = new LinkedHashMap<>();
+
 	/** What limits a figure, by figure, from its profile. */
 	final Map<String, String> bottlenecks = new LinkedHashMap<>();
 

@@ -68,9 +68,10 @@ final class Markdown {
 		for (Map.Entry<String, String> note : bench.notes.entrySet()) {
 			md.append("- **").append(note.getKey()).append("**: ").append(note.getValue()).append('\n');
 		}
-		md.append("\nThe accept transaction pgbench runs (figure 1):\n\n```sql\n")
-			.append(AcceptPath.ACCEPT_TRANSACTION)
-			.append("```\n\n");
+		md.append('\n');
+		for (Map.Entry<String, String> listing : bench.listings.entrySet()) {
+			md.append(listing.getKey()).append(":\n\n```sql\n").append(listing.getValue()).append("```\n\n");
+		}
 		md.append("## Charts\n\n");
 		for (String chart : bench.chartFiles) {
 			md.append("![%s](%s)\n\n".formatted(chart, charts.resolve(chart)));
