@@ -209,7 +209,7 @@ final class AcceptPath {
 				checked.throughput(), mean, checked.p99(), spread, neededMean, needed, allowed, cores);
 		String servers = String.format(Locale.ROOT,
 				"%.2f ms (PostgreSQL alone %.2f ms: the accept statement pgbench runs, the rate limit's bucket "
-						+ "checks, one transaction per " + Bench.RATE_LIMIT_UNSYNCED_REQUESTS
+						+ "checks, one transaction per " + (Bench.RATE_LIMIT_UNSYNCED_REQUESTS + 1)
 						+ " requests of a user, and the relay's reading and marking of the row)",
 				profile.machineMillisPerOperation(), profile.postgresMillisPerOperation());
 		if (profile.machineMillisPerOperation() > allowed) {

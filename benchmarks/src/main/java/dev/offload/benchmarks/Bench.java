@@ -47,8 +47,8 @@ final class Bench implements AutoCloseable {
 	static final int RATE_LIMIT_UNSYNCED_SECONDS = 1;
 
 	/** Those checks, in the figures' words. */
-	static final String RATE_LIMIT_CHECKS = "every " + RATE_LIMIT_UNSYNCED_REQUESTS + " requests or "
-			+ RATE_LIMIT_UNSYNCED_SECONDS + " s";
+	static final String RATE_LIMIT_CHECKS = "after every " + RATE_LIMIT_UNSYNCED_REQUESTS
+			+ " requests taken on its own copy (the next one checks) or " + RATE_LIMIT_UNSYNCED_SECONDS + " s";
 
 	/** Users the API is started with, so the per-user count stays that of a real mix. */
 	static final int USERS = 32;
