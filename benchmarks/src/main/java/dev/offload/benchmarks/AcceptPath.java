@@ -128,8 +128,8 @@ final class AcceptPath {
 					"api-service's run gave " + tasksPerRelay + " tasks per relay transaction and " + bucketsPerAccept
 							+ " bucket writes per accept: not a run to copy");
 		}
-		long relayChance = Math.round(1_000_000 / Math.max(1, tasksPerRelay));
-		long bucketChance = Math.round(1_000_000 * Math.min(1, Math.max(0, bucketsPerAccept)));
+		long relayChance = Math.round(1_000_000 / tasksPerRelay);
+		long bucketChance = Math.round(1_000_000 * Math.min(1, bucketsPerAccept));
 		return ACCEPT_TRANSACTION + "\\set draw random(1, 1000000)\n\\if :draw <= " + bucketChance + "\n"
 				+ BUCKET_TRANSACTION + "\\endif\n\\set draw random(1, 1000000)\n\\if :draw <= " + relayChance + "\n"
 				+ RELAY_TRANSACTION + "\\endif\n";
@@ -518,6 +518,7 @@ final class AcceptPath {
 			}
 			while (!bench.quick && warmup < 150 && (warmup < 40 || compilers >= 0.1));
 			warmedUpSeconds = warmup;
+			bench.listings.put("The accept transaction pgbench runs (figure 1, `-M prepared`)", ACCEPT_TRANSACTION);
 			for (int clients : CLIENTS) {
 				vacuumReports(bench.database);
 				// The first level's warm-up also warms api-service up at 8 clients.
@@ -557,7 +558,6 @@ final class AcceptPath {
 				// The relay's catching up would take cores from pgbench.
 				bench.awaitPublished(Duration.ofSeconds(60));
 				long transactions = Math.max(1, Math.round((double) accepted / pgbenchClients));
-				bench.listings.put("The accept transaction pgbench runs (figure 1, `-M prepared`)", ACCEPT_TRANSACTION);
 				pgbench.add(Tools.pgbenchTransactions("pgbench-accept-" + clients, reference.name(), ACCEPT_TRANSACTION,
 						pgbenchClients, transactions, "prepared", bench.logs));
 				if (clients == 32) {

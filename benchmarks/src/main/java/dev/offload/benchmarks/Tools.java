@@ -108,24 +108,6 @@ final class Tools {
 	 * @param script the script's text
 	 * @param clients concurrent clients
 	 * @param transactions how many times each client runs the script
-	 * @param logs the folder for its output
-	 * @return what it measured, with {@link PgbenchResult#p50()} and
-	 * {@link PgbenchResult#p99()}
-	 */
-	static PgbenchResult pgbenchTransactions(String name, String database, String script, int clients,
-			long transactions, Path logs) {
-		return pgbenchTransactions(name, database, script, clients, transactions, "simple", logs);
-	}
-
-	/**
-	 * Runs pgbench as
-	 * {@link #pgbenchTransactions(String, String, String, int, long, Path)} does, with
-	 * the given protocol.
-	 * @param name a name for its log
-	 * @param database the database
-	 * @param script the script's text
-	 * @param clients concurrent clients
-	 * @param transactions how many times each client runs the script
 	 * @param protocol {@code simple}, {@code extended} or {@code prepared}
 	 * @param logs the folder for its output
 	 * @return what it measured, with {@link PgbenchResult#p50()} and

@@ -78,9 +78,8 @@ class BatchedTasksTests {
 		broker = TestBroker.create();
 		worker = Workers.start(database, broker, SMTP_PORT,
 				// Ten prefetched reports must fit in the broker's consumer timeout.
-				// Progress told every 100 ms, so a report of a run can report progress
-				// before
-				// the run turns slow (250 ms).
+				// Progress told every 100 ms, so a report of a run can report
+				// progress before the run turns slow (250 ms).
 				Map.of("offload.worker.prefetch", 10, "offload.worker.concurrency", 1, "offload.worker.report-timeout",
 						"1m", "offload.worker.progress-interval", "100ms"));
 		jdbc = worker.getBean(JdbcClient.class);
