@@ -1,6 +1,7 @@
 package dev.offload.api.report;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -168,8 +170,9 @@ class AdmissionsTests {
 
 	@Test
 	void aRequestPostgreSqlRefusesFailsAloneAndTheOthersInItsStatementAreAccepted() throws Exception {
-		// PostgreSQL's text cannot hold a NUL character: this row fails any statement it
-		// is in.
+		// PostgreSQL's text cannot hold a NUL character (the requests reach it as JSON,
+		// where it is an escape sequence PostgreSQL refuses): this row fails any
+		// statement it is in.
 		Reports.NewReport refused = new Reports.NewReport(UUID.randomUUID(),
 				new Owner("erin", "erin\u0000@example.com"), specification(), null, 20);
 		List<Reports.NewReport> later = List.of(request("user-a", null, 20), refused, request("user-b", null, 20));
@@ -180,7 +183,7 @@ class AdmissionsTests {
 		assertThat(outcomes.get(0).get(30, TimeUnit.SECONDS).report().id()).isEqualTo(later.get(0).id());
 		assertThat(outcomes.get(2).get(30, TimeUnit.SECONDS).report().id()).isEqualTo(later.get(2).id());
 		Throwable failure = catchThrowable(() -> outcomes.get(1).get(30, TimeUnit.SECONDS));
-		assertThat(failure).rootCause().hasMessageContaining("invalid byte sequence for encoding \"UTF8\": 0x00");
+		assertThat(failure).rootCause().hasMessageContaining("\\u0000 cannot be converted to text");
 		assertThat(this.jdbc.sql("SELECT count(*) FROM reports").query(Long.class).single()).isEqualTo(3);
 	}
 
@@ -261,6 +264,41 @@ class AdmissionsTests {
 		assertThat(outcomes.get(1).get(30, TimeUnit.SECONDS).report().id()).isEqualTo(later.get(1).id());
 		assertThat(failed).isTrue();
 		assertThat(this.jdbc.sql("SELECT count(*) FROM reports").query(Long.class).single()).isEqualTo(3);
+	}
+
+	@Test
+	void postgreSqlKeepsOnePlanForTheStatementWhateverTheNumberOfRequests() throws Exception {
+		// A backlog, as at the end of a month: 2,000 reports waiting, 20 per owner.
+		this.jdbc.sql("""
+				INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status, priority)
+				SELECT gen_random_uuid(), 'backlog-' || (n % 100), 'backlog@example.com', 'NO_OP', 'CSV', '{}',
+				       'QUEUED', 'INTERACTIVE'
+				FROM generate_series(1, 2000) n""").update();
+		this.jdbc.sql("ANALYZE reports").update();
+		try (Connection connection = database.connect()) {
+			// One connection, so its server-side prepared statement and plans can be
+			// seen.
+			Reports onOneConnection = new Reports(JdbcClient.create(new SingleConnectionDataSource(connection, true)),
+					this.json);
+			for (int i = 0; i < 20; i++) {
+				List<Reports.NewReport> requests = new ArrayList<>();
+				for (int j = 0; j <= i % 2; j++) {
+					requests.add(request("user-" + j, null, 20));
+				}
+				assertThat(onOneConnection.admitAll(requests))
+					.allSatisfy((admission) -> assertThat(admission.report()).isNotNull());
+			}
+			try (Statement statement = connection.createStatement(); ResultSet plans = statement.executeQuery("""
+					SELECT generic_plans, custom_plans FROM pg_prepared_statements
+					WHERE statement LIKE '%INSERT INTO reports%'""")) {
+				assertThat(plans.next()).as("the statement prepared on the server").isTrue();
+				// PostgreSQL tries custom plans for a prepared statement's first five
+				// executions, then keeps the generic one unless custom plans look
+				// cheaper: they would, were the number of requests visible to it.
+				assertThat(plans.getLong("custom_plans")).isLessThanOrEqualTo(5);
+				assertThat(plans.getLong("generic_plans")).isGreaterThanOrEqualTo(10);
+			}
+		}
 	}
 
 	private Statements statements() {
