@@ -35,15 +35,22 @@ class UnpublishedTasks {
 	/**
 	 * The next single reports to publish, oldest first: read off
 	 * {@code reports_unpublished_single}, however many reports are finished or wait in
-	 * batches (UnpublishedTasksPlanTests).
+	 * batches (UnpublishedTasksPlanTests). The status and the limit are written into the
+	 * statement, not bound: with either as a parameter PostgreSQL planned it again on
+	 * every run (a generic plan cannot use the partial index for a status it does not
+	 * know, and looks dearer for a limit it does not know), 0.4 ms each time.
+	 * @param limit the most rows to take
+	 * @return the statement
 	 */
-	static final String NEXT_SINGLE = """
-			SELECT id, owner_id, owner_email, type, format, parameters::text AS parameters, created_at, priority
-			FROM reports
-			WHERE task_published_at IS NULL AND batch_id IS NULL AND status = :status
-			ORDER BY created_at
-			LIMIT :limit
-			FOR UPDATE SKIP LOCKED""";
+	static String nextSingle(int limit) {
+		return """
+				SELECT id, owner_id, owner_email, type, format, parameters::text AS parameters, created_at, priority
+				FROM reports
+				WHERE task_published_at IS NULL AND batch_id IS NULL AND status = 'QUEUED'
+				ORDER BY created_at
+				LIMIT %d
+				FOR UPDATE SKIP LOCKED""".formatted(limit);
+	}
 
 	/**
 	 * Each open batch with how many more of its reports may be published now: counted off
@@ -93,11 +100,7 @@ class UnpublishedTasks {
 	 * @return the tasks
 	 */
 	List<ReportTask> lockNext(int limit, int maxInFlight) {
-		List<ReportTask> tasks = new ArrayList<>(this.jdbc.sql(NEXT_SINGLE)
-			.param("status", ReportStatus.QUEUED.name())
-			.param("limit", limit)
-			.query(this::mapRow)
-			.list());
+		List<ReportTask> tasks = new ArrayList<>(this.jdbc.sql(nextSingle(limit)).query(this::mapRow).list());
 		List<Map.Entry<UUID, Long>> room = this.jdbc.sql(BATCH_ROOM)
 			.param("maxInFlight", maxInFlight)
 			.query((rs, row) -> Map.entry(rs.getObject("id", UUID.class), rs.getLong("room")))

@@ -1,19 +1,25 @@
 package dev.offload.api.outbox;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.Map;
 import java.util.UUID;
 
 import com.zaxxer.hikari.HikariDataSource;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import dev.offload.api.QueryPlans;
 import dev.offload.testsupport.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -83,7 +89,7 @@ class UnpublishedTasksPlanTests {
 	 */
 	@Test
 	void theNextSingleReportsReadOnlyTheRowsTheyReturn() {
-		JsonNode plan = ranAndRolledBack(UnpublishedTasks.NEXT_SINGLE, Map.of("status", "QUEUED", "limit", 100));
+		JsonNode plan = ranAndRolledBack(UnpublishedTasks.nextSingle(100), Map.of());
 
 		assertThat(QueryPlans.indexNames(plan)).containsExactly("reports_unpublished_single");
 		assertThat(QueryPlans.nodeTypes(plan)).doesNotContain("Seq Scan", "Sort");
@@ -118,11 +124,40 @@ class UnpublishedTasksPlanTests {
 		new TransactionTemplate(new DataSourceTransactionManager(dataSource)).executeWithoutResult((transaction) -> {
 			jdbc.sql("DROP INDEX reports_unpublished_single").update();
 			jdbc.sql("DROP INDEX reports_queued_published").update();
-			JsonNode plan = QueryPlans.run(jdbc, UnpublishedTasks.NEXT_SINGLE,
-					Map.of("status", "QUEUED", "limit", 100));
+			JsonNode plan = QueryPlans.run(jdbc, UnpublishedTasks.nextSingle(100), Map.of());
 			assertThat(QueryPlans.rowsRead(plan, "reports")).isGreaterThan(2000);
 			transaction.setRollbackOnly();
 		});
+	}
+
+	/**
+	 * The relay's read is planned once per connection, not on every run: it binds no
+	 * parameter PostgreSQL would plan it again for (PostgreSQL's own count of its plans
+	 * on one connection, after twenty relay transactions).
+	 */
+	@Test
+	void theRelaysReadIsPlannedOnceNotOnEveryRun() throws Exception {
+		try (Connection connection = dataSource.getConnection()) {
+			UnpublishedTasks tasks = new UnpublishedTasks(
+					JdbcClient.create(new SingleConnectionDataSource(connection, true)), JsonMapper.builder().build());
+			// Prepared on the server from its first run.
+			connection.unwrap(PGConnection.class).setPrepareThreshold(1);
+			connection.setAutoCommit(false);
+			for (int i = 0; i < 20; i++) {
+				assertThat(tasks.lockNext(100, 100)).hasSize(100);
+				connection.rollback();
+			}
+			connection.setAutoCommit(true);
+			try (Statement statement = connection.createStatement();
+					ResultSet plans = statement.executeQuery(
+							"""
+									SELECT generic_plans, custom_plans FROM pg_prepared_statements
+									WHERE statement LIKE '%batch_id IS NULL AND status%' AND statement NOT LIKE '%pg_prepared_statements%'""")) {
+				assertThat(plans.next()).as("the read prepared on the server").isTrue();
+				assertThat(plans.getLong("custom_plans")).isZero();
+				assertThat(plans.getLong("generic_plans")).isEqualTo(20);
+			}
+		}
 	}
 
 	/** Runs a statement (which locks rows) in a transaction that is rolled back. */

@@ -24,6 +24,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
+import org.postgresql.PGConnection;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -118,6 +119,9 @@ class AdmissionsTests {
 			assertThat(report.ownerId()).isEqualTo("user-" + i);
 			assertThat(outcomes.get(i).unfinished()).isZero();
 		}
+		assertThat(this.jdbc.sql("SELECT count(*) FROM reports WHERE owner_email = owner_id || '@example.com'")
+			.query(Long.class)
+			.single()).isEqualTo(11);
 		assertThat(this.jdbc.sql("SELECT count(*) FROM reports").query(Long.class).single()).isEqualTo(11);
 		// Created in the order the requests came, not all at the statement's start.
 		assertThat(this.jdbc.sql("SELECT id FROM reports WHERE owner_id LIKE 'user-%' ORDER BY created_at")
@@ -183,7 +187,7 @@ class AdmissionsTests {
 		assertThat(outcomes.get(0).get(30, TimeUnit.SECONDS).report().id()).isEqualTo(later.get(0).id());
 		assertThat(outcomes.get(2).get(30, TimeUnit.SECONDS).report().id()).isEqualTo(later.get(2).id());
 		Throwable failure = catchThrowable(() -> outcomes.get(1).get(30, TimeUnit.SECONDS));
-		assertThat(failure).rootCause().hasMessageContaining("\\u0000 cannot be converted to text");
+		assertThat(failure).rootCause().hasMessageContaining("unsupported Unicode escape sequence");
 		assertThat(this.jdbc.sql("SELECT count(*) FROM reports").query(Long.class).single()).isEqualTo(3);
 	}
 
@@ -277,7 +281,8 @@ class AdmissionsTests {
 		this.jdbc.sql("ANALYZE reports").update();
 		try (Connection connection = database.connect()) {
 			// One connection, so its server-side prepared statement and plans can be
-			// seen.
+			// seen; prepared on the server from its first run.
+			connection.unwrap(PGConnection.class).setPrepareThreshold(1);
 			Reports onOneConnection = new Reports(JdbcClient.create(new SingleConnectionDataSource(connection, true)),
 					this.json);
 			for (int i = 0; i < 20; i++) {
@@ -288,15 +293,17 @@ class AdmissionsTests {
 				assertThat(onOneConnection.admitAll(requests))
 					.allSatisfy((admission) -> assertThat(admission.report()).isNotNull());
 			}
-			try (Statement statement = connection.createStatement(); ResultSet plans = statement.executeQuery("""
-					SELECT generic_plans, custom_plans FROM pg_prepared_statements
-					WHERE statement LIKE '%INSERT INTO reports%'""")) {
+			try (Statement statement = connection.createStatement();
+					ResultSet plans = statement.executeQuery(
+							"""
+									SELECT generic_plans, custom_plans FROM pg_prepared_statements
+									WHERE statement LIKE '%INSERT INTO reports%' AND statement NOT LIKE '%pg_prepared_statements%'""")) {
 				assertThat(plans.next()).as("the statement prepared on the server").isTrue();
 				// PostgreSQL tries custom plans for a prepared statement's first five
 				// executions, then keeps the generic one unless custom plans look
 				// cheaper: they would, were the number of requests visible to it.
 				assertThat(plans.getLong("custom_plans")).isLessThanOrEqualTo(5);
-				assertThat(plans.getLong("generic_plans")).isGreaterThanOrEqualTo(10);
+				assertThat(plans.getLong("generic_plans")).isGreaterThanOrEqualTo(14);
 			}
 		}
 	}

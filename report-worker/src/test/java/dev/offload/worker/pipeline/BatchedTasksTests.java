@@ -111,6 +111,9 @@ class BatchedTasksTests {
 			awaitStatus(noOp, "SUCCEEDED");
 			awaitStatus(pause, "SUCCEEDED");
 		}
+		assertThat(pipeline.claimsAhead("NO_OP") && pipeline.claimsAhead(PauseReport.NAME))
+			.as("the worker claims both types ahead")
+			.isTrue();
 		worker.getBean(RabbitTemplate.class).execute((channel) -> channel.queuePurge(events));
 	}
 
