@@ -559,7 +559,7 @@ final class AcceptPath {
 				bench.awaitPublished(Duration.ofSeconds(60));
 				long transactions = Math.max(1, Math.round((double) accepted / pgbenchClients));
 				pgbench.add(Tools.pgbenchTransactions("pgbench-accept-" + clients, reference.name(), ACCEPT_TRANSACTION,
-						pgbenchClients, transactions, "prepared", bench.logs));
+						pgbenchClients, transactions, bench.logs));
 				if (clients == 32) {
 					// Then the same SQL as api-service per accept, from the same backlog
 					// again: the statement, the relay's transactions and the rate
@@ -570,7 +570,7 @@ final class AcceptPath {
 					String script = sameSqlScript(tasksPerRelay, bucketsPerAccept);
 					double postgresBefore = Profile.postgresCpuSeconds();
 					sameSql = Tools.pgbenchTransactions("pgbench-accept-same-sql-" + clients, reference.name(), script,
-							pgbenchClients, transactions, "prepared", bench.logs);
+							pgbenchClients, transactions, bench.logs);
 					bench.listings.put("The same SQL per accept pgbench runs at 32 clients (figure 1, `-M prepared`)",
 							script);
 					sameSqlPostgresMillis = (Profile.postgresCpuSeconds() - postgresBefore) * 1000

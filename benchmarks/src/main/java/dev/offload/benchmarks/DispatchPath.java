@@ -331,7 +331,7 @@ final class DispatchPath {
 			double best = 0;
 			for (int clients : new int[] { 4, 16 }) {
 				Tools.PgbenchResult result = Tools.pgbench("pgbench-dispatch-" + clients, reference.name(),
-						DISPATCH_STATEMENTS, clients, seconds, "prepared", bench.logs);
+						DISPATCH_STATEMENTS, clients, seconds, bench.logs);
 				best = Math.max(best, result.tps());
 				bench.rows.add(new Row("2",
 						"NO_OP reports processed per s, prefetch 10, 4 consumers, vs PostgreSQL alone running the "
@@ -342,7 +342,7 @@ final class DispatchPath {
 			double postgresBefore = Profile.postgresCpuSeconds();
 			double batched = BATCH * Tools
 				.pgbench("pgbench-dispatch-batched", reference.name(), batchedStatements(bodyLength), 4, seconds,
-						"prepared", bench.logs)
+						bench.logs)
 				.tps();
 			double batchedPostgresMillis = (Profile.postgresCpuSeconds() - postgresBefore) * 1000 / (batched * seconds);
 			bench.rows.add(new Row("2",

@@ -68,7 +68,9 @@ final class Tools {
 	}
 
 	/**
-	 * Runs pgbench with a custom script, no vacuum and no initialisation.
+	 * Runs pgbench with a custom script, no vacuum and no initialisation, its statements
+	 * prepared once per connection ({@code -M prepared}), as the services' JDBC driver
+	 * prepares those it runs again and again.
 	 * @param name a name for its log
 	 * @param database the database
 	 * @param script the script's text
@@ -78,50 +80,32 @@ final class Tools {
 	 * @return what it measured
 	 */
 	static PgbenchResult pgbench(String name, String database, String script, int clients, int seconds, Path logs) {
-		return pgbench(name, database, script, clients, seconds, "simple", logs);
-	}
-
-	/**
-	 * Runs pgbench with a custom script, no vacuum and no initialisation.
-	 * @param name a name for its log
-	 * @param database the database
-	 * @param script the script's text
-	 * @param clients concurrent clients
-	 * @param seconds how long
-	 * @param protocol {@code simple}, or {@code extended} for a script whose variables
-	 * ({@code \gset}) must be sent as parameters (a UUID, say)
-	 * @param logs the folder for its output
-	 * @return what it measured
-	 */
-	static PgbenchResult pgbench(String name, String database, String script, int clients, int seconds, String protocol,
-			Path logs) {
-		return pgbench(name, database, script, clients, List.of("-T", Integer.toString(seconds)), protocol,
+		return pgbench(name, database, script, clients, List.of("-T", Integer.toString(seconds)),
 				Duration.ofSeconds(seconds + 60L), logs);
 	}
 
 	/**
 	 * Runs pgbench with a custom script until each client has run it a number of times,
-	 * no vacuum and no initialisation, each transaction's latency logged ({@code -l}) so
-	 * the result has its percentiles.
+	 * prepared as {@link #pgbench} does, no vacuum and no initialisation, each
+	 * transaction's latency logged ({@code -l}) so the result has its percentiles.
 	 * @param name a name for its log
 	 * @param database the database
 	 * @param script the script's text
 	 * @param clients concurrent clients
 	 * @param transactions how many times each client runs the script
-	 * @param protocol {@code simple}, {@code extended} or {@code prepared}
 	 * @param logs the folder for its output
 	 * @return what it measured, with {@link PgbenchResult#p50()} and
 	 * {@link PgbenchResult#p99()}
 	 */
 	static PgbenchResult pgbenchTransactions(String name, String database, String script, int clients,
-			long transactions, String protocol, Path logs) {
+			long transactions, Path logs) {
 		Path prefix = logs.resolve(name + "-transactions");
 		// A failed earlier run's files would be counted as this run's.
 		deleteTransactionLogs(prefix);
 		try {
 			PgbenchResult result = pgbench(name, database, script, clients,
-					List.of("-t", Long.toString(transactions), "-l", "--log-prefix=" + prefix), protocol,
-					Duration.ofMinutes(5), logs);
+					List.of("-t", Long.toString(transactions), "-l", "--log-prefix=" + prefix), Duration.ofMinutes(5),
+					logs);
 			Histogram latencies = transactionLatencies(prefix);
 			if (latencies.getTotalCount() != clients * transactions) {
 				throw new IllegalStateException(name + " logged " + latencies.getTotalCount() + " transactions, not "
@@ -181,12 +165,12 @@ final class Tools {
 	}
 
 	private static PgbenchResult pgbench(String name, String database, String script, int clients, List<String> until,
-			String protocol, Duration timeout, Path logs) {
+			Duration timeout, Path logs) {
 		try {
 			Path file = logs.resolve(name + ".sql");
 			Files.writeString(file, script);
 			List<String> command = new ArrayList<>(List.of(pgbenchBinary(), "-h", "127.0.0.1", "-U", "postgres", "-n",
-					"-M", protocol, "-c", Integer.toString(clients), "-j", "2"));
+					"-M", "prepared", "-c", Integer.toString(clients), "-j", "2"));
 			command.addAll(until);
 			command.addAll(List.of("-f", file.toString(), database));
 			String output = exec(name, command, timeout, logs);

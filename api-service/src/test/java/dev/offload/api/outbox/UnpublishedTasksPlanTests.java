@@ -1,8 +1,6 @@
 package dev.offload.api.outbox;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.Map;
 import java.util.UUID;
 
@@ -15,7 +13,6 @@ import dev.offload.testsupport.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.postgresql.PGConnection;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
@@ -137,26 +134,17 @@ class UnpublishedTasksPlanTests {
 	 */
 	@Test
 	void theRelaysReadIsPlannedOnceNotOnEveryRun() throws Exception {
-		try (Connection connection = dataSource.getConnection()) {
+		try (Connection connection = QueryPlans.preparingFromTheFirstRun(dataSource.getConnection())) {
 			UnpublishedTasks tasks = new UnpublishedTasks(
 					JdbcClient.create(new SingleConnectionDataSource(connection, true)), JsonMapper.builder().build());
-			// Prepared on the server from its first run.
-			connection.unwrap(PGConnection.class).setPrepareThreshold(1);
 			connection.setAutoCommit(false);
 			for (int i = 0; i < 20; i++) {
 				assertThat(tasks.lockNext(100, 100)).hasSize(100);
 				connection.rollback();
 			}
 			connection.setAutoCommit(true);
-			try (Statement statement = connection.createStatement();
-					ResultSet plans = statement.executeQuery(
-							"""
-									SELECT generic_plans, custom_plans FROM pg_prepared_statements
-									WHERE statement LIKE '%batch_id IS NULL AND status%' AND statement NOT LIKE '%pg_prepared_statements%'""")) {
-				assertThat(plans.next()).as("the read prepared on the server").isTrue();
-				assertThat(plans.getLong("custom_plans")).isZero();
-				assertThat(plans.getLong("generic_plans")).isEqualTo(20);
-			}
+			assertThat(QueryPlans.plansOf(connection, "batch_id IS NULL AND status"))
+				.hasValue(new QueryPlans.PreparedPlans(20, 0));
 		}
 	}
 

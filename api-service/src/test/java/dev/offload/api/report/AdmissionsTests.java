@@ -1,9 +1,7 @@
 package dev.offload.api.report;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.offload.api.QueryPlans;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportFormat;
 import dev.offload.testsupport.AfterTheContext;
@@ -24,7 +23,6 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
-import org.postgresql.PGConnection;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -279,10 +277,8 @@ class AdmissionsTests {
 				       'QUEUED', 'INTERACTIVE'
 				FROM generate_series(1, 2000) n""").update();
 		this.jdbc.sql("ANALYZE reports").update();
-		try (Connection connection = database.connect()) {
-			// One connection, so its server-side prepared statement and plans can be
-			// seen; prepared on the server from its first run.
-			connection.unwrap(PGConnection.class).setPrepareThreshold(1);
+		// One connection, so its server-side prepared statement and plans can be seen.
+		try (Connection connection = QueryPlans.preparingFromTheFirstRun(database.connect())) {
 			Reports onOneConnection = new Reports(JdbcClient.create(new SingleConnectionDataSource(connection, true)),
 					this.json);
 			for (int i = 0; i < 20; i++) {
@@ -293,18 +289,13 @@ class AdmissionsTests {
 				assertThat(onOneConnection.admitAll(requests))
 					.allSatisfy((admission) -> assertThat(admission.report()).isNotNull());
 			}
-			try (Statement statement = connection.createStatement();
-					ResultSet plans = statement.executeQuery(
-							"""
-									SELECT generic_plans, custom_plans FROM pg_prepared_statements
-									WHERE statement LIKE '%INSERT INTO reports%' AND statement NOT LIKE '%pg_prepared_statements%'""")) {
-				assertThat(plans.next()).as("the statement prepared on the server").isTrue();
-				// PostgreSQL tries custom plans for a prepared statement's first five
-				// executions, then keeps the generic one unless custom plans look
-				// cheaper: they would, were the number of requests visible to it.
-				assertThat(plans.getLong("custom_plans")).isLessThanOrEqualTo(5);
-				assertThat(plans.getLong("generic_plans")).isGreaterThanOrEqualTo(14);
-			}
+			QueryPlans.PreparedPlans plans = QueryPlans.plansOf(connection, "INSERT INTO reports")
+				.orElseThrow(() -> new AssertionError("the statement was not prepared on the server"));
+			// PostgreSQL tries custom plans for a prepared statement's first five
+			// executions, then keeps the generic one unless custom plans look cheaper:
+			// they would, were the number of requests visible to it.
+			assertThat(plans.custom()).isLessThanOrEqualTo(5);
+			assertThat(plans.generic()).isGreaterThanOrEqualTo(14);
 		}
 	}
 
