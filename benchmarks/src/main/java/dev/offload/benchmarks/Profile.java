@@ -74,6 +74,8 @@ final class Profile {
 
 	private Map<String, List<String>> steps = Map.of();
 
+	private final Map<String, Double> stepMillis = new LinkedHashMap<>();
+
 	private double serviceMillisPerOperation = Double.NaN;
 
 	private double postgresMillisPerOperation = Double.NaN;
@@ -389,6 +391,16 @@ final class Profile {
 	}
 
 	/**
+	 * Milliseconds of the service's CPU per operation a step took, valid after
+	 * {@link #summary(long)} with async-profiler's samples.
+	 * @param step one of the {@link #steps(Map) steps} named
+	 * @return milliseconds, or NaN if the step was not split out
+	 */
+	double stepMillis(String step) {
+		return this.stepMillis.getOrDefault(step, Double.NaN);
+	}
+
+	/**
 	 * How busy the machine's cores were over the profile, valid after
 	 * {@link #summary(long)}.
 	 * @return percent of all cores
@@ -479,6 +491,7 @@ final class Profile {
 			return "";
 		}
 		int samples = total;
+		counts.forEach((step, count) -> this.stepMillis.put(step, this.serviceMillisPerOperation * count / samples));
 		return " By step (each sample counted for the innermost step on its stack), ms of the service's CPU per "
 				+ "operation: "
 				+ counts.entrySet()
