@@ -1,13 +1,8 @@
 package dev.offload.api;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import com.zaxxer.hikari.HikariDataSource;
 import tools.jackson.databind.JsonNode;
@@ -15,7 +10,6 @@ import tools.jackson.databind.JsonNode;
 import dev.offload.model.Messages;
 import dev.offload.testsupport.TestDatabase;
 import org.flywaydb.core.Flyway;
-import org.postgresql.PGConnection;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -68,50 +62,6 @@ public final class QueryPlans {
 	public static JsonNode run(JdbcClient jdbc, String sql, Map<String, ?> params) {
 		String json = jdbc.sql("EXPLAIN (ANALYZE, FORMAT JSON) " + sql).params(params).query(String.class).single();
 		return Messages.json().readTree(json).at("/0/Plan");
-	}
-
-	/**
-	 * Has a connection prepare its statements on the server from their first run, so
-	 * PostgreSQL's plans for them can be counted ({@link #plansOf}).
-	 * @param connection the connection
-	 * @return the same connection
-	 * @throws SQLException if it is not PostgreSQL's
-	 */
-	public static Connection preparingFromTheFirstRun(Connection connection) throws SQLException {
-		connection.unwrap(PGConnection.class).setPrepareThreshold(1);
-		return connection;
-	}
-
-	/**
-	 * How PostgreSQL planned the runs of a statement prepared on a connection
-	 * ({@code pg_prepared_statements}).
-	 * @param connection the connection that ran it
-	 * @param fragment text the statement contains
-	 * @return its plans, or empty if no statement prepared on the connection contains it
-	 * @throws SQLException if they could not be read
-	 */
-	public static Optional<PreparedPlans> plansOf(Connection connection, String fragment) throws SQLException {
-		try (PreparedStatement statement = connection.prepareStatement("""
-				SELECT generic_plans, custom_plans FROM pg_prepared_statements
-				WHERE strpos(statement, ?) > 0 AND strpos(statement, 'pg_prepared_statements') = 0""")) {
-			statement.setString(1, fragment);
-			try (ResultSet plans = statement.executeQuery()) {
-				return plans.next()
-						? Optional.of(new PreparedPlans(plans.getLong("generic_plans"), plans.getLong("custom_plans")))
-						: Optional.empty();
-			}
-		}
-	}
-
-	/**
-	 * How often PostgreSQL used the generic plan of a prepared statement, and how often
-	 * it planned a run for its parameters.
-	 *
-	 * @param generic runs with the generic plan
-	 * @param custom runs planned for their parameters
-	 */
-	public record PreparedPlans(long generic, long custom) {
-
 	}
 
 	/**

@@ -9,6 +9,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.offload.api.QueryPlans;
+import dev.offload.testsupport.PreparedPlans;
 import dev.offload.testsupport.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -134,7 +135,7 @@ class UnpublishedTasksPlanTests {
 	 */
 	@Test
 	void theRelaysReadIsPlannedOnceNotOnEveryRun() throws Exception {
-		try (Connection connection = QueryPlans.preparingFromTheFirstRun(dataSource.getConnection())) {
+		try (Connection connection = PreparedPlans.preparingFromTheFirstRun(dataSource.getConnection())) {
 			UnpublishedTasks tasks = new UnpublishedTasks(
 					JdbcClient.create(new SingleConnectionDataSource(connection, true)), JsonMapper.builder().build());
 			connection.setAutoCommit(false);
@@ -143,8 +144,7 @@ class UnpublishedTasksPlanTests {
 				connection.rollback();
 			}
 			connection.setAutoCommit(true);
-			assertThat(QueryPlans.plansOf(connection, "batch_id IS NULL AND status"))
-				.hasValue(new QueryPlans.PreparedPlans(20, 0));
+			assertThat(PreparedPlans.of(connection, "batch_id IS NULL AND status")).hasValue(new PreparedPlans(20, 0));
 		}
 	}
 

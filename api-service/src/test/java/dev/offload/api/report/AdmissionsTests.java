@@ -13,11 +13,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import tools.jackson.databind.json.JsonMapper;
 
-import dev.offload.api.QueryPlans;
 import dev.offload.model.Owner;
 import dev.offload.model.ReportFormat;
 import dev.offload.testsupport.AfterTheContext;
 import dev.offload.testsupport.TestBroker;
+import dev.offload.testsupport.PreparedPlans;
 import dev.offload.testsupport.TestDatabase;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -278,7 +278,7 @@ class AdmissionsTests {
 				FROM generate_series(1, 2000) n""").update();
 		this.jdbc.sql("ANALYZE reports").update();
 		// One connection, so its server-side prepared statement and plans can be seen.
-		try (Connection connection = QueryPlans.preparingFromTheFirstRun(database.connect())) {
+		try (Connection connection = PreparedPlans.preparingFromTheFirstRun(database.connect())) {
 			Reports onOneConnection = new Reports(JdbcClient.create(new SingleConnectionDataSource(connection, true)),
 					this.json);
 			for (int i = 0; i < 20; i++) {
@@ -289,7 +289,7 @@ class AdmissionsTests {
 				assertThat(onOneConnection.admitAll(requests))
 					.allSatisfy((admission) -> assertThat(admission.report()).isNotNull());
 			}
-			QueryPlans.PreparedPlans plans = QueryPlans.plansOf(connection, "INSERT INTO reports")
+			PreparedPlans plans = PreparedPlans.of(connection, "INSERT INTO reports")
 				.orElseThrow(() -> new AssertionError("the statement was not prepared on the server"));
 			// PostgreSQL tries custom plans for a prepared statement's first five
 			// executions, then keeps the generic one unless custom plans look cheaper:

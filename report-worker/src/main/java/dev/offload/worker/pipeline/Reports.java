@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 import dev.offload.model.ReportStatus;
 import dev.offload.model.ReportTransition;
@@ -58,7 +59,9 @@ class Reports {
 			       lease_until = now() + :leaseMillis * interval '1 millisecond',
 			       progress = 0, error = NULL, updated_at = now()
 			 WHERE id IN (SELECT id FROM reports
-			               WHERE id = ANY(:ids) AND %s AND status = 'QUEUED'
+			               WHERE id IN (SELECT CAST(claimed AS uuid)
+			                              FROM json_array_elements_text(CAST(:ids AS json)) claimed)
+			                 AND %s AND status = 'QUEUED'
 			               ORDER BY id FOR UPDATE SKIP LOCKED)
 			RETURNING id, attempts
 			""".formatted(ReportTransition.CLAIM.guard());
@@ -160,8 +163,14 @@ class Reports {
 	 */
 	Map<UUID, Claim> claimQueued(Collection<UUID> reportIds, Duration lease) {
 		Map<UUID, Claim> claims = new HashMap<>();
+		// As one JSON array, not a uuid[]: PostgreSQL would plan the statement again for
+		// each array's length, and it cannot see the length of a JSON array, so it keeps
+		// one plan per connection.
 		this.jdbc.sql(CLAIM_QUEUED)
-			.param("ids", reportIds.toArray(new UUID[0]))
+			.param("ids",
+					reportIds.stream()
+						.map((id) -> '"' + id.toString() + '"')
+						.collect(Collectors.joining(",", "[", "]")))
 			.param("leaseMillis", lease.toMillis())
 			.query((rs) -> {
 				UUID id = rs.getObject("id", UUID.class);

@@ -1,7 +1,9 @@
 package dev.offload.worker.pipeline;
 
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -14,6 +16,7 @@ import dev.offload.model.Owner;
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportTask;
 import dev.offload.model.files.StoredFile;
+import dev.offload.testsupport.PreparedPlans;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
 import dev.offload.worker.Workers;
@@ -27,6 +30,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -128,6 +133,43 @@ class BatchRecordingTests {
 
 	private static String sha256(ReportTask task, List<ReportTask> tasks) {
 		return "sha-" + tasks.indexOf(task) + "-" + task.reportId();
+	}
+
+	/**
+	 * The batched claim is planned once per connection, not again for each number of
+	 * reports it claims: PostgreSQL's own count of its plans on one connection, after
+	 * twenty claims of one to ten reports, on a table of 2,000 more reports analyzed as
+	 * autovacuum would. With the reports bound as a {@code uuid[]}, whose length the
+	 * planner sees, it planned every run again (20 custom plans of 20).
+	 */
+	@Test
+	void theBatchedClaimIsPlannedOnceWhateverTheNumberOfReportsItClaims() throws Exception {
+		jdbc.sql("""
+				INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status)
+				SELECT gen_random_uuid(), 'backlog-' || (n % 100), 'backlog@example.com', 'NO_OP', 'CSV', '{}', 'QUEUED'
+				FROM generate_series(1, 2000) n""").update();
+		jdbc.sql("ANALYZE reports").update();
+		try (Connection connection = PreparedPlans.preparingFromTheFirstRun(database.connect())) {
+			SingleConnectionDataSource oneConnection = new SingleConnectionDataSource(connection, true);
+			Reports onOneConnection = new Reports(JdbcClient.create(oneConnection),
+					new DataSourceTransactionManager(oneConnection));
+			for (int i = 0; i < 20; i++) {
+				List<ReportTask> tasks = new ArrayList<>();
+				for (int j = 0; j <= i % 10; j++) {
+					tasks.add(task());
+				}
+				tasks.forEach((task) -> Workers.insertQueuedReport(jdbc, task));
+				assertThat(onOneConnection.claimQueued(tasks.stream().map(ReportTask::reportId).toList(),
+						Duration.ofMinutes(1)))
+					.hasSize(tasks.size());
+			}
+			PreparedPlans plans = PreparedPlans.of(connection, "json_array_elements_text")
+				.orElseThrow(() -> new AssertionError("the claim was not prepared on the server"));
+			// PostgreSQL tries custom plans for a prepared statement's first five runs,
+			// then keeps the generic one unless custom plans look cheaper.
+			assertThat(plans.custom()).isLessThanOrEqualTo(5);
+			assertThat(plans.generic()).isGreaterThanOrEqualTo(15);
+		}
 	}
 
 	private static ReportTask task() {
