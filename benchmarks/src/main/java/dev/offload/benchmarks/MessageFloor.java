@@ -19,17 +19,18 @@ import com.rabbitmq.client.MessageProperties;
  * Spring AMQP drives in both services) spends on this machine to publish one persistent
  * message of the task's size into a quorum queue with a publisher confirm, and to consume
  * one with a manual acknowledgement, with nothing else around it: no listener container,
- * no message converter, no transaction, no logging. Streamed, as PerfTest streams: up to
- * 100 confirms in flight, then one consumer with a prefetch of 10 draining the queue,
- * each acknowledgement covering the 5 deliveries before it (the fewest a consumer that
- * keeps its prefetch flowing sends). The figure is this JVM's CPU over each half, so the
+ * no message converter, no transaction, no logging. Streamed: published in batches of
+ * 100, each batch's confirms awaited together, then drained by one consumer with a
+ * prefetch of 40, each acknowledgement covering the 20 deliveries before it (as many as
+ * any of the services' consumers acknowledge together: api-service's webhook consumer;
+ * the worker's acknowledge up to 10). The figure is this JVM's CPU over each half, so the
  * client's I/O thread is counted as well as the thread that publishes or consumes.
  */
 final class MessageFloor {
 
-	static final int CONFIRMS_IN_FLIGHT = 100;
+	static final int CONFIRMS_TOGETHER = 100;
 
-	static final int PREFETCH = 10;
+	static final int PREFETCH = 40;
 
 	static final int ACKNOWLEDGED_TOGETHER = PREFETCH / 2;
 
@@ -95,7 +96,7 @@ final class MessageFloor {
 			channel.confirmSelect();
 			for (int i = 1; i <= count; i++) {
 				channel.basicPublish("", queue, MessageProperties.PERSISTENT_BASIC, body);
-				if (i % CONFIRMS_IN_FLIGHT == 0) {
+				if (i % CONFIRMS_TOGETHER == 0) {
 					channel.waitForConfirmsOrDie(TimeUnit.SECONDS.toMillis(60));
 				}
 			}
@@ -113,10 +114,12 @@ final class MessageFloor {
 				@Override
 				public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties,
 						byte[] body) throws IOException {
-					received.countDown();
-					if (envelope.getDeliveryTag() % ACKNOWLEDGED_TOGETHER == 0 || received.getCount() == 0) {
+					// Acknowledged before it is counted: the last count lets the channel
+					// close.
+					if (envelope.getDeliveryTag() % ACKNOWLEDGED_TOGETHER == 0 || received.getCount() == 1) {
 						getChannel().basicAck(envelope.getDeliveryTag(), true);
 					}
+					received.countDown();
 				}
 
 			});
