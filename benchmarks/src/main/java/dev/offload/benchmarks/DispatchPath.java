@@ -88,12 +88,12 @@ final class DispatchPath {
 			long before = succeeded(bench);
 			DatabaseActivity databaseBefore = profiled ? DatabaseActivity.now(bench.database) : null;
 			long suiteBefore = Tools.processCpuNanos();
-			double apiBefore = cpuSeconds(bench.api());
+			double apiBefore = Profile.cpuSeconds(bench.api());
 			long start = System.nanoTime();
 			Pause.millis(seconds * 1000L);
 			long done = succeeded(bench) - before;
 			long suiteUsed = Tools.processCpuNanos() - suiteBefore;
-			double apiUsed = cpuSeconds(bench.api()) - apiBefore;
+			double apiUsed = Profile.cpuSeconds(bench.api()) - apiBefore;
 			double rate = done / ((System.nanoTime() - start) / 1e9);
 			long left = bench.queuedReports();
 			if (profiled) {
@@ -692,13 +692,6 @@ final class DispatchPath {
 	/** Milliseconds for a verdict's text, or why there are none. */
 	private static String millis(double value) {
 		return Double.isNaN(value) ? "not measured" : String.format(Locale.ROOT, "%.2f ms", value);
-	}
-
-	private static double cpuSeconds(JavaProcess process) {
-		return ProcessHandle.of(process.pid())
-			.flatMap((handle) -> handle.info().totalCpuDuration())
-			.map((duration) -> duration.toNanos() / 1e9)
-			.orElse(Double.NaN);
 	}
 
 	private static long succeeded(Bench bench) {

@@ -374,6 +374,18 @@ final class Profile {
 	}
 
 	/**
+	 * CPU seconds a service's process has used so far.
+	 * @param process the service
+	 * @return seconds, or NaN if the process's CPU time cannot be read
+	 */
+	static double cpuSeconds(JavaProcess process) {
+		return ProcessHandle.of(process.pid())
+			.flatMap((handle) -> handle.info().totalCpuDuration())
+			.map((duration) -> duration.toNanos() / 1e9)
+			.orElse(Double.NaN);
+	}
+
+	/**
 	 * CPU seconds RabbitMQ's processes (every {@code beam.smp}) have used so far.
 	 * @return seconds, or NaN if {@code /proc} cannot be read
 	 */
@@ -666,11 +678,7 @@ final class Profile {
 		static final double TICKS = 100.0;
 
 		static CpuSnapshot take(JavaProcess process) {
-			double service = ProcessHandle.of(process.pid())
-				.flatMap((handle) -> handle.info().totalCpuDuration())
-				.map((duration) -> duration.toNanos() / 1e9)
-				.orElse(Double.NaN);
-			return new CpuSnapshot(System.nanoTime(), service, processes("postgres"), processes("beam.smp"),
+			return new CpuSnapshot(System.nanoTime(), cpuSeconds(process), processes("postgres"), processes("beam.smp"),
 					machineBusyNow());
 		}
 
