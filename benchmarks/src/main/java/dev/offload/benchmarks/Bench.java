@@ -505,6 +505,20 @@ final class Bench implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Runs a statement that returns no rows on the run's database.
+	 * @param sql the statement
+	 * @return the rows it changed
+	 */
+	long execute(String sql) {
+		try (Connection connection = this.database.connect(); Statement statement = connection.createStatement()) {
+			return statement.executeLargeUpdate(sql);
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Could not run " + sql, ex);
+		}
+	}
+
 	String queryString(String sql) {
 		try (Connection connection = this.database.connect();
 				Statement statement = connection.createStatement();
