@@ -30,10 +30,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.transaction.support.TransactionOperations;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -71,6 +74,9 @@ class AdmissionsTests {
 
 	@Autowired
 	private JdbcClient jdbc;
+
+	@Autowired
+	private TransactionOperations transactions;
 
 	@Autowired
 	private MeterRegistry meters;
@@ -244,7 +250,7 @@ class AdmissionsTests {
 	@Test
 	void aStatementThatFailedAfterItsCommitAnswersItsReportsAsStoredAndStoresNoneTwice() throws Exception {
 		AtomicBoolean failed = new AtomicBoolean();
-		Reports failingOnce = new Reports(this.jdbc, this.json) {
+		Reports failingOnce = new Reports(this.jdbc, this.transactions, this.json) {
 
 			@Override
 			List<Admission> admitAll(List<NewReport> requests) {
@@ -279,8 +285,7 @@ class AdmissionsTests {
 		this.jdbc.sql("ANALYZE reports").update();
 		// One connection, so its server-side prepared statement and plans can be seen.
 		try (Connection connection = PreparedPlans.preparingFromTheFirstRun(database.connect())) {
-			Reports onOneConnection = new Reports(JdbcClient.create(new SingleConnectionDataSource(connection, true)),
-					this.json);
+			Reports onOneConnection = onOneConnection(connection);
 			for (int i = 0; i < 20; i++) {
 				List<Reports.NewReport> requests = new ArrayList<>();
 				for (int j = 0; j <= i % 2; j++) {
@@ -297,6 +302,44 @@ class AdmissionsTests {
 			assertThat(plans.custom()).isLessThanOrEqualTo(5);
 			assertThat(plans.generic()).isGreaterThanOrEqualTo(14);
 		}
+	}
+
+	@Test
+	void postgreSqlKeepsOnePlanForTheStatementWhileTheBacklogGrows() throws Exception {
+		try (Connection connection = PreparedPlans.preparingFromTheFirstRun(database.connect())) {
+			Reports onOneConnection = onOneConnection(connection);
+			for (int i = 0; i < 30; i++) {
+				if (i % 3 == 0) {
+					// The month's end: the backlog grows between runs, and autovacuum
+					// analyzes the table as it does, which has PostgreSQL cost its kept
+					// plan again, for the larger backlog.
+					this.jdbc.sql("""
+							INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status, priority)
+							SELECT gen_random_uuid(), 'backlog-' || (n % 10), 'backlog@example.com', 'NO_OP', 'CSV',
+							       '{}', 'QUEUED', 'INTERACTIVE'
+							FROM generate_series(1, :count) n""").param("count", 200 * (i + 1)).update();
+					this.jdbc.sql("ANALYZE reports").update();
+				}
+				assertThat(onOneConnection.admitAll(List.of(request("backlog-" + (i % 10), null, 1_000_000))))
+					.allSatisfy((admission) -> assertThat(admission.report()).isNotNull());
+			}
+			PreparedPlans plans = PreparedPlans.of(connection, "INSERT INTO reports")
+				.orElseThrow(() -> new AssertionError("the statement was not prepared on the server"));
+			// Left to choose, PostgreSQL planned all 30 runs for their parameters
+			// (measured).
+			assertThat(plans.custom()).isZero();
+			assertThat(plans.generic()).isEqualTo(30);
+		}
+	}
+
+	/**
+	 * Reports whose statements all run on one connection, so PostgreSQL's plans for them
+	 * can be counted ({@link PreparedPlans}).
+	 */
+	private Reports onOneConnection(Connection connection) {
+		SingleConnectionDataSource dataSource = new SingleConnectionDataSource(connection, true);
+		return new Reports(JdbcClient.create(dataSource),
+				new TransactionTemplate(new DataSourceTransactionManager(dataSource)), this.json);
 	}
 
 	private Statements statements() {
