@@ -198,7 +198,7 @@ final class AcceptPath {
 		}
 		String alone = String.format(Locale.ROOT,
 				"PostgreSQL alone, running the accept statement for 32 clients with no HTTP, no API and no broker in "
-						+ "front of it (pgbench, from the same backlog, in the same run), committed %.0f per s with a "
+						+ "front of it (pgbench, on a copy of the same backlog, in the same run), committed %.0f per s with a "
 						+ "p50 of %.1f ms and a p99 of %.1f ms",
 				database.tps(), database.p50(), database.p99());
 		double mean = 32_000 / checked.throughput();
@@ -288,7 +288,7 @@ final class AcceptPath {
 		double floor = pgbenchPostgres + readFloor + loadClient;
 		double spent = servers[0] + loadClient;
 		String database = (pgbench > accepted) ? String.format(Locale.ROOT,
-				" The database is not the limit: pgbench committed the same SQL per accept from the same backlog "
+				" The database is not the limit: pgbench committed the same SQL per accept on the same table, from the same backlog, "
 						+ "at %.0f accepts/s, and api-service holds only 10 connections.",
 				pgbench) : "";
 		String measured = String.format(Locale.ROOT,
@@ -298,7 +298,7 @@ final class AcceptPath {
 		String start = String.format(Locale.ROOT,
 				" 0.6 × pgbench's %.0f accepts/s is %.0f/s, which leaves %.2f ms of the %d cores' CPU per accept for "
 						+ "api-service, PostgreSQL, RabbitMQ and the load client together. PostgreSQL spent %.2f ms "
-						+ "on each of pgbench's accepts (the same SQL from the same backlog), api-service "
+						+ "on each of pgbench's accepts (the same SQL on the same table, from the same backlog), api-service "
 						+ "%.2f ms on an authenticated GET of one row through the same stack, and the load client "
 						+ "(wrk) %.2f ms on each request it sent: %.2f ms together",
 				pgbench, needed, budget, cores, pgbenchPostgres, readFloor, loadClient, floor);
