@@ -53,6 +53,9 @@ final class Bench implements AutoCloseable {
 	/** Users the API is started with, so the per-user count stays that of a real mix. */
 	static final int USERS = 32;
 
+	/** api-service's {@code application_name} in PostgreSQL, to find its connections. */
+	static final String API_APPLICATION = "offload-bench-api";
+
 	/** wrk's threads, as many as pgbench's ({@code -j 2}). */
 	static final int WRK_THREADS = 2;
 
@@ -151,6 +154,9 @@ final class Bench implements AutoCloseable {
 		Map<String, Object> properties = common();
 		properties.put("offload.api.limits.max-unfinished-per-user", 100_000_000);
 		properties.put("offload.api.limits.max-backlog", 100_000_000);
+		// To tell its connections from the others (figure 1 stops it outside a
+		// transaction).
+		properties.put("spring.datasource.hikari.data-source-properties.ApplicationName", API_APPLICATION);
 		// The per-user rate limit stays on, as shipped: each replica checks a user's
 		// bucket in PostgreSQL every 6 requests or 1 s. Only the bucket is made larger,
 		// since the shipped one caps a user at 10 requests/s; the checks stay the

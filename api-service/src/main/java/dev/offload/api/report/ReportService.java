@@ -78,10 +78,10 @@ class ReportService {
 	 */
 	Report create(Owner owner, ReportSpecification specification, String idempotencyKey) {
 		// No transaction: every statement here commits on its own, and the one that
-		// accepts the report is a single insert that also checks the per-user limit, so
-		// an accepted report costs one round trip to PostgreSQL rather than a count, an
-		// insert and a commit; requests accepted at the same moment share it (group
-		// commit, Admissions).
+		// accepts the report is a single insert that also checks the per-user limit,
+		// rather than a count, an insert and a commit; requests accepted at the same
+		// moment share it (group commit, Admissions). It runs in a short transaction of
+		// its own only to keep its plan (Reports.admitAll).
 		if (idempotencyKey != null) {
 			// A replay of an accepted request is answered as before, whatever the load.
 			Report existing = this.reports.findByIdempotencyKey(owner.userId(), idempotencyKey).orElse(null);

@@ -24,11 +24,15 @@ import dev.offload.model.ReportPriority;
 import dev.offload.model.ReportStatus;
 import dev.offload.model.ReportTransition;
 
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.SqlArrayValue;
 import org.springframework.stereotype.Repository;
-import org.springframework.transaction.support.TransactionOperations;
+import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The {@code reports} and {@code report_files} tables, as far as the API reads and writes
@@ -47,23 +51,26 @@ class Reports {
 
 	private final JdbcClient jdbc;
 
-	private final TransactionOperations transactions;
+	private final TransactionTemplate ownTransaction;
 
 	private final JsonMapper json;
 
 	private final RowMapper<Report> rowMapper = this::mapRow;
 
-	Reports(JdbcClient jdbc, TransactionOperations transactions, JsonMapper json) {
+	Reports(JdbcClient jdbc, PlatformTransactionManager transactionManager, JsonMapper json) {
 		this.jdbc = jdbc;
-		this.transactions = transactions;
+		// The accept statement commits on its own, whatever its caller does.
+		this.ownTransaction = new TransactionTemplate(transactionManager);
+		this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
 		this.json = json;
 	}
 
 	/**
 	 * Accepts the reports of requests that came together, in one statement that commits
-	 * them together, each with its per-user limit and its idempotency key: inserts a new
-	 * QUEUED interactive report for each request whose owner has fewer than its
-	 * {@code maxUnfinished} QUEUED or RUNNING interactive reports, counting those the
+	 * them together (in a transaction of its own that first tells PostgreSQL to keep the
+	 * statement's generic plan), each with its per-user limit and its idempotency key:
+	 * inserts a new QUEUED interactive report for each request whose owner has fewer than
+	 * its {@code maxUnfinished} QUEUED or RUNNING interactive reports, counting those the
 	 * requests before it in the list add, unless the owner already has one with the same
 	 * idempotency key. Each row is also the outbox entry of its task
 	 * ({@code task_published_at} stays NULL until the broker confirmed it). The count
@@ -100,20 +107,33 @@ class Reports {
 		// again on every execution (0.4 to 1 ms each time, measured), while it reuses
 		// one plan for a JSON array whose length it cannot see.
 		String requestsJson = this.json.writeValueAsString(rows);
-		List<Admission> admissions = this.transactions.execute((transaction) -> {
-			// And it is told to keep that plan. PostgreSQL would plan a run for its
-			// parameters whenever the plan it keeps costs more than the runs it planned
-			// before did on average, as it does while the backlog grows (a month's end, a
-			// new table): the kept plan is costed again for the larger backlog at each
-			// ANALYZE, the average stays behind, and two runs in three were planned anew
-			// in the benchmark's figure 1, 0.5 ms of PostgreSQL's CPU each. The plan does
-			// not depend on the parameters: nothing is gained by planning for them.
-			this.jdbc.sql("SET LOCAL plan_cache_mode = force_generic_plan").update();
-			return admit(requestsJson);
-		});
+		List<Admission> admissions;
+		try {
+			admissions = this.ownTransaction.execute((transaction) -> {
+				// And it is told never to plan a run for its parameters. PostgreSQL would
+				// whenever its generic plan costs more than the runs it planned before
+				// did
+				// on average, as it does while the backlog grows (a month's end, a new
+				// table): each ANALYZE has it cost the generic plan again for the larger
+				// backlog while the average stays behind, and half to three quarters of
+				// the runs were planned anew in the benchmark's figure 1, 0.5 ms of
+				// PostgreSQL's CPU each. The plan does not depend on the parameters:
+				// nothing is gained by planning for them. SET LOCAL: for this statement
+				// alone, since a generic plan cannot use a partial index whose predicate
+				// a
+				// bound parameter would have matched.
+				this.jdbc.sql("SET LOCAL plan_cache_mode = force_generic_plan").update();
+				return admit(requestsJson);
+			});
+		}
+		catch (CannotCreateTransactionException ex) {
+			// No connection: PostgreSQL is unavailable (503), as when a statement without
+			// a transaction cannot get one.
+			throw new DataAccessResourceFailureException("Could not begin the accept statement's transaction", ex);
+		}
 		if (admissions == null || admissions.size() != size) {
 			throw new IllegalStateException("Admitting " + size + " report requests answered "
-					+ ((admissions != null) ? admissions.size() : "no") + " rows");
+					+ ((admissions != null) ? admissions.size() + " rows" : "nothing"));
 		}
 		return admissions;
 	}
