@@ -110,18 +110,16 @@ class Reports {
 		List<Admission> admissions;
 		try {
 			admissions = this.ownTransaction.execute((transaction) -> {
-				// And it is told never to plan a run for its parameters. PostgreSQL would
-				// whenever its generic plan costs more than the runs it planned before
-				// did
-				// on average, as it does while the backlog grows (a month's end, a new
-				// table): each ANALYZE has it cost the generic plan again for the larger
-				// backlog while the average stays behind, and half to three quarters of
-				// the runs were planned anew in the benchmark's figure 1, 0.5 ms of
-				// PostgreSQL's CPU each. The plan does not depend on the parameters:
-				// nothing is gained by planning for them. SET LOCAL: for this statement
-				// alone, since a generic plan cannot use a partial index whose predicate
-				// a
-				// bound parameter would have matched.
+				// And it is told never to plan a run for its parameters. PostgreSQL
+				// would whenever its generic plan costs more than the runs it planned
+				// before did on average, as it does while the backlog grows (a month's
+				// end, a new table): each ANALYZE has it cost the generic plan again for
+				// the larger backlog while the average stays behind, and half to three
+				// quarters of the runs were planned anew in the benchmark's figure 1,
+				// 0.5 ms of PostgreSQL's CPU each. The plan does not depend on the
+				// parameters: nothing is gained by planning for them. SET LOCAL: for this
+				// statement alone, since a generic plan cannot use a partial index whose
+				// predicate a bound parameter would have matched.
 				this.jdbc.sql("SET LOCAL plan_cache_mode = force_generic_plan").update();
 				return admit(requestsJson);
 			});
