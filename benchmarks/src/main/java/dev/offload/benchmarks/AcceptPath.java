@@ -538,20 +538,19 @@ final class AcceptPath {
 	 * leaves it, the relay's update of each accepted row (not a HOT update: the column is
 	 * indexed) leaves a dead version in every page, vacuum's freed space is filled again
 	 * by new rows from every user, and pages stop being all-visible: the count fetches
-	 * heap pages (pg_stat_statements: about 560 buffers per accepted report against 38 on
-	 * the copy), and once analyzed the planner reads them with a bitmap heap scan. Only
-	 * this table is the same for both. The rows of the level and pgbench's are deleted
-	 * before and after, so both start from the backlog the level started from.
+	 * heap pages (pg_stat_statements: 390 buffers per accept against 31 on the copy), and
+	 * once analyzed the planner reads them with a bitmap heap scan. Only this table is
+	 * the same for both. The rows of the level and pgbench's are deleted before and
+	 * after, so both start from the backlog the level started from.
 	 * @param bench the run
 	 * @param levelStart when the level's window began, as PostgreSQL's text
 	 * @param script the same SQL per accept
 	 * @param clients pgbench's clients
 	 * @param transactions the accepts per client
-	 * @param postgresMillis gets PostgreSQL's CPU per accept meanwhile
-	 * @return pgbench's result
+	 * @return pgbench's result and PostgreSQL's CPU per accept meanwhile
 	 */
-	private static Tools.PgbenchResult sameSqlOnRunDatabase(Bench bench, String levelStart, String script, int clients,
-			long transactions, double[] postgresMillis) {
+	private static Measured sameSqlOnRunDatabase(Bench bench, String levelStart, String script, int clients,
+			long transactions) {
 		bench.awaitPublished(Duration.ofSeconds(60));
 		String pid = Long.toString(bench.api().pid());
 		String start = null;
@@ -560,11 +559,7 @@ final class AcceptPath {
 			bench.execute("DELETE FROM reports WHERE created_at >= '" + levelStart + "'::timestamptz");
 			vacuumReports(bench.database);
 			start = bench.queryString("SELECT clock_timestamp()::text");
-			double postgresBefore = Profile.postgresCpuSeconds();
-			Tools.PgbenchResult result = Tools.pgbenchTransactions("pgbench-accept-same-sql-32", bench.database.name(),
-					script, clients, transactions, bench.logs);
-			postgresMillis[0] = (Profile.postgresCpuSeconds() - postgresBefore) * 1000 / (transactions * clients);
-			return result;
+			return measured(bench, "pgbench-accept-same-sql-32", bench.database, script, clients, transactions);
 		}
 		finally {
 			try {
@@ -574,9 +569,35 @@ final class AcceptPath {
 				}
 			}
 			finally {
-				Tools.exec("api-continue", List.of("kill", "-CONT", pid), Duration.ofSeconds(10), bench.logs);
+				signal(bench, "CONT", pid);
 			}
 		}
+	}
+
+	/**
+	 * Runs pgbench's accepts and reads what PostgreSQL spent on them.
+	 */
+	private static Measured measured(Bench bench, String name, TestDatabase database, String script, int clients,
+			long transactions) {
+		double postgresBefore = Profile.postgresCpuSeconds();
+		Tools.PgbenchResult result = Tools.pgbenchTransactions(name, database.name(), script, clients, transactions,
+				bench.logs);
+		return new Measured(result, (Profile.postgresCpuSeconds() - postgresBefore) * 1000 / (transactions * clients));
+	}
+
+	/**
+	 * A pgbench run and PostgreSQL's CPU per accept meanwhile.
+	 *
+	 * @param result pgbench's result
+	 * @param postgresMillis PostgreSQL's CPU per accept, in milliseconds
+	 */
+	private record Measured(Tools.PgbenchResult result, double postgresMillis) {
+
+	}
+
+	private static void signal(Bench bench, String signal, String pid) {
+		Tools.exec("api-" + signal.toLowerCase(Locale.ROOT), List.of("kill", "-" + signal, pid), Duration.ofSeconds(10),
+				bench.logs);
 	}
 
 	/**
@@ -588,7 +609,7 @@ final class AcceptPath {
 		String inTransaction = "SELECT count(*) FROM pg_stat_activity WHERE application_name = '"
 				+ Bench.API_APPLICATION + "' AND xact_start IS NOT NULL";
 		for (int attempt = 0; attempt < 200; attempt++) {
-			Tools.exec("api-stop", List.of("kill", "-STOP", pid), Duration.ofSeconds(10), bench.logs);
+			signal(bench, "STOP", pid);
 			// A statement already on its way when the process stopped shows a moment
 			// later: looked at twice.
 			Pause.millis(20);
@@ -598,7 +619,7 @@ final class AcceptPath {
 					return;
 				}
 			}
-			Tools.exec("api-continue", List.of("kill", "-CONT", pid), Duration.ofSeconds(10), bench.logs);
+			signal(bench, "CONT", pid);
 			Pause.millis(50);
 		}
 		throw new IllegalStateException("api-service kept a transaction open in 200 tries to stop it outside one");
@@ -624,8 +645,7 @@ final class AcceptPath {
 		double cpuPerAccept = Double.NaN;
 		Tools.PgbenchResult sameSql = null;
 		double sameSqlPostgresMillis = Double.NaN;
-		Tools.PgbenchResult sameSqlOnCopy = null;
-		double sameSqlOnCopyPostgresMillis = Double.NaN;
+		Measured sameSqlOnCopy = null;
 		double tasksPerRelay = Double.NaN;
 		double bucketsPerAccept = Double.NaN;
 		double[] servers = { Double.NaN, Double.NaN, Double.NaN };
@@ -704,19 +724,16 @@ final class AcceptPath {
 					publishedBacklog(bench, reference);
 					vacuumReports(reference);
 					String script = sameSqlScript(tasksPerRelay, bucketsPerAccept);
-					double postgresBefore = Profile.postgresCpuSeconds();
-					sameSqlOnCopy = Tools.pgbenchTransactions("pgbench-accept-same-sql-copy-" + clients,
-							reference.name(), script, pgbenchClients, transactions, bench.logs);
-					sameSqlOnCopyPostgresMillis = (Profile.postgresCpuSeconds() - postgresBefore) * 1000
-							/ (transactions * pgbenchClients);
+					sameSqlOnCopy = measured(bench, "pgbench-accept-same-sql-copy-" + clients, reference, script,
+							pgbenchClients, transactions);
 					bench.listings.put("The same SQL per accept pgbench runs at 32 clients (figure 1, `-M prepared`)",
 							script);
 					// And on the run's own table, as api-service left it: the verdict's
 					// reference (sameSqlOnRunDatabase says why).
-					double[] postgresMillis = new double[1];
-					sameSql = sameSqlOnRunDatabase(bench, windowStart, script, pgbenchClients, transactions,
-							postgresMillis);
-					sameSqlPostgresMillis = postgresMillis[0];
+					Measured onRunDatabase = sameSqlOnRunDatabase(bench, windowStart, script, pgbenchClients,
+							transactions);
+					sameSql = onRunDatabase.result();
+					sameSqlPostgresMillis = onRunDatabase.postgresMillis();
 				}
 				backlogs.add(backlog);
 			}
@@ -775,9 +792,9 @@ final class AcceptPath {
 								+ "on a fresh copy of the backlog (its rows inserted together and vacuumed: every "
 								+ "page all-visible)",
 						"%.0f/s".formatted(result.throughput()),
-						"pgbench %.0f accepts/s (PostgreSQL %.2f ms per accept)".formatted(sameSqlOnCopy.tps(),
-								sameSqlOnCopyPostgresMillis),
-						ratio(result.throughput(), sameSqlOnCopy.tps()), "", ""));
+						"pgbench %.0f accepts/s (PostgreSQL %.2f ms per accept)".formatted(sameSqlOnCopy.result().tps(),
+								sameSqlOnCopy.postgresMillis()),
+						ratio(result.throughput(), sameSqlOnCopy.result().tps()), "", ""));
 			}
 			if (targeted && pinned != null) {
 				bench.rows.add(new Row("1",

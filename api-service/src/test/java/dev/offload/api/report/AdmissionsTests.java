@@ -278,12 +278,7 @@ class AdmissionsTests {
 	@Test
 	void postgreSqlKeepsOnePlanForTheStatementWhateverTheNumberOfRequests() throws Exception {
 		// A backlog, as at the end of a month: 2,000 reports waiting, 20 per owner.
-		this.jdbc.sql("""
-				INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status, priority)
-				SELECT gen_random_uuid(), 'backlog-' || (n % 100), 'backlog@example.com', 'NO_OP', 'CSV', '{}',
-				       'QUEUED', 'INTERACTIVE'
-				FROM generate_series(1, 2000) n""").update();
-		this.jdbc.sql("ANALYZE reports").update();
+		addAnalyzedBacklog(100, 2000);
 		// One connection, so its server-side prepared statement and plans can be seen.
 		try (Connection connection = PreparedPlans.preparingFromTheFirstRun(database.connect())) {
 			Reports onOneConnection = onOneConnection(connection);
@@ -295,8 +290,7 @@ class AdmissionsTests {
 				assertThat(onOneConnection.admitAll(requests))
 					.allSatisfy((admission) -> assertThat(admission.report()).isNotNull());
 			}
-			PreparedPlans plans = PreparedPlans.of(connection, "INSERT INTO reports")
-				.orElseThrow(() -> new AssertionError("the statement was not prepared on the server"));
+			PreparedPlans plans = acceptStatementPlans(connection);
 			// Left to choose, PostgreSQL would try custom plans for the first five runs,
 			// then keep the generic one unless custom plans looked cheaper, as they would
 			// were the number of requests visible to it; it is told to keep it from the
@@ -315,18 +309,12 @@ class AdmissionsTests {
 					// The month's end: the backlog grows between runs, and autovacuum
 					// analyzes the table as it does, which has PostgreSQL cost its kept
 					// plan again, for the larger backlog.
-					this.jdbc.sql("""
-							INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status, priority)
-							SELECT gen_random_uuid(), 'backlog-' || (n % 10), 'backlog@example.com', 'NO_OP', 'CSV',
-							       '{}', 'QUEUED', 'INTERACTIVE'
-							FROM generate_series(1, :count) n""").param("count", 200 * (i + 1)).update();
-					this.jdbc.sql("ANALYZE reports").update();
+					addAnalyzedBacklog(10, 200 * (i + 1));
 				}
 				assertThat(onOneConnection.admitAll(List.of(request("backlog-" + (i % 10), null, 1_000_000))))
 					.allSatisfy((admission) -> assertThat(admission.report()).isNotNull());
 			}
-			PreparedPlans plans = PreparedPlans.of(connection, "INSERT INTO reports")
-				.orElseThrow(() -> new AssertionError("the statement was not prepared on the server"));
+			PreparedPlans plans = acceptStatementPlans(connection);
 			// Left to choose, PostgreSQL planned all 30 runs for their parameters
 			// (measured).
 			assertThat(plans.custom()).isZero();
@@ -348,6 +336,24 @@ class AdmissionsTests {
 		// group's requests are failed together rather than tried one by one
 		// (Admissions.unavailable).
 		assertThat(failure).isInstanceOf(DataAccessResourceFailureException.class);
+	}
+
+	/**
+	 * Adds waiting reports of owners {@code backlog-0} to {@code backlog-(owners - 1)},
+	 * and analyzes the table as autovacuum would.
+	 */
+	private void addAnalyzedBacklog(int owners, int reports) {
+		this.jdbc.sql("""
+				INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status, priority)
+				SELECT gen_random_uuid(), 'backlog-' || (n % :owners), 'backlog@example.com', 'NO_OP', 'CSV', '{}',
+				       'QUEUED', 'INTERACTIVE'
+				FROM generate_series(1, :reports) n""").param("owners", owners).param("reports", reports).update();
+		this.jdbc.sql("ANALYZE reports").update();
+	}
+
+	private static PreparedPlans acceptStatementPlans(Connection connection) throws SQLException {
+		return PreparedPlans.of(connection, "INSERT INTO reports")
+			.orElseThrow(() -> new AssertionError("the statement was not prepared on the server"));
 	}
 
 	/**
