@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.offload.model.ReportFormat;
@@ -30,16 +31,18 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
  * on the benchmarks' classpath only; nothing here ships.
  * <p>
  * Arguments: JDBC URL, user, password, first day, last day, format, output file, and
- * optionally how many times at most to build it (default 1) and, for the driver's copy
+ * optionally the run measured first at the latest (default 1) and, for the driver's copy
  * below, the export's query (the same rows in the same order). With more than one run,
- * the first is the cold one (a JVM that has compiled nothing yet); the run after the
- * first whose JIT compilers took under a tenth of the JVM's CPU, or the last allowed, is
- * the one measured, as a running worker builds it ({@code runs} says which):
- * {@code coldMillis} and {@code millis}, with the CPU the process, the building thread
- * and the JIT compilers took during the last run, and when its first line came
- * ({@code firstLineMillis}: after PostgreSQL's join and sort, before which no line can be
- * written). With {@code -Doffload.bench.profile=FILE} async-profiler samples the last
- * run's CPU every millisecond into FILE (collapsed stacks). With
+ * the first is the cold one (a JVM that has compiled nothing yet); measuring starts with
+ * the run after the first whose JIT compilers took under a tenth of the JVM's CPU, or
+ * with the run given, as a running worker builds it, and goes on for
+ * {@code -Doffload.bench.measured-runs} runs (default 1). The fastest of them is reported
+ * ({@code runs} says which run it was): {@code coldMillis} and {@code millis}, with the
+ * CPU the process, the building thread and the JIT compilers took during it, and when its
+ * first line came ({@code firstLineMillis}: after PostgreSQL's join and sort, before
+ * which no line can be written); every measured run's time is printed too. With
+ * {@code -Doffload.bench.profile=FILE} async-profiler samples the measured runs' CPU
+ * every millisecond into FILE (collapsed stacks). With
  * {@code -Doffload.bench.driver-copy=FILE} the JVM then also writes the same rows as CSV
  * through the PostgreSQL driver's {@code COPY ... TO STDOUT} straight into FILE,
  * untouched ({@code driverCopyMillis}): what any export through the driver costs before a
@@ -56,17 +59,25 @@ public final class OrderExportToFile {
 		ReportFormat format = ReportFormat.valueOf(args[5]);
 		Path file = Path.of(args[6]);
 		int runs = (args.length > 7) ? Integer.parseInt(args[7]) : 1;
+		int measuredRuns = Integer.getInteger("offload.bench.measured-runs", 1);
 		String profile = System.getProperty("offload.bench.profile");
 		var threads = ManagementFactory.getThreadMXBean();
 		var process = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 		var compilation = ManagementFactory.getCompilationMXBean();
-		long millis = 0;
+		Map<String, Long> fastest = null;
+		StringBuilder measuredMillis = new StringBuilder();
+		AsyncProfiler profiler = null;
 		boolean warm = false;
-		for (int run = 1; run <= runs; run++) {
-			// Measured once a run left the JIT compilers under a tenth of the JVM's CPU,
-			// as the suite warms up the services, or at the last run allowed.
-			boolean last = run == runs || (run > 1 && warm);
-			AsyncProfiler profiler = (last && profile != null) ? startProfiler() : null;
+		int measured = 0;
+		for (int run = 1; measured < measuredRuns; run++) {
+			// Measured from the run after one that left the JIT compilers under a tenth
+			// of
+			// the JVM's CPU, as the suite warms up the services, or from the last run
+			// allowed; then as many runs as asked, the fastest reported.
+			boolean measuring = measured > 0 || run >= runs || (run > 1 && warm);
+			if (measuring && measured == 0 && profile != null) {
+				profiler = startProfiler();
+			}
 			long processCpu = process.getProcessCpuTime();
 			long threadCpu = threads.getCurrentThreadCpuTime();
 			long compiling = compilation.getTotalCompilationTime();
@@ -78,41 +89,46 @@ public final class OrderExportToFile {
 					firstLine[0] = System.nanoTime();
 				}
 			});
-			millis = (System.nanoTime() - started) / 1_000_000;
-			if (last && firstLine[0] != 0) {
-				System.out.println("firstLineMillis=" + (firstLine[0] - started) / 1_000_000);
-			}
+			long millis = (System.nanoTime() - started) / 1_000_000;
 			if (run == 1 && runs > 1) {
 				System.out.println("coldMillis=" + millis);
 			}
 			long cpuMillis = (process.getProcessCpuTime() - processCpu) / 1_000_000;
 			long compileMillis = compilation.getTotalCompilationTime() - compiling;
 			warm = compileMillis < cpuMillis / 10;
-			if (last) {
-				System.out.println("cpuMillis=" + cpuMillis);
-				System.out.println("threadCpuMillis=" + (threads.getCurrentThreadCpuTime() - threadCpu) / 1_000_000);
-				System.out.println("compileMillis=" + compileMillis);
-				System.out.println("runs=" + run);
-			}
-			if (profiler != null) {
-				try {
-					profiler.execute("stop,collapsed,file=" + profile);
+			if (measuring) {
+				measured++;
+				measuredMillis.append((measuredMillis.length() > 0) ? ", " : "").append(millis);
+				if (fastest == null || millis < fastest.get("millis")) {
+					fastest = new LinkedHashMap<>();
+					fastest.put("millis", millis);
+					if (firstLine[0] != 0) {
+						fastest.put("firstLineMillis", (firstLine[0] - started) / 1_000_000);
+					}
+					fastest.put("cpuMillis", cpuMillis);
+					fastest.put("threadCpuMillis", (threads.getCurrentThreadCpuTime() - threadCpu) / 1_000_000);
+					fastest.put("compileMillis", compileMillis);
+					fastest.put("runs", (long) run);
 				}
-				catch (IOException | RuntimeException ex) {
-					System.out.println("async-profiler did not stop: " + ex);
-				}
-			}
-			if (last) {
-				break;
 			}
 		}
+		if (profiler != null) {
+			try {
+				profiler.execute("stop,collapsed,file=" + profile);
+			}
+			catch (IOException | RuntimeException ex) {
+				System.out.println("async-profiler did not stop: " + ex);
+			}
+		}
+		fastest.forEach((key, value) -> System.out.println(key + "=" + value));
+		System.out.println("measuredRuns=" + measured);
+		System.out.println("measured: " + measuredMillis);
 		long peakHeap = ManagementFactory.getMemoryPoolMXBeans()
 			.stream()
 			.filter((pool) -> pool.getType() == MemoryType.HEAP)
 			.map(MemoryPoolMXBean::getPeakUsage)
 			.mapToLong((usage) -> usage.getUsed())
 			.sum();
-		System.out.println("millis=" + millis);
 		System.out.println("bytes=" + Files.size(file));
 		System.out.println("maxHeap=" + Runtime.getRuntime().maxMemory());
 		System.out.println("peakHeap=" + peakHeap);
