@@ -88,9 +88,10 @@ final class LargeExport {
 				+ (Profile.asyncProfilerAvailable()
 						? "which async-profiler samples every millisecond over the measured exports (their times "
 								+ "include that sampling, about 1%). "
-						: "and a JFR recording of the whole JVM (both exports). ")
+						: "and a JFR recording of the whole JVM (every export). ")
 				+ "Peer: `psql \\copy (the same SELECT, joins and order) TO file WITH (FORMAT csv, "
-				+ "HEADER)`, timed around psql, run " + MEASURED + " times (twice just before the export's JVM, once "
+				+ "HEADER)`, timed around psql, run " + MEASURED + " times (" + (MEASURED - 1)
+				+ " times just before the export's JVM, once "
 				+ "just after it), the fastest compared: on shared cores a pause caused by another process only adds to "
 				+ "a time, so each side's fastest is the nearest to what it costs. Ratio: \\copy's fastest time / the "
 				+ "export's fastest for the same lines (above 1: Offload is faster). CSV covers every seeded line (2021–2025); XLSX one "
@@ -102,10 +103,10 @@ final class LargeExport {
 			.queryLong("SELECT count(*) FROM sales.order_lines l JOIN sales.orders o ON o.id = l.order_id "
 					+ "WHERE o.ordered_on BETWEEN DATE '%s' AND DATE '%s'".formatted(from, to));
 		Path copy = scratch.resolve("copy.csv");
-		// Two before the export's JVM and one after it.
+		// All but one before the export's JVM, and one after it.
 		List<Double> copies = new ArrayList<>();
 		for (int i = 1; i < MEASURED; i++) {
-			copies.add(copy(bench, format, from, to, copy));
+			copies.add(copy(bench, format, from, to, copy, i));
 		}
 		Path file = scratch.resolve("export." + format.toLowerCase());
 		boolean asyncProfiler = Profile.asyncProfilerAvailable();
@@ -128,7 +129,7 @@ final class LargeExport {
 				0, bench.logs)) {
 			output = export.awaitExit(Duration.ofMinutes(15));
 		}
-		copies.add(copy(bench, format, from, to, copy));
+		copies.add(copy(bench, format, from, to, copy, MEASURED));
 		double copySeconds = copies.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
 		String exports = output.lines()
 			.filter((line) -> line.startsWith("measured: "))
@@ -144,7 +145,7 @@ final class LargeExport {
 		double coldSeconds = values.getOrDefault("coldMillis", Double.NaN) / 1000;
 		bench.notes.put(
 				"Figure 8 profile (ORDER_EXPORT %s, %s)".formatted(format,
-						asyncProfiler ? "the measured export" : "the export's JVM from start to exit"),
+						asyncProfiler ? "the measured exports" : "the export's JVM from start to exit"),
 				asyncProfiler ? Profile.collapsedSummary(recording) : Profile.topFrames(bench, recording));
 		double threadCpu = values.getOrDefault("threadCpuMillis", Double.NaN) / 1000;
 		StringBuilder cpu = new StringBuilder(String.format(Locale.ROOT,
@@ -201,12 +202,12 @@ final class LargeExport {
 	}
 
 	/**
-	 * Runs the peer once: {@code psql \\copy} of the export's rows to a file.
+	 * Runs the peer once: {@code psql \copy} of the export's rows to a file.
 	 * @return how long it took, in seconds, timed around psql
 	 */
-	private static double copy(Bench bench, String format, String from, String to, Path copy) {
+	private static double copy(Bench bench, String format, String from, String to, Path copy, int run) {
 		long start = System.nanoTime();
-		Tools.exec("large-export-copy-" + format.toLowerCase(),
+		Tools.exec("large-export-copy-" + format.toLowerCase() + "-" + run,
 				List.of("psql", "-h", "127.0.0.1", "-U", "postgres", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
 						"\\copy (" + SQL.formatted(from, to).replace('\n', ' ') + ") TO '" + copy.toAbsolutePath()
 								+ "' WITH (FORMAT csv, HEADER)",

@@ -59,7 +59,7 @@ public final class OrderExportToFile {
 		ReportFormat format = ReportFormat.valueOf(args[5]);
 		Path file = Path.of(args[6]);
 		int runs = (args.length > 7) ? Integer.parseInt(args[7]) : 1;
-		int measuredRuns = Integer.getInteger("offload.bench.measured-runs", 1);
+		int measuredRuns = Math.max(1, Integer.getInteger("offload.bench.measured-runs", 1));
 		String profile = System.getProperty("offload.bench.profile");
 		var threads = ManagementFactory.getThreadMXBean();
 		var process = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
