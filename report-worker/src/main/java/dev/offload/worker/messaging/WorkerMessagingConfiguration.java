@@ -43,11 +43,8 @@ public class WorkerMessagingConfiguration {
 	 * The email listener records the emails of up to this many events at once (in one
 	 * statement, acknowledged with one frame): every report sends two or more events, so
 	 * one at a time it would be the busiest consumer of a worker building cheap reports.
-	 * As many as a task consumer builds together at figure 2's prefetch of 40: in batches
-	 * of 10 the outbox's statements and commits were most of PostgreSQL's transactions
-	 * per report.
 	 */
-	private static final int EMAIL_BATCH = 40;
+	private static final int EMAIL_BATCH = 10;
 
 	/**
 	 * The next batch ready while one is recorded, without one worker hoarding the queue.
@@ -55,9 +52,8 @@ public class WorkerMessagingConfiguration {
 	private static final int EMAIL_PREFETCH = 2 * EMAIL_BATCH;
 
 	/**
-	 * How long a batch waits for its next event, and how long it gathers events, before
-	 * it is recorded as it is: an email's recording is held back at most about twice this
-	 * while events trickle in.
+	 * How long a batch waits for its next event before it is recorded as it is: the
+	 * longest an email's recording is held back while events trickle in.
 	 */
 	private static final long EMAIL_BATCH_WAIT_MILLIS = 50;
 
@@ -220,10 +216,8 @@ public class WorkerMessagingConfiguration {
 	 * ({@code consumerBatchEnabled}), and the listener acknowledges or rejects each
 	 * itself ({@link AcknowledgeMode#MANUAL}): the container could only settle a batch as
 	 * a whole, and would dead-letter its good events with an unreadable one. A batch is
-	 * handed over once full, once no event has come for {@value #EMAIL_BATCH_WAIT_MILLIS}
-	 * ms, or once the container has gathered it for {@value #EMAIL_BATCH_WAIT_MILLIS} ms
-	 * (counted from when it began waiting for the first; the wait for the last event it
-	 * takes may add as much again).
+	 * handed over once full or once no event has come for
+	 * {@value #EMAIL_BATCH_WAIT_MILLIS} ms.
 	 * @param configurer Boot's configurer
 	 * @param connectionFactory the connection factory
 	 * @param messageConverter the converter
@@ -241,7 +235,6 @@ public class WorkerMessagingConfiguration {
 		factory.setConsumerBatchEnabled(true);
 		factory.setBatchSize(EMAIL_BATCH);
 		factory.setReceiveTimeout(EMAIL_BATCH_WAIT_MILLIS);
-		factory.setBatchReceiveTimeout(EMAIL_BATCH_WAIT_MILLIS);
 		return factory;
 	}
 

