@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.offload.model.ReportFormat;
@@ -53,6 +52,32 @@ public final class OrderExportToFile {
 	private OrderExportToFile() {
 	}
 
+	/**
+	 * One measured export, printed for {@code LargeExport} as {@code name=value} lines.
+	 *
+	 * @param millis the export's wall time
+	 * @param firstLineMillis until the report told its first progress, -1 if it told none
+	 * @param cpuMillis the JVM's CPU meanwhile
+	 * @param threadCpuMillis the exporting thread's CPU meanwhile
+	 * @param compileMillis the JIT compilers' time meanwhile
+	 * @param runs the exports this JVM had run by then, this one included
+	 */
+	private record MeasuredRun(long millis, long firstLineMillis, long cpuMillis, long threadCpuMillis,
+			long compileMillis, int runs) {
+
+		void print() {
+			System.out.println("millis=" + this.millis);
+			if (this.firstLineMillis >= 0) {
+				System.out.println("firstLineMillis=" + this.firstLineMillis);
+			}
+			System.out.println("cpuMillis=" + this.cpuMillis);
+			System.out.println("threadCpuMillis=" + this.threadCpuMillis);
+			System.out.println("compileMillis=" + this.compileMillis);
+			System.out.println("runs=" + this.runs);
+		}
+
+	}
+
 	public static void main(String[] args) throws IOException, SQLException {
 		DriverManagerDataSource dataSource = new DriverManagerDataSource(args[0], args[1], args[2]);
 		OrderExportReport report = new OrderExportReport(ReportData.of(dataSource));
@@ -64,7 +89,7 @@ public final class OrderExportToFile {
 		var threads = ManagementFactory.getThreadMXBean();
 		var process = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 		var compilation = ManagementFactory.getCompilationMXBean();
-		Map<String, Long> fastest = null;
+		MeasuredRun fastest = null;
 		StringBuilder measuredMillis = new StringBuilder();
 		AsyncProfiler profiler = null;
 		boolean warm = false;
@@ -99,16 +124,9 @@ public final class OrderExportToFile {
 			if (measuring) {
 				measured++;
 				measuredMillis.append((measuredMillis.length() > 0) ? ", " : "").append(millis);
-				if (fastest == null || millis < fastest.get("millis")) {
-					fastest = new LinkedHashMap<>();
-					fastest.put("millis", millis);
-					if (firstLine[0] != 0) {
-						fastest.put("firstLineMillis", (firstLine[0] - started) / 1_000_000);
-					}
-					fastest.put("cpuMillis", cpuMillis);
-					fastest.put("threadCpuMillis", (threads.getCurrentThreadCpuTime() - threadCpu) / 1_000_000);
-					fastest.put("compileMillis", compileMillis);
-					fastest.put("runs", (long) run);
+				if (fastest == null || millis < fastest.millis()) {
+					fastest = new MeasuredRun(millis, (firstLine[0] != 0) ? (firstLine[0] - started) / 1_000_000 : -1,
+							cpuMillis, (threads.getCurrentThreadCpuTime() - threadCpu) / 1_000_000, compileMillis, run);
 				}
 			}
 		}
@@ -120,7 +138,7 @@ public final class OrderExportToFile {
 				System.out.println("async-profiler did not stop: " + ex);
 			}
 		}
-		fastest.forEach((key, value) -> System.out.println(key + "=" + value));
+		fastest.print();
 		System.out.println("measuredRuns=" + measured);
 		System.out.println("measured: " + measuredMillis);
 		long peakHeap = ManagementFactory.getMemoryPoolMXBeans()
