@@ -159,9 +159,14 @@ public record WorkerProperties(@DefaultValue("1") @Min(1) @Max(100) int prefetch
 	 * emails point (the link is {@code <downloadBaseUrl>/api/reports/<id>/file})
 	 * @param pollInterval how often the outbox is checked for emails due to be sent
 	 * @param retry the back-off of an email the SMTP server did not take
+	 * @param connections how many SMTP connections send at once while more emails are due
+	 * than one transaction takes (1 to 32): SMTP waits for the server's reply to each
+	 * command, so one connection sends a few hundred emails a second at most, fewer than
+	 * a worker builds cheap reports
 	 */
 	public record Email(@NotBlank @jakarta.validation.constraints.Email String from, @NotNull URI downloadBaseUrl,
-			@DefaultValue("1s") @NotNull Duration pollInterval, @DefaultValue @Valid EmailRetry retry) {
+			@DefaultValue("1s") @NotNull Duration pollInterval, @DefaultValue @Valid EmailRetry retry,
+			@DefaultValue("4") @Min(1) @Max(32) int connections) {
 
 		@AssertTrue(message = "offload.worker.email.poll-interval must be positive")
 		boolean isPollIntervalPositive() {

@@ -36,6 +36,7 @@ class WorkerPropertiesTests {
 				assertThat(properties.bulkConcurrency()).isEqualTo(2);
 				assertThat(properties.reportTimeout()).isEqualTo(Duration.ofMinutes(10));
 				assertThat(properties.shutdownGracePeriod()).isEqualTo(Duration.ofSeconds(25));
+				assertThat(properties.email().connections()).isEqualTo(4);
 				assertThat(properties.retry().delays()).containsExactly(Duration.ofSeconds(5), Duration.ofSeconds(30),
 						Duration.ofMinutes(2), Duration.ofMinutes(10));
 			});
@@ -67,6 +68,13 @@ class WorkerPropertiesTests {
 	@Test
 	void nonPositiveRetryDelayIsRejected() {
 		assertRejected(Map.of("offload.worker.retry.delays", "5s,0s"), "retry.delays must each be positive");
+	}
+
+	@Test
+	void emailConnectionsOutsideOneTo32AreRejectedNamingTheProperty() {
+		assertRejected(Map.of("offload.worker.email.connections", "0"), "offload.worker.email.connections");
+		assertRejected(Map.of("offload.worker.email.connections", "33"), "offload.worker.email.connections");
+		assertRejected(Map.of("offload.worker.email.connections", "many"), "offload.worker.email.connections");
 	}
 
 	@Test

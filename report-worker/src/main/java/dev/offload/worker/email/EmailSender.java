@@ -10,6 +10,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import dev.offload.worker.WorkerProperties;
 import dev.offload.worker.email.EmailOutbox.PendingEmail;
@@ -26,6 +31,7 @@ import org.slf4j.MDC;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.dao.DataAccessException;
 import org.springframework.mail.MailAuthenticationException;
 import org.springframework.mail.MailException;
@@ -34,6 +40,7 @@ import org.springframework.mail.MailSendException;
 import org.springframework.mail.javamail.JavaMailSender;
 import org.springframework.mail.javamail.JavaMailSenderImpl;
 import org.springframework.mail.javamail.MimeMessageHelper;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -42,18 +49,21 @@ import org.springframework.transaction.support.TransactionTemplate;
  * the rows are locked ({@code FOR UPDATE SKIP LOCKED}, so any number of workers send side
  * by side and never the same email), handed to the SMTP server, and marked SENT in the
  * same transaction. One poll's emails go over one SMTP connection
- * ({@link SmtpConnection}). If the server does not take one, its attempt is counted and
- * the next one set after an exponential back-off ({@code offload.worker.email.retry.*});
- * an email is retried until it is sent, never dropped.
+ * ({@link SmtpConnection}), or, while more are due than one transaction takes, over up to
+ * {@code offload.worker.email.connections} side by side, each with its own transactions.
+ * If the server does not take one, its attempt is counted and the next one set after an
+ * exponential back-off ({@code offload.worker.email.retry.*}); an email is retried until
+ * it is sent, never dropped.
  * <p>
  * The one gap left: a worker that dies after the SMTP server took a mail and before the
  * commit leaves the row PENDING, and the mail is sent again, with the same Message-ID.
  * Without a transactional SMTP server that cannot be closed; mailing twice is the lesser
  * failure than never. Sending {@value #PER_TRANSACTION} per transaction widens that
  * window by the few milliseconds the others take; one connection and one transaction per
- * email cost a worker more CPU than the rest of a cheap report.
+ * email cost a worker more CPU than the rest of a cheap report. With several connections
+ * a worker that dies can leave one such transaction open on each.
  */
-class EmailSender {
+class EmailSender implements DisposableBean {
 
 	private static final Logger logger = LoggerFactory.getLogger(EmailSender.class);
 
@@ -62,6 +72,12 @@ class EmailSender {
 	 * poll's transactions share one connection).
 	 */
 	private static final int PER_TRANSACTION = 10;
+
+	/**
+	 * How long, beyond a poll interval, stopping waits for the other connections' last
+	 * transaction.
+	 */
+	private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
 	/**
 	 * Jakarta Mail looks its stream provider up with a ServiceLoader for every message it
@@ -82,6 +98,9 @@ class EmailSender {
 
 	private final Counter failed;
 
+	/** The threads of the connections beyond the scheduler's own. */
+	private final ExecutorService otherConnections;
+
 	EmailSender(EmailOutbox outbox, JavaMailSender mailSender, PlatformTransactionManager transactionManager,
 			WorkerProperties properties, MeterRegistry meters) {
 		this.outbox = outbox;
@@ -92,6 +111,8 @@ class EmailSender {
 		this.mailSender = mailSender;
 		this.transactions = new TransactionTemplate(transactionManager);
 		this.settings = properties.email();
+		this.otherConnections = Executors.newFixedThreadPool(Math.max(1, this.settings.connections() - 1),
+				new CustomizableThreadFactory("email-sender-"));
 		if (System.getProperty(STREAM_PROVIDER) == null) {
 			System.setProperty(STREAM_PROVIDER, "org.eclipse.angus.mail.util.MailStreamProvider");
 		}
@@ -100,19 +121,76 @@ class EmailSender {
 	/**
 	 * Sends due emails until none is due, the SMTP server fails (the rest would most
 	 * likely fail the same way), or one poll interval has passed, so the other scheduled
-	 * tasks get their turn.
+	 * tasks get their turn. Once a transaction found more due than it takes, the other
+	 * connections ({@code offload.worker.email.connections}) join in on threads of their
+	 * own, each locking the next few ({@code SKIP LOCKED}: never the same email), and
+	 * this returns when all have stopped.
 	 */
 	void sendDue() {
 		long deadline = System.nanoTime() + this.settings.pollInterval().toNanos();
+		List<Future<?>> others = new ArrayList<>();
+		try {
+			sendUntil(deadline, () -> {
+				for (int i = 1; i < this.settings.connections(); i++) {
+					others.add(this.otherConnections.submit(() -> sendUntil(deadline, null)));
+				}
+			});
+		}
+		finally {
+			for (Future<?> other : others) {
+				awaitSending(other);
+			}
+		}
+	}
+
+	/**
+	 * Sends due emails over one connection until none is due, the SMTP server fails, or
+	 * the deadline has passed.
+	 * @param deadline when to stop, from {@link System#nanoTime()}
+	 * @param moreDue run once, the first time a transaction found more due than it takes;
+	 * {@code null} for nothing
+	 */
+	private void sendUntil(long deadline, Runnable moreDue) {
+		Runnable first = moreDue;
 		try (SmtpConnection connection = new SmtpConnection()) {
 			while (Boolean.TRUE.equals(this.transactions.execute((status) -> sendNext(connection)))
 					&& System.nanoTime() - deadline < 0) {
-				// Next few.
+				if (first != null) {
+					first.run();
+					first = null;
+				}
 			}
 		}
 		catch (DataAccessException ex) {
 			// PostgreSQL unavailable: the emails wait in the outbox until it is back.
 			logger.warn("Could not read the email outbox: {}", ex.getMessage());
+		}
+	}
+
+	private static void awaitSending(Future<?> other) {
+		try {
+			other.get();
+		}
+		catch (InterruptedException ex) {
+			// The worker is stopping: the other connection stops by its deadline, and
+			// close() waits for it.
+			Thread.currentThread().interrupt();
+		}
+		catch (ExecutionException ex) {
+			logger.warn("Sending emails over another connection failed: {}", ex.getCause().toString());
+		}
+	}
+
+	/**
+	 * Waits for the other connections to finish their last transaction, so none is cut
+	 * off between the SMTP server taking an email and its {@code SENT} committing.
+	 */
+	@Override
+	public void destroy() throws InterruptedException {
+		this.otherConnections.shutdown();
+		if (!this.otherConnections.awaitTermination(this.settings.pollInterval().plus(SHUTDOWN_GRACE).toMillis(),
+				TimeUnit.MILLISECONDS)) {
+			logger.warn("Emails were still being sent over other connections when the worker stopped");
 		}
 	}
 
@@ -231,14 +309,14 @@ class EmailSender {
 	}
 
 	/**
-	 * The SMTP connection of one {@link #sendDue}: opened for its first batch, checked
-	 * before each further one (a NOOP: the server may have closed it), and closed (QUIT)
-	 * when {@code sendDue} returns, so none is left idle between polls. Spring's
-	 * {@code JavaMailSender.send(MimeMessage...)} opens one per call and checks it before
-	 * every message after the first: a connection (greeting, EHLO, sign-in, and STARTTLS
-	 * where the relay asks for it) per batch and a round trip per email, when reports are
-	 * cheap a fifth of a worker's CPU. Messages are prepared as that method prepares them
-	 * (sent date, Message-ID kept).
+	 * One SMTP connection of a {@link #sendDue}, used by one thread: opened for its first
+	 * batch, checked before each further one (a NOOP: the server may have closed it), and
+	 * closed (QUIT) when {@code sendDue} returns, so none is left idle between polls.
+	 * Spring's {@code JavaMailSender.send(MimeMessage...)} opens one per call and checks
+	 * it before every message after the first: a connection (greeting, EHLO, sign-in, and
+	 * STARTTLS where the relay asks for it) per batch and a round trip per email, when
+	 * reports are cheap a fifth of a worker's CPU. Messages are prepared as that method
+	 * prepares them (sent date, Message-ID kept).
 	 * <p>
 	 * A message that fails because the server closed the connection (one that allows so
 	 * many messages per connection, or that restarted) is sent once more at once over a

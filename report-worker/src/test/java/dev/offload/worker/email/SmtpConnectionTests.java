@@ -30,12 +30,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The emails a poll finds due go over one SMTP connection; one the server closed, between
- * batches or in the middle of one, is opened again and no email fails for it; and when it
- * cannot be opened again, the emails the server took before stay sent, never mailed
- * twice. GreenMail sits behind a relay of the test's own that counts the connections and,
- * when told to, closes each after a number of emails, as a mail server limiting messages
- * per connection does, or refuses new ones.
+ * With one connection allowed ({@code offload.worker.email.connections=1}; more are in
+ * {@link EmailConnectionsTests}): the emails a poll finds due go over one SMTP
+ * connection; one the server closed, between batches or in the middle of one, is opened
+ * again and no email fails for it; and when it cannot be opened again, the emails the
+ * server took before stay sent, never mailed twice. GreenMail sits behind a relay of the
+ * test's own that counts the connections and, when told to, closes each after a number of
+ * emails, as a mail server limiting messages per connection does, or refuses new ones.
  */
 class SmtpConnectionTests {
 
@@ -65,7 +66,8 @@ class SmtpConnectionTests {
 		// A poll every 2 s: the emails of a test are all due by the next one.
 		worker = Workers.start(database, broker, relay.port(),
 				Map.of("offload.worker.email.poll-interval", "2s", "offload.worker.email.retry.initial-interval",
-						"200ms", "offload.worker.email.retry.max-interval", "1s"));
+						"200ms", "offload.worker.email.retry.max-interval", "1s", "offload.worker.email.connections",
+						1));
 		jdbc = worker.getBean(JdbcClient.class);
 		emails = new DueEmails(jdbc, smtp);
 	}
@@ -137,7 +139,7 @@ class SmtpConnectionTests {
 	 * Relays TCP connections to the SMTP server, counting them; told a limit, it closes
 	 * each connection once the server has answered that many emails' data on it.
 	 */
-	private static final class CountingRelay implements AutoCloseable {
+	static final class CountingRelay implements AutoCloseable {
 
 		private final ServerSocket listening;
 
