@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import dev.offload.worker.WorkerProperties;
@@ -131,8 +132,13 @@ class EmailSender implements DisposableBean {
 		List<Future<?>> others = new ArrayList<>();
 		try {
 			sendUntil(deadline, () -> {
-				for (int i = 1; i < this.settings.connections(); i++) {
-					others.add(this.otherConnections.submit(() -> sendUntil(deadline, null)));
+				try {
+					for (int i = 1; i < this.settings.connections(); i++) {
+						others.add(this.otherConnections.submit(() -> sendUntil(deadline, null)));
+					}
+				}
+				catch (RejectedExecutionException ex) {
+					// The worker is stopping: this poll goes on alone, to its deadline.
 				}
 			});
 		}
