@@ -47,7 +47,7 @@ final class DispatchPath {
 	/** The emails the worker's sender sends in one transaction, at most. */
 	private static final int SENDER_BATCH = 10;
 
-	/** The SMTP connections the worker's sender uses at most: its default. */
+	/** The SMTP connections figure 2's workers send over (the worker's default). */
 	private static final int EMAIL_CONNECTIONS = 4;
 
 	/**
@@ -99,7 +99,8 @@ final class DispatchPath {
 			topUp(bench, bench.quick ? warmBacklog : 50000);
 			JavaProcess worker = bench.startWorker("worker-dispatch-p" + prefetch + "-c" + consumers, List.of(),
 					Map.of("offload.worker.prefetch", prefetch, "offload.worker.concurrency", consumers,
-							"offload.worker.report-timeout", REPORT_TIMEOUT_SECONDS + "s"));
+							"offload.worker.report-timeout", REPORT_TIMEOUT_SECONDS + "s",
+							"offload.worker.email.connections", EMAIL_CONNECTIONS));
 			// Not counted: the fresh JVM compiling its hot code (on 2 busy cores the
 			// compilers still took a third of the worker's CPU after 20 s), on a backlog
 			// topped up before each 5 s window that could empty it: a worker that ran out
