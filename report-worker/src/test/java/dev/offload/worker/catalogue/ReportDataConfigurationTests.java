@@ -14,14 +14,14 @@ import org.springframework.context.annotation.Configuration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The report data pool's size against the reports a worker builds at once: one connection
- * per consumer and one for the health check, or a warning at start-up that names the
- * setting. No connection is opened.
+ * Both pools' sizes against the worker's threads that can hold one of their connections
+ * at once: left unset, a pool is sized for them; set smaller, it is a warning at start-up
+ * that names the setting and what it needs. No connection is opened.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class ReportDataConfigurationTests {
 
-	private static final String WARNING = "The report data pool's";
+	private static final String WARNING = "fewer connections than";
 
 	private final ApplicationContextRunner contexts = new ApplicationContextRunner()
 		.withUserConfiguration(Settings.class, ReportDataConfiguration.class)
@@ -30,34 +30,74 @@ class ReportDataConfigurationTests {
 				"offload.worker.email.download-base-url=https://reports.example.com");
 
 	@Test
-	void theDefaultPoolHoldsTheDefaultConsumersAndTheHealthCheck(CapturedOutput output) {
+	void unsetPoolsHoldTheDefaultConsumersSendersListenerAndHealthCheck(CapturedOutput output) {
 		this.contexts.run((context) -> {
 			assertThat(context).hasNotFailed();
-			HikariDataSource pool = context.getBean(ReportDataConfiguration.REPORT_DATA, HikariDataSource.class);
-			assertThat(pool.getMaximumPoolSize()).isEqualTo(10);
-			assertThat(pool.isReadOnly()).isTrue();
+			HikariDataSource reportData = context.getBean(ReportDataConfiguration.REPORT_DATA, HikariDataSource.class);
+			// 4 + 2 consumers and the health check: Hikari's 10 is more.
+			assertThat(reportData.getMaximumPoolSize()).isEqualTo(10);
+			assertThat(reportData.isReadOnly()).isTrue();
+			// 4 + 2 consumers, 4 SMTP connections, the email listener and the health
+			// check.
+			assertThat(context.getBean("dataSource", HikariDataSource.class).getMaximumPoolSize()).isEqualTo(12);
 			assertThat(context).hasSingleBean(ReportData.class);
 		});
 		assertThat(output).doesNotContain(WARNING);
 	}
 
 	@Test
-	void aPoolOfOnePerConsumerAndOneMoreIsEnough(CapturedOutput output) {
+	void unsetPoolsGrowWithTheConsumersAndSenders(CapturedOutput output) {
 		this.contexts
-			.withPropertyValues("offload.worker.concurrency=4", "offload.worker.bulk-concurrency=2",
-					"offload.report-data.hikari.maximum-pool-size=7")
-			.run((context) -> assertThat(context).hasSingleBean(ReportData.class));
+			.withPropertyValues("offload.worker.concurrency=16", "offload.worker.bulk-concurrency=3",
+					"offload.worker.email.connections=1")
+			.run((context) -> {
+				assertThat(context.getBean(ReportDataConfiguration.REPORT_DATA, HikariDataSource.class)
+					.getMaximumPoolSize()).isEqualTo(20);
+				assertThat(context.getBean("dataSource", HikariDataSource.class).getMaximumPoolSize()).isEqualTo(22);
+			});
 		assertThat(output).doesNotContain(WARNING);
 	}
 
 	@Test
-	void aSmallerPoolIsAWarningThatSaysWhatItNeeds(CapturedOutput output) {
+	void poolsSetJustLargeEnoughAreKeptWithoutAWarning(CapturedOutput output) {
+		this.contexts
+			.withPropertyValues("offload.worker.concurrency=4", "offload.worker.bulk-concurrency=2",
+					"offload.worker.email.connections=2", "offload.report-data.hikari.maximum-pool-size=7",
+					"spring.datasource.hikari.maximum-pool-size=10")
+			.run((context) -> {
+				assertThat(context.getBean(ReportDataConfiguration.REPORT_DATA, HikariDataSource.class)
+					.getMaximumPoolSize()).isEqualTo(7);
+				assertThat(context.getBean("dataSource", HikariDataSource.class).getMaximumPoolSize()).isEqualTo(10);
+			});
+		assertThat(output).doesNotContain(WARNING);
+	}
+
+	@Test
+	void aSmallerReportDataPoolIsAWarningThatSaysWhatItNeeds(CapturedOutput output) {
 		this.contexts
 			.withPropertyValues("offload.worker.concurrency=4", "offload.worker.bulk-concurrency=2",
 					"offload.report-data.hikari.maximum-pool-size=6")
-			.run((context) -> assertThat(context).hasSingleBean(ReportData.class));
-		assertThat(output).contains(WARNING + " 6 connections are fewer than 6 consumers and the health check need")
-			.contains("offload.report-data.hikari.maximum-pool-size to 7 or more");
+			.run((context) -> assertThat(
+					context.getBean(ReportDataConfiguration.REPORT_DATA, HikariDataSource.class).getMaximumPoolSize())
+				.isEqualTo(6));
+		assertThat(output)
+			.contains("offload.report-data.hikari.maximum-pool-size is 6, " + WARNING
+					+ " 6 consumers and the health check can hold at once")
+			.contains("(set it to 7 or more)")
+			.doesNotContain("spring.datasource.hikari.maximum-pool-size is");
+	}
+
+	@Test
+	void aSmallerRecordsPoolIsAWarningThatSaysWhatItNeedsHoweverTheSettingIsSpelled(CapturedOutput output) {
+		this.contexts
+			.withPropertyValues("offload.worker.concurrency=4", "offload.worker.bulk-concurrency=2",
+					"spring.datasource.hikari.maximumPoolSize=9")
+			.run((context) -> assertThat(context.getBean("dataSource", HikariDataSource.class).getMaximumPoolSize())
+				.isEqualTo(9));
+		assertThat(output)
+			.contains("spring.datasource.hikari.maximum-pool-size is 9, " + WARNING
+					+ " 6 consumers, 4 SMTP connections, the email listener and the health check can hold at once")
+			.contains("(set it to 12 or more)");
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -132,13 +132,19 @@ class DeploymentManifestsTests {
 		// Reports a worker builds at once: its interactive and its bulk consumers.
 		int concurrency = Integer.parseInt(String.valueOf(map(config, "data").get("OFFLOAD_WORKER_CONCURRENCY")))
 				+ Integer.parseInt(String.valueOf(map(config, "data").get("OFFLOAD_WORKER_BULK_CONCURRENCY")));
+		// Each SMTP connection holds a connection of the worker's main pool while it
+		// sends.
+		int emailConnections = Integer
+			.parseInt(String.valueOf(map(config, "data").get("OFFLOAD_WORKER_EMAIL_CONNECTIONS")));
 		int needed = apiReplicas * apiPool + workerReplicas * (workerPool + dataPool);
 		assertThat(needed)
 			.as("%s: %d api × %d + %d workers × (%d + %d) connections, with 20 spare, in max_connections %d", overlay,
 					apiReplicas, apiPool, workerReplicas, workerPool, dataPool, maxConnections)
 			.isLessThanOrEqualTo(maxConnections - 20);
-		assertThat(workerPool).as("worker pool for %d concurrent reports", concurrency)
-			.isGreaterThanOrEqualTo(concurrency + 3);
+		// And one each for the email listener and the health check.
+		assertThat(workerPool)
+			.as("worker pool for %d concurrent reports and %d SMTP connections", concurrency, emailConnections)
+			.isGreaterThanOrEqualTo(concurrency + emailConnections + 2);
 		// One more for the health check.
 		assertThat(dataPool).as("report data pool for %d concurrent reports", concurrency)
 			.isGreaterThanOrEqualTo(concurrency + 1);
