@@ -27,8 +27,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import com.rabbitmq.client.Channel;
 
 import dev.offload.testsupport.ServiceProcess;
@@ -104,7 +102,10 @@ final class Bench implements AutoCloseable {
 
 	private final Path workerJar;
 
-	private final GreenMail mail;
+	/** The sender of the workers' emails. */
+	static final String EMAIL_FROM = "reports@offload.example";
+
+	private final SmtpSink mail;
 
 	private final List<JavaProcess> workers = new ArrayList<>();
 
@@ -116,8 +117,16 @@ final class Bench implements AutoCloseable {
 	 * The SMTP sink the workers mail.
 	 * @return the sink
 	 */
-	GreenMail mail() {
+	SmtpSink mail() {
 		return this.mail;
+	}
+
+	/**
+	 * Where {@code scripts/benchmarks.sh} extracted the postfix package.
+	 * @return the folder
+	 */
+	Path postfix() {
+		return this.root.resolve("benchmarks/target/postfix");
 	}
 
 	/** Stands in for autovacuum where the server runs without it; {@code null} if not. */
@@ -137,8 +146,7 @@ final class Bench implements AutoCloseable {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
-		this.mail = new GreenMail(new ServerSetup(ServiceProcess.freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
-		this.mail.start();
+		this.mail = SmtpSink.start(postfix(), this.logs);
 		this.database = TestDatabase.create();
 		this.broker = TestBroker.create();
 		this.autovacuum = AutovacuumStandIn.startIfOff(this.database);
@@ -224,7 +232,8 @@ final class Bench implements AutoCloseable {
 	JavaProcess startWorker(String name, List<String> launcher, List<String> jvmOptions, Map<String, Object> settings) {
 		Map<String, Object> properties = common();
 		properties.put("spring.mail.host", "127.0.0.1");
-		properties.put("spring.mail.port", this.mail.getSmtp().getPort());
+		properties.put("spring.mail.port", this.mail.port());
+		properties.put("offload.worker.email.from", EMAIL_FROM);
 		properties.putAll(settings);
 		JavaProcess worker = JavaProcess.service(name, launcher, this.workerJar,
 				jvmOptions.isEmpty() ? SERVICE_JVM : jvmOptions, ServiceProcess.freePort(), properties, this.logs);
@@ -715,7 +724,7 @@ final class Bench implements AutoCloseable {
 			this.api.kill();
 		}
 		try (TestDatabase db = this.database; TestBroker mq = this.broker) {
-			this.mail.stop();
+			this.mail.close();
 			deletePerfTestExchange();
 		}
 	}

@@ -87,7 +87,8 @@ final class DispatchPath {
 		double machinePerReport = Double.NaN;
 		double rabbitPerReport = Double.NaN;
 		double postgresPerReport = Double.NaN;
-		double suitePerReport = Double.NaN;
+		double sinkPerReport = Double.NaN;
+		MailFloor.Sample sample = null;
 		double apiPerReport = Double.NaN;
 		double recordingPerReport = Double.NaN;
 		double smtpPerReport = Double.NaN;
@@ -118,7 +119,7 @@ final class DispatchPath {
 			long before = succeeded(bench);
 			long mailedBefore = mailed(bench);
 			DatabaseActivity databaseBefore = targeted ? DatabaseActivity.now(bench.database) : null;
-			long suiteBefore = Tools.processCpuNanos();
+			double sinkBefore = bench.mail().cpuSeconds();
 			double apiBefore = Profile.cpuSeconds(bench.api());
 			long start = System.nanoTime();
 			Pause.millis(seconds * 1000L);
@@ -127,7 +128,7 @@ final class DispatchPath {
 			// A report is processed once it is SUCCEEDED and its email sent: whichever
 			// of the two kept the slower pace is the rate the worker can keep up.
 			long done = Math.min(built, mailedCount);
-			long suiteUsed = Tools.processCpuNanos() - suiteBefore;
+			double sinkUsed = bench.mail().cpuSeconds() - sinkBefore;
 			double apiUsed = Profile.cpuSeconds(bench.api()) - apiBefore;
 			double elapsed = (System.nanoTime() - start) / 1e9;
 			double rate = done / elapsed;
@@ -140,9 +141,10 @@ final class DispatchPath {
 				machinePerReport = profile.machineMillisPerOperation();
 				rabbitPerReport = profile.rabbitMillisPerOperation();
 				postgresPerReport = profile.postgresMillisPerOperation();
-				// The suite's own JVM meanwhile: the SMTP sink taking the worker's
-				// emails, and the autovacuum stand-in.
-				suitePerReport = suiteUsed / 1e6 / Math.max(1, done);
+				// The SMTP sink's process meanwhile, taking the worker's emails.
+				sinkPerReport = sinkUsed * 1000 / Math.max(1, done);
+				// One of them, for the email floor.
+				sample = lastMailed(bench);
 				// api-service meanwhile: its relay idle (the backlog was topped up before
 				// the count), it consumes the outcomes' copies in the webhook queue and
 				// its live status queue.
@@ -181,14 +183,14 @@ final class DispatchPath {
 					targeted ? ">= 0.50" : "", targeted ? Row.met(rate >= 0.5 * perfTest.get(i)) : ""));
 		}
 		int warmup = warmups.get(0);
-		MailFloor.Result mail = mailFloor(bench);
+		MailFloor.Result mail = mailFloor(bench, sample);
 		MessageFloor.Result messages = messageFloor(bench, taskSize);
 		Ceilings ceilings = databaseCeiling(bench, seconds, offload.get(0), mail.bodyLength());
 		List<LoadResult> jobRunr = jobRunrRows(bench, seconds, warmup, offload.get(0), cpuPerReport, machinePerReport,
 				ceilings);
 		brokerFloor(
 				bench, taskSize, seconds, perfTestRuns, offload.get(0), new Measured(rabbitPerReport, postgresPerReport,
-						suitePerReport, apiPerReport, recordingPerReport, smtpPerReport),
+						sinkPerReport, apiPerReport, recordingPerReport, smtpPerReport),
 				ceilings, mail, messages, jobRunr);
 		bench.notes.put("Figure 2",
 				"The worker starts on a full queue (QUEUED NO_OP reports whose tasks api-service's relay published); "
@@ -210,7 +212,7 @@ final class DispatchPath {
 						+ "statuses are recorded in one "
 						+ "transaction, their SUCCEEDED events published and the confirms awaited together, and "
 						+ "each task is acknowledged; with prefetch 1 each report goes alone. The worker's email listener "
-						+ "mails each outcome to an in-process SMTP sink meanwhile. PerfTest drains a queue it "
+						+ "mails each outcome to an SMTP sink (Postfix's smtp-sink, a process of its own) meanwhile. PerfTest drains a queue it "
 						+ "filled first: `-x 0 -y N -q P -qq`, %d-byte persistent messages, manual acks."
 							.formatted(taskSize));
 		Map<String, List<Double>> series = new LinkedHashMap<>();
@@ -289,17 +291,17 @@ final class DispatchPath {
 	 * The least an email costs here ({@link MailFloor}), from copies of one the worker
 	 * sent in the figure.
 	 */
-	private static MailFloor.Result mailFloor(Bench bench) {
+	private static MailFloor.Result mailFloor(Bench bench, MailFloor.Sample sample) {
 		int emails = bench.quick ? 2000 : 10000;
-		MailFloor.Result mail = MailFloor.measure(bench.mail(), emails / 2, emails);
+		MailFloor.Result mail = MailFloor.measure(bench.mail(), sample, emails / 2, emails);
 		bench.notes.put("Figure 2 email floor", String.format(Locale.ROOT,
 				"Copies of an email the worker sent in the figure (its subject and its %d-character body, a new "
 						+ "Message-ID each), sent by one thread of the suite's JVM with Angus Mail (the worker's "
-						+ "Jakarta Mail) to the same in-process SMTP sink (GreenMail), over one open connection, "
+						+ "Jakarta Mail) to the same SMTP sink (Postfix's smtp-sink), over one open connection, "
 						+ "one after the other: %d to warm up, then %d measured, %.0f per s. The sending thread "
-						+ "used %.3f ms of CPU per email, the rest of the suite's JVM (the sink's threads) %.3f ms. "
+						+ "used %.3f ms of CPU per email, the sink's process %.3f ms. "
 						+ "No outbox, no transaction, no event; but one email at a time, each SMTP command a round "
-						+ "trip between two threads with nothing else to do, which on this machine can cost more "
+						+ "trip between the sending thread and the sink with nothing else to do, which on this machine can cost more "
 						+ "per email than the worker's batches of " + SENDER_BATCH
 						+ " do under load: the verdict takes the smaller of this and what the figure measured.",
 				mail.bodyLength(), emails / 2, mail.emails(), mail.perSecond(), mail.clientMillis(),
@@ -566,14 +568,13 @@ final class DispatchPath {
 	 *
 	 * @param rabbit RabbitMQ
 	 * @param postgres PostgreSQL
-	 * @param suite the suite's own JVM (the SMTP sink the worker mails, and the
-	 * autovacuum stand-in)
+	 * @param sink the SMTP sink's process (Postfix's smtp-sink, which the worker mails)
 	 * @param api api-service (consuming the outcomes' copies in the webhook queue and its
 	 * live status queue)
 	 * @param recording the worker's claim, file and SUCCEEDED steps
 	 * @param smtp the worker's step building and sending the email (Angus Mail)
 	 */
-	private record Measured(double rabbit, double postgres, double suite, double api, double recording, double smtp) {
+	private record Measured(double rabbit, double postgres, double sink, double api, double recording, double smtp) {
 
 	}
 
@@ -687,7 +688,7 @@ final class DispatchPath {
 		// JobRunr's or the worker's own, whichever was lighter.
 		double rabbit = Math.min(streamed, rabbitPerReport);
 		double postgres = Math.min(ceilings.batchedPostgresMillis(), measured.postgres());
-		double sink = Math.min(mail.sinkMillis(), measured.suite());
+		double sink = Math.min(mail.sinkMillis(), measured.sink());
 		// The worker publishes the SUCCEEDED event and consumes the task and the
 		// outcome's
 		// copy in the email queue; api-service consumes its copy in the webhook queue.
@@ -708,7 +709,7 @@ final class DispatchPath {
 						+ "the outcome in the email and webhook queues), PostgreSQL %.2f ms (%.2f in the figure, "
 						+ "%.2f claiming and recording " + PREFETCH + " reports per transaction and mailing them in "
 						+ "pgbench, the email "
-						+ "outbox included), the SMTP sink %.2f ms (the suite's JVM, which holds it, %.2f in the "
+						+ "outbox included), the SMTP sink %.2f ms (Postfix's smtp-sink, %.2f in the "
 						+ "figure; %.2f taking copies of the email alone, the email floor note), the services' "
 						+ "RabbitMQ clients %.2f ms (the message floor alone, which the profiles do not split out: "
 						+ "the event published with a confirm, the task and the outcome's copies in the email and "
@@ -722,7 +723,7 @@ final class DispatchPath {
 						+ "confirms awaited, the email listener's outbox rows) is left out, so this is a lower "
 						+ "bound.",
 				rabbit, rabbitPerReport, streamed, postgres, measured.postgres(), ceilings.batchedPostgresMillis(),
-				sink, measured.suite(), mail.sinkMillis(), clients, smtp, millis(measured.smtp()), mail.clientMillis(),
+				sink, measured.sink(), mail.sinkMillis(), clients, smtp, millis(measured.smtp()), mail.clientMillis(),
 				others, millis(measured.api()), millis(measured.recording())));
 		for (LoadResult peer : jobRunr) {
 			if (peer.number("left") <= 0 || peer.throughput() <= 0) {
@@ -774,6 +775,18 @@ final class DispatchPath {
 
 	private static long succeeded(Bench bench) {
 		return bench.queryLong("SELECT count(*) FROM reports WHERE status = 'SUCCEEDED'");
+	}
+
+	/** The email the worker sent last, from its outbox row. */
+	private static MailFloor.Sample lastMailed(Bench bench) {
+		String report = bench.queryString(
+				"SELECT report_id FROM sent_emails WHERE status = 'SENT' AND outcome = 'SUCCEEDED' ORDER BY sent_at DESC LIMIT 1");
+		if (report == null) {
+			throw new IllegalStateException("The worker mailed no outcome in figure 2");
+		}
+		String where = " FROM sent_emails WHERE report_id = '" + report + "' AND outcome = 'SUCCEEDED'";
+		return new MailFloor.Sample(Bench.EMAIL_FROM, bench.queryString("SELECT recipient" + where),
+				bench.queryString("SELECT subject" + where), bench.queryString("SELECT body" + where));
 	}
 
 	private static long mailed(Bench bench) {

@@ -56,6 +56,7 @@ final class Markdown {
 			.formatted(packageVersion(com.rabbitmq.perf.PerfTest.class)));
 		md.append("| pgbench | %s |\n".formatted(Tools.version("pgbench", "--version")));
 		md.append("| peer job system | %s |\n".formatted(JobRunrPeer.version()));
+		md.append("| SMTP sink | %s |\n".formatted(SmtpSink.version(bench.postfix())));
 		md.append("| suite duration | %d s%s |\n\n".formatted(took.toSeconds(), bench.quick ? " (quick mode)" : ""));
 		md.append("## Results\n\n").append(table).append('\n');
 		md.append(issue16(bench.rows));
