@@ -42,7 +42,7 @@ final class DispatchPath {
 	private static final int REPORT_TIMEOUT_SECONDS = 20;
 
 	/** The events the worker's email listener records in the outbox together, at most. */
-	private static final int EMAIL_BATCH = 10;
+	private static final int EMAIL_BATCH = 40;
 
 	/** The emails the worker's sender sends in one transaction, at most. */
 	private static final int SENDER_BATCH = 10;

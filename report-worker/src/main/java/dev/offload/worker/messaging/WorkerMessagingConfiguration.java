@@ -43,8 +43,11 @@ public class WorkerMessagingConfiguration {
 	 * The email listener records the emails of up to this many events at once (in one
 	 * statement, acknowledged with one frame): every report sends two or more events, so
 	 * one at a time it would be the busiest consumer of a worker building cheap reports.
+	 * As many as a task consumer builds together at the largest prefetch the broker's
+	 * consumer timeout allows short reports (figure 2): in batches of 10 the outbox's
+	 * statements and commits were most of PostgreSQL's transactions per report.
 	 */
-	private static final int EMAIL_BATCH = 10;
+	private static final int EMAIL_BATCH = 40;
 
 	/**
 	 * The next batch ready while one is recorded, without one worker hoarding the queue.
@@ -52,8 +55,9 @@ public class WorkerMessagingConfiguration {
 	private static final int EMAIL_PREFETCH = 2 * EMAIL_BATCH;
 
 	/**
-	 * How long a batch waits for its next event before it is recorded as it is: the
-	 * longest an email's recording is held back while events trickle in.
+	 * How long a batch waits for more events, counted from its first, before it is
+	 * recorded as it is: the longest an email's recording is held back while events
+	 * trickle in.
 	 */
 	private static final long EMAIL_BATCH_WAIT_MILLIS = 50;
 
@@ -216,8 +220,8 @@ public class WorkerMessagingConfiguration {
 	 * ({@code consumerBatchEnabled}), and the listener acknowledges or rejects each
 	 * itself ({@link AcknowledgeMode#MANUAL}): the container could only settle a batch as
 	 * a whole, and would dead-letter its good events with an unreadable one. A batch is
-	 * handed over once full or once no event has come for
-	 * {@value #EMAIL_BATCH_WAIT_MILLIS} ms.
+	 * handed over once full, or at most {@value #EMAIL_BATCH_WAIT_MILLIS} ms after its
+	 * first event.
 	 * @param configurer Boot's configurer
 	 * @param connectionFactory the connection factory
 	 * @param messageConverter the converter
@@ -235,6 +239,7 @@ public class WorkerMessagingConfiguration {
 		factory.setConsumerBatchEnabled(true);
 		factory.setBatchSize(EMAIL_BATCH);
 		factory.setReceiveTimeout(EMAIL_BATCH_WAIT_MILLIS);
+		factory.setBatchReceiveTimeout(EMAIL_BATCH_WAIT_MILLIS);
 		return factory;
 	}
 
