@@ -147,9 +147,16 @@ final class Bench implements AutoCloseable {
 			throw new UncheckedIOException(ex);
 		}
 		this.mail = SmtpSink.start(postfix(), this.logs);
-		this.database = TestDatabase.create();
-		this.broker = TestBroker.create();
-		this.autovacuum = AutovacuumStandIn.startIfOff(this.database);
+		try {
+			this.database = TestDatabase.create();
+			this.broker = TestBroker.create();
+			this.autovacuum = AutovacuumStandIn.startIfOff(this.database);
+		}
+		catch (RuntimeException ex) {
+			// The sink is a process of its own, which would outlive the suite.
+			this.mail.close();
+			throw ex;
+		}
 	}
 
 	/**
