@@ -379,10 +379,16 @@ final class Profile {
 	 * @return seconds, or NaN if the process's CPU time cannot be read
 	 */
 	static double cpuSeconds(JavaProcess process) {
-		return ProcessHandle.of(process.pid())
-			.flatMap((handle) -> handle.info().totalCpuDuration())
-			.map((duration) -> duration.toNanos() / 1e9)
-			.orElse(Double.NaN);
+		return ProcessHandle.of(process.pid()).map(Profile::cpuSeconds).orElse(Double.NaN);
+	}
+
+	/**
+	 * CPU seconds a process has used so far.
+	 * @param process the process
+	 * @return seconds, or NaN if its CPU time cannot be read
+	 */
+	static double cpuSeconds(ProcessHandle process) {
+		return process.info().totalCpuDuration().map((duration) -> duration.toNanos() / 1e9).orElse(Double.NaN);
 	}
 
 	/**

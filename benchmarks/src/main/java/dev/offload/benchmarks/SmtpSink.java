@@ -113,11 +113,7 @@ final class SmtpSink implements AutoCloseable {
 	 * @return seconds, or NaN if they cannot be read
 	 */
 	double cpuSeconds() {
-		return this.process.toHandle()
-			.info()
-			.totalCpuDuration()
-			.map((duration) -> duration.toNanos() / 1e9)
-			.orElse(Double.NaN);
+		return Profile.cpuSeconds(this.process.toHandle());
 	}
 
 	@Override
