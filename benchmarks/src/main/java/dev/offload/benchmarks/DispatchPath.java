@@ -211,7 +211,8 @@ final class DispatchPath {
 						+ "(and no RUNNING event unless the run takes over 250 ms), their files and SUCCEEDED "
 						+ "statuses are recorded in one "
 						+ "transaction, their SUCCEEDED events published and the confirms awaited together, and "
-						+ "each task is acknowledged; with prefetch 1 each report goes alone. The worker's email listener "
+						+ "each task is acknowledged; with prefetch 1 each report goes alone (its RUNNING event "
+						+ "held back likewise). The worker's email listener "
 						+ "mails each outcome to an SMTP sink (Postfix's smtp-sink, a process of its own) meanwhile. PerfTest drains a queue it "
 						+ "filled first: `-x 0 -y N -q P -qq`, %d-byte persistent messages, manual acks."
 							.formatted(taskSize));
@@ -387,7 +388,7 @@ final class DispatchPath {
 				+ "processed = jobs turned SUCCEEDED in PostgreSQL during %d s, counted after the server's first %s s "
 				+ "(the worker's warm-up, at most 30 s); CPU: the JVM's process CPU time over those seconds, divided by the jobs. A "
 				+ "JobRunr job is one claim and one state update in PostgreSQL; a NO_OP report also publishes its "
-				+ "outcome with a confirm (and a RUNNING event should its run turn slow), writes its file and "
+				+ "outcome with a confirm (and a RUNNING event should it be unrecorded 250 ms after its claim), writes its file and "
 				+ "status and mails its outcome.")
 			.formatted(JobRunrPeer.version(), backlog, counted, warmup));
 		return List.of(standard, fastest);
@@ -633,9 +634,9 @@ final class DispatchPath {
 	 * them and when PerfTest sends them at the rate the worker's reports make, in the
 	 * same run; then what is left for a worker, batched or not, at JobRunr's rate. Per
 	 * NO_OP report, in the measured window, RabbitMQ delivers and settles the task, takes
-	 * the SUCCEEDED event with a confirm (a RUNNING one only from a run that turned
-	 * slow), routes it into the email and webhook quorum queues (and api-service's live
-	 * status queue) and delivers and settles it there.
+	 * the SUCCEEDED event with a confirm (a RUNNING one only from a report still
+	 * unrecorded 250 ms after its claim), routes it into the email and webhook quorum
+	 * queues (and api-service's live status queue) and delivers and settles it there.
 	 */
 	private static void brokerFloor(Bench bench, int taskSize, int seconds, PerfTestRuns perfTest, double rate,
 			Measured measured, Ceilings ceilings, MailFloor.Result mail, MessageFloor.Result messages,

@@ -219,10 +219,14 @@ final class EndToEndLatency {
 						+ "publish, confirm and delivery to the client. RabbitMQ alone, right after (PerfTest, one "
 						+ "persistent message of the task's size at a time through a quorum queue at 100/s, with a "
 						+ "confirm and an ack): publish to consume p50 %.1f ms, p99 %.1f ms, and %.2f ms of "
-						+ "RabbitMQ's CPU per message; each of Offload's reports cost RabbitMQ %.2f ms (a task, 2 "
-						+ "confirmed events, the outcome in 2 quorum queues besides the transient ones).",
+						+ "RabbitMQ's CPU per message; each of Offload's reports cost RabbitMQ %.2f ms (a task, its "
+						+ "confirmed events, the outcome in 2 quorum queues besides the transient ones; the client "
+						+ "heard %.2f events per report: each its SUCCEEDED, and a RUNNING from the reports still "
+						+ "unrecorded 250 ms after their claim, or built before the worker had learnt that NO_OP "
+						+ "is quick to build).",
 				steps[0], steps[1], steps[2], steps[3], steps[4], steps[5], perfTest.latencyP50(),
-				perfTest.latencyP99(), perfTestRabbitMillis, profile.rabbitMillisPerOperation()));
+				perfTest.latencyP99(), perfTestRabbitMillis, profile.rabbitMillisPerOperation(),
+				result.number("events_heard") / Math.max(1, result.number("accepted_with_id"))));
 		bench.notes.put("Figure 6 JobRunr peer", ("%s on the same PostgreSQL, in a database of its own, each poll "
 				+ "interval in a JVM of its own (-Xms512m -Xmx512m) that both enqueues and runs the jobs "
 				+ "(PostgresStorageProvider, Hikari pool of 10, default workers): `enqueue(() -> started(due))` at a "
@@ -256,8 +260,9 @@ final class EndToEndLatency {
 					result.values().get("e2e_missing"), result.number("answer_to_event_p50"),
 					result.number("answer_to_event_p99"), succeededInDatabase, database[0], database[1], database[2],
 					database[3], loadBefore, loadDuring, Runtime.getRuntime().availableProcessors())
-				+ "The path: POST, insert, relay publish with confirm, worker claim, RUNNING event, file and "
-				+ "status, SUCCEEDED event; the client hears it on a queue of its own bound to the events exchange "
+				+ "The path: POST, insert, relay publish with confirm, worker claim, file and status, "
+				+ "SUCCEEDED event (a RUNNING event before it only for a report still unrecorded 250 ms after "
+				+ "its claim); the client hears it on a queue of its own bound to the events exchange "
 				+ "and matches it to its POST by the report id in the 202's Location. "
 				+ "%s (its latency: publish to consume).".formatted(perfTest.command()));
 		Map<String, List<Double>> series = new LinkedHashMap<>();

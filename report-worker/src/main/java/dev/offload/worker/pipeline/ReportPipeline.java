@@ -12,8 +12,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 
 import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportStatus;
@@ -35,6 +38,7 @@ import org.slf4j.MDC;
 
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.ImmediateRequeueAmqpException;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.core.NestedExceptionUtils;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.TransactionSystemException;
@@ -67,7 +71,7 @@ import org.springframework.transaction.TransactionSystemException;
  * letter's reason header for operators.
  */
 @Service
-class ReportPipeline {
+class ReportPipeline implements DisposableBean {
 
 	private static final Logger logger = LoggerFactory.getLogger(ReportPipeline.class);
 
@@ -79,7 +83,8 @@ class ReportPipeline {
 
 	/**
 	 * The longest reports claimed ahead are kept waiting: a run that takes longer lets go
-	 * of the reports it has not started.
+	 * of the reports it has not started. Also the longest a quick report's RUNNING event
+	 * is held back ({@link RunningEvent}).
 	 */
 	static final Duration QUICK_RUN = Duration.ofMillis(250);
 
@@ -105,6 +110,12 @@ class ReportPipeline {
 
 	private final BuildTimes buildTimes = new BuildTimes(QUICK_BUILD);
 
+	/**
+	 * Publishes the RUNNING events held back past {@link #QUICK_RUN}: one thread, which
+	 * only publishes (the confirms are awaited by the reports' own threads).
+	 */
+	private final ScheduledThreadPoolExecutor heldEvents;
+
 	ReportPipeline(Reports reports, ReportEventPublisher events, ConfirmedPublisher publisher, TaskRetries retries,
 			Catalogue catalogue, ReportFiles files, WorkerProperties properties, MeterRegistry meters) {
 		this.reports = reports;
@@ -117,6 +128,19 @@ class ReportPipeline {
 		this.progressInterval = properties.progressInterval();
 		this.reportTimeout = properties.reportTimeout();
 		this.meters = meters;
+		this.heldEvents = new ScheduledThreadPoolExecutor(1, (task) -> {
+			Thread thread = new Thread(task, "held-running-events");
+			thread.setDaemon(true);
+			return thread;
+		});
+		// A report settled in time cancels its timer: nothing of it is kept.
+		this.heldEvents.setRemoveOnCancelPolicy(true);
+	}
+
+	@Override
+	public void destroy() {
+		// The reports' threads have stopped by now; their events held back never go.
+		this.heldEvents.shutdownNow();
 	}
 
 	/**
@@ -284,8 +308,12 @@ class ReportPipeline {
 
 	private void build(ReportTask task, ReportDefinition definition, Claim claim) {
 		// Its confirm comes back while the report is built; it is awaited before the
-		// report's next event, which therefore never overtakes it.
-		RunningEvent running = new RunningEvent(event(task, ReportEvent.Type.RUNNING, 0, null, null));
+		// report's next event, which therefore never overtakes it. A report of a type
+		// lately quick to build holds it back, as one claimed ahead does: most such
+		// reports go from QUEUED to their outcome, one event and one confirm fewer.
+		ReportEvent event = event(task, ReportEvent.Type.RUNNING, 0, null, null);
+		RunningEvent running = this.buildTimes.isQuick(task.type()) ? new RunningEvent(event, System.nanoTime())
+				: new RunningEvent(event);
 		try {
 			build(task, definition, claim, running);
 		}
@@ -667,7 +695,8 @@ class ReportPipeline {
 			ReportTask task = task(i);
 			Claim claim = this.claims.get(i);
 			try (MDC.MDCCloseable mdc = MDC.putCloseable(ReportTaskListener.REPORT_ID, task.reportId().toString())) {
-				RunningEvent running = new RunningEvent(event(task, ReportEvent.Type.RUNNING, 0, null, null), true);
+				RunningEvent running = new RunningEvent(event(task, ReportEvent.Type.RUNNING, 0, null, null),
+						this.started);
 				this.held.add(running);
 				long started = System.nanoTime();
 				try {
@@ -780,32 +809,54 @@ class ReportPipeline {
 
 	/**
 	 * The RUNNING event of the report in hand: published when the report is claimed, or,
-	 * for a report claimed ahead ({@link Run}), held back until the report reports
-	 * progress or its run turns slow; its confirm awaited ({@link #settle()}) only before
-	 * the report's next event or at the end. Like every event in progress, it is a
-	 * notification whose loss is logged, never worth failing the report over.
+	 * for a report of a type lately quick to build (one claimed ahead, {@link Run}, or
+	 * one alone), held back until the report reports progress, its run turns slow, or
+	 * {@link #QUICK_RUN} has passed since its claim, whichever comes first; a report
+	 * finished before then never publishes it. Its confirm is awaited ({@link #settle()})
+	 * only before the report's next event or at the end, so it never overtakes it: one
+	 * held back past {@link #QUICK_RUN} is published from the timer's thread, over a
+	 * channel of its own, and a confirm means the broker has put it in every queue it
+	 * routes to. Like every event in progress, it is a notification whose loss is logged,
+	 * never worth failing the report over.
 	 */
 	private final class RunningEvent {
 
 		private final ReportEvent event;
 
+		/** Guarded by this, as are the fields after it. */
 		private ConfirmedPublisher.Publication publication;
 
 		/** Published, or settled without it: never published after. */
 		private boolean done;
 
+		/** Publishes the event should it still be held back after the quick run. */
+		private Future<?> timer;
+
 		/** Publishes the event now. */
 		RunningEvent(ReportEvent event) {
-			this(event, false);
+			this.event = event;
+			publish();
 		}
 
 		/**
-		 * @param held whether the event waits for {@link #publish()}
+		 * Holds the event back until {@link #publish()}, at the latest until
+		 * {@link #QUICK_RUN} after the claim.
+		 * @param claimedNanos when the report was claimed ({@link System#nanoTime()})
 		 */
-		RunningEvent(ReportEvent event, boolean held) {
+		RunningEvent(ReportEvent event, long claimedNanos) {
 			this.event = event;
-			if (!held) {
+			long delay = claimedNanos + QUICK_RUN.toNanos() - System.nanoTime();
+			if (delay <= 0) {
 				publish();
+				return;
+			}
+			try {
+				this.timer = ReportPipeline.this.heldEvents.schedule(this::publish, delay, TimeUnit.NANOSECONDS);
+			}
+			catch (RuntimeException ex) {
+				// The worker is stopping (the timer is shut down): the report's next
+				// event, or its progress, comes instead.
+				logger.debug("Could not hold back the {} event: {}", event.type(), ex.getMessage());
 			}
 		}
 
@@ -813,7 +864,7 @@ class ReportPipeline {
 		 * Publishes the event unless it was published or settled before: the report's
 		 * next event has gone, or is about to.
 		 */
-		void publish() {
+		synchronized void publish() {
 			if (this.done) {
 				return;
 			}
@@ -822,7 +873,8 @@ class ReportPipeline {
 				this.publication = ReportPipeline.this.events.publishLater(this.event);
 			}
 			catch (AmqpException ex) {
-				logger.warn("Could not publish {} event: {}", this.event.type(), ex.getMessage());
+				logger.warn("Could not publish {} event of report {}: {}", this.event.type(), this.event.reportId(),
+						ex.getMessage());
 			}
 		}
 
@@ -831,18 +883,24 @@ class ReportPipeline {
 		 * published by now never is: the report's next event comes instead.
 		 */
 		void settle() {
-			this.done = true;
-			if (this.publication == null) {
+			ConfirmedPublisher.Publication published;
+			synchronized (this) {
+				this.done = true;
+				if (this.timer != null) {
+					this.timer.cancel(false);
+					this.timer = null;
+				}
+				published = this.publication;
+				this.publication = null;
+			}
+			if (published == null) {
 				return;
 			}
 			try {
-				this.publication.await();
+				published.await();
 			}
 			catch (AmqpException ex) {
 				logger.warn("Could not publish {} event: {}", this.event.type(), ex.getMessage());
-			}
-			finally {
-				this.publication = null;
 			}
 		}
 

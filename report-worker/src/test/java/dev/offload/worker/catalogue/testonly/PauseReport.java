@@ -14,8 +14,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * {@code PAUSE}, a report type of the tests that takes as long to build as its
- * {@code millis} parameter says, reporting its progress as it goes, and writes one line:
- * a type that is quick for some reports and slow for others.
+ * {@code millis} parameter says, reporting its progress as it goes (unless
+ * {@code progress} is {@code silent}: then it tells nothing until it is done, as a report
+ * waiting on one long query does), and writes one line: a type that is quick for some
+ * reports and slow for others.
  */
 @Component
 public class PauseReport implements ReportDefinition {
@@ -25,7 +27,10 @@ public class PauseReport implements ReportDefinition {
 
 	private static final ReportTypeDescriptor DESCRIPTOR = new ReportTypeDescriptor(NAME, 1, "Pause",
 			"Takes the given time to build (a report type of the tests).",
-			List.of(ReportParameter.integer("millis", "How long to take", 0, 60_000)), List.of(ReportFormat.CSV), true);
+			List.of(ReportParameter.integer("millis", "How long to take", 0, 60_000),
+					ReportParameter.choice("progress", "Whether to report progress", List.of("reported", "silent"))
+						.optional("reported")),
+			List.of(ReportFormat.CSV), true);
 
 	@Override
 	public ReportTypeDescriptor descriptor() {
@@ -40,11 +45,14 @@ public class PauseReport implements ReportDefinition {
 	@Override
 	public void build(ReportParameters parameters, ReportProgress progress, DocumentWriter document) {
 		long millis = parameters.integer("millis");
+		boolean silent = parameters.text("progress").equals("silent");
 		long started = System.nanoTime();
 		long elapsed;
 		// Reports its progress every 50 ms, as a report reading rows does.
 		while ((elapsed = (System.nanoTime() - started) / 1_000_000) < millis) {
-			progress.progress((int) (elapsed * 100 / millis));
+			if (!silent) {
+				progress.progress((int) (elapsed * 100 / millis));
+			}
 			try {
 				Thread.sleep(Math.min(50, millis - elapsed));
 			}
