@@ -78,6 +78,9 @@ class LiveStatusReachesEveryReplicaTests {
 		String reportId = Messages.json().readTree(accepted.body()).get("id").asString();
 
 		await().atMost(TIMEOUT).until(() -> statusesOf(reportId, aliceOnSecond).contains("SUCCEEDED"));
+		// The worker's first NO_OP report: it has not learnt yet that the type is quick
+		// to
+		// build, so it announces RUNNING at the claim rather than holding it back.
 		assertThat(statusesOf(reportId, aliceOnSecond)).containsExactly("RUNNING", "SUCCEEDED");
 		await().atMost(TIMEOUT).until(() -> statusesOf(reportId, aliceOnFirst).contains("SUCCEEDED"));
 		// Each replica pushes an event to all matching streams before it reads the next:

@@ -106,6 +106,8 @@ class ReportPipeline implements DisposableBean {
 
 	private final Duration reportTimeout;
 
+	private final Duration confirmTimeout;
+
 	private final MeterRegistry meters;
 
 	private final BuildTimes buildTimes = new BuildTimes(QUICK_BUILD);
@@ -127,6 +129,7 @@ class ReportPipeline implements DisposableBean {
 		this.lease = properties.leaseDuration();
 		this.progressInterval = properties.progressInterval();
 		this.reportTimeout = properties.reportTimeout();
+		this.confirmTimeout = properties.publishConfirmTimeout();
 		this.meters = meters;
 		this.heldEvents = new ScheduledThreadPoolExecutor(1, (task) -> {
 			Thread thread = new Thread(task, "held-running-events");
@@ -139,7 +142,9 @@ class ReportPipeline implements DisposableBean {
 
 	@Override
 	public void destroy() {
-		// The reports' threads have stopped by now; their events held back never go.
+		// The task containers have stopped, or given up waiting for the reports in hand:
+		// events still held back are not published (a report still being built
+		// publishes its outcome, which is what counts).
 		this.heldEvents.shutdownNow();
 	}
 
@@ -663,13 +668,20 @@ class ReportPipeline implements DisposableBean {
 			}
 			this.order = order;
 			this.started = System.nanoTime();
-			List<Built> built = new ArrayList<>(order.size());
-			for (int k = 0; k < order.size() && !this.released.contains(order.get(k)); k++) {
-				this.building = k;
-				build(order.get(k)).ifPresent(built::add);
-				letGoIfTooLong();
+			try {
+				List<Built> built = new ArrayList<>(order.size());
+				for (int k = 0; k < order.size() && !this.released.contains(order.get(k)); k++) {
+					this.building = k;
+					build(order.get(k)).ifPresent(built::add);
+					letGoIfTooLong();
+				}
+				record(built);
 			}
-			record(built);
+			finally {
+				// Each settled already unless the run was cut short: then none may be
+				// published after the reports taken over announce anything.
+				this.held.forEach(RunningEvent::settle);
+			}
 		}
 
 		/**
@@ -810,14 +822,17 @@ class ReportPipeline implements DisposableBean {
 	/**
 	 * The RUNNING event of the report in hand: published when the report is claimed, or,
 	 * for a report of a type lately quick to build (one claimed ahead, {@link Run}, or
-	 * one alone), held back until the report reports progress, its run turns slow, or
-	 * {@link #QUICK_RUN} has passed since its claim, whichever comes first; a report
-	 * finished before then never publishes it. Its confirm is awaited ({@link #settle()})
-	 * only before the report's next event or at the end, so it never overtakes it: one
-	 * held back past {@link #QUICK_RUN} is published from the timer's thread, over a
-	 * channel of its own, and a confirm means the broker has put it in every queue it
-	 * routes to. Like every event in progress, it is a notification whose loss is logged,
-	 * never worth failing the report over.
+	 * one alone), held back until {@link #QUICK_RUN} has passed since its claim while it
+	 * is still being built, or sooner should it pass on progress or its run turn slow; a
+	 * report settled before then never publishes it. Its confirm is awaited
+	 * ({@link #settle()}) only before the report's next event or at the end: one held
+	 * back past {@link #QUICK_RUN} is published by the timer's thread, over a channel of
+	 * its own, and once it is confirmed the broker has put it in every queue it routes
+	 * to, so the next event cannot overtake it. Should its confirm not come (a nack, a
+	 * closed channel, the confirm timeout), the next event goes anyway and may arrive
+	 * first; subscribers order a report's events by status, as the page does, since a
+	 * RUNNING event is never newer than an outcome. Like every event in progress, it is a
+	 * notification whose loss is logged, never worth failing the report over.
 	 */
 	private final class RunningEvent {
 
@@ -828,6 +843,9 @@ class ReportPipeline implements DisposableBean {
 
 		/** Published, or settled without it: never published after. */
 		private boolean done;
+
+		/** Being sent by another thread (the timer's), outside the lock. */
+		private boolean sending;
 
 		/** Publishes the event should it still be held back after the quick run. */
 		private Future<?> timer;
@@ -862,25 +880,39 @@ class ReportPipeline implements DisposableBean {
 
 		/**
 		 * Publishes the event unless it was published or settled before: the report's
-		 * next event has gone, or is about to.
+		 * next event has gone, or is about to. The lock is not held while sending, so the
+		 * report's thread never waits on a broker connection the timer's thread is
+		 * opening longer than {@link #settle()} allows.
 		 */
-		synchronized void publish() {
-			if (this.done) {
-				return;
+		void publish() {
+			synchronized (this) {
+				if (this.done) {
+					return;
+				}
+				this.done = true;
+				this.sending = true;
 			}
-			this.done = true;
+			ConfirmedPublisher.Publication sent = null;
 			try {
-				this.publication = ReportPipeline.this.events.publishLater(this.event);
+				sent = ReportPipeline.this.events.publishLater(this.event);
 			}
-			catch (AmqpException ex) {
+			catch (RuntimeException ex) {
 				logger.warn("Could not publish {} event of report {}: {}", this.event.type(), this.event.reportId(),
 						ex.getMessage());
+			}
+			finally {
+				synchronized (this) {
+					this.publication = sent;
+					this.sending = false;
+					notifyAll();
+				}
 			}
 		}
 
 		/**
 		 * Awaits the confirm, once; later calls do nothing. An event held back and not
-		 * published by now never is: the report's next event comes instead.
+		 * published by now never is: the report's next event comes instead. One the
+		 * timer's thread is still sending is waited for up to the confirm timeout.
 		 */
 		void settle() {
 			ConfirmedPublisher.Publication published;
@@ -889,6 +921,21 @@ class ReportPipeline implements DisposableBean {
 				if (this.timer != null) {
 					this.timer.cancel(false);
 					this.timer = null;
+				}
+				long deadline = System.nanoTime() + ReportPipeline.this.confirmTimeout.toNanos();
+				long left;
+				while (this.sending && (left = deadline - System.nanoTime()) > 0) {
+					try {
+						TimeUnit.NANOSECONDS.timedWait(this, left);
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+						break;
+					}
+				}
+				if (this.sending) {
+					logger.warn("The {} event of report {} was still being sent after {}; going on without it",
+							this.event.type(), this.event.reportId(), ReportPipeline.this.confirmTimeout);
 				}
 				published = this.publication;
 				this.publication = null;

@@ -117,7 +117,8 @@ class HeldRunningEventTests {
 
 	@Test
 	void aQuickReportAloneGoesFromQueuedToItsOutcomeInItsEvents() {
-		List<ReportTask> quick = List.of(pause(0, "reported"), pause(0, "silent"), pause(0, "reported"));
+		List<ReportTask> quick = List.of(pause(0, "reported"), pause(0, "reported"), pause(0, "reported"),
+				pause(0, "reported"), pause(0, "reported"));
 		ReportTask badParameters = new ReportTask(UUID.randomUUID(), PauseReport.NAME, Map.of("millis", "soon"), OWNER,
 				Instant.now(), ReportFormat.CSV);
 		for (ReportTask task : quick) {
@@ -130,15 +131,25 @@ class HeldRunningEventTests {
 		List<UUID> ids = new ArrayList<>(quick.stream().map(ReportTask::reportId).toList());
 		ids.add(badParameters.reportId());
 		Map<UUID, List<Heard>> heard = eventsOf(ids);
+		assertThat(claims(ids)).as("each claimed alone").isEqualTo(ids.size());
+		// A report recorded well within the quick run of its claim never announced that
+		// it was RUNNING. One that took longer (a machine busy enough to stall it) may
+		// have, and tells nothing either way.
+		int told = 0;
 		for (ReportTask task : quick) {
-			assertThat(types(heard.get(task.reportId()))).as("events of %s", task.reportId())
-				.containsExactly(ReportEvent.Type.SUCCEEDED);
+			List<ReportEvent.Type> types = types(heard.get(task.reportId()));
+			if (claimToRecord(task).compareTo(ReportPipeline.QUICK_RUN.dividedBy(2)) < 0) {
+				assertThat(types).as("events of %s", task.reportId()).containsExactly(ReportEvent.Type.SUCCEEDED);
+				told++;
+			}
+			else {
+				assertThat(types).as("events of %s", task.reportId()).endsWith(ReportEvent.Type.SUCCEEDED);
+			}
 		}
-		assertThat(types(heard.get(badParameters.reportId()))).containsExactly(ReportEvent.Type.FAILED);
-		assertThat(jdbc.sql("SELECT count(DISTINCT started_at) FROM reports WHERE id = ANY(:ids)")
-			.param("ids", ids.toArray(new UUID[0]))
-			.query(Long.class)
-			.single()).as("each claimed alone").isEqualTo(ids.size());
+		assertThat(told).as("reports recorded within half the quick run of their claim").isPositive();
+		if (claimToRecord(badParameters).compareTo(ReportPipeline.QUICK_RUN.dividedBy(2)) < 0) {
+			assertThat(types(heard.get(badParameters.reportId()))).containsExactly(ReportEvent.Type.FAILED);
+		}
 	}
 
 	@Test
@@ -155,27 +166,58 @@ class HeldRunningEventTests {
 
 	@Test
 	void reportsClaimedAheadStillUnrecordedAfterTheQuickRunAnnounceThatTheyAreRunningWithoutProgress() {
-		ReportTask quick = pause(0, "reported");
-		// Last of the run, so no report waits behind it to be let go of.
-		ReportTask slow = pause(SLOW_MILLIS, "silent");
-		List<ReportTask> all = List.of(quick, slow);
-		whileConsumerIsStopped(all.size(), () -> all.forEach(HeldRunningEventTests::queue));
-
-		List<UUID> ids = all.stream().map(ReportTask::reportId).toList();
-		// Heard as they come, while the reports are built.
-		Map<UUID, List<Heard>> heard = eventsOf(ids);
-		awaitStatus(quick, "SUCCEEDED");
-		awaitStatus(slow, "SUCCEEDED");
-		assertThat(jdbc.sql("SELECT count(DISTINCT started_at) FROM reports WHERE id = ANY(:ids)")
-			.param("ids", ids.toArray(new UUID[0]))
-			.query(Long.class)
-			.single()).as("claimed together").isOne();
+		List<ReportTask> all;
+		List<UUID> ids;
+		Map<UUID, List<Heard>> heard;
+		// The scenario needs the two claimed in one run: on a busy machine building the
+		// quick one can outlast the quick run, and then the slow one is let go of and
+		// claimed again alone. Tried again with new reports then, a few times at most,
+		// once the worker has learnt again that the type is quick.
+		int tries = 0;
+		do {
+			if (tries > 0) {
+				learnThatTheTypeIsQuick();
+			}
+			// The slow one last, so no report waits behind it to be let go of.
+			all = List.of(pause(0, "reported"), pause(SLOW_MILLIS, "silent"));
+			List<ReportTask> queued = all;
+			whileConsumerIsStopped(all.size(), () -> queued.forEach(HeldRunningEventTests::queue));
+			ids = all.stream().map(ReportTask::reportId).toList();
+			// Heard as they come, while the reports are built.
+			heard = eventsOf(ids);
+			for (ReportTask task : all) {
+				awaitStatus(task, "SUCCEEDED");
+			}
+			tries++;
+		}
+		while (claims(ids) != 1 && tries < 5);
+		assertThat(claims(ids)).as("claimed together").isOne();
 		// The quick one was built and waited to be recorded with the slow one.
 		for (ReportTask task : all) {
 			assertThat(types(heard.get(task.reportId()))).as("events of %s", task.reportId())
 				.containsExactly(ReportEvent.Type.RUNNING, ReportEvent.Type.SUCCEEDED);
 			assertAnnouncedWhileBuilt(task, heard.get(task.reportId()).get(0));
 		}
+	}
+
+	/** How many claims the reports were taken in (each claim has its started_at). */
+	private static long claims(List<UUID> ids) {
+		return jdbc.sql("SELECT count(DISTINCT started_at) FROM reports WHERE id = ANY(:ids)")
+			.param("ids", ids.toArray(new UUID[0]))
+			.query(Long.class)
+			.single();
+	}
+
+	/** From the report's claim to its recording, in PostgreSQL's clock. */
+	private static Duration claimToRecord(ReportTask task) {
+		return jdbc
+			.sql("SELECT (extract(epoch FROM finished_at - started_at) * 1000000)::bigint FROM reports "
+					+ "WHERE id = :id")
+			.param("id", task.reportId())
+			.query(Long.class)
+			.optional()
+			.map((micros) -> Duration.ofNanos(micros * 1000))
+			.orElseThrow();
 	}
 
 	/**
