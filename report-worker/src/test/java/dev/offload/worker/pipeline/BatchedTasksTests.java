@@ -6,9 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 import com.icegreen.greenmail.junit5.GreenMailExtension;
@@ -20,7 +18,6 @@ import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportTask;
 import dev.offload.model.Topology;
 import dev.offload.testsupport.TestBroker;
-import dev.offload.testsupport.TestDatabase;
 import dev.offload.worker.Workers;
 import dev.offload.worker.catalogue.testonly.PauseReport;
 import org.junit.jupiter.api.AfterAll;
@@ -33,8 +30,6 @@ import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.amqp.core.MessageListenerContainer;
-import org.springframework.amqp.rabbit.listener.RabbitListenerEndpointRegistry;
-import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -60,7 +55,7 @@ class BatchedTasksTests {
 
 	private static final Owner OWNER = new Owner("user-batch", "batch@example.com");
 
-	private static TestDatabase database;
+	private static PrefetchingWorker fixture;
 
 	private static TestBroker broker;
 
@@ -74,29 +69,22 @@ class BatchedTasksTests {
 
 	@BeforeAll
 	static void startWorker() {
-		database = TestDatabase.create();
-		broker = TestBroker.create();
-		worker = Workers.start(database, broker, SMTP_PORT,
+		fixture = PrefetchingWorker.start(SMTP_PORT,
 				// Ten prefetched reports must fit in the broker's consumer timeout.
 				// Progress told every 100 ms, so a report of a run can report
 				// progress before the run turns slow (250 ms).
 				Map.of("offload.worker.prefetch", 10, "offload.worker.concurrency", 1, "offload.worker.report-timeout",
 						"1m", "offload.worker.progress-interval", "100ms"));
-		jdbc = worker.getBean(JdbcClient.class);
-		topology = worker.getBean(Topology.class);
-		events = Workers.eventTap(worker);
-		// The tasks a test queues while the consumer is stopped come to the pipeline as
-		// one batch: the container waits up to half a second for them, not 5 ms.
-		SimpleMessageListenerContainer container = (SimpleMessageListenerContainer) worker
-			.getBean(RabbitListenerEndpointRegistry.class)
-			.getListenerContainer("reportTasks");
-		container.setReceiveTimeout(500);
-		container.setBatchReceiveTimeout(500);
+		broker = fixture.broker();
+		worker = fixture.context();
+		jdbc = fixture.jdbc();
+		topology = fixture.topology();
+		events = fixture.events();
 	}
 
 	@AfterAll
 	static void stopWorker() throws Exception {
-		Workers.stop(worker, broker, database);
+		fixture.close();
 	}
 
 	@BeforeEach
@@ -114,7 +102,7 @@ class BatchedTasksTests {
 		assertThat(pipeline.claimsAhead("NO_OP") && pipeline.claimsAhead(PauseReport.NAME))
 			.as("the worker claims both types ahead")
 			.isTrue();
-		worker.getBean(RabbitTemplate.class).execute((channel) -> channel.queuePurge(events));
+		fixture.purgeEvents();
 	}
 
 	@Test
@@ -300,27 +288,14 @@ class BatchedTasksTests {
 	}
 
 	private static void whileConsumersAreStopped(int tasks, Runnable work) {
-		MessageListenerContainer container = worker.getBean(RabbitListenerEndpointRegistry.class)
-			.getListenerContainer("reportTasks");
-		container.stop();
-		try {
-			work.run();
-			// Every task in the queue before the consumer comes back, so it gets them
-			// together.
-			await().atMost(Duration.ofSeconds(10))
-				.untilAsserted(() -> assertThat(broker.messageCount(topology.generateQueue())).isEqualTo(tasks));
-		}
-		finally {
-			container.start();
-		}
+		fixture.whileConsumerIsStopped(tasks, work);
 	}
 
 	/**
 	 * Nothing left in the task queue, ready or unacknowledged (which a stop requeues).
 	 */
 	private static void assertEverythingSettled() {
-		MessageListenerContainer container = worker.getBean(RabbitListenerEndpointRegistry.class)
-			.getListenerContainer("reportTasks");
+		MessageListenerContainer container = fixture.container();
 		container.stop();
 		try {
 			// A stopped consumer's unacknowledged tasks return to the queue shortly
@@ -360,24 +335,8 @@ class BatchedTasksTests {
 	 */
 	private static Map<UUID, List<ReportEvent.Type>> eventsOf(List<UUID> reportIds) {
 		Map<UUID, List<ReportEvent.Type>> types = new HashMap<>();
-		Set<UUID> finished = new HashSet<>();
-		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-		long quietUntil = Long.MAX_VALUE;
-		while (System.nanoTime() < Math.min(deadline, quietUntil)) {
-			ReportEvent event = Workers.nextEvent(worker, events);
-			if (event == null) {
-				if (finished.size() == reportIds.size()) {
-					quietUntil = Math.min(quietUntil, System.nanoTime() + Duration.ofSeconds(1).toNanos());
-				}
-				continue;
-			}
-			if (reportIds.contains(event.reportId())) {
-				types.computeIfAbsent(event.reportId(), (id) -> new ArrayList<>()).add(event.type());
-				if (event.type() == ReportEvent.Type.SUCCEEDED || event.type() == ReportEvent.Type.FAILED) {
-					finished.add(event.reportId());
-				}
-			}
-		}
+		fixture.eventsOf(reportIds, 5000)
+			.forEach((id, heard) -> types.put(id, heard.stream().map((each) -> each.event().type()).toList()));
 		return types;
 	}
 
@@ -389,10 +348,7 @@ class BatchedTasksTests {
 	}
 
 	private static long distinct(String column, List<UUID> ids) {
-		return jdbc.sql("SELECT count(DISTINCT " + column + ") FROM reports WHERE id = ANY(:ids)")
-			.param("ids", ids.toArray(new UUID[0]))
-			.query(Long.class)
-			.single();
+		return fixture.distinct(column, ids);
 	}
 
 	private static long sentEmails(List<UUID> ids) {
@@ -410,13 +366,11 @@ class BatchedTasksTests {
 	}
 
 	private static void queue(ReportTask task) {
-		Workers.insertQueuedReport(jdbc, task);
-		Workers.publish(worker, task);
+		fixture.queue(task);
 	}
 
 	private static void awaitStatus(ReportTask task, String status) {
-		await().atMost(Duration.ofSeconds(30))
-			.untilAsserted(() -> assertThat(Workers.status(jdbc, task.reportId())).isEqualTo(status));
+		fixture.awaitStatus(task, status);
 	}
 
 	private static ReportTask noOp() {
