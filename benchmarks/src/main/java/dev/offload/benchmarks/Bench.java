@@ -54,6 +54,9 @@ final class Bench implements AutoCloseable {
 	/** api-service's {@code application_name} in PostgreSQL, to find its connections. */
 	static final String API_APPLICATION = "offload-bench-api";
 
+	/** The workers' {@code application_name} in PostgreSQL, to find their connections. */
+	static final String WORKER_APPLICATION = "offload-bench-worker";
+
 	/** wrk's threads, as many as pgbench's ({@code -j 2}). */
 	static final int WRK_THREADS = 2;
 
@@ -241,6 +244,10 @@ final class Bench implements AutoCloseable {
 		properties.put("spring.mail.host", "127.0.0.1");
 		properties.put("spring.mail.port", this.mail.port());
 		properties.put("offload.worker.email.from", EMAIL_FROM);
+		// To tell their connections, both pools', from the others (figure 2 profiles the
+		// PostgreSQL backends that serve the worker, figure 3 pins them to its core).
+		properties.put("spring.datasource.hikari.data-source-properties.ApplicationName", WORKER_APPLICATION);
+		properties.put("offload.report-data.hikari.data-source-properties.ApplicationName", WORKER_APPLICATION);
 		properties.putAll(settings);
 		JavaProcess worker = JavaProcess.service(name, launcher, this.workerJar,
 				jvmOptions.isEmpty() ? SERVICE_JVM : jvmOptions, ServiceProcess.freePort(), properties, this.logs);
@@ -561,25 +568,35 @@ final class Bench implements AutoCloseable {
 	 * @return how many backends were pinned
 	 */
 	int pinDatabaseBackends(String applicationName, String cores) {
-		List<String> pids = new ArrayList<>();
+		List<String> pids = backendPids(applicationName).stream().map(Object::toString).toList();
+		for (String pid : pids) {
+			Tools.exec("taskset-backend-" + pid, List.of("taskset", "-pc", cores, pid), Duration.ofSeconds(10),
+					this.logs);
+		}
+		return pids.size();
+	}
+
+	/**
+	 * The PostgreSQL backends that serve one application now.
+	 * @param applicationName the connections' {@code application_name}
+	 * @return their process ids
+	 */
+	List<Integer> backendPids(String applicationName) {
+		List<Integer> pids = new ArrayList<>();
 		try (Connection connection = this.database.connect();
 				java.sql.PreparedStatement statement = connection
 					.prepareStatement("SELECT pid FROM pg_stat_activity WHERE application_name = ?")) {
 			statement.setString(1, applicationName);
 			try (ResultSet rows = statement.executeQuery()) {
 				while (rows.next()) {
-					pids.add(Integer.toString(rows.getInt(1)));
+					pids.add(rows.getInt(1));
 				}
 			}
 		}
 		catch (SQLException ex) {
 			throw new IllegalStateException("Could not list the backends of " + applicationName, ex);
 		}
-		for (String pid : pids) {
-			Tools.exec("taskset-backend-" + pid, List.of("taskset", "-pc", cores, pid), Duration.ofSeconds(10),
-					this.logs);
-		}
-		return pids.size();
+		return pids;
 	}
 
 	void update(String sql) {

@@ -29,9 +29,6 @@ final class CheapCallsUnderLoad {
 	/** The core the load client is kept on. */
 	static final String CLIENT_CORE = "0";
 
-	/** The worker's {@code application_name} in PostgreSQL, to find its backends. */
-	static final String WORKER_APPLICATION = "offload-bench-worker";
-
 	static void run(Bench bench) {
 		int seconds = bench.quick ? 8 : 15;
 		bench.clearBacklog();
@@ -43,14 +40,12 @@ final class CheapCallsUnderLoad {
 		// pools are named, so the report data pool's backends, which run the reports'
 		// queries, are pinned too; those queries run without parallel workers, which
 		// PostgreSQL starts as processes of their own that no pin follows.
-		bench.startWorker("worker-cheap-calls-own-core", onCores(WORKER_CORE), List.of(),
-				Map.of("spring.datasource.hikari.data-source-properties.ApplicationName", WORKER_APPLICATION,
-						"offload.report-data.hikari.data-source-properties.ApplicationName", WORKER_APPLICATION,
-						"offload.report-data.hikari.data-source-properties.options",
-						"-c max_parallel_workers_per_gather=0"));
+		bench.startWorker("worker-cheap-calls-own-core", onCores(WORKER_CORE), List.of(), Map
+			.of("offload.report-data.hikari.data-source-properties.options", "-c max_parallel_workers_per_gather=0"));
 		warmUp(bench, bench.apiUrl(path));
 		// After the warm-up, when both pools have opened their connections.
-		int pinned = onCores(WORKER_CORE).isEmpty() ? 0 : bench.pinDatabaseBackends(WORKER_APPLICATION, WORKER_CORE);
+		int pinned = onCores(WORKER_CORE).isEmpty() ? 0
+				: bench.pinDatabaseBackends(Bench.WORKER_APPLICATION, WORKER_CORE);
 		LoadResult asyncIdle = cheapCalls(bench, "async-idle", bench.apiUrl(path), seconds, null, null);
 		Profile profile = Profile.start(bench, "cheap-calls-async", bench.api(), seconds + 15);
 		LoadResult asyncLoaded = cheapCalls(bench, "async-loaded", bench.apiUrl(path), seconds,

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import com.rabbitmq.perf.PerfTest;
 import org.HdrHistogram.Histogram;
@@ -194,6 +195,17 @@ final class Tools {
 		exec(name, List.of("psql", "-h", "127.0.0.1", "-U", "postgres", "-X", "-q", "-o", "/dev/null", "-v",
 				"ON_ERROR_STOP=1", "-c", sql, database), Duration.ofMinutes(5), logs);
 		return (System.nanoTime() - start) / 1e9;
+	}
+
+	/**
+	 * Whether a program is on the {@code PATH}.
+	 * @param program its name
+	 * @return {@code true} if an executable of that name is found
+	 */
+	static boolean onPath(String program) {
+		return Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+			.filter((directory) -> !directory.isEmpty())
+			.anyMatch((directory) -> Files.isExecutable(Path.of(directory, program)));
 	}
 
 	/**
