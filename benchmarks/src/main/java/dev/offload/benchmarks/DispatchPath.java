@@ -114,12 +114,12 @@ final class DispatchPath {
 			// The target's setting, the first, is profiled and checked against the
 			// target.
 			boolean targeted = offload.isEmpty();
-			Profile profile = targeted
-					? Profile.start(bench, "dispatch-p" + prefetch, worker, seconds).steps(WORKER_STEPS) : null;
 			// PostgreSQL's CPU per report is the largest gap to the floor below: where
 			// its backends' CPU goes, by step.
 			DatabaseProfile databaseProfile = targeted ? DatabaseProfile.start(bench,
 					"dispatch-p" + prefetch + "-postgres", Bench.WORKER_APPLICATION, seconds) : null;
+			Profile profile = targeted
+					? Profile.start(bench, "dispatch-p" + prefetch, worker, seconds).steps(WORKER_STEPS) : null;
 			long before = succeeded(bench);
 			long mailedBefore = mailed(bench);
 			DatabaseActivity databaseBefore = targeted ? DatabaseActivity.now(bench.database) : null;
@@ -127,6 +127,7 @@ final class DispatchPath {
 			double apiBefore = Profile.cpuSeconds(bench.api());
 			long start = System.nanoTime();
 			Pause.millis(seconds * 1000L);
+			long end = System.nanoTime();
 			long built = succeeded(bench) - before;
 			long mailedCount = mailed(bench) - mailedBefore;
 			// A report is processed once it is SUCCEEDED and its email sent: whichever
@@ -142,7 +143,7 @@ final class DispatchPath {
 				bench.notes.put("Figure 2 database",
 						DatabaseActivity.now(bench.database).perReport(databaseBefore, done));
 				bench.notes.put("Figure 2 PostgreSQL profile (the worker's backends, " + TARGETED + ")",
-						databaseProfile.summary(done));
+						databaseProfile.summary(done, start, end));
 				cpuPerReport = profile.serviceMillisPerOperation();
 				machinePerReport = profile.machineMillisPerOperation();
 				rabbitPerReport = profile.rabbitMillisPerOperation();

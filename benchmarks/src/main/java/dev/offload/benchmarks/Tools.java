@@ -1,5 +1,6 @@
 package dev.offload.benchmarks;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -203,7 +204,7 @@ final class Tools {
 	 * @return {@code true} if an executable of that name is found
 	 */
 	static boolean onPath(String program) {
-		return Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+		return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
 			.filter((directory) -> !directory.isEmpty())
 			.anyMatch((directory) -> Files.isExecutable(Path.of(directory, program)));
 	}
