@@ -46,6 +46,7 @@ if ! command -v perf >/dev/null 2>&1; then
     || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq linux-perf; } \
     || log "perf could not be installed: figure 2's PostgreSQL profile is left out"
 fi
+
 # The workers mail Postfix's smtp-sink: a C server made for measuring SMTP clients, whose CPU per
 # email stays small on the figures' shared cores (GreenMail in the suite's JVM took 0.5 ms, as
 # much as the worker's whole send). Only the binary and Postfix's own libraries are extracted from

@@ -148,9 +148,8 @@ final class DispatchPath {
 				bench.notes.put("Figure 2 profile (report-worker, " + TARGETED + ")", profile.summary(profiledDone));
 				bench.notes.put("Figure 2 database",
 						DatabaseActivity.now(bench.database).perReport(databaseBefore, profiledDone));
-				// perf's samples are counted over the window itself: the reports done in
-				// it
-				// at the counted rate.
+				// perf's samples are counted over the window itself: its reports, at the
+				// counted rate.
 				bench.notes.put("Figure 2 PostgreSQL profile (the worker's backends, " + TARGETED + ")",
 						databaseProfile.summary(Math.round(rate * (end - start) / 1e9), start, end));
 				cpuPerReport = profile.serviceMillisPerOperation();
