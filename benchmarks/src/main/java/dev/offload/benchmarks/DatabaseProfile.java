@@ -106,7 +106,7 @@ final class DatabaseProfile {
 		this.name = name;
 		this.application = application;
 		this.data = data(bench, name);
-		this.log = bench.logs.resolve(name + ".perf.log");
+		this.log = log(bench, name);
 		this.perf = perf;
 		this.unavailable = unavailable;
 	}
@@ -129,7 +129,7 @@ final class DatabaseProfile {
 					Integer.toString(FREQUENCY), "-k", "CLOCK_MONOTONIC", "--no-buildid-cache", "-o",
 					data(bench, name).toString(), "--", "sleep", Integer.toString(seconds + MARGIN_SECONDS))
 				.redirectErrorStream(true)
-				.redirectOutput(bench.logs.resolve(name + ".perf.log").toFile())
+				.redirectOutput(log(bench, name).toFile())
 				.start();
 			DatabaseProfile profile = new DatabaseProfile(bench, name, application, perf, null);
 			profile.addBackends();
@@ -143,6 +143,10 @@ final class DatabaseProfile {
 
 	private static Path data(Bench bench, String name) {
 		return bench.logs.resolve(name + ".perf.data");
+	}
+
+	private static Path log(Bench bench, String name) {
+		return bench.logs.resolve(name + ".perf.log");
 	}
 
 	/** The service's backends now; those its pools open later are read at the end too. */
