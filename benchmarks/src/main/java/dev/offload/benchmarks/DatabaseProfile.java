@@ -50,8 +50,8 @@ final class DatabaseProfile {
 
 	private static final String AUXILIARY = "WAL writer, checkpointer, background writer";
 
-	private static final String OTHERS = "every other backend (api-service, the suite's queries, connections opened "
-			+ "and closed)";
+	private static final String OTHERS = "every other backend (api-service unless counted above, the suite's queries, "
+			+ "connections opened and closed)";
 
 	private static final String OTHER_STEP = "the rest (expressions, functions, locks, and what no step above claims)";
 
@@ -97,14 +97,24 @@ final class DatabaseProfile {
 
 	private final Set<Integer> backends = new HashSet<>();
 
+	/**
+	 * A second service whose backends have their own share (api-service beside the
+	 * worker), or {@code null}: its steps are not split.
+	 */
+	private final String otherApplication;
+
+	private final Set<Integer> otherBackends = new HashSet<>();
+
 	private final Process perf;
 
 	private final String unavailable;
 
-	private DatabaseProfile(Bench bench, String name, String application, Process perf, String unavailable) {
+	private DatabaseProfile(Bench bench, String name, String application, String otherApplication, Process perf,
+			String unavailable) {
 		this.bench = bench;
 		this.name = name;
 		this.application = application;
+		this.otherApplication = otherApplication;
 		this.data = data(bench, name);
 		this.log = log(bench, name);
 		this.perf = perf;
@@ -121,8 +131,24 @@ final class DatabaseProfile {
 	 * @return the profile, to be read with {@link #summary} once the window has ended
 	 */
 	static DatabaseProfile start(Bench bench, String name, String application, int seconds) {
+		return start(bench, name, application, null, seconds);
+	}
+
+	/**
+	 * Starts sampling as {@link #start(Bench, String, String, int)} does, with a second
+	 * service's backends counted apart from every other backend.
+	 * @param bench the run
+	 * @param name the recording's name
+	 * @param application the service's {@code application_name}, whose steps are split
+	 * @param otherApplication the second service's {@code application_name}, or
+	 * {@code null}
+	 * @param seconds how long the window lasts
+	 * @return the profile, to be read with {@link #summary} once the window has ended
+	 */
+	static DatabaseProfile start(Bench bench, String name, String application, String otherApplication, int seconds) {
 		if (!Tools.onPath("perf")) {
-			return new DatabaseProfile(bench, name, application, null, "perf is not installed (Debian's linux-perf)");
+			return new DatabaseProfile(bench, name, application, otherApplication, null,
+					"perf is not installed (Debian's linux-perf)");
 		}
 		try {
 			Process perf = new ProcessBuilder("perf", "record", "-a", "-g", "-e", "cpu-clock", "-F",
@@ -131,13 +157,14 @@ final class DatabaseProfile {
 				.redirectErrorStream(true)
 				.redirectOutput(log(bench, name).toFile())
 				.start();
-			DatabaseProfile profile = new DatabaseProfile(bench, name, application, perf, null);
+			DatabaseProfile profile = new DatabaseProfile(bench, name, application, otherApplication, perf, null);
 			profile.addBackends();
 			Pause.millis(1000);
 			return profile;
 		}
 		catch (IOException ex) {
-			return new DatabaseProfile(bench, name, application, null, "perf could not be started: " + ex.getMessage());
+			return new DatabaseProfile(bench, name, application, otherApplication, null,
+					"perf could not be started: " + ex.getMessage());
 		}
 	}
 
@@ -153,6 +180,9 @@ final class DatabaseProfile {
 	private void addBackends() {
 		try {
 			this.backends.addAll(this.bench.backendPids(this.application));
+			if (this.otherApplication != null) {
+				this.otherBackends.addAll(this.bench.backendPids(this.otherApplication));
+			}
 		}
 		catch (RuntimeException ex) {
 			// Read again at the end; without any, every sample counts as another
@@ -272,7 +302,11 @@ final class DatabaseProfile {
 
 	private String describe(List<Sample> samples, long operations, double seconds) {
 		Map<String, Integer> whose = new LinkedHashMap<>();
-		List.of(SERVICE, VACUUM, AUXILIARY, OTHERS).forEach((owner) -> whose.put(owner, 0));
+		whose.put(SERVICE, 0);
+		if (this.otherApplication != null) {
+			whose.put(otherOwner(), 0);
+		}
+		List.of(VACUUM, AUXILIARY, OTHERS).forEach((owner) -> whose.put(owner, 0));
 		Map<String, Integer> steps = new LinkedHashMap<>();
 		STEPS.keySet().forEach((step) -> steps.put(step, 0));
 		steps.put(OTHER_STEP, 0);
@@ -331,6 +365,9 @@ final class DatabaseProfile {
 		if (this.backends.contains(sample.pid())) {
 			return SERVICE;
 		}
+		if (this.otherBackends.contains(sample.pid())) {
+			return otherOwner();
+		}
 		for (String frame : sample.frames()) {
 			if (frame.equals("ExecVacuum") || frame.equals("vacuum") || frame.equals("analyze_rel")) {
 				return VACUUM;
@@ -341,6 +378,10 @@ final class DatabaseProfile {
 			}
 		}
 		return OTHERS;
+	}
+
+	private String otherOwner() {
+		return "the backends of " + this.otherApplication;
 	}
 
 	private static String step(List<String> frames) {

@@ -72,6 +72,11 @@ final class EndToEndLatency {
 		// the measured run: neither jcmd's start nor a cold client's JIT lands in it.
 		String profiledSince = bench.queryString("SELECT now()::text");
 		DatabaseActivity databaseBefore = DatabaseActivity.now(bench.database);
+		// PostgreSQL took more CPU per report here than at figure 2's rate: whose, and
+		// on what.
+		DatabaseProfile databaseProfile = DatabaseProfile.start(bench, "e2e-postgres", Bench.WORKER_APPLICATION,
+				Bench.API_APPLICATION, seconds + 30);
+		long profiledFrom = System.nanoTime();
 		Profile profile = Profile.start(bench, "e2e-worker", worker, seconds + 30).steps(DispatchPath.WORKER_STEPS);
 		long gcLogFrom = GcLog.size(gcLog);
 		LoadResult result = bench.load("load-e2e",
@@ -79,6 +84,7 @@ final class EndToEndLatency {
 						"--rate", "100", "--warmup", Integer.toString(bench.quick ? 3 : 5), "--warmup-settle-millis",
 						"2000", "--seconds", Integer.toString(seconds), "--events-exchange",
 						bench.broker.topology().eventsExchange()));
+		long profiledTo = System.nanoTime();
 		double loadDuring = Bench.loadAverage();
 		bench.notes.put("Figure 6 garbage collection",
 				GcLog.pausesSince(gcLog, gcLogFrom)
@@ -103,6 +109,8 @@ final class EndToEndLatency {
 		bench.notes.put("Figure 6 profile (report-worker, shipped settings: %s)".formatted(shipped),
 				profile.summary(built));
 		bench.notes.put("Figure 6 database", DatabaseActivity.now(bench.database).perReport(databaseBefore, built));
+		bench.notes.put("Figure 6 PostgreSQL profile (the worker's backends, shipped settings)",
+				databaseProfile.summary(built, profiledFrom, profiledTo));
 		// The same reports as PostgreSQL saw them: accepted (created_at) to claimed
 		// (started_at) and to finished (finished_at), independent of the client's clock
 		// and of the events.
