@@ -161,8 +161,8 @@ final class DispatchPath {
 				// One of them, for the email floor.
 				sample = lastMailed(bench);
 				// api-service meanwhile: its relay idle (the backlog was topped up before
-				// the count), it consumes the outcomes' copies in the webhook queue and
-				// its live status queue.
+				// the count), it consumes the outcomes' copies in its live status queue
+				// (the suite's owners have no webhook endpoint).
 				apiPerReport = apiUsed * 1000 / Math.max(1, done);
 				recordingPerReport = profile.stepMillis(CLAIM_STEP) + profile.stepMillis(FILE_STEP)
 						+ profile.stepMillis(SUCCEEDED_STEP);
@@ -585,8 +585,9 @@ final class DispatchPath {
 	 * @param rabbit RabbitMQ
 	 * @param postgres PostgreSQL
 	 * @param sink the SMTP sink's process (Postfix's smtp-sink, which the worker mails)
-	 * @param api api-service (consuming the outcomes' copies in the webhook queue and its
-	 * live status queue)
+	 * @param api api-service (consuming the outcomes' copies in its live status queue;
+	 * the suite's owners have no webhook endpoint, so their outcomes skip the webhooks
+	 * queue)
 	 * @param recording the worker's claim, file and SUCCEEDED steps
 	 * @param smtp the worker's step building and sending the email (Angus Mail)
 	 */
@@ -650,8 +651,9 @@ final class DispatchPath {
 	 * same run; then what is left for a worker, batched or not, at JobRunr's rate. Per
 	 * NO_OP report, in the measured window, RabbitMQ delivers and settles the task, takes
 	 * the SUCCEEDED event with a confirm (a RUNNING one only from a report still
-	 * unrecorded 250 ms after its claim), routes it into the email and webhook quorum
-	 * queues (and api-service's live status queue) and delivers and settles it there.
+	 * unrecorded 250 ms after its claim), routes it into the email quorum queue (and
+	 * api-service's live status queue; the suite's owners have no webhook endpoint, so
+	 * not the webhooks queue) and delivers and settles it there.
 	 */
 	private static void brokerFloor(Bench bench, int taskSize, int seconds, PerfTestRuns perfTest, double rate,
 			Measured measured, Ceilings ceilings, MailFloor.Result mail, MessageFloor.Result messages,
@@ -659,7 +661,7 @@ final class DispatchPath {
 		double rabbitPerReport = measured.rabbit();
 		// The quorum queue messages the reports make per second, from 4 producers and to
 		// 4 consumers like the worker's, one confirm in flight per producer.
-		int perProducer = Math.max(1, (int) Math.round(3 * rate / 4));
+		int perProducer = Math.max(1, (int) Math.round(2 * rate / 4));
 		String queue = bench.broker.topology().prefix() + "bench.perf.paced";
 		double pacedMillis;
 		try {
@@ -674,7 +676,7 @@ final class DispatchPath {
 		finally {
 			bench.broker.deleteQueues(queue);
 		}
-		double streamed = 2 * perfTest.publishMillis() + 3 * perfTest.consumeMillis();
+		double streamed = 2 * perfTest.publishMillis() + 2 * perfTest.consumeMillis();
 		double streamedMessage = perfTest.publishMillis() + perfTest.consumeMillis();
 		int cores = Runtime.getRuntime().availableProcessors();
 		bench.notes.put("Figure 2 broker", String.format(Locale.ROOT,
@@ -683,19 +685,19 @@ final class DispatchPath {
 						+ "fast as it goes (100 confirms in flight, then 4 consumers with prefetch " + PREFETCH
 						+ " draining), "
 						+ "%.3f ms (%.3f published, %.3f consumed); paced by PerfTest at the quorum queue messages "
-						+ "figure 2's reports make (3 per report: %d msg/s from 4 producers, one confirm in flight "
+						+ "figure 2's reports make (2 per report: %d msg/s from 4 producers, one confirm in flight "
 						+ "each, to 4 consumers with prefetch " + PREFETCH
 						+ "), %.3f ms. A NO_OP report has RabbitMQ take its "
-						+ "SUCCEEDED event with a confirm into 2 quorum queues (the email queue and the webhook "
-						+ "queue) and deliver and settle 3 quorum queue messages (the task and the outcome in both "
-						+ "queues), besides the live status queue's transient delivery. It took %.2f ms per report in figure 2; PerfTest's 3 paced "
+						+ "SUCCEEDED event with a confirm into the email queue (its owner has no webhook endpoint, "
+						+ "so the webhooks queue takes no copy) and deliver and settle 2 quorum queue messages (the "
+						+ "task and the outcome), besides the live status queue's transient delivery. It took %.2f ms per report in figure 2; PerfTest's 2 paced "
 						+ "messages alone cost it %.2f ms. At a few hundred messages per second RabbitMQ spends "
 						+ "several times its streamed cost on each message, whoever sends it (a quorum queue "
 						+ "writes and syncs its log once per batch of what has arrived, and at this rate a batch "
-						+ "is a message or two); streamed, the same 3 messages consumed and 2 published cost it %.2f ms per "
-						+ "report.",
+						+ "is a message or two); streamed, the same 2 messages consumed and 2 published cost it %.2f ms "
+						+ "per report.",
 				streamedMessage, perfTest.publishMillis(), perfTest.consumeMillis(), 4 * perProducer, pacedMillis,
-				rabbitPerReport, 3 * pacedMillis, streamed));
+				rabbitPerReport, 2 * pacedMillis, streamed));
 		// Per peer: what the machine has per report at its rate, against the least the
 		// report takes, each part the smaller of what it took in the figure and what it
 		// takes alone: RabbitMQ streamed, PostgreSQL batched with the outbox, the SMTP
@@ -706,35 +708,30 @@ final class DispatchPath {
 		double postgres = Math.min(ceilings.batchedPostgresMillis(), measured.postgres());
 		double sink = Math.min(mail.sinkMillis(), measured.sink());
 		// The worker publishes the SUCCEEDED event and consumes the task and the
-		// outcome's
-		// copy in the email queue; api-service consumes its copy in the webhook queue.
-		// The
-		// client floor alone: the profiles do not split the RabbitMQ client's share out.
-		double clients = messages.publishMillis() + 3 * messages.consumeMillis();
+		// outcome's copy in the email queue (no webhook copy: the suite's owners have no
+		// endpoint). The client floor alone: the profiles do not split the RabbitMQ
+		// client's share out.
+		double clients = messages.publishMillis() + 2 * messages.consumeMillis();
 		double smtp = Double.isNaN(measured.smtp()) ? mail.clientMillis()
 				: Math.min(mail.clientMillis(), measured.smtp());
 		double others = rabbit + postgres + sink + clients + smtp;
-		// The webhook queue takes every outcome, though most owners have no endpoint: the
-		// least without that copy, its share of RabbitMQ's streamed cost (a message into
-		// a queue and out of it) and its consume.
-		double webhookCopy = rabbit * (perfTest.publishMillis() + perfTest.consumeMillis()) / streamed
-				+ messages.consumeMillis();
 		StringBuilder verdict = new StringBuilder(String.format(Locale.ROOT,
 				" The least the machine takes per report, each part the smaller of what it took in the figure and "
 						+ "what it takes alone: RabbitMQ %.2f ms (%.2f in the figure, %.2f streamed: the task, and "
-						+ "the outcome in the email and webhook queues), PostgreSQL %.2f ms (%.2f in the figure, "
+						+ "the outcome in the email queue), PostgreSQL %.2f ms (%.2f in the figure, "
 						+ "%.2f claiming and recording " + PREFETCH + " reports per transaction and mailing them in "
 						+ "pgbench, the email "
 						+ "outbox included; where the figure's went, by step, in the PostgreSQL profile note), "
 						+ "the SMTP sink %.2f ms (Postfix's smtp-sink, %.2f in the "
 						+ "figure; %.2f taking copies of the email alone, the email floor note), the services' "
 						+ "RabbitMQ clients %.2f ms (the message floor alone, which the profiles do not split out: "
-						+ "the event published with a confirm, the task and the outcome's copies in the email and "
-						+ "webhook queues consumed; the live status queue's copy left out), the email built and "
+						+ "the event published with a confirm, the task and the outcome's copy in the email queue "
+						+ "consumed; the live status queue's copy left out), the email built and "
 						+ "sent %.2f ms (%s in the worker's Angus Mail step, %.3f alone, the email floor note): "
 						+ "%.2f ms, before the report is claimed and recorded. api-service, whose share of this is "
-						+ "consuming the webhook queue's copy, used %s per report in the figure, its live status "
-						+ "queue's copy included. The least a claim and a recording take is the smaller of what "
+						+ "its live status queue's copy (the suite's owners have no webhook endpoint, so their "
+						+ "outcomes skip the webhooks queue), used %s per report in the figure. The least a claim "
+						+ "and a recording take is the smaller of what "
 						+ "JobRunr's JVM spends per job and what the worker's claim, file and SUCCEEDED steps took "
 						+ "(%s); the rest of the worker's work (its listener container, JSON, logging, the events' "
 						+ "confirms awaited, the email listener's outbox rows) is left out, so this is a lower "
@@ -753,28 +750,12 @@ final class DispatchPath {
 			double recording = Double.isNaN(measured.recording()) ? jobRunrCpu
 					: Math.min(jobRunrCpu, measured.recording());
 			double floor = others + recording;
-			double withoutWebhookCopy = floor - webhookCopy;
-			String outcome;
-			if (withoutWebhookCopy > budget) {
-				outcome = String.format(Locale.ROOT,
-						"more than the machine has at that rate, and %.2f ms even without the webhook queue's copy "
-								+ "(for an owner with no endpoint): with its outcome mailed from an outbox and "
-								+ "announced on the fanout, no worker reaches that rate here, however light.",
-						withoutWebhookCopy);
-			}
-			else if (floor > budget) {
-				outcome = String.format(Locale.ROOT,
-						"more than the machine has at that rate; without the webhook queue's copy (for an owner "
-								+ "with no endpoint) it would be %.2f ms, within it: only a worker that did nothing "
-								+ "else, with the webhook copies of owners without an endpoint not made, could "
-								+ "reach it.",
-						withoutWebhookCopy);
-			}
-			else {
-				outcome = "within what the machine has at that rate: a worker that did nothing beyond these could "
-						+ "reach it; this one's own CPU per report is in the profile note, split by step (events and "
-						+ "confirms, the email and its SMTP send, the recording).";
-			}
+			String outcome = (floor > budget)
+					? "more than the machine has at that rate: with its outcome mailed from an outbox and announced "
+							+ "on the fanout, no worker reaches that rate here, however light."
+					: "within what the machine has at that rate: a worker that did nothing beyond these could "
+							+ "reach it; this one's own CPU per report is in the profile note, split by step (events "
+							+ "and confirms, the email and its SMTP send, the recording).";
 			verdict.append(String.format(Locale.ROOT,
 					" At JobRunr's %.0f jobs/s (%s) each report has %.2f ms of the %d cores; JobRunr spent %.2f ms "
 							+ "per job, the worker's claim and recording %s, so with the smaller (%.2f ms) the least "

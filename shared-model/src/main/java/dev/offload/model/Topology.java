@@ -116,6 +116,20 @@ public record Topology(String prefix) {
 	}
 
 	/**
+	 * The routing key of an outcome whose owner had no webhook endpoint when its report
+	 * was claimed: {@link #outcomesExchange()} routes it to {@link #emailQueue()} and not
+	 * to {@link #webhooksQueue()}, whose consumer would only have found it had nothing to
+	 * record. Any other event, and an outcome whose publisher cannot tell (an outcome
+	 * announced again, a publisher older than this key), goes with
+	 * {@link #eventRoutingKey} and reaches both.
+	 * @param type the event's type, an outcome
+	 * @return for example {@code SUCCEEDED.no-webhook}
+	 */
+	public String eventRoutingKeyWithoutWebhook(ReportEvent.Type type) {
+		return type.name() + ".no-webhook";
+	}
+
+	/**
 	 * The durable queue the worker's email sender consumes events from.
 	 * @return {@code reports.events.email}
 	 */

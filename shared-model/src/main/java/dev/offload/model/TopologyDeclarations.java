@@ -107,6 +107,10 @@ public final class TopologyDeclarations {
 				outcomeBindings.add(BindingBuilder.bind(queue).to(outcomes).with(key));
 			}
 		}
+		// An outcome whose owner has no webhook endpoint goes to the email queue alone.
+		for (String key : outcomeRoutingKeysWithoutWebhook(topology)) {
+			outcomeBindings.add(BindingBuilder.bind(email).to(outcomes).with(key));
+		}
 		Binding generateDlqBinding = BindingBuilder.bind(generateDlq)
 			.to(deadLetters)
 			.with(topology.generateDeadLetterRoutingKey());
@@ -140,6 +144,23 @@ public final class TopologyDeclarations {
 			}
 		}
 		keys.add("");
+		return keys;
+	}
+
+	/**
+	 * The routing keys of outcomes whose owner had no webhook endpoint
+	 * ({@link Topology#eventRoutingKeyWithoutWebhook}): only the email queue binds with
+	 * them.
+	 * @param topology the names
+	 * @return the keys
+	 */
+	static List<String> outcomeRoutingKeysWithoutWebhook(Topology topology) {
+		List<String> keys = new ArrayList<>();
+		for (ReportEvent.Type type : ReportEvent.Type.values()) {
+			if (type.isOutcome()) {
+				keys.add(topology.eventRoutingKeyWithoutWebhook(type));
+			}
+		}
 		return keys;
 	}
 

@@ -68,9 +68,10 @@ class TopologyTests {
 		assertThat(declarables.getDeclarablesByType(Exchange.class)).extracting(Exchange::getName)
 			.containsExactlyInAnyOrder(topology.tasksExchange(), topology.eventsExchange(), topology.outcomesExchange(),
 					topology.deadLetterExchange());
-		// Two lanes, the outcomes exchange on the fanout, three dead letter queues, and
-		// the email and webhooks queues each with the three outcomes and the empty key.
-		assertThat(declarables.getDeclarablesByType(Binding.class)).hasSize(14);
+		// Two lanes, the outcomes exchange on the fanout, three dead letter queues, the
+		// email and webhooks queues each with the three outcomes and the empty key, and
+		// the email queue with the three outcomes of owners without a webhook endpoint.
+		assertThat(declarables.getDeclarablesByType(Binding.class)).hasSize(17);
 		Queue bulk = declarables.getDeclarablesByType(Queue.class)
 			.stream()
 			.filter((queue) -> queue.getName().equals(topology.bulkQueue()))
@@ -115,6 +116,31 @@ class TopologyTests {
 			.doesNotContain(topology.outcomesExchange() + " -> " + topology.webhooksQueue() + " [RUNNING]",
 					topology.outcomesExchange() + " -> " + topology.webhooksQueue() + " [PROGRESS]",
 					topology.eventsExchange() + " -> " + topology.webhooksQueue() + " []");
+	}
+
+	@Test
+	void anOutcomeWhoseOwnerHasNoWebhookEndpointIsRoutedToTheEmailQueueAlone() {
+		Topology topology = new Topology("t6.");
+		Declarables declarables = TopologyDeclarations.all(topology);
+
+		List<String> bindings = declarables.getDeclarablesByType(Binding.class)
+			.stream()
+			.map((binding) -> binding.getExchange() + " -> " + binding.getDestination() + " [" + binding.getRoutingKey()
+					+ "]")
+			.toList();
+		for (ReportEvent.Type type : ReportEvent.Type.values()) {
+			String key = topology.eventRoutingKeyWithoutWebhook(type);
+			assertThat(key).isNotEqualTo(topology.eventRoutingKey(type)).isNotEmpty();
+			String email = topology.outcomesExchange() + " -> " + topology.emailQueue() + " [" + key + "]";
+			if (type.isOutcome()) {
+				assertThat(bindings).contains(email);
+			}
+			else {
+				assertThat(bindings).doesNotContain(email);
+			}
+			assertThat(bindings).noneMatch((binding) -> binding.endsWith(" [" + key + "]")
+					&& !binding.startsWith(topology.outcomesExchange() + " -> " + topology.emailQueue() + " "));
+		}
 	}
 
 	@Test

@@ -42,8 +42,40 @@ class ReportEventPublisher {
 	 * @throws AmqpException if the event could not be sent
 	 */
 	ConfirmedPublisher.Publication publishLater(ReportEvent event) {
-		return this.publisher.publishLater(this.topology.eventsExchange(), this.topology.eventRoutingKey(event.type()),
-				event, "event " + event.messageId(), (message) -> message);
+		return publishLater(event, this.topology.eventRoutingKey(event.type()));
+	}
+
+	/**
+	 * Publishes the outcome of a report this worker claimed and waits for the broker's
+	 * confirm: for the webhooks queue too only if the report's owner had a webhook
+	 * endpoint when it was claimed.
+	 * @param event the event
+	 * @param claim the report's claim
+	 * @throws AmqpException if the broker did not confirm the event in time, refused it,
+	 * or could not route it
+	 */
+	void publish(ReportEvent event, Reports.Claim claim) {
+		publishLater(event, claim).await();
+	}
+
+	/**
+	 * {@link #publish(ReportEvent, Reports.Claim)} without waiting for the confirm, as
+	 * {@link #publishLater(ReportEvent)}.
+	 * @param event the event
+	 * @param claim the report's claim
+	 * @return the publication, to await
+	 * @throws AmqpException if the event could not be sent
+	 */
+	ConfirmedPublisher.Publication publishLater(ReportEvent event, Reports.Claim claim) {
+		return publishLater(event,
+				(event.type().isOutcome() && !claim.webhooks())
+						? this.topology.eventRoutingKeyWithoutWebhook(event.type())
+						: this.topology.eventRoutingKey(event.type()));
+	}
+
+	private ConfirmedPublisher.Publication publishLater(ReportEvent event, String routingKey) {
+		return this.publisher.publishLater(this.topology.eventsExchange(), routingKey, event,
+				"event " + event.messageId(), (message) -> message);
 	}
 
 }

@@ -352,7 +352,7 @@ class ReportPipeline implements DisposableBean {
 		running.settle();
 		// Should this fail, the report is SUCCEEDED already: the retry finds it finished
 		// and announces it again (skip).
-		this.events.publish(event(task, ReportEvent.Type.SUCCEEDED, 100, recorded.get().file().size(), null));
+		this.events.publish(event(task, ReportEvent.Type.SUCCEEDED, 100, recorded.get().file().size(), null), claim);
 	}
 
 	/**
@@ -462,7 +462,7 @@ class ReportPipeline implements DisposableBean {
 			return;
 		}
 		this.meters.counter(PipelineMetrics.FAILED, "type", task.type(), "failure", failure.tag()).increment();
-		this.events.publish(event(task, ReportEvent.Type.FAILED, 0, null, error));
+		this.events.publish(event(task, ReportEvent.Type.FAILED, 0, null, error), claim);
 	}
 
 	/**
@@ -768,8 +768,10 @@ class ReportPipeline implements DisposableBean {
 					}
 					succeeded(task, file.get(), report.started());
 					try {
-						announced.put(report.index(), ReportPipeline.this.events.publishLater(
-								event(task, ReportEvent.Type.SUCCEEDED, 100, file.get().file().size(), null)));
+						announced.put(report.index(),
+								ReportPipeline.this.events.publishLater(
+										event(task, ReportEvent.Type.SUCCEEDED, 100, file.get().file().size(), null),
+										report.written().claim()));
 					}
 					catch (AmqpException ex) {
 						this.failures.put(report.index(), ex);

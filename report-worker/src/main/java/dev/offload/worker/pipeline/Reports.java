@@ -35,6 +35,14 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Repository
 class Reports {
 
+	/**
+	 * Whether the claimed report's owner has a webhook endpoint now (an index lookup on
+	 * {@code webhook_endpoints}): its outcome is published for the webhooks queue only
+	 * then ({@link Claim#webhooks}).
+	 */
+	private static final String OWNER_HAS_WEBHOOK = "EXISTS (SELECT 1 FROM webhook_endpoints w "
+			+ "WHERE w.owner_id = reports.owner_id)";
+
 	/** Built once: the hot path runs it for every task. */
 	private static final String CLAIM = """
 			UPDATE reports
@@ -45,8 +53,8 @@ class Reports {
 			   AND (status = 'QUEUED'
 			        OR (status = 'RUNNING'
 			            AND (lease_until < now() OR :takeOver OR attempts = :abandonedClaim)))
-			RETURNING attempts
-			""".formatted(ReportTransition.CLAIM.guard());
+			RETURNING attempts, %s AS webhooks
+			""".formatted(ReportTransition.CLAIM.guard(), OWNER_HAS_WEBHOOK);
 
 	/**
 	 * Built once: claims a batch of first deliveries in one statement, locking their rows
@@ -63,8 +71,8 @@ class Reports {
 			                              FROM json_array_elements_text(CAST(:ids AS json)) claimed)
 			                 AND %s AND status = 'QUEUED'
 			               ORDER BY id FOR UPDATE SKIP LOCKED)
-			RETURNING id, attempts
-			""".formatted(ReportTransition.CLAIM.guard());
+			RETURNING id, attempts, %s AS webhooks
+			""".formatted(ReportTransition.CLAIM.guard(), OWNER_HAS_WEBHOOK);
 
 	/** Built once: the hot path runs it for every report. */
 	private static final String SUCCEED = """
@@ -150,7 +158,7 @@ class Reports {
 			.param("leaseMillis", lease.toMillis())
 			.param("takeOver", delivery.redelivered())
 			.param("abandonedClaim", delivery.abandonedClaim())
-			.query((rs, row) -> new Claim(reportId, rs.getInt("attempts")))
+			.query((rs, row) -> new Claim(reportId, rs.getInt("attempts"), rs.getBoolean("webhooks")))
 			.optional();
 	}
 
@@ -174,7 +182,7 @@ class Reports {
 			.param("leaseMillis", lease.toMillis())
 			.query((rs) -> {
 				UUID id = rs.getObject("id", UUID.class);
-				claims.put(id, new Claim(id, rs.getInt("attempts")));
+				claims.put(id, new Claim(id, rs.getInt("attempts"), rs.getBoolean("webhooks")));
 			});
 		return claims;
 	}
@@ -498,8 +506,12 @@ class Reports {
 	 *
 	 * @param reportId the report
 	 * @param attempt the attempt number the claim set; later updates require it
+	 * @param webhooks whether the report's owner had a webhook endpoint when it was
+	 * claimed: if not, its outcome is published for the email queue and not the webhooks
+	 * queue ({@link dev.offload.model.Topology#eventRoutingKeyWithoutWebhook}), so an
+	 * endpoint hears the outcomes of its owner's reports started after it was created
 	 */
-	record Claim(UUID reportId, int attempt) {
+	record Claim(UUID reportId, int attempt, boolean webhooks) {
 
 	}
 

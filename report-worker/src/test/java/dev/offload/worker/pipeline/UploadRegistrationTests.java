@@ -88,7 +88,7 @@ class UploadRegistrationTests {
 
 	@Test
 	void aRegisteredUploadsObjectExistsAndCanBeWrittenAtOnce() throws Exception {
-		Claim claim = new Claim(UUID.randomUUID(), 1);
+		Claim claim = new Claim(UUID.randomUUID(), 1, true);
 
 		String key = reports.registerUpload(store.name(), claim, () -> store.allocate(claim.reportId(), 1, "csv"));
 
@@ -111,7 +111,7 @@ class UploadRegistrationTests {
 				+ "EXECUTE FUNCTION refuse_upload()")
 			.update();
 		try {
-			Claim claim = new Claim(UUID.randomUUID(), 1);
+			Claim claim = new Claim(UUID.randomUUID(), 1, true);
 			assertThatExceptionOfType(DataAccessException.class).isThrownBy(
 					() -> reports.registerUpload(store.name(), claim, () -> store.allocate(claim.reportId(), 1, "csv")))
 				.withMessageContaining("registration refused");
@@ -138,7 +138,7 @@ class UploadRegistrationTests {
 			.param("key", key)
 			.param("id", stale)
 			.update();
-		Claim claim = new Claim(UUID.randomUUID(), 1);
+		Claim claim = new Claim(UUID.randomUUID(), 1, true);
 
 		assertThat(reports.registerUpload("test", claim, () -> key)).isEqualTo(key);
 
