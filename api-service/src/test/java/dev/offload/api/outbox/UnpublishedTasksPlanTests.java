@@ -1,7 +1,6 @@
 package dev.offload.api.outbox;
 
 import java.sql.Connection;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -10,7 +9,6 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.offload.api.QueryPlans;
-import dev.offload.model.ReportTask;
 import dev.offload.testsupport.PreparedPlans;
 import dev.offload.testsupport.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
@@ -147,40 +145,6 @@ class UnpublishedTasksPlanTests {
 			}
 			connection.setAutoCommit(true);
 			assertThat(PreparedPlans.of(connection, "batch_id IS NULL AND status")).hasValue(new PreparedPlans(20, 0));
-		}
-	}
-
-	/**
-	 * Marking tasks published is planned once per connection whatever the number of
-	 * reports, not on every run: PostgreSQL's own count of its plans on one connection,
-	 * after twenty relay transactions of one to ten reports each. With the ids bound as a
-	 * {@code uuid[]}, whose length the planner sees, it planned every run again (20
-	 * custom plans of 20).
-	 */
-	@Test
-	void markingTasksPublishedIsPlannedOnceWhateverTheNumberOfReports() throws Exception {
-		try (Connection connection = PreparedPlans.preparingFromTheFirstRun(dataSource.getConnection())) {
-			UnpublishedTasks tasks = new UnpublishedTasks(
-					JdbcClient.create(new SingleConnectionDataSource(connection, true)), JsonMapper.builder().build());
-			connection.setAutoCommit(false);
-			for (int i = 0; i < 20; i++) {
-				List<UUID> locked = tasks.lockNext(1 + i % 10, 100).stream().map(ReportTask::reportId).toList();
-				assertThat(locked).hasSize(1 + i % 10);
-				tasks.markPublished(locked);
-				assertThat(JdbcClient.create(new SingleConnectionDataSource(connection, true))
-					.sql("SELECT count(*) FROM reports WHERE id = ANY(:ids) AND task_published_at IS NOT NULL")
-					.param("ids", locked.toArray(new UUID[0]))
-					.query(Long.class)
-					.single()).isEqualTo(locked.size());
-				connection.rollback();
-			}
-			connection.setAutoCommit(true);
-			PreparedPlans plans = PreparedPlans.of(connection, "SET task_published_at = now()")
-				.orElseThrow(() -> new AssertionError("marking them published was not prepared on the server"));
-			// PostgreSQL tries custom plans for a prepared statement's first five runs,
-			// then keeps the generic one unless custom plans look cheaper.
-			assertThat(plans.custom()).isLessThanOrEqualTo(5);
-			assertThat(plans.generic()).isGreaterThanOrEqualTo(15);
 		}
 	}
 

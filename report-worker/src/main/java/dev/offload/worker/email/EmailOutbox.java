@@ -3,11 +3,9 @@ package dev.offload.worker.email;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-import dev.offload.model.Messages;
 import dev.offload.model.ReportEvent;
 
 import org.springframework.dao.DataAccessException;
@@ -44,25 +42,19 @@ class EmailOutbox {
 		if (emails.isEmpty()) {
 			return Set.of();
 		}
-		// The rows as one JSON array rather than VALUES with a row of parameters each:
-		// the same SQL text whatever their number, so the driver prepares it once and
-		// PostgreSQL keeps one generic plan (it estimates a JSON array's rows the same
-		// whatever their number), instead of parsing and planning a statement for each
-		// number of rows.
-		List<Map<String, String>> rows = emails.stream()
-			.map((email) -> Map.of("report_id", email.reportId().toString(), "outcome", email.outcome().name(),
-					"recipient", email.recipient(), "subject", email.subject(), "body", email.body()))
+		List<Object[]> rows = emails.stream()
+			.map((email) -> new Object[] { email.reportId(), email.outcome().name(), email.recipient(), email.subject(),
+					email.body() })
 			.toList();
 		Set<String> recorded = new HashSet<>(this.jdbc.sql("""
 				INSERT INTO sent_emails (report_id, outcome, recipient, subject, body, status, next_attempt_at)
 				SELECT r.id, e.outcome, e.recipient, e.subject, e.body, 'PENDING', now()
-				  FROM json_to_recordset(CAST(:rows AS json))
-				       AS e (report_id uuid, outcome text, recipient text, subject text, body text)
+				  FROM (VALUES :rows) AS e (report_id, outcome, recipient, subject, body)
 				  JOIN reports r ON r.id = e.report_id AND r.batch_id IS NULL
 				ON CONFLICT (report_id, outcome) DO NOTHING
 				RETURNING report_id, outcome
 				""")
-			.param("rows", Messages.json().writeValueAsString(rows))
+			.param("rows", rows)
 			.query((rs, row) -> rs.getObject("report_id") + ":" + rs.getString("outcome"))
 			.list());
 		Set<OutcomeEmail> result = new HashSet<>();
@@ -143,20 +135,13 @@ class EmailOutbox {
 		if (emails.isEmpty()) {
 			return;
 		}
-		// One JSON array, as in recordAll: one statement and one plan whatever the
-		// number.
 		this.jdbc.sql("""
 				UPDATE sent_emails
 				   SET status = 'SENT', sent_at = now(), attempts = attempts + 1, next_attempt_at = NULL
-				 WHERE (report_id, outcome) IN (SELECT e.report_id, e.outcome
-				                                  FROM json_to_recordset(CAST(:emails AS json))
-				                                       AS e (report_id uuid, outcome text))
-				   AND status = 'PENDING'
+				 WHERE (report_id, outcome) IN (:emails) AND status = 'PENDING'
 				""")
-			.param("emails", Messages.json()
-				.writeValueAsString(emails.stream()
-					.map((email) -> Map.of("report_id", email.reportId().toString(), "outcome", email.outcome()))
-					.toList()))
+			.param("emails",
+					emails.stream().map((email) -> new Object[] { email.reportId(), email.outcome() }).toList())
 			.update();
 	}
 
