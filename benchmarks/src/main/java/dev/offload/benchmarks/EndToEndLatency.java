@@ -38,7 +38,7 @@ final class EndToEndLatency {
 				+ "'::timestamptz AND finished_at <= '" + until + "'::timestamptz");
 		bench.notes.put("Figure 6 PostgreSQL profile (the worker's backends, shipped settings)",
 				"One more round of %d s at 100 requests/s after the measured run, so that perf does not weigh on its "
-					.formatted(seconds) + "latencies; per report finished in it. "
+					.formatted(seconds) + "latencies (its load client starts cold); per report finished in it. "
 						+ databaseProfile.summary(finished, from, to));
 		awaitDrained(bench, Duration.ofSeconds(60));
 	}
@@ -115,6 +115,9 @@ final class EndToEndLatency {
 			throw new IllegalStateException("The load client did not say when its measured run began");
 		}
 		String since = bench.queryString("SELECT to_timestamp(%d / 1000.0)::text".formatted((long) measuredFrom));
+		// The measured reports were all created by now: the round PostgreSQL is profiled
+		// over afterwards creates more, which the windows below leave out.
+		String until = bench.queryString("SELECT now()::text");
 		// Reports of the client's warm-up still waiting when the measured run began: a
 		// worker that did not keep up carries them into it.
 		long carriedOver = bench.queryLong("SELECT count(*) FROM reports WHERE created_at < '" + since
@@ -129,7 +132,8 @@ final class EndToEndLatency {
 		// The same reports as PostgreSQL saw them: accepted (created_at) to claimed
 		// (started_at) and to finished (finished_at), independent of the client's clock
 		// and of the events.
-		String window = "FROM reports WHERE created_at > '" + since + "'::timestamptz AND status = 'SUCCEEDED'";
+		String window = "FROM reports WHERE created_at > '" + since + "'::timestamptz AND created_at <= '" + until
+				+ "'::timestamptz AND status = 'SUCCEEDED'";
 		double[] database = percentilesMillis(bench, window, "started_at - created_at", "finished_at - created_at");
 		// Where that time went: the relay's transaction took the report
 		// (task_published_at is that transaction's start, before its publish), the
@@ -139,8 +143,7 @@ final class EndToEndLatency {
 		long succeededInDatabase = bench.queryLong("SELECT count(*) " + window);
 		String bottleneck = profile.bottleneck("report-worker", "report");
 		double drained = bench.queryDouble("SELECT count(*) / greatest(0.001, extract(epoch FROM max(finished_at) - "
-				+ "min(started_at))) FROM reports WHERE status = 'SUCCEEDED' AND created_at > '" + since
-				+ "'::timestamptz");
+				+ "min(started_at))) " + window);
 		double busy = profile.machineBusyPercent();
 		profilePostgres(bench, round);
 		bench.stopWorkers();

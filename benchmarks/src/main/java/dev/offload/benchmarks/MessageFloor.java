@@ -22,8 +22,9 @@ import com.rabbitmq.client.MessageProperties;
  * no message converter, no transaction, no logging. Streamed: published in batches of
  * 100, each batch's confirms awaited together, then drained by one consumer with a
  * prefetch of 40, each acknowledgement covering the 20 deliveries before it (as many as
- * any of the services' consumers acknowledge together: api-service's webhook consumer;
- * the worker's acknowledge up to 10). The figure is this JVM's CPU over each half, so the
+ * any of the services' consumers acknowledge together: api-service's webhook consumer,
+ * which figure 2's outcomes no longer reach, their owners having no endpoint; the
+ * worker's acknowledge up to 10). The figure is this JVM's CPU over each half, so the
  * client's I/O thread is counted as well as the thread that publishes or consumes.
  */
 final class MessageFloor {

@@ -66,6 +66,13 @@ import org.springframework.validation.annotation.Validated;
  * @param retry the delayed retries of reports that failed for a transient reason
  * @param email the notification emails
  * @param announcements announcing outcomes whose event never reached the email sender
+ * @param skipWebhooksQueue whether the outcome of a report whose owner had no webhook
+ * endpoint when it was claimed goes to the email queue alone (routing key
+ * {@code SUCCEEDED.no-webhook}), not also to the webhooks queue, where api-service would
+ * find nothing to record. The broker must bind those keys first: a service that declares
+ * the topology does so when it connects; a broker that loads {@code definitions.json}
+ * must have loaded this version's (README, "Upgrading"). Until then set it false: the key
+ * would reach no durable queue, and the outcome would go unmailed
  */
 @ConfigurationProperties("offload.worker")
 @Validated
@@ -76,7 +83,8 @@ public record WorkerProperties(@DefaultValue("1") @Min(1) @Max(100) int prefetch
 		@DefaultValue("10m") @NotNull Duration reportTimeout,
 		@DefaultValue("30m") @NotNull Duration brokerConsumerTimeout,
 		@DefaultValue("25s") @NotNull Duration shutdownGracePeriod, @DefaultValue @Valid Retry retry,
-		@DefaultValue @Valid Email email, @DefaultValue @Valid Announcements announcements) {
+		@DefaultValue @Valid Email email, @DefaultValue @Valid Announcements announcements,
+		@DefaultValue("true") boolean skipWebhooksQueue) {
 
 	/**
 	 * The longest a delivery can stay unacknowledged: the reports prefetched before it,

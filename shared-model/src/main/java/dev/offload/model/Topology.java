@@ -87,7 +87,8 @@ public record Topology(String prefix) {
 	/**
 	 * The fanout every report event is published to: every subscriber bound here hears
 	 * every event (live status, audit). Events are published with their type as the
-	 * routing key ({@link #eventRoutingKey}), which a fanout ignores and
+	 * routing key ({@link #eventRoutingKey}), or an outcome of an owner without a webhook
+	 * endpoint with {@link #eventRoutingKeyWithoutWebhook}, which a fanout ignores and
 	 * {@link #outcomesExchange()} routes on.
 	 * @return {@code reports.events}
 	 */

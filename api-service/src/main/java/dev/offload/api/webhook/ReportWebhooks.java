@@ -38,7 +38,10 @@ class ReportWebhooks {
 	 * recorded in a transaction of its own. The others (another type, or an owner without
 	 * such an endpoint when the query ran) record nothing, as they would have alone: an
 	 * endpoint created meanwhile hears of the owner's next events, one deleted meanwhile
-	 * gets no delivery (recording checks it again).
+	 * gets no delivery (recording checks it again). The worker does not send here the
+	 * outcomes of reports whose owner had no endpoint when it claimed them
+	 * ({@code Topology#eventRoutingKeyWithoutWebhook}), so an endpoint hears at least the
+	 * outcomes of reports claimed after it was created.
 	 * @param events the report events
 	 */
 	void finished(List<ReportEvent> events) {

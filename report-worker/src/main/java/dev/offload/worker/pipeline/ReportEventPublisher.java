@@ -2,6 +2,7 @@ package dev.offload.worker.pipeline;
 
 import dev.offload.model.ReportEvent;
 import dev.offload.model.Topology;
+import dev.offload.worker.WorkerProperties;
 
 import org.springframework.amqp.AmqpException;
 import org.springframework.stereotype.Component;
@@ -18,9 +19,12 @@ class ReportEventPublisher {
 
 	private final Topology topology;
 
-	ReportEventPublisher(ConfirmedPublisher publisher, Topology topology) {
+	private final boolean skipWebhooksQueue;
+
+	ReportEventPublisher(ConfirmedPublisher publisher, Topology topology, WorkerProperties properties) {
 		this.publisher = publisher;
 		this.topology = topology;
+		this.skipWebhooksQueue = properties.skipWebhooksQueue();
 	}
 
 	/**
@@ -48,7 +52,8 @@ class ReportEventPublisher {
 	/**
 	 * Publishes the outcome of a report this worker claimed and waits for the broker's
 	 * confirm: for the webhooks queue too only if the report's owner had a webhook
-	 * endpoint when it was claimed.
+	 * endpoint when it was claimed (or {@code offload.worker.skip-webhooks-queue} is
+	 * off).
 	 * @param event the event
 	 * @param claim the report's claim
 	 * @throws AmqpException if the broker did not confirm the event in time, refused it,
@@ -68,7 +73,7 @@ class ReportEventPublisher {
 	 */
 	ConfirmedPublisher.Publication publishLater(ReportEvent event, Reports.Claim claim) {
 		return publishLater(event,
-				(event.type().isOutcome() && !claim.webhooks())
+				(this.skipWebhooksQueue && event.type().isOutcome() && !claim.webhooks())
 						? this.topology.eventRoutingKeyWithoutWebhook(event.type())
 						: this.topology.eventRoutingKey(event.type()));
 	}

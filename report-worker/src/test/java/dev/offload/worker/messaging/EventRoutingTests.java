@@ -120,6 +120,27 @@ class EventRoutingTests {
 	}
 
 	@Test
+	void anOutcomeOfAnOwnerWithoutAWebhookEndpointReachesTheFanoutsSubscribersAndEmailButNotWebhooks() {
+		Topology topology = broker.topology();
+		String tap = Workers.eventTap(worker);
+		broker.purge(topology.emailQueue());
+		broker.purge(topology.webhooksQueue());
+		RabbitTemplate rabbit = worker.getBean(RabbitTemplate.class);
+		for (ReportEvent.Type type : ReportEvent.Type.values()) {
+			if (type.isOutcome()) {
+				rabbit.convertAndSend(topology.eventsExchange(), topology.eventRoutingKeyWithoutWebhook(type),
+						event(UUID.randomUUID(), type));
+			}
+		}
+		long outcomes = Arrays.stream(ReportEvent.Type.values()).filter(ReportEvent.Type::isOutcome).count();
+		await().untilAsserted(() -> {
+			assertThat(tapDepth(tap)).isEqualTo(outcomes);
+			assertThat(broker.messageCount(topology.emailQueue())).isEqualTo(outcomes);
+		});
+		assertThat(broker.messageCount(topology.webhooksQueue())).isZero();
+	}
+
+	@Test
 	void theBindingsThisVersionReplacesAreGone() {
 		Topology topology = broker.topology();
 		RabbitTemplate rabbit = worker.getBean(RabbitTemplate.class);

@@ -108,11 +108,12 @@ class WebhookCopyTests {
 		fixture.broker().purge(topology.webhooksQueue());
 		List<ReportTask> tasks = new ArrayList<>();
 		for (int i = 0; i < 10; i++) {
-			tasks.add(noOp((i % 2 == 0) ? WATCHED : UNWATCHED, Map.of()));
+			// Every third fails on its parameters, inside the run.
+			tasks.add(noOp((i % 2 == 0) ? WATCHED : UNWATCHED, (i % 3 == 2) ? Map.of("unknown", "1") : Map.of()));
 		}
 
 		fixture.whileConsumerIsStopped(tasks.size(), () -> tasks.forEach(fixture::queue));
-		tasks.forEach((task) -> fixture.awaitStatus(task, "SUCCEEDED"));
+		tasks.forEach((task) -> fixture.awaitStatus(task, task.parameters().isEmpty() ? "SUCCEEDED" : "FAILED"));
 
 		List<UUID> ids = tasks.stream().map(ReportTask::reportId).toList();
 		assertThat(fixture.distinct("started_at", ids)).as("claims").isLessThan(tasks.size());
