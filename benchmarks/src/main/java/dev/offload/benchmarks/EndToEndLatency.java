@@ -36,7 +36,7 @@ final class EndToEndLatency {
 		String until = bench.queryString("SELECT now()::text");
 		long finished = bench.queryLong("SELECT count(*) FROM reports WHERE finished_at >= '" + since
 				+ "'::timestamptz AND finished_at <= '" + until + "'::timestamptz");
-		bench.notes.put("Figure 6 PostgreSQL profile (the worker's backends, shipped settings)",
+		bench.notes.put("Figure 6 PostgreSQL profile (the worker's and api-service's backends, shipped settings)",
 				"One more round of %d s at 100 requests/s after the measured run, so that perf does not weigh on its "
 					.formatted(seconds) + "latencies (its load client starts cold); per report finished in it. "
 						+ databaseProfile.summary(finished, from, to));
@@ -145,6 +145,9 @@ final class EndToEndLatency {
 		double drained = bench.queryDouble("SELECT count(*) / greatest(0.001, extract(epoch FROM max(finished_at) - "
 				+ "min(started_at))) " + window);
 		double busy = profile.machineBusyPercent();
+		// From an empty queue: reports the measured run left unfinished would count in
+		// the round without all of their work in it.
+		awaitDrained(bench, Duration.ofSeconds(60));
 		profilePostgres(bench, round);
 		bench.stopWorkers();
 		String queue = bench.broker.topology().prefix() + "bench.perf.latency";

@@ -71,8 +71,9 @@ import org.springframework.validation.annotation.Validated;
  * {@code SUCCEEDED.no-webhook}), not also to the webhooks queue, where api-service would
  * find nothing to record. The broker must bind those keys first: a service that declares
  * the topology does so when it connects; a broker that loads {@code definitions.json}
- * must have loaded this version's (README, "Upgrading"). Until then set it false: the key
- * would reach no durable queue, and the outcome would go unmailed
+ * must have loaded this version's (README, "Event routing" under "Security"). Until then
+ * set it false: the key would reach no durable queue, and the outcome's email would wait
+ * for the sweep of unmailed outcomes ({@code announcements}).
  */
 @ConfigurationProperties("offload.worker")
 @Validated
