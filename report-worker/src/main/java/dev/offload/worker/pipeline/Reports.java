@@ -509,7 +509,8 @@ class Reports {
 	 * @param webhooks whether the report's owner had a webhook endpoint when it was
 	 * claimed: if not, its outcome is published for the email queue and not the webhooks
 	 * queue ({@link dev.offload.model.Topology#eventRoutingKeyWithoutWebhook}), so an
-	 * endpoint hears the outcomes of its owner's reports started after it was created
+	 * endpoint hears at least the outcomes of its owner's reports claimed after it was
+	 * created
 	 */
 	record Claim(UUID reportId, int attempt, boolean webhooks) {
 
