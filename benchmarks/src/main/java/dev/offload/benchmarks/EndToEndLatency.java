@@ -30,8 +30,7 @@ final class EndToEndLatency {
 		DatabaseProfile databaseProfile = DatabaseProfile.start(bench, "e2e-postgres", Bench.WORKER_APPLICATION,
 				Bench.API_APPLICATION, seconds + 30);
 		long from = System.nanoTime();
-		bench.load("load-e2e-postgres", List.of("open", "--url", bench.apiUrl("/api/reports"), "--method", "POST",
-				"--body", Bench.NO_OP_BODY, "--rate", "100", "--seconds", Integer.toString(seconds)));
+		postAtTheRate(bench, "load-e2e-postgres", seconds);
 		long to = System.nanoTime();
 		String until = bench.queryString("SELECT now()::text");
 		long finished = bench.queryLong("SELECT count(*) FROM reports WHERE finished_at >= '" + since
@@ -41,6 +40,15 @@ final class EndToEndLatency {
 					.formatted(seconds) + "latencies (its load client starts cold); per report finished in it. "
 						+ databaseProfile.summary(finished, from, to));
 		awaitDrained(bench, Duration.ofSeconds(60));
+	}
+
+	/**
+	 * POSTs NO_OP reports open loop at 100 per second, for a round whose latencies are
+	 * not measured (a warm-up, the profiled round).
+	 */
+	private static void postAtTheRate(Bench bench, String name, int seconds) {
+		bench.load(name, List.of("open", "--url", bench.apiUrl("/api/reports"), "--method", "POST", "--body",
+				Bench.NO_OP_BODY, "--rate", "100", "--seconds", Integer.toString(seconds)));
 	}
 
 	/**
@@ -76,8 +84,7 @@ final class EndToEndLatency {
 		double compilers;
 		do {
 			compilers = Profile.compilersShare(worker, () -> {
-				bench.load("load-e2e-warmup", List.of("open", "--url", bench.apiUrl("/api/reports"), "--method", "POST",
-						"--body", Bench.NO_OP_BODY, "--rate", "100", "--seconds", Integer.toString(round)));
+				postAtTheRate(bench, "load-e2e-warmup", round);
 				unfinished[0] = awaitDrained(bench, Duration.ofSeconds(bench.quick ? 60 : 120));
 			});
 			warmup += round;
