@@ -41,9 +41,6 @@ final class DispatchPath {
 	 */
 	private static final int REPORT_TIMEOUT_SECONDS = 20;
 
-	/** The events the worker's email listener records in the outbox together, at most. */
-	private static final int EMAIL_BATCH = 40;
-
 	/** The emails the worker's sender sends in one transaction, at most. */
 	private static final int SENDER_BATCH = 10;
 
@@ -171,11 +168,11 @@ final class DispatchPath {
 					.put("Figure 2", profile.bottleneck("report-worker", "NO_OP report") + ". With prefetch " + PREFETCH
 							+ " the tasks a consumer holds reach the pipeline together: the NO_OP "
 							+ "reports among them are claimed in one statement and recorded (each file a large object "
-							+ "created with its bytes, and SUCCEEDED with it) in one transaction, their events' "
-							+ "confirms awaited together; each report still publishes its SUCCEEDED event (its RUNNING "
-							+ "event is held back while the run stays quick), and its outcome is "
-							+ "consumed again for email, recorded (up to " + EMAIL_BATCH
-							+ " at a time) and sent (up to " + SENDER_BATCH + " per transaction, over up to "
+							+ "created with its bytes, and SUCCEEDED with it, and their emails in the outbox) in one "
+							+ "transaction, their events' confirms awaited together; each report still publishes its "
+							+ "SUCCEEDED event (its RUNNING event is held back while the run stays quick; its owner "
+							+ "has no webhook endpoint and its email is recorded, so no durable queue takes a copy), "
+							+ "and its email is sent (up to " + SENDER_BATCH + " per transaction, over up to "
 							+ EMAIL_CONNECTIONS + " SMTP connections); PerfTest only moves the message.");
 			}
 			bench.stopWorkers();
@@ -387,9 +384,9 @@ final class DispatchPath {
 						+ "JobRunr's faster rate) with each report's claim, file and outcome committed on their own, "
 						+ "as a worker with prefetch 1 does; claiming " + PREFETCH + " reports in one transaction and "
 						+ "recording them, their files created with their bytes, in one more (what the worker does "
-						+ "with prefetch " + PREFETCH + "), and their emails in the outbox (recorded " + EMAIL_BATCH
-						+ " at a time and sent " + SENDER_BATCH + " at a time, as the worker's email listener and "
-						+ "sender take them), lifts PostgreSQL's own " + "ceiling to %.0f "
+						+ "with prefetch " + PREFETCH + "), their emails recorded in the outbox in that transaction "
+						+ "and sent " + SENDER_BATCH + " at a time, as the worker's email "
+						+ "sender takes them, lifts PostgreSQL's own " + "ceiling to %.0f "
 						+ "reports/s (%.2f of JobRunr's faster rate), so PostgreSQL's throughput alone is not what "
 						+ "holds the worker back: the cores it shares are.",
 				standard.throughput(), fastest.throughput(), cores * 1000.0 / standard.throughput(),
@@ -469,14 +466,14 @@ final class DispatchPath {
 							+ "the large object created with its bytes (lo_from_bytea) and SUCCEEDED with the file "
 							+ "(Reports.succeed). The email outbox and everything outside PostgreSQL are left out, so "
 							+ "this is an upper bound. Batched: the same work for %d reports at a time, and their "
-							+ "emails, in statements of their own transactions (one claims the reports, one creates "
-							+ "their files with their bytes and records their outcomes, then statements that record "
-							+ "their emails in the outbox as the email listener does, %d at a time, and that lock the "
-							+ "due emails and mark them sent, %d at a time, as the sender does in two), 4 clients; "
-							+ "reports/s = " + "script runs/s × %d. No worker "
+							+ "emails, in statements of their own transactions (one claims the reports; one "
+							+ "transaction creates their files with their bytes and records their outcomes in one "
+							+ "statement and their emails in the outbox in another, as the worker does; then "
+							+ "statements that lock the due emails and mark them sent, %d at a time, as the sender "
+							+ "does in two), 4 clients; reports/s = " + "script runs/s × %d. No worker "
 							+ "does this: it is what PostgreSQL would allow one that batched, and the PostgreSQL CPU "
 							+ "per report it measures is the floor the verdict below counts.")
-						.formatted(seconds, backlog, PREFETCH, EMAIL_BATCH, SENDER_BATCH, PREFETCH));
+						.formatted(seconds, backlog, PREFETCH, SENDER_BATCH, PREFETCH));
 			return new Ceilings(best, batched, batchedPostgresMillis);
 		}
 	}
@@ -494,19 +491,17 @@ final class DispatchPath {
 
 	/**
 	 * The batched ceiling's pgbench script: {@link #PREFETCH} reports claimed in one
-	 * statement and their files created with their bytes and their outcomes recorded in
-	 * one; their emails recorded in the outbox {@value #EMAIL_BATCH} at a time
-	 * (EmailOutbox.recordAll), and locked and marked sent {@value #SENDER_BATCH} at a
-	 * time (EmailOutbox.lockDue and markSent, which the sender runs as two statements of
-	 * one transaction).
+	 * statement; in one transaction, their files created with their bytes and their
+	 * outcomes recorded in one statement, and their emails recorded in the outbox in
+	 * another (Reports.succeedAll, EmailOutbox.recordAll); then their emails locked and
+	 * marked sent {@value #SENDER_BATCH} at a time (EmailOutbox.lockDue and markSent,
+	 * which the sender runs as two statements of one transaction).
 	 * @param bodyLength the length of an email's body
 	 */
 	private static String batchedStatements(int bodyLength) {
 		StringBuilder script = new StringBuilder(
 				CLAIMED_AND_RECORDED.formatted(ReportTransition.CLAIM.guard(), PREFETCH));
-		for (int first = 1; first <= PREFETCH; first += EMAIL_BATCH) {
-			script.append(RECORDED.formatted(first, Math.min(PREFETCH, first + EMAIL_BATCH - 1), bodyLength));
-		}
+		script.append(RECORDED.formatted(1, PREFETCH, bodyLength)).append("COMMIT;\n");
 		for (int sent = 0; sent < PREFETCH; sent += SENDER_BATCH) {
 			script.append(SENT.formatted(Math.min(SENDER_BATCH, PREFETCH - sent)));
 		}
@@ -515,12 +510,13 @@ final class DispatchPath {
 
 	private static final String CLAIMED_AND_RECORDED = """
 			WITH claimed AS (UPDATE reports SET status = 'RUNNING', started_at = now(), attempts = attempts + 1, lease_until = now() + interval '5 minutes', progress = 0, error = NULL, updated_at = now() WHERE id IN (SELECT id FROM reports WHERE status = 'QUEUED' AND %s LIMIT %d FOR UPDATE SKIP LOCKED) RETURNING id) SELECT array_agg(id)::text AS ids FROM claimed \\gset
+			BEGIN;
 			WITH files AS (SELECT id, lo_from_bytea(0, convert_to('No-op report' || chr(13) || chr(10), 'UTF8')) AS oid FROM unnest(:ids::uuid[]) id), succeeded AS (UPDATE reports r SET status = 'SUCCEEDED', progress = 100, finished_at = now(), updated_at = now(), lease_until = NULL, error = NULL, file_store = 'postgres', file_key = f.oid::text, file_name = 'no-op.csv', content_type = 'text/csv', file_size = 14, file_sha256 = repeat('0', 64) FROM files f WHERE f.id = r.id AND r.status = 'RUNNING' RETURNING r.id) SELECT count(*) FROM succeeded;
 			""";
 
 	/**
-	 * The email listener's statement in {@link #batchedStatements}: a slice of the
-	 * claimed reports.
+	 * The statement that records the emails in {@link #batchedStatements}, in the
+	 * transaction that records the outcomes: a slice of the claimed reports.
 	 */
 	private static final String RECORDED = """
 			WITH recorded AS (INSERT INTO sent_emails (report_id, outcome, recipient, subject, body, status, next_attempt_at) SELECT r.id, 'SUCCEEDED', r.owner_email, 'Your report is ready: NO_OP', repeat('x', %3$d), 'PENDING', now() FROM reports r WHERE r.id = ANY((:ids::uuid[])[%1$d:%2$d]) AND r.batch_id IS NULL ON CONFLICT (report_id, outcome) DO NOTHING RETURNING report_id) SELECT count(*) FROM recorded;
@@ -568,7 +564,8 @@ final class DispatchPath {
 						"dev.offload.worker.pipeline.ConfirmedPublisher",
 						"org.springframework.amqp.rabbit.connection.PublisherCallbackChannelImpl"));
 		WORKER_STEPS.put("logging", List.of("ch.qos.logback."));
-		WORKER_STEPS.put("email: events read, outbox rows", List.of("dev.offload.worker.email.ReportEmailListener"));
+		WORKER_STEPS.put("email: outbox rows (with the outcome, or from events read)",
+				List.of("dev.offload.worker.email.ReportMailer", "dev.offload.worker.email.ReportEmailListener"));
 		WORKER_STEPS.put(SENDER_STEP, List.of("dev.offload.worker.email.EmailSender"));
 		WORKER_STEPS.put(SMTP_STEP,
 				List.of("org.eclipse.angus.", "jakarta.mail.", "jakarta.activation.", "org.springframework.mail."));
@@ -649,19 +646,20 @@ final class DispatchPath {
 	 * What RabbitMQ costs per report, beside what messages cost it when PerfTest streams
 	 * them and when PerfTest sends them at the rate the worker's reports make, in the
 	 * same run; then what is left for a worker, batched or not, at JobRunr's rate. Per
-	 * NO_OP report, in the measured window, RabbitMQ delivers and settles the task, takes
-	 * the SUCCEEDED event with a confirm (a RUNNING one only from a report still
-	 * unrecorded 250 ms after its claim), routes it into the email quorum queue (and
-	 * api-service's live status queue; the suite's owners have no webhook endpoint, so
-	 * not the webhooks queue) and delivers and settles it there.
+	 * NO_OP report, in the measured window, RabbitMQ delivers and settles the task, and
+	 * takes the SUCCEEDED event with a confirm (a RUNNING one only from a report still
+	 * unrecorded 250 ms after its claim) into api-service's live status queue alone: the
+	 * worker recorded its email with the outcome and the suite's owners have no webhook
+	 * endpoint, so no durable queue takes a copy.
 	 */
 	private static void brokerFloor(Bench bench, int taskSize, int seconds, PerfTestRuns perfTest, double rate,
 			Measured measured, Ceilings ceilings, MailFloor.Result mail, MessageFloor.Result messages,
 			List<LoadResult> jobRunr) {
 		double rabbitPerReport = measured.rabbit();
-		// The quorum queue messages the reports make per second, from 4 producers and to
-		// 4 consumers like the worker's, one confirm in flight per producer.
-		int perProducer = Math.max(1, (int) Math.round(2 * rate / 4));
+		// The quorum queue messages the reports make per second (the task), from 4
+		// producers and to 4 consumers like the worker's, one confirm in flight per
+		// producer.
+		int perProducer = Math.max(1, (int) Math.round(rate / 4));
 		String queue = bench.broker.topology().prefix() + "bench.perf.paced";
 		double pacedMillis;
 		try {
@@ -676,8 +674,10 @@ final class DispatchPath {
 		finally {
 			bench.broker.deleteQueues(queue);
 		}
-		double streamed = 2 * perfTest.publishMillis() + 2 * perfTest.consumeMillis();
+		// The task published and consumed; the event, which reaches no quorum queue, is
+		// left out, as its copy in the live status queue is.
 		double streamedMessage = perfTest.publishMillis() + perfTest.consumeMillis();
+		double streamed = streamedMessage;
 		int cores = Runtime.getRuntime().availableProcessors();
 		bench.notes.put("Figure 2 broker", String.format(Locale.ROOT,
 				"RabbitMQ's CPU (every beam.smp process, from /proc) per persistent quorum queue message of the "
@@ -685,19 +685,20 @@ final class DispatchPath {
 						+ "fast as it goes (100 confirms in flight, then 4 consumers with prefetch " + PREFETCH
 						+ " draining), "
 						+ "%.3f ms (%.3f published, %.3f consumed); paced by PerfTest at the quorum queue messages "
-						+ "figure 2's reports make (2 per report: %d msg/s from 4 producers, one confirm in flight "
-						+ "each, to 4 consumers with prefetch " + PREFETCH
-						+ "), %.3f ms. A NO_OP report has RabbitMQ take its "
-						+ "SUCCEEDED event with a confirm into the email queue (its owner has no webhook endpoint, "
-						+ "so the webhooks queue takes no copy) and deliver and settle 2 quorum queue messages (the "
-						+ "task and the outcome), besides the live status queue's transient delivery. It took %.2f ms per report in figure 2; PerfTest's 2 paced "
-						+ "messages alone cost it %.2f ms. At a few hundred messages per second RabbitMQ spends "
+						+ "figure 2's reports make (1 per report, the task: %d msg/s from 4 producers, one confirm "
+						+ "in flight each, to 4 consumers with prefetch " + PREFETCH
+						+ "), %.3f ms. A NO_OP report has RabbitMQ deliver and settle 1 quorum queue message (the "
+						+ "task) and take its SUCCEEDED event with a confirm into api-service's live status queue "
+						+ "alone, a transient delivery (the worker recorded its email with the outcome and its "
+						+ "owner has no webhook endpoint, so neither the email nor the webhooks queue takes a "
+						+ "copy). It took %.2f ms per report in figure 2; PerfTest's paced message alone cost it "
+						+ "%.2f ms. At a few hundred messages per second RabbitMQ spends "
 						+ "several times its streamed cost on each message, whoever sends it (a quorum queue "
 						+ "writes and syncs its log once per batch of what has arrived, and at this rate a batch "
-						+ "is a message or two); streamed, the same 2 messages consumed and 2 published cost it %.2f ms "
+						+ "is a message or two); streamed, the task published and consumed cost it %.2f ms "
 						+ "per report.",
 				streamedMessage, perfTest.publishMillis(), perfTest.consumeMillis(), 4 * perProducer, pacedMillis,
-				rabbitPerReport, 2 * pacedMillis, streamed));
+				rabbitPerReport, pacedMillis, streamed));
 		// Per peer: what the machine has per report at its rate, against the least the
 		// report takes, each part the smaller of what it took in the figure and what it
 		// takes alone: RabbitMQ streamed, PostgreSQL batched with the outbox, the SMTP
@@ -707,26 +708,26 @@ final class DispatchPath {
 		double rabbit = Math.min(streamed, rabbitPerReport);
 		double postgres = Math.min(ceilings.batchedPostgresMillis(), measured.postgres());
 		double sink = Math.min(mail.sinkMillis(), measured.sink());
-		// The worker publishes the SUCCEEDED event and consumes the task and the
-		// outcome's copy in the email queue (no webhook copy: the suite's owners have no
-		// endpoint). The client floor alone: the profiles do not split the RabbitMQ
-		// client's share out.
-		double clients = messages.publishMillis() + 2 * messages.consumeMillis();
+		// The worker consumes the task and publishes the SUCCEEDED event, which no
+		// durable queue takes (its email recorded with it; the suite's owners have no
+		// webhook endpoint). The client floor alone: the profiles do not split the
+		// RabbitMQ client's share out.
+		double clients = messages.publishMillis() + messages.consumeMillis();
 		double smtp = Double.isNaN(measured.smtp()) ? mail.clientMillis()
 				: Math.min(mail.clientMillis(), measured.smtp());
 		double others = rabbit + postgres + sink + clients + smtp;
 		StringBuilder verdict = new StringBuilder(String.format(Locale.ROOT,
 				" The least the machine takes per report, each part the smaller of what it took in the figure and "
-						+ "what it takes alone: RabbitMQ %.2f ms (%.2f in the figure, %.2f streamed: the task, and "
-						+ "the outcome in the email queue), PostgreSQL %.2f ms (%.2f in the figure, "
+						+ "what it takes alone: RabbitMQ %.2f ms (%.2f in the figure, %.2f streamed: the task; the "
+						+ "event, which reaches only the live status queue, left out), PostgreSQL %.2f ms (%.2f in the figure, "
 						+ "%.2f claiming and recording " + PREFETCH + " reports per transaction and mailing them in "
 						+ "pgbench, the email "
 						+ "outbox included; where the figure's went, by step, in the PostgreSQL profile note), "
 						+ "the SMTP sink %.2f ms (Postfix's smtp-sink, %.2f in the "
 						+ "figure; %.2f taking copies of the email alone, the email floor note), the services' "
 						+ "RabbitMQ clients %.2f ms (the message floor alone, which the profiles do not split out: "
-						+ "the event published with a confirm, the task and the outcome's copy in the email queue "
-						+ "consumed; the live status queue's copy left out), the email built and "
+						+ "the event published with a confirm and the task consumed; the live status queue's copy "
+						+ "left out), the email built and "
 						+ "sent %.2f ms (%s in the worker's Angus Mail step, %.3f alone, the email floor note): "
 						+ "%.2f ms, before the report is claimed and recorded. api-service, whose share of this is "
 						+ "its live status queue's copy (the suite's owners have no webhook endpoint, so their "
@@ -734,8 +735,7 @@ final class DispatchPath {
 						+ "and a recording take is the smaller of what "
 						+ "JobRunr's JVM spends per job and what the worker's claim, file and SUCCEEDED steps took "
 						+ "(%s); the rest of the worker's work (its listener container, JSON, logging, the events' "
-						+ "confirms awaited, the email listener's outbox rows) is left out, so this is a lower "
-						+ "bound.",
+						+ "confirms awaited, the outbox rows) is left out, so this is a lower bound.",
 				rabbit, rabbitPerReport, streamed, postgres, measured.postgres(), ceilings.batchedPostgresMillis(),
 				sink, measured.sink(), mail.sinkMillis(), clients, smtp, millis(measured.smtp()), mail.clientMillis(),
 				others, millis(measured.api()), millis(measured.recording())));

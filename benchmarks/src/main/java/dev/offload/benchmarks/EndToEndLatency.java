@@ -256,9 +256,10 @@ final class EndToEndLatency {
 						+ "publish, confirm and delivery to the client. RabbitMQ alone, right after (PerfTest, one "
 						+ "persistent message of the task's size at a time through a quorum queue at 100/s, with a "
 						+ "confirm and an ack): publish to consume p50 %.1f ms, p99 %.1f ms, and %.2f ms of "
-						+ "RabbitMQ's CPU per message; each of Offload's reports cost RabbitMQ %.2f ms (a task, its "
-						+ "confirmed events, the outcome in the email quorum queue (the suite's owners have no "
-						+ "webhook endpoint) besides the transient ones; the client "
+						+ "RabbitMQ's CPU per message; each of Offload's reports cost RabbitMQ %.2f ms (a task in a "
+						+ "quorum queue and its confirmed events, which reach only transient queues: the worker "
+						+ "recorded the email with the outcome and the suite's owners have no webhook endpoint; the "
+						+ "client "
 						+ "heard %.2f events per report: each its SUCCEEDED, and a RUNNING from the reports still "
 						+ "unrecorded 250 ms after their claim, or built before the worker had learnt that NO_OP "
 						+ "is quick to build).",

@@ -73,7 +73,10 @@ import org.springframework.validation.annotation.Validated;
  * the topology does so when it connects; a broker that loads {@code definitions.json}
  * must have loaded this version's (README, "Event routing" under "Security"). Until then
  * set it false: the key would reach no durable queue, and the outcome's email would wait
- * for the sweep of unmailed outcomes ({@code announcements}).
+ * for the sweep of unmailed outcomes ({@code announcements}). An outcome whose email was
+ * recorded with it (the worker that records an outcome records its email in the same
+ * transaction) goes to neither queue then ({@code SUCCEEDED.mailed.no-webhook}, which no
+ * durable queue binds, so it needs no binding); set false, every outcome goes to both.
  */
 @ConfigurationProperties("offload.worker")
 @Validated

@@ -88,7 +88,8 @@ public record Topology(String prefix) {
 	 * The fanout every report event is published to: every subscriber bound here hears
 	 * every event (live status, audit). Events are published with their type as the
 	 * routing key ({@link #eventRoutingKey}), or an outcome of an owner without a webhook
-	 * endpoint with {@link #eventRoutingKeyWithoutWebhook}, which a fanout ignores and
+	 * endpoint with {@link #eventRoutingKeyWithoutWebhook} or
+	 * {@link #eventRoutingKeyMailedWithoutWebhook}, which a fanout ignores and
 	 * {@link #outcomesExchange()} routes on.
 	 * @return {@code reports.events}
 	 */
@@ -128,6 +129,22 @@ public record Topology(String prefix) {
 	 */
 	public String eventRoutingKeyWithoutWebhook(ReportEvent.Type type) {
 		return type.name() + ".no-webhook";
+	}
+
+	/**
+	 * The routing key of an outcome whose owner had no webhook endpoint when its report
+	 * was claimed and whose email was recorded in the transaction that recorded the
+	 * outcome: nothing binds it to {@link #outcomesExchange()}, so neither
+	 * {@link #emailQueue()} nor {@link #webhooksQueue()} takes a copy that their
+	 * consumers would only find had nothing to record. The subscribers of
+	 * {@link #eventsExchange()} (live status, audit) hear it as they hear every event; a
+	 * publisher of this key must not require it to reach a queue, as none may be bound
+	 * there.
+	 * @param type the event's type, an outcome
+	 * @return for example {@code SUCCEEDED.mailed.no-webhook}
+	 */
+	public String eventRoutingKeyMailedWithoutWebhook(ReportEvent.Type type) {
+		return type.name() + ".mailed.no-webhook";
 	}
 
 	/**

@@ -3,15 +3,18 @@ package dev.offload.worker.email;
 import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.UUID;
 
 import dev.offload.model.DownloadLinkSignature;
 import dev.offload.model.ReportEvent;
 import dev.offload.worker.WorkerProperties;
 import dev.offload.worker.catalogue.Catalogue;
 import dev.offload.worker.email.EmailOutbox.OutcomeEmail;
+import dev.offload.worker.pipeline.OutcomeEmails;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -23,7 +26,7 @@ import org.springframework.stereotype.Service;
  * and outcome; {@link EmailSender} sends it from there.
  */
 @Service
-class ReportMailer {
+class ReportMailer implements OutcomeEmails {
 
 	private static final Logger logger = LoggerFactory.getLogger(ReportMailer.class);
 
@@ -49,10 +52,45 @@ class ReportMailer {
 
 	/**
 	 * Records the emails of reports' outcomes, in one statement, unless they were
-	 * recorded before.
+	 * recorded before: the outcomes the email queue delivers.
 	 * @param events outcome events (SUCCEEDED, FAILED or CANCELLED)
 	 */
 	void mailOutcomes(List<ReportEvent> events) {
+		List<OutcomeEmail> emails = emails(events);
+		Set<OutcomeEmail> recorded = this.outbox.recordAll(emails);
+		for (OutcomeEmail email : emails) {
+			try (MDC.MDCCloseable mdc = MDC.putCloseable("reportId", email.reportId().toString())) {
+				if (recorded.contains(email)) {
+					// At debug: on the path of every report, and "Mailed" follows.
+					logger.debug("Queued the {} email to the report's owner", email.outcome());
+				}
+				else {
+					// At debug: the worker that recorded an outcome recorded its email
+					// with
+					// it, and a copy still comes here for a webhooks owner's outcome.
+					logger.debug("Not mailing {}: mailed before, part of a batch (one summary instead), or the report "
+							+ "no longer exists", email.outcome());
+				}
+			}
+		}
+	}
+
+	/**
+	 * Records the emails of outcomes in the transaction that records them (the worker
+	 * that built the reports calls this), unless they were recorded before or are not
+	 * wanted. The outcomes whose email this did not record go on to the email queue,
+	 * which tells why, so this says nothing of them.
+	 */
+	@Override
+	public Set<UUID> record(List<ReportEvent> outcomes) {
+		Set<UUID> recorded = new HashSet<>();
+		for (OutcomeEmail email : this.outbox.recordAll(emails(outcomes))) {
+			recorded.add(email.reportId());
+		}
+		return recorded;
+	}
+
+	private List<OutcomeEmail> emails(List<ReportEvent> events) {
 		List<OutcomeEmail> emails = new ArrayList<>(events.size());
 		for (ReportEvent event : events) {
 			if (event.owner().email() == null) {
@@ -62,19 +100,7 @@ class ReportMailer {
 			}
 			emails.add(email(event));
 		}
-		Set<OutcomeEmail> recorded = this.outbox.recordAll(emails);
-		for (OutcomeEmail email : emails) {
-			try (MDC.MDCCloseable mdc = MDC.putCloseable("reportId", email.reportId().toString())) {
-				if (recorded.contains(email)) {
-					// At debug: on the path of every report, and "Mailed" follows.
-					logger.debug("Queued the {} email to the report's owner", email.outcome());
-				}
-				else {
-					logger.info("Not mailing {}: mailed before, part of a batch (one summary instead), or the report "
-							+ "no longer exists", email.outcome());
-				}
-			}
-		}
+		return emails;
 	}
 
 	private OutcomeEmail email(ReportEvent event) {

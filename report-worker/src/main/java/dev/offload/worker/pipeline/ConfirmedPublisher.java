@@ -86,9 +86,27 @@ class ConfirmedPublisher {
 	 */
 	Publication publishLater(String exchange, String routingKey, Object body, String id,
 			MessagePostProcessor postProcessor) {
+		return publishLater(exchange, routingKey, body, id, postProcessor, true);
+	}
+
+	/**
+	 * {@link #publishLater(String, String, Object, String, MessagePostProcessor)} for a
+	 * message that may reach no queue: one the broker could not route counts as published
+	 * once it is confirmed, if {@code mustRoute} is {@code false}.
+	 * @param exchange the exchange
+	 * @param routingKey the routing key
+	 * @param body the message body
+	 * @param id a name for the message in errors and the confirm's correlation
+	 * @param postProcessor adds headers
+	 * @param mustRoute whether a message the broker could not route is a failure
+	 * @return the publication, to await
+	 * @throws AmqpException if the message could not be sent
+	 */
+	Publication publishLater(String exchange, String routingKey, Object body, String id,
+			MessagePostProcessor postProcessor, boolean mustRoute) {
 		CorrelationData correlation = new CorrelationData(id);
 		this.rabbit.convertAndSend(exchange, routingKey, body, postProcessor, correlation);
-		return new Publication(correlation, exchange);
+		return new Publication(correlation, exchange, mustRoute);
 	}
 
 	/**
@@ -100,15 +118,18 @@ class ConfirmedPublisher {
 
 		private final String exchange;
 
-		private Publication(CorrelationData correlation, String exchange) {
+		private final boolean mustRoute;
+
+		private Publication(CorrelationData correlation, String exchange, boolean mustRoute) {
 			this.correlation = correlation;
 			this.exchange = exchange;
+			this.mustRoute = mustRoute;
 		}
 
 		/**
 		 * Waits for the broker's confirm, unless it has come already.
 		 * @throws AmqpException if the broker did not confirm the message in time,
-		 * refused it, or could not route it
+		 * refused it, or could not route it (unless it need not reach a queue)
 		 */
 		void await() {
 			String id = this.correlation.getId();
@@ -119,7 +140,7 @@ class ConfirmedPublisher {
 			// With correlated confirms and returns, a returned message is recorded before
 			// its confirm completes.
 			ReturnedMessage returned = this.correlation.getReturned();
-			if (returned != null) {
+			if (returned != null && this.mustRoute) {
 				throw new AmqpException("Message " + id + " was not routed to any queue of " + this.exchange + ": "
 						+ returned.getReplyCode() + " " + returned.getReplyText());
 			}

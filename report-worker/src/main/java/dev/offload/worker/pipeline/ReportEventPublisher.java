@@ -53,29 +53,39 @@ class ReportEventPublisher {
 	 * Publishes the outcome of a report this worker claimed and waits for the broker's
 	 * confirm: for the webhooks queue too only if the report's owner had a webhook
 	 * endpoint when it was claimed (or {@code offload.worker.skip-webhooks-queue} is
-	 * off).
+	 * off), and for the email queue only if its email was not recorded with the outcome.
 	 * @param event the event
 	 * @param claim the report's claim
+	 * @param mailed whether the outcome's email was recorded in the transaction that
+	 * recorded the outcome ({@link OutcomeEmails})
 	 * @throws AmqpException if the broker did not confirm the event in time, refused it,
-	 * or could not route it
+	 * or could not route it to a queue that must have it
 	 */
-	void publish(ReportEvent event, Reports.Claim claim) {
-		publishLater(event, claim).await();
+	void publish(ReportEvent event, Reports.Claim claim, boolean mailed) {
+		publishLater(event, claim, mailed).await();
 	}
 
 	/**
-	 * {@link #publish(ReportEvent, Reports.Claim)} without waiting for the confirm, as
-	 * {@link #publishLater(ReportEvent)}.
+	 * {@link #publish(ReportEvent, Reports.Claim, boolean)} without waiting for the
+	 * confirm, as {@link #publishLater(ReportEvent)}.
 	 * @param event the event
 	 * @param claim the report's claim
+	 * @param mailed whether the outcome's email was recorded with the outcome
 	 * @return the publication, to await
 	 * @throws AmqpException if the event could not be sent
 	 */
-	ConfirmedPublisher.Publication publishLater(ReportEvent event, Reports.Claim claim) {
-		return publishLater(event,
-				(this.skipWebhooksQueue && event.type().isOutcome() && !claim.webhooks())
-						? this.topology.eventRoutingKeyWithoutWebhook(event.type())
-						: this.topology.eventRoutingKey(event.type()));
+	ConfirmedPublisher.Publication publishLater(ReportEvent event, Reports.Claim claim, boolean mailed) {
+		if (!this.skipWebhooksQueue || !event.type().isOutcome() || claim.webhooks()) {
+			return publishLater(event, this.topology.eventRoutingKey(event.type()));
+		}
+		if (!mailed) {
+			return publishLater(event, this.topology.eventRoutingKeyWithoutWebhook(event.type()));
+		}
+		// No durable queue takes it: neither subscriber of outcomes has anything left to
+		// do. Live status and audit hear it if they are listening; none may be.
+		return this.publisher.publishLater(this.topology.eventsExchange(),
+				this.topology.eventRoutingKeyMailedWithoutWebhook(event.type()), event, "event " + event.messageId(),
+				(message) -> message, false);
 	}
 
 	private ConfirmedPublisher.Publication publishLater(ReportEvent event, String routingKey) {

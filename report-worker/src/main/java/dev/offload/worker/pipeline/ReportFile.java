@@ -2,21 +2,27 @@ package dev.offload.worker.pipeline;
 
 import java.util.Objects;
 
+import dev.offload.model.ReportEvent;
 import dev.offload.model.files.StoredFile;
 
 /**
- * A built report's file, durable in its store and not yet recorded with its report.
+ * A built report's file, durable in its store and recorded with its report, which is
+ * SUCCEEDED.
  *
  * @param fileName the name it is downloaded as
  * @param contentType its media type
  * @param file where it is stored, its size and SHA-256
+ * @param outcome the report's SUCCEEDED event, to publish
+ * @param mailed whether the email telling the report's owner was recorded with it (if
+ * not, the event takes the outcome to the email queue)
  */
-record ReportFile(String fileName, String contentType, StoredFile file) {
+record ReportFile(String fileName, String contentType, StoredFile file, ReportEvent outcome, boolean mailed) {
 
 	ReportFile {
 		Objects.requireNonNull(fileName, "fileName");
 		Objects.requireNonNull(contentType, "contentType");
 		Objects.requireNonNull(file, "file");
+		Objects.requireNonNull(outcome, "outcome");
 	}
 
 }

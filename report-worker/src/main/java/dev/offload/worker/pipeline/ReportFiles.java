@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
+import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportTask;
 import dev.offload.model.files.FileStore;
@@ -116,7 +117,7 @@ class ReportFiles {
 			upload.stream().flush();
 			StoredFile completed = upload.key().isEmpty() ? null : upload.complete();
 			handedOver = true;
-			return new WrittenFile(claim, upload, fileName, format.contentType(), completed);
+			return new WrittenFile(task, claim, upload, fileName, format.contentType(), completed);
 		}
 		catch (IOException ex) {
 			upload.key().ifPresent(this::discard);
@@ -149,20 +150,19 @@ class ReportFiles {
 	 */
 	Optional<ReportFile> record(WrittenFile written) {
 		try (written) {
-			Optional<StoredFile> recorded;
+			Reports.Succeeded recorded;
 			try {
-				recorded = this.reports.succeed(written.claim(), written.file(), written.fileName(),
-						written.contentType());
+				recorded = this.reports.succeed(written.recording());
 			}
 			catch (RuntimeException ex) {
 				throw new RecordingFailedException(ex);
 			}
-			if (recorded.isEmpty()) {
+			if (!recorded.recorded()) {
 				// One created in the recording transaction was rolled back with it.
 				written.completedKey().ifPresent(this::discard);
 				return Optional.empty();
 			}
-			return Optional.of(written.recorded(recorded.get()));
+			return Optional.of(written.recorded(recorded));
 		}
 	}
 
@@ -179,10 +179,7 @@ class ReportFiles {
 		try {
 			List<Reports.Succeeded> recorded;
 			try {
-				recorded = this.reports.succeedAll(written.stream()
-					.map((file) -> new Reports.Recording(file.claim(), file.file(), file.fileName(),
-							file.contentType()))
-					.toList());
+				recorded = this.reports.succeedAll(written.stream().map(WrittenFile::recording).toList());
 			}
 			catch (RuntimeException ex) {
 				throw new RecordingFailedException(ex);
@@ -195,7 +192,7 @@ class ReportFiles {
 					// nothing (one to be created in the transaction never was).
 					written.get(i).completedKey().ifPresent(this::discard);
 				}
-				files.add(outcome.recorded() ? Optional.of(written.get(i).recorded(outcome.file())) : Optional.empty());
+				files.add(outcome.recorded() ? Optional.of(written.get(i).recorded(outcome)) : Optional.empty());
 			}
 			return files;
 		}
@@ -222,6 +219,7 @@ class ReportFiles {
 	 * A report's file, built and not yet recorded: it holds the store's upload open, for
 	 * a file created in the recording transaction, until it is closed.
 	 *
+	 * @param task the report's task
 	 * @param claim the claim that wrote it
 	 * @param upload the upload
 	 * @param fileName the name it is downloaded as
@@ -229,7 +227,7 @@ class ReportFiles {
 	 * @param completed the file, if the store completed it already; {@code null} if it is
 	 * completed in the recording transaction
 	 */
-	record WrittenFile(Claim claim, FileUpload upload, String fileName, String contentType,
+	record WrittenFile(ReportTask task, Claim claim, FileUpload upload, String fileName, String contentType,
 			StoredFile completed) implements AutoCloseable {
 
 		Supplier<StoredFile> file() {
@@ -243,8 +241,18 @@ class ReportFiles {
 			return Optional.ofNullable(this.completed).map(StoredFile::key);
 		}
 
-		ReportFile recorded(StoredFile stored) {
-			return new ReportFile(this.fileName, this.contentType, stored);
+		/**
+		 * What {@link Reports} records for it: the report's SUCCEEDED event tells the
+		 * stored file's size.
+		 */
+		Reports.Recording recording() {
+			return new Reports.Recording(this.claim, file(), this.fileName, this.contentType,
+					(stored) -> ReportPipeline.event(this.task, ReportEvent.Type.SUCCEEDED, 100, stored.size(), null));
+		}
+
+		ReportFile recorded(Reports.Succeeded succeeded) {
+			return new ReportFile(this.fileName, this.contentType, succeeded.file(), succeeded.outcome(),
+					succeeded.mailed());
 		}
 
 		@Override

@@ -352,7 +352,7 @@ class ReportPipeline implements DisposableBean {
 		running.settle();
 		// Should this fail, the report is SUCCEEDED already: the retry finds it finished
 		// and announces it again (skip).
-		this.events.publish(event(task, ReportEvent.Type.SUCCEEDED, 100, recorded.get().file().size(), null), claim);
+		this.events.publish(recorded.get().outcome(), claim, recorded.get().mailed());
 	}
 
 	/**
@@ -457,12 +457,14 @@ class ReportPipeline implements DisposableBean {
 			case TIMED_OUT -> logger.warn("Report failed: it ran past its time limit of {}", this.reportTimeout, ex);
 			default -> logger.error("Report failed on an unexpected error", ex);
 		}
-		if (!this.reports.fail(claim, error)) {
+		ReportEvent outcome = event(task, ReportEvent.Type.FAILED, 0, null, error);
+		Reports.Failed failed = this.reports.fail(claim, outcome);
+		if (!failed.recorded()) {
 			logger.info("Not marking the report FAILED: it was cancelled or taken over meanwhile");
 			return;
 		}
 		this.meters.counter(PipelineMetrics.FAILED, "type", task.type(), "failure", failure.tag()).increment();
-		this.events.publish(event(task, ReportEvent.Type.FAILED, 0, null, error), claim);
+		this.events.publish(outcome, claim, failed.mailed());
 	}
 
 	/**
@@ -601,8 +603,10 @@ class ReportPipeline implements DisposableBean {
 		}
 	}
 
-	private static ReportEvent event(ReportTask task, ReportEvent.Type type, int progress, Long fileSize,
-			String error) {
+	/**
+	 * An event of the task's report, happening now.
+	 */
+	static ReportEvent event(ReportTask task, ReportEvent.Type type, int progress, Long fileSize, String error) {
 		return new ReportEvent(task.reportId(), type, progress, Instant.now(), task.owner(), task.type(), task.format(),
 				fileSize, error);
 	}
@@ -768,10 +772,8 @@ class ReportPipeline implements DisposableBean {
 					}
 					succeeded(task, file.get(), report.started());
 					try {
-						announced.put(report.index(),
-								ReportPipeline.this.events.publishLater(
-										event(task, ReportEvent.Type.SUCCEEDED, 100, file.get().file().size(), null),
-										report.written().claim()));
+						announced.put(report.index(), ReportPipeline.this.events.publishLater(file.get().outcome(),
+								report.written().claim(), file.get().mailed()));
 					}
 					catch (AmqpException ex) {
 						this.failures.put(report.index(), ex);

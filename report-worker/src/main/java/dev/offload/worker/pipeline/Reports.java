@@ -5,18 +5,22 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
+import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportStatus;
 import dev.offload.model.ReportTransition;
 import dev.offload.model.files.StoredFile;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -128,10 +132,13 @@ class Reports {
 
 	private final JdbcClient jdbc;
 
+	private final OutcomeEmails emails;
+
 	private final TransactionTemplate separateTransactions;
 
-	Reports(JdbcClient jdbc, PlatformTransactionManager transactionManager) {
+	Reports(JdbcClient jdbc, PlatformTransactionManager transactionManager, ObjectProvider<OutcomeEmails> emails) {
 		this.jdbc = jdbc;
+		this.emails = emails.getIfAvailable(() -> (outcomes) -> Set.of());
 		this.separateTransactions = new TransactionTemplate(transactionManager);
 		this.separateTransactions.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
 	}
@@ -308,40 +315,41 @@ class Reports {
 	}
 
 	/**
-	 * Completes the report's file and records it, marking the report SUCCEEDED, in one
-	 * transaction: a report is never SUCCEEDED without a durable file, and a file is
-	 * recorded only for a report this worker still owns. A store that keeps its files in
-	 * this database writes a small file in this transaction ({@code FileStore#upload}),
-	 * so the file and the outcome commit together, in three round trips and one commit.
-	 * The file's upload, if it was registered as unfinished, stops being so in the
-	 * statement that marks the report, only if it does.
-	 * @param claim the claim
-	 * @param file completes the file ({@code FileUpload#complete}), inside the
-	 * transaction
-	 * @param fileName the name it is downloaded as
-	 * @param contentType its media type
-	 * @return the stored file, or empty if the claim was lost: then nothing was recorded,
-	 * and a file the store wrote in the transaction was rolled back with it
+	 * Completes the report's file and records it, marking the report SUCCEEDED, with the
+	 * email telling its owner ({@link OutcomeEmails}), in one transaction: a report is
+	 * never SUCCEEDED without a durable file, and a file is recorded only for a report
+	 * this worker still owns. A store that keeps its files in this database writes a
+	 * small file in this transaction ({@code FileStore#upload}), so the file and the
+	 * outcome commit together, in four round trips and one commit. The file's upload, if
+	 * it was registered as unfinished, stops being so in the statement that marks the
+	 * report, only if it does.
+	 * @param recording the report and its file
+	 * @return its stored file, outcome and whether it was recorded; not recorded if the
+	 * claim was lost: then nothing was, and a file the store wrote in the transaction was
+	 * rolled back with it
 	 */
-	Optional<StoredFile> succeed(Claim claim, Supplier<StoredFile> file, String fileName, String contentType) {
+	Succeeded succeed(Recording recording) {
 		return this.separateTransactions.execute((status) -> {
-			StoredFile stored = file.get();
-			if (!record(claim, stored, fileName, contentType)) {
+			StoredFile stored = recording.file().get();
+			if (!record(recording.claim(), stored, recording.fileName(), recording.contentType())) {
 				status.setRollbackOnly();
-				return Optional.empty();
+				return new Succeeded(stored, false, null, false);
 			}
-			return Optional.of(stored);
+			ReportEvent outcome = recording.outcome().apply(stored);
+			boolean mailed = this.emails.record(List.of(outcome)).contains(outcome.reportId());
+			return new Succeeded(stored, true, outcome, mailed);
 		});
 	}
 
 	/**
 	 * What {@link #succeed} does, for several reports in one transaction: one commit for
-	 * all, and one statement for their outcomes. The reports still held by their claims
-	 * are locked first, and only their files completed: a report whose claim was lost is
-	 * left as it is while the others are recorded, and a file the store was to create in
-	 * this transaction is never created for it.
+	 * all, one statement for their outcomes and one for their emails. The reports still
+	 * held by their claims are locked first, and only their files completed: a report
+	 * whose claim was lost is left as it is while the others are recorded, and a file the
+	 * store was to create in this transaction is never created for it.
 	 * @param recordings the reports and their files
-	 * @return for each recording in order, its stored file and whether it was recorded
+	 * @return for each recording in order, its stored file, outcome and whether it was
+	 * recorded
 	 */
 	List<Succeeded> succeedAll(List<Recording> recordings) {
 		return this.separateTransactions.execute((status) -> {
@@ -374,14 +382,24 @@ class Reports {
 				.param("sha256s", files.stream().map(StoredFile::sha256).toArray(String[]::new))
 				.query(UUID.class)
 				.list());
-			List<Succeeded> outcomes = new ArrayList<>(recordings.size());
+			// Their emails in one more.
+			Map<UUID, ReportEvent> outcomes = new LinkedHashMap<>();
+			for (int k = 0; k < recorded.size(); k++) {
+				UUID id = recorded.get(k).claim().reportId();
+				if (succeeded.contains(id)) {
+					outcomes.put(id, recorded.get(k).outcome().apply(files.get(k)));
+				}
+			}
+			Set<UUID> mailed = outcomes.isEmpty() ? Set.of() : this.emails.record(List.copyOf(outcomes.values()));
+			List<Succeeded> results = new ArrayList<>(recordings.size());
 			int k = 0;
 			for (Recording recording : recordings) {
 				UUID id = recording.claim().reportId();
-				outcomes.add(held.contains(id) ? new Succeeded(files.get(k++), succeeded.contains(id))
-						: new Succeeded(null, false));
+				results.add(held.contains(id)
+						? new Succeeded(files.get(k++), succeeded.contains(id), outcomes.get(id), mailed.contains(id))
+						: new Succeeded(null, false, null, false));
 			}
-			return outcomes;
+			return results;
 		});
 	}
 
@@ -447,6 +465,23 @@ class Reports {
 	}
 
 	/**
+	 * Marks the report FAILED for good, with the email telling its owner
+	 * ({@link OutcomeEmails}), in one transaction.
+	 * @param claim the claim
+	 * @param outcome the report's FAILED event, with the summary its owner is told
+	 * @return whether it was recorded ({@code false} if the claim was lost) and its email
+	 * with it
+	 */
+	Failed fail(Claim claim, ReportEvent outcome) {
+		return this.separateTransactions.execute((status) -> {
+			if (!fail(claim, outcome.error())) {
+				return new Failed(false, false);
+			}
+			return new Failed(true, this.emails.record(List.of(outcome)).contains(outcome.reportId()));
+		});
+	}
+
+	/**
 	 * Marks the report FAILED for good.
 	 * @param claim the claim
 	 * @param error a summary of what went wrong, shown to the report's owner: a
@@ -478,14 +513,17 @@ class Reports {
 	}
 
 	/**
-	 * A report's file to record with it ({@link #succeedAll}).
+	 * A report's file to record with it ({@link #succeed}, {@link #succeedAll}).
 	 *
 	 * @param claim the claim
 	 * @param file completes the file, inside the transaction
 	 * @param fileName the name it is downloaded as
 	 * @param contentType its media type
+	 * @param outcome the report's SUCCEEDED event, given its stored file: its email is
+	 * recorded with it, and it is published once committed
 	 */
-	record Recording(Claim claim, Supplier<StoredFile> file, String fileName, String contentType) {
+	record Recording(Claim claim, Supplier<StoredFile> file, String fileName, String contentType,
+			Function<StoredFile, ReportEvent> outcome) {
 
 	}
 
@@ -496,8 +534,22 @@ class Reports {
 	 * completed
 	 * @param recorded whether the report was marked SUCCEEDED with it; {@code false} if
 	 * its claim was lost
+	 * @param outcome its SUCCEEDED event, once recorded; {@code null} if not
+	 * @param mailed whether the email telling its owner was recorded with it (if not, the
+	 * event takes the outcome to the email queue)
 	 */
-	record Succeeded(StoredFile file, boolean recorded) {
+	record Succeeded(StoredFile file, boolean recorded, ReportEvent outcome, boolean mailed) {
+
+	}
+
+	/**
+	 * What became of a report's failure ({@link #fail(Claim, ReportEvent)}).
+	 *
+	 * @param recorded whether the report was marked FAILED; {@code false} if its claim
+	 * was lost
+	 * @param mailed whether the email telling its owner was recorded with it
+	 */
+	record Failed(boolean recorded, boolean mailed) {
 
 	}
 

@@ -141,6 +141,32 @@ class EventRoutingTests {
 	}
 
 	@Test
+	void anOutcomeMailedWithItsRecordingOfAnOwnerWithoutAWebhookEndpointReachesOnlyTheFanoutsSubscribers() {
+		Topology topology = broker.topology();
+		String tap = Workers.eventTap(worker);
+		broker.purge(topology.emailQueue());
+		broker.purge(topology.webhooksQueue());
+		RabbitTemplate rabbit = worker.getBean(RabbitTemplate.class);
+		for (ReportEvent.Type type : ReportEvent.Type.values()) {
+			if (type.isOutcome()) {
+				rabbit.convertAndSend(topology.eventsExchange(), topology.eventRoutingKeyMailedWithoutWebhook(type),
+						event(UUID.randomUUID(), type));
+			}
+		}
+		// Then one that reaches the email queue, so that the queue is known to have had
+		// its chance at the ones before.
+		rabbit.convertAndSend(topology.eventsExchange(),
+				topology.eventRoutingKeyWithoutWebhook(ReportEvent.Type.SUCCEEDED),
+				event(UUID.randomUUID(), ReportEvent.Type.SUCCEEDED));
+		long outcomes = Arrays.stream(ReportEvent.Type.values()).filter(ReportEvent.Type::isOutcome).count();
+		await().untilAsserted(() -> {
+			assertThat(tapDepth(tap)).isEqualTo(outcomes + 1);
+			assertThat(broker.messageCount(topology.emailQueue())).isOne();
+		});
+		assertThat(broker.messageCount(topology.webhooksQueue())).isZero();
+	}
+
+	@Test
 	void theBindingsThisVersionReplacesAreGone() {
 		Topology topology = broker.topology();
 		RabbitTemplate rabbit = worker.getBean(RabbitTemplate.class);

@@ -13,6 +13,7 @@ import java.util.function.Supplier;
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetup;
 import dev.offload.model.Owner;
+import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportTask;
 import dev.offload.model.files.StoredFile;
@@ -98,12 +99,18 @@ class BatchRecordingTests {
 				completed.incrementAndGet();
 				return new StoredFile("test", key, size(task, tasks), sha256(task, tasks));
 			};
-			return new Recording(claims.get(task.reportId()), file, "report-" + task.reportId() + ".csv", "text/csv");
+			return new Recording(claims.get(task.reportId()), file, "report-" + task.reportId() + ".csv", "text/csv",
+					(stored) -> ReportPipeline.event(task, ReportEvent.Type.SUCCEEDED, 100, stored.size(), null));
 		}).toList();
 
 		List<Succeeded> outcomes = reports.succeedAll(recordings);
 
 		assertThat(outcomes).extracting(Succeeded::recorded).containsExactly(true, false, true);
+		assertThat(outcomes).as("each recorded report's email recorded with it")
+			.extracting(Succeeded::mailed)
+			.containsExactly(true, false, true);
+		assertThat(outcomes.get(0).outcome().fileSize()).isEqualTo(size(tasks.get(0), tasks));
+		assertThat(outcomes.get(2).outcome().fileSize()).isEqualTo(size(tasks.get(2), tasks));
 		assertThat(outcomes.get(1).file()).isNull();
 		assertThat(outcomes.get(0).file().key()).isEqualTo("key-" + tasks.get(0).reportId());
 		assertThat(outcomes.get(2).file().key()).isEqualTo("key-" + tasks.get(2).reportId());
@@ -121,8 +128,10 @@ class BatchRecordingTests {
 			assertThat(row.get("lease_until")).isNull();
 			assertThat(row.get("finished_at")).isNotNull();
 			assertThat(uploads(task)).as("its upload is no longer pending").isZero();
+			assertThat(emails(task)).as("its email, in the outbox").containsExactly("SUCCEEDED:PENDING");
 		}
 		assertThat(row(cancelled)).containsEntry("status", "CANCELLED").containsEntry("file_key", null);
+		assertThat(emails(cancelled)).isEmpty();
 		assertThat(uploads(cancelled)).as("left for retention").isOne();
 	}
 
@@ -152,7 +161,7 @@ class BatchRecordingTests {
 		try (Connection connection = PreparedPlans.preparingFromTheFirstRun(database.connect())) {
 			SingleConnectionDataSource oneConnection = new SingleConnectionDataSource(connection, true);
 			Reports onOneConnection = new Reports(JdbcClient.create(oneConnection),
-					new DataSourceTransactionManager(oneConnection));
+					new DataSourceTransactionManager(oneConnection), worker.getBeanProvider(OutcomeEmails.class));
 			for (int i = 0; i < 20; i++) {
 				List<ReportTask> tasks = new ArrayList<>();
 				for (int j = 0; j <= i % 10; j++) {
@@ -183,6 +192,13 @@ class BatchRecordingTests {
 				       lease_until, finished_at
 				  FROM reports WHERE id = :id
 				""").param("id", task.reportId()).query().singleRow();
+	}
+
+	private static List<String> emails(ReportTask task) {
+		return jdbc.sql("SELECT outcome || ':' || status FROM sent_emails WHERE report_id = :id")
+			.param("id", task.reportId())
+			.query(String.class)
+			.list();
 	}
 
 	private static long uploads(ReportTask task) {

@@ -30,9 +30,10 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * No outcome without its email: a report that finished but whose outcome event never
- * reached the email sender is announced again, and mailed once; and a last attempt that
- * stored its report but could not publish the outcome does not acknowledge the task until
- * the outcome is announced.
+ * reached the email sender is announced again, and mailed once; a last attempt that
+ * stored its report but could not publish an outcome a durable queue must hear does not
+ * acknowledge the task until the outcome is announced; and one whose email was recorded
+ * with the outcome, for an owner without a webhook endpoint, needs no queue to hear it.
  */
 class OutcomeAnnouncementTests {
 
@@ -104,34 +105,82 @@ class OutcomeAnnouncementTests {
 	@Test
 	void aLastAttemptThatCannotPublishItsOutcomeIsNotAcknowledgedUntilItIsAnnounced() throws Exception {
 		Topology topology = worker.getBean(Topology.class);
-		AmqpAdmin admin = worker.getBean(AmqpAdmin.class);
-		// The outcome subscribers' queues hear the events fanout through the outcomes
-		// exchange.
-		Binding outcomes = new Binding(topology.outcomesExchange(), Binding.DestinationType.EXCHANGE,
-				topology.eventsExchange(), "", null);
-		ReportTask task = new ReportTask(UUID.randomUUID(), "NO_OP", Map.of(), OWNER, Instant.now(), ReportFormat.CSV);
+		// An owner with a webhook endpoint: the outcome must reach the webhooks queue.
+		Owner watched = new Owner("user-watched-" + UUID.randomUUID(), "watched@example.com");
+		jdbc.sql("""
+				INSERT INTO webhook_endpoints (id, owner_id, url, events, secret)
+				VALUES (:id, :owner, 'https://hooks.example.com/offload', ARRAY['report.succeeded'], 'whsec_dGVzdA==')
+				""").param("id", UUID.randomUUID()).param("owner", watched.userId()).update();
+		broker.purge(topology.webhooksQueue());
+		ReportTask task = new ReportTask(UUID.randomUUID(), "NO_OP", Map.of(), watched, Instant.now(),
+				ReportFormat.CSV);
 		Workers.insertQueuedReport(jdbc, task);
-		// Nothing is bound to the events fanout: every event is unroutable, so publishing
-		// the outcome fails after the report is stored.
-		admin.removeBinding(outcomes);
-		try {
+		whileNothingIsBound(topology, () -> {
 			Workers.publish(worker, task);
 			await().atMost(Duration.ofSeconds(20))
 				.until(() -> Workers.status(jdbc, task.reportId()).equals("SUCCEEDED"));
+			// Its email was recorded with the outcome, so it goes out all the same.
+			assertThat(greenMail.waitForIncomingEmail(15_000, 1)).isTrue();
 			Thread.sleep(1000);
-			assertThat(Workers.mailsAbout(greenMail, task.reportId())).isZero();
-		}
-		finally {
-			admin.declareBinding(outcomes);
-		}
-		// The delivery was kept: once the outcome can be published, it is, and mailed.
-		assertThat(greenMail.waitForIncomingEmail(15_000, 1)).isTrue();
-		assertThat(Workers.mailsAbout(greenMail, task.reportId())).isEqualTo(1);
+			assertThat(broker.messageCount(topology.webhooksQueue())).isZero();
+		});
+		// The delivery was kept: once the outcome can be published, it is, and the
+		// webhooks queue hears it; the email is not sent again.
+		await().atMost(Duration.ofSeconds(15)).until(() -> broker.messageCount(topology.webhooksQueue()) >= 1);
 		await().during(Duration.ofSeconds(2))
 			.atMost(Duration.ofSeconds(10))
 			.until(() -> broker.messageCount(topology.generateQueue()) == 0
 					&& broker.messageCount(topology.generateDeadLetterQueue()) == 0);
 		assertThat(Workers.mailsAbout(greenMail, task.reportId())).isEqualTo(1);
+	}
+
+	@Test
+	void anOutcomeMailedWithItsRecordingIsAcknowledgedThoughNoQueueHearsIt() throws Exception {
+		Topology topology = worker.getBean(Topology.class);
+		broker.purge(topology.webhooksQueue());
+		// An owner without a webhook endpoint, whose email the worker records with the
+		// outcome: neither durable queue needs the event.
+		ReportTask task = new ReportTask(UUID.randomUUID(), "NO_OP", Map.of(), OWNER, Instant.now(), ReportFormat.CSV);
+		Workers.insertQueuedReport(jdbc, task);
+		whileNothingIsBound(topology, () -> {
+			Workers.publish(worker, task);
+			await().atMost(Duration.ofSeconds(20))
+				.until(() -> Workers.status(jdbc, task.reportId()).equals("SUCCEEDED"));
+			assertThat(greenMail.waitForIncomingEmail(15_000, 1)).isTrue();
+			Thread.sleep(1000);
+		});
+		// Acknowledged at once: a delivery kept for its outcome would announce it again
+		// now that it can, with the key both durable queues bind.
+		await().during(Duration.ofSeconds(3))
+			.atMost(Duration.ofSeconds(10))
+			.until(() -> broker.messageCount(topology.generateQueue()) == 0
+					&& broker.messageCount(topology.generateDeadLetterQueue()) == 0
+					&& broker.messageCount(topology.webhooksQueue()) == 0);
+		assertThat(Workers.mailsAbout(greenMail, task.reportId())).isEqualTo(1);
+	}
+
+	/**
+	 * Does the work with nothing bound to the events fanout (the outcome subscribers'
+	 * queues hear it through the outcomes exchange, and no api-service runs here), so
+	 * every event is unroutable.
+	 */
+	private static void whileNothingIsBound(Topology topology, ThrowingRunnable work) throws Exception {
+		AmqpAdmin admin = worker.getBean(AmqpAdmin.class);
+		Binding outcomes = new Binding(topology.outcomesExchange(), Binding.DestinationType.EXCHANGE,
+				topology.eventsExchange(), "", null);
+		admin.removeBinding(outcomes);
+		try {
+			work.run();
+		}
+		finally {
+			admin.declareBinding(outcomes);
+		}
+	}
+
+	private interface ThrowingRunnable {
+
+		void run() throws Exception;
+
 	}
 
 	private static UUID finishedReport(String status, String ago) {
