@@ -17,14 +17,16 @@ import org.springframework.amqp.support.converter.MessageConverter;
 import org.springframework.stereotype.Component;
 
 /**
- * Consumes report events and records the emails telling the reports' owners about their
- * outcomes in the outbox; sending them is the outbox's job, so an SMTP outage never holds
- * an event. Events that are not outcomes (RUNNING, PROGRESS) are acknowledged and
- * dropped.
+ * Consumes report outcomes and records the emails telling the reports' owners about them
+ * in the outbox; sending them is the outbox's job, so an SMTP outage never holds an
+ * event. The worker that records an outcome of an owner without a webhook endpoint
+ * records its email with it ({@link ReportMailer#record}), and that outcome never comes
+ * here; the rest do: those of owners with an endpoint, cancellations, outcomes announced
+ * again, and those of workers before that. Events that are not outcomes (RUNNING,
+ * PROGRESS) are acknowledged and dropped.
  * <p>
- * Events come in batches of up to {@code EMAIL_BATCH} (every report sends two or more, so
- * this listener hears twice as many messages as the task listener): one statement records
- * a batch's emails, and one acknowledgement covers it. The batch is settled as
+ * Events come in batches of up to {@code EMAIL_BATCH}: one statement records a batch's
+ * emails, and one acknowledgement covers it. The batch is settled as
  * {@link ReportEventBatches} says: while PostgreSQL is unavailable it is requeued, not
  * dead-lettered, and recorded once it is back; an unreadable event (no JSON, an unknown
  * schema version), or one whose email cannot be recorded for any other reason, is

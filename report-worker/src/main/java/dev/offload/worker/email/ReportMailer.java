@@ -3,11 +3,9 @@ package dev.offload.worker.email;
 import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.UUID;
 
 import dev.offload.model.DownloadLinkSignature;
 import dev.offload.model.ReportEvent;
@@ -65,10 +63,7 @@ class ReportMailer implements OutcomeEmails {
 					logger.debug("Queued the {} email to the report's owner", email.outcome());
 				}
 				else {
-					// At debug: the worker that recorded an outcome recorded its email
-					// with
-					// it, and a copy still comes here for a webhooks owner's outcome.
-					logger.debug("Not mailing {}: mailed before, part of a batch (one summary instead), or the report "
+					logger.info("Not mailing {}: mailed before, part of a batch (one summary instead), or the report "
 							+ "no longer exists", email.outcome());
 				}
 			}
@@ -77,17 +72,27 @@ class ReportMailer implements OutcomeEmails {
 
 	/**
 	 * Records the emails of outcomes in the transaction that records them (the worker
-	 * that built the reports calls this), unless they were recorded before or are not
-	 * wanted. The outcomes whose email this did not record go on to the email queue,
-	 * which tells why, so this says nothing of them.
+	 * that built the reports calls this), as {@link #mailOutcomes} does for the email
+	 * queue. An email that cannot be written (its link cannot be signed, say) is left out
+	 * and logged: the outcome is recorded all the same, and the announcement sweep takes
+	 * it to the email queue.
 	 */
 	@Override
-	public Set<UUID> record(List<ReportEvent> outcomes) {
-		Set<UUID> recorded = new HashSet<>();
-		for (OutcomeEmail email : this.outbox.recordAll(emails(outcomes))) {
-			recorded.add(email.reportId());
+	public void record(List<ReportEvent> outcomes) {
+		List<OutcomeEmail> emails = new ArrayList<>(outcomes.size());
+		for (ReportEvent event : outcomes) {
+			if (event.owner().email() == null) {
+				continue;
+			}
+			try {
+				emails.add(email(event));
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Could not write the {} email of report {}; its outcome is recorded without it: {}",
+						event.type(), event.reportId(), ex.toString());
+			}
 		}
-		return recorded;
+		this.outbox.recordAll(emails);
 	}
 
 	private List<OutcomeEmail> emails(List<ReportEvent> events) {

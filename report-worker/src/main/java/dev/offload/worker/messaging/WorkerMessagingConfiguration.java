@@ -11,6 +11,8 @@ import dev.offload.worker.WorkerProperties;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ShutdownSignalException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.AcknowledgeMode;
@@ -38,6 +40,8 @@ import org.springframework.util.Assert;
  */
 @Configuration(proxyBeanMethods = false)
 public class WorkerMessagingConfiguration {
+
+	private static final Logger logger = LoggerFactory.getLogger(WorkerMessagingConfiguration.class);
 
 	/**
 	 * The email listener records the emails of up to this many events at once (in one
@@ -279,6 +283,11 @@ public class WorkerMessagingConfiguration {
 		configurer.configure(template, connectionFactory);
 		template.setMessageConverter(messageConverter);
 		template.setMandatory(true);
+		// The publisher reads a return from the publish's CorrelationData and decides
+		// there whether it is a failure (ConfirmedPublisher); this callback only keeps
+		// the template from warning that nobody listens, as api-service's does.
+		template.setReturnsCallback((returned) -> logger.debug("Returned by the broker: {} {} (routing key {})",
+				returned.getReplyCode(), returned.getReplyText(), returned.getRoutingKey()));
 		return template;
 	}
 

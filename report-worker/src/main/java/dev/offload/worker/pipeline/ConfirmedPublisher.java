@@ -17,7 +17,8 @@ import org.springframework.stereotype.Component;
 /**
  * Publishes a message and waits until the broker has confirmed it: a message counts as
  * published only once the broker has taken it and routed it to at least one queue (the
- * template publishes with {@code mandatory}, so an unroutable message comes back).
+ * template publishes with {@code mandatory}, so an unroutable message comes back), unless
+ * its publisher says it need not reach one.
  */
 @Component
 class ConfirmedPublisher {

@@ -18,9 +18,14 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Announces again the outcome of finished reports whose email was never recorded: their
  * SUCCEEDED or FAILED event was published and then lost (a broker node or disk, a purged
  * or deleted queue), or never published by an attempt that died in between. The event
- * goes to the events fanout, so the email sender, the live status and any other
- * subscriber hear of it; the email outbox mails each outcome once. Counted in
+ * goes to the events fanout, so the email sender, the webhooks queue, the live status and
+ * any other subscriber hear of it; the email outbox mails each outcome once. Counted in
  * {@code offload.reports.announced.again} and logged with the report id.
+ * <p>
+ * An outcome the worker recorded with its email (an owner without a webhook endpoint) is
+ * never found here, as no durable queue needed its event; nor is one of an owner without
+ * an address, who gets no email, nor one of a report in a batch, whose owner gets one
+ * summary.
  */
 public class OutcomeAnnouncements {
 
@@ -79,7 +84,7 @@ public class OutcomeAnnouncements {
 		List<ReportEvent> unannounced = this.jdbc.sql("""
 				SELECT r.id, r.status, r.finished_at, r.owner_id, r.owner_email, r.type, r.format, r.file_size, r.error
 				  FROM reports r
-				 WHERE r.status IN ('SUCCEEDED', 'FAILED') AND r.batch_id IS NULL
+				 WHERE r.status IN ('SUCCEEDED', 'FAILED') AND r.batch_id IS NULL AND r.owner_email IS NOT NULL
 				   AND r.finished_at < now() - :graceMillis * interval '1 millisecond'
 				   AND r.finished_at > now() - :windowMillis * interval '1 millisecond'
 				   AND NOT EXISTS (SELECT 1 FROM sent_emails s WHERE s.report_id = r.id AND s.outcome = r.status)

@@ -10,7 +10,8 @@ import org.springframework.stereotype.Component;
 /**
  * Publishes report events to the events fanout and waits until the broker has confirmed
  * each: an event counts as published only once the broker has taken it (and routed it to
- * at least one queue).
+ * at least one queue, unless no durable queue needs it: an outcome recorded with its
+ * email whose owner has no webhook endpoint).
  */
 @Component
 class ReportEventPublisher {
@@ -46,7 +47,7 @@ class ReportEventPublisher {
 	 * @throws AmqpException if the event could not be sent
 	 */
 	ConfirmedPublisher.Publication publishLater(ReportEvent event) {
-		return publishLater(event, this.topology.eventRoutingKey(event.type()));
+		return publishLater(event, this.topology.eventRoutingKey(event.type()), true);
 	}
 
 	/**
@@ -76,21 +77,19 @@ class ReportEventPublisher {
 	 */
 	ConfirmedPublisher.Publication publishLater(ReportEvent event, Reports.Claim claim, boolean mailed) {
 		if (!this.skipWebhooksQueue || !event.type().isOutcome() || claim.webhooks()) {
-			return publishLater(event, this.topology.eventRoutingKey(event.type()));
+			return publishLater(event, this.topology.eventRoutingKey(event.type()), true);
 		}
 		if (!mailed) {
-			return publishLater(event, this.topology.eventRoutingKeyWithoutWebhook(event.type()));
+			return publishLater(event, this.topology.eventRoutingKeyWithoutWebhook(event.type()), true);
 		}
 		// No durable queue takes it: neither subscriber of outcomes has anything left to
 		// do. Live status and audit hear it if they are listening; none may be.
-		return this.publisher.publishLater(this.topology.eventsExchange(),
-				this.topology.eventRoutingKeyMailedWithoutWebhook(event.type()), event, "event " + event.messageId(),
-				(message) -> message, false);
+		return publishLater(event, this.topology.eventRoutingKeyMailedWithoutWebhook(event.type()), false);
 	}
 
-	private ConfirmedPublisher.Publication publishLater(ReportEvent event, String routingKey) {
+	private ConfirmedPublisher.Publication publishLater(ReportEvent event, String routingKey, boolean mustRoute) {
 		return this.publisher.publishLater(this.topology.eventsExchange(), routingKey, event,
-				"event " + event.messageId(), (message) -> message);
+				"event " + event.messageId(), (message) -> message, mustRoute);
 	}
 
 }

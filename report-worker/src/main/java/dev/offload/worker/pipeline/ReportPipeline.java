@@ -458,7 +458,7 @@ class ReportPipeline implements DisposableBean {
 			default -> logger.error("Report failed on an unexpected error", ex);
 		}
 		ReportEvent outcome = event(task, ReportEvent.Type.FAILED, 0, null, error);
-		Reports.Failed failed = this.reports.fail(claim, outcome);
+		Reports.Failed failed = this.reports.failAndMail(claim, outcome);
 		if (!failed.recorded()) {
 			logger.info("Not marking the report FAILED: it was cancelled or taken over meanwhile");
 			return;

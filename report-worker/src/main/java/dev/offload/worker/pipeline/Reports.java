@@ -19,8 +19,8 @@ import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportStatus;
 import dev.offload.model.ReportTransition;
 import dev.offload.model.files.StoredFile;
+import dev.offload.worker.WorkerProperties;
 
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -134,11 +134,20 @@ class Reports {
 
 	private final OutcomeEmails emails;
 
+	/**
+	 * Whether the outcome of an owner without a webhook endpoint is recorded with its
+	 * email ({@code offload.worker.skip-webhooks-queue}): then no durable queue needs its
+	 * event ({@link #mailWithOutcome(Claim)}).
+	 */
+	private final boolean mailWithOutcome;
+
 	private final TransactionTemplate separateTransactions;
 
-	Reports(JdbcClient jdbc, PlatformTransactionManager transactionManager, ObjectProvider<OutcomeEmails> emails) {
+	Reports(JdbcClient jdbc, PlatformTransactionManager transactionManager, OutcomeEmails emails,
+			WorkerProperties properties) {
 		this.jdbc = jdbc;
-		this.emails = emails.getIfAvailable(() -> (outcomes) -> Set.of());
+		this.emails = emails;
+		this.mailWithOutcome = properties.skipWebhooksQueue();
 		this.separateTransactions = new TransactionTemplate(transactionManager);
 		this.separateTransactions.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
 	}
@@ -316,13 +325,14 @@ class Reports {
 
 	/**
 	 * Completes the report's file and records it, marking the report SUCCEEDED, with the
-	 * email telling its owner ({@link OutcomeEmails}), in one transaction: a report is
-	 * never SUCCEEDED without a durable file, and a file is recorded only for a report
-	 * this worker still owns. A store that keeps its files in this database writes a
-	 * small file in this transaction ({@code FileStore#upload}), so the file and the
-	 * outcome commit together, in four round trips and one commit. The file's upload, if
-	 * it was registered as unfinished, stops being so in the statement that marks the
-	 * report, only if it does.
+	 * email telling its owner ({@link OutcomeEmails}) unless the owner has a webhook
+	 * endpoint ({@link #mailWithOutcome(Claim)}), in one transaction: a report is never
+	 * SUCCEEDED without a durable file, and a file is recorded only for a report this
+	 * worker still owns. A store that keeps its files in this database writes a small
+	 * file in this transaction ({@code FileStore#upload}), so the file and the outcome
+	 * commit together, in four round trips and one commit. The file's upload, if it was
+	 * registered as unfinished, stops being so in the statement that marks the report,
+	 * only if it does.
 	 * @param recording the report and its file
 	 * @return its stored file, outcome and whether it was recorded; not recorded if the
 	 * claim was lost: then nothing was, and a file the store wrote in the transaction was
@@ -336,17 +346,21 @@ class Reports {
 				return new Succeeded(stored, false, null, false);
 			}
 			ReportEvent outcome = recording.outcome().apply(stored);
-			boolean mailed = this.emails.record(List.of(outcome)).contains(outcome.reportId());
+			boolean mailed = mailWithOutcome(recording.claim());
+			if (mailed) {
+				this.emails.record(List.of(outcome));
+			}
 			return new Succeeded(stored, true, outcome, mailed);
 		});
 	}
 
 	/**
 	 * What {@link #succeed} does, for several reports in one transaction: one commit for
-	 * all, one statement for their outcomes and one for their emails. The reports still
-	 * held by their claims are locked first, and only their files completed: a report
-	 * whose claim was lost is left as it is while the others are recorded, and a file the
-	 * store was to create in this transaction is never created for it.
+	 * all, one statement for their outcomes and one for the emails recorded with them.
+	 * The reports still held by their claims are locked first, and only their files
+	 * completed: a report whose claim was lost is left as it is while the others are
+	 * recorded, and a file the store was to create in this transaction is never created
+	 * for it.
 	 * @param recordings the reports and their files
 	 * @return for each recording in order, its stored file, outcome and whether it was
 	 * recorded
@@ -384,13 +398,22 @@ class Reports {
 				.list());
 			// Their emails in one more.
 			Map<UUID, ReportEvent> outcomes = new LinkedHashMap<>();
+			List<ReportEvent> mailing = new ArrayList<>();
+			Set<UUID> mailed = new HashSet<>();
 			for (int k = 0; k < recorded.size(); k++) {
-				UUID id = recorded.get(k).claim().reportId();
-				if (succeeded.contains(id)) {
-					outcomes.put(id, recorded.get(k).outcome().apply(files.get(k)));
+				Claim claim = recorded.get(k).claim();
+				if (succeeded.contains(claim.reportId())) {
+					ReportEvent outcome = recorded.get(k).outcome().apply(files.get(k));
+					outcomes.put(claim.reportId(), outcome);
+					if (mailWithOutcome(claim)) {
+						mailing.add(outcome);
+						mailed.add(claim.reportId());
+					}
 				}
 			}
-			Set<UUID> mailed = outcomes.isEmpty() ? Set.of() : this.emails.record(List.copyOf(outcomes.values()));
+			if (!mailing.isEmpty()) {
+				this.emails.record(mailing);
+			}
 			List<Succeeded> results = new ArrayList<>(recordings.size());
 			int k = 0;
 			for (Recording recording : recordings) {
@@ -466,19 +489,35 @@ class Reports {
 
 	/**
 	 * Marks the report FAILED for good, with the email telling its owner
-	 * ({@link OutcomeEmails}), in one transaction.
+	 * ({@link OutcomeEmails}) in one transaction if no durable queue then needs its event
+	 * ({@link #mailWithOutcome(Claim)}).
 	 * @param claim the claim
 	 * @param outcome the report's FAILED event, with the summary its owner is told
 	 * @return whether it was recorded ({@code false} if the claim was lost) and its email
 	 * with it
 	 */
-	Failed fail(Claim claim, ReportEvent outcome) {
+	Failed failAndMail(Claim claim, ReportEvent outcome) {
+		if (!mailWithOutcome(claim)) {
+			return new Failed(fail(claim, outcome.error()), false);
+		}
 		return this.separateTransactions.execute((status) -> {
 			if (!fail(claim, outcome.error())) {
 				return new Failed(false, false);
 			}
-			return new Failed(true, this.emails.record(List.of(outcome)).contains(outcome.reportId()));
+			this.emails.record(List.of(outcome));
+			return new Failed(true, true);
 		});
+	}
+
+	/**
+	 * Whether the claimed report's outcome is recorded with its email: for an owner who
+	 * had no webhook endpoint when it was claimed, whose outcome no durable queue then
+	 * needs. An owner with one keeps the email queue's path, so that the announcement
+	 * sweep, which looks for outcomes without their email, still finds an outcome whose
+	 * event was lost and announces it to the webhooks queue too.
+	 */
+	private boolean mailWithOutcome(Claim claim) {
+		return this.mailWithOutcome && !claim.webhooks();
 	}
 
 	/**
@@ -519,8 +558,8 @@ class Reports {
 	 * @param file completes the file, inside the transaction
 	 * @param fileName the name it is downloaded as
 	 * @param contentType its media type
-	 * @param outcome the report's SUCCEEDED event, given its stored file: its email is
-	 * recorded with it, and it is published once committed
+	 * @param outcome the report's SUCCEEDED event, given its stored file: its email may
+	 * be recorded with it, and it is published once committed
 	 */
 	record Recording(Claim claim, Supplier<StoredFile> file, String fileName, String contentType,
 			Function<StoredFile, ReportEvent> outcome) {
@@ -535,15 +574,16 @@ class Reports {
 	 * @param recorded whether the report was marked SUCCEEDED with it; {@code false} if
 	 * its claim was lost
 	 * @param outcome its SUCCEEDED event, once recorded; {@code null} if not
-	 * @param mailed whether the email telling its owner was recorded with it (if not, the
-	 * event takes the outcome to the email queue)
+	 * @param mailed whether the email telling its owner was recorded with it, as it is
+	 * for an owner without a webhook endpoint (if not, the event takes the outcome to the
+	 * email queue)
 	 */
 	record Succeeded(StoredFile file, boolean recorded, ReportEvent outcome, boolean mailed) {
 
 	}
 
 	/**
-	 * What became of a report's failure ({@link #fail(Claim, ReportEvent)}).
+	 * What became of a report's failure ({@link #failAndMail}).
 	 *
 	 * @param recorded whether the report was marked FAILED; {@code false} if its claim
 	 * was lost
@@ -559,8 +599,9 @@ class Reports {
 	 * @param reportId the report
 	 * @param attempt the attempt number the claim set; later updates require it
 	 * @param webhooks whether the report's owner had a webhook endpoint when it was
-	 * claimed: if not, its outcome is published for the email queue and not the webhooks
-	 * queue ({@link dev.offload.model.Topology#eventRoutingKeyWithoutWebhook}), so an
+	 * claimed: if not, its outcome is recorded with its email and published for neither
+	 * the email nor the webhooks queue
+	 * ({@link dev.offload.model.Topology#eventRoutingKeyMailedWithoutWebhook}), so an
 	 * endpoint hears at least the outcomes of its owner's reports claimed after it was
 	 * created
 	 */

@@ -20,6 +20,7 @@ import dev.offload.model.files.StoredFile;
 import dev.offload.testsupport.PreparedPlans;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
+import dev.offload.worker.WorkerProperties;
 import dev.offload.worker.Workers;
 import dev.offload.worker.pipeline.Reports.Claim;
 import dev.offload.worker.pipeline.Reports.Recording;
@@ -33,13 +34,16 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+import org.springframework.transaction.PlatformTransactionManager;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
  * Reports claimed ahead are recorded together ({@link Reports#succeedAll}): in one
- * transaction, their outcomes in one statement, each with its own file; a report whose
- * claim was lost meanwhile is left as it is, and its file never completed.
+ * transaction, their outcomes in one statement, each with its own file and its email; a
+ * report whose claim was lost meanwhile is left as it is, and its file never completed;
+ * outcomes and emails commit together or not at all.
  */
 class BatchRecordingTests {
 
@@ -128,11 +132,39 @@ class BatchRecordingTests {
 			assertThat(row.get("lease_until")).isNull();
 			assertThat(row.get("finished_at")).isNotNull();
 			assertThat(uploads(task)).as("its upload is no longer pending").isZero();
-			assertThat(emails(task)).as("its email, in the outbox").containsExactly("SUCCEEDED:PENDING");
+			assertThat(emails(task)).as("its email, in the outbox").containsExactly("SUCCEEDED");
 		}
 		assertThat(row(cancelled)).containsEntry("status", "CANCELLED").containsEntry("file_key", null);
 		assertThat(emails(cancelled)).isEmpty();
 		assertThat(uploads(cancelled)).as("left for retention").isOne();
+	}
+
+	@Test
+	void theOutcomesAndTheirEmailsCommitTogetherOrNotAtAll() {
+		List<ReportTask> tasks = List.of(task(), task());
+		tasks.forEach((task) -> Workers.insertQueuedReport(jdbc, task));
+		Map<UUID, Claim> claims = reports.claimQueued(tasks.stream().map(ReportTask::reportId).toList(),
+				Duration.ofMinutes(1));
+		OutcomeEmails recorded = worker.getBean(OutcomeEmails.class);
+		// The emails are written, then the transaction fails, as it would should the
+		// connection break before the commit.
+		Reports failing = new Reports(jdbc, worker.getBean(PlatformTransactionManager.class), (outcomes) -> {
+			recorded.record(outcomes);
+			throw new IllegalStateException("the transaction fails after the emails");
+		}, worker.getBean(WorkerProperties.class));
+		List<Recording> recordings = tasks.stream()
+			.map((task) -> new Recording(claims.get(task.reportId()),
+					() -> new StoredFile("test", "key-" + task.reportId(), 1, "sha"), "report.csv", "text/csv",
+					(stored) -> ReportPipeline.event(task, ReportEvent.Type.SUCCEEDED, 100, stored.size(), null)))
+			.toList();
+
+		assertThatIllegalStateException().isThrownBy(() -> failing.succeedAll(recordings));
+		assertThatIllegalStateException().isThrownBy(() -> failing.succeed(recordings.get(0)));
+
+		for (ReportTask task : tasks) {
+			assertThat(row(task)).containsEntry("status", "RUNNING").containsEntry("file_key", null);
+			assertThat(emails(task)).isEmpty();
+		}
 	}
 
 	/** Each file's size differs, so one recorded with another's columns shows. */
@@ -160,8 +192,10 @@ class BatchRecordingTests {
 		jdbc.sql("ANALYZE reports").update();
 		try (Connection connection = PreparedPlans.preparingFromTheFirstRun(database.connect())) {
 			SingleConnectionDataSource oneConnection = new SingleConnectionDataSource(connection, true);
+			// Nothing is recorded here, so no emails either.
 			Reports onOneConnection = new Reports(JdbcClient.create(oneConnection),
-					new DataSourceTransactionManager(oneConnection), worker.getBeanProvider(OutcomeEmails.class));
+					new DataSourceTransactionManager(oneConnection), (outcomes) -> {
+					}, worker.getBean(WorkerProperties.class));
 			for (int i = 0; i < 20; i++) {
 				List<ReportTask> tasks = new ArrayList<>();
 				for (int j = 0; j <= i % 10; j++) {
@@ -195,7 +229,7 @@ class BatchRecordingTests {
 	}
 
 	private static List<String> emails(ReportTask task) {
-		return jdbc.sql("SELECT outcome || ':' || status FROM sent_emails WHERE report_id = :id")
+		return jdbc.sql("SELECT outcome FROM sent_emails WHERE report_id = :id")
 			.param("id", task.reportId())
 			.query(String.class)
 			.list();

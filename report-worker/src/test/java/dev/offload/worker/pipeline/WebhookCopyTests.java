@@ -32,10 +32,10 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * An outcome reaches the webhooks queue only if its owner had a webhook endpoint when the
- * report was claimed, and the email queue either way, on real PostgreSQL, RabbitMQ and
- * SMTP: for a report built alone and for reports claimed ahead together, SUCCEEDED and
- * FAILED alike. (No api-service runs here: the endpoint is the row it would have written,
- * and the webhooks queue is read by the test.)
+ * report was claimed, and is mailed either way, on real PostgreSQL, RabbitMQ and SMTP:
+ * for a report built alone and for reports claimed ahead together, SUCCEEDED and FAILED
+ * alike. (No api-service runs here: the endpoint is the row it would have written, and
+ * the webhooks queue is read by the test.)
  */
 class WebhookCopyTests {
 
