@@ -67,16 +67,13 @@ import org.springframework.validation.annotation.Validated;
  * @param email the notification emails
  * @param announcements announcing outcomes whose event never reached the email sender
  * @param skipWebhooksQueue whether the outcome of a report whose owner had no webhook
- * endpoint when it was claimed goes to the email queue alone (routing key
- * {@code SUCCEEDED.no-webhook}), not also to the webhooks queue, where api-service would
- * find nothing to record. The broker must bind those keys first: a service that declares
- * the topology does so when it connects; a broker that loads {@code definitions.json}
- * must have loaded this version's (README, "Event routing" under "Security"). Until then
- * set it false: the key would reach no durable queue, and the outcome's email would wait
- * for the sweep of unmailed outcomes ({@code announcements}). An outcome whose email was
- * recorded with it (the worker that records an outcome records its email in the same
- * transaction) goes to neither queue then ({@code SUCCEEDED.mailed.no-webhook}, which no
- * durable queue binds, so it needs no binding); set false, every outcome goes to both.
+ * endpoint when it was claimed is recorded with its email, in one transaction, and
+ * published for the fanout's subscribers alone (routing key
+ * {@code SUCCEEDED.mailed.no-webhook}, which no durable queue binds, so it needs no
+ * binding), not to the email queue, whose listener would only record the same email, nor
+ * to the webhooks queue, where api-service would find nothing to record. Set false, every
+ * outcome goes to both queues with its plain key and the email listener records its
+ * email, as before this setting.
  */
 @ConfigurationProperties("offload.worker")
 @Validated

@@ -88,8 +88,8 @@ public record Topology(String prefix) {
 	 * The fanout every report event is published to: every subscriber bound here hears
 	 * every event (live status, audit). Events are published with their type as the
 	 * routing key ({@link #eventRoutingKey}), or an outcome of an owner without a webhook
-	 * endpoint with {@link #eventRoutingKeyWithoutWebhook} or
-	 * {@link #eventRoutingKeyMailedWithoutWebhook}, which a fanout ignores and
+	 * endpoint with {@link #eventRoutingKeyMailedWithoutWebhook} (or, from workers of the
+	 * version before, {@link #eventRoutingKeyWithoutWebhook}), which a fanout ignores and
 	 * {@link #outcomesExchange()} routes on.
 	 * @return {@code reports.events}
 	 */
@@ -118,12 +118,14 @@ public record Topology(String prefix) {
 	}
 
 	/**
-	 * The routing key of an outcome whose owner had no webhook endpoint when its report
-	 * was claimed: {@link #outcomesExchange()} routes it to {@link #emailQueue()} and not
-	 * to {@link #webhooksQueue()}, whose consumer would only have found it had nothing to
-	 * record. Any other event, and an outcome whose publisher cannot tell (an outcome
-	 * announced again, a publisher older than this key), goes with
-	 * {@link #eventRoutingKey} and reaches both.
+	 * The routing key with which workers of the version before
+	 * {@link #eventRoutingKeyMailedWithoutWebhook} published an outcome whose owner had
+	 * no webhook endpoint when its report was claimed: {@link #outcomesExchange()} routes
+	 * it to {@link #emailQueue()} and not to {@link #webhooksQueue()}, whose consumer
+	 * would only have found it had nothing to record. Still bound, for such workers
+	 * during a rolling upgrade; this version's publish none. Any other event, and an
+	 * outcome whose publisher cannot tell (an outcome announced again, a publisher older
+	 * than this key), goes with {@link #eventRoutingKey} and reaches both.
 	 * @param type the event's type, an outcome
 	 * @return for example {@code SUCCEEDED.no-webhook}
 	 */

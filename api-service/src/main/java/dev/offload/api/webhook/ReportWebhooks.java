@@ -40,8 +40,8 @@ class ReportWebhooks {
 	 * endpoint created meanwhile hears of the owner's next events, one deleted meanwhile
 	 * gets no delivery (recording checks it again). The worker does not send here the
 	 * outcomes of reports whose owner had no endpoint when it claimed them
-	 * ({@code Topology#eventRoutingKeyWithoutWebhook}), so an endpoint hears at least the
-	 * outcomes of reports claimed after it was created.
+	 * ({@code Topology#eventRoutingKeyMailedWithoutWebhook}), so an endpoint hears at
+	 * least the outcomes of reports claimed after it was created.
 	 * @param events the report events
 	 */
 	void finished(List<ReportEvent> events) {

@@ -20,10 +20,11 @@ import org.springframework.stereotype.Component;
  * Consumes report outcomes and records the emails telling the reports' owners about them
  * in the outbox; sending them is the outbox's job, so an SMTP outage never holds an
  * event. The worker that records an outcome of an owner without a webhook endpoint
- * records its email with it ({@link ReportMailer#record}), and that outcome never comes
- * here; the rest do: those of owners with an endpoint, cancellations, outcomes announced
- * again, and those of workers before that. Events that are not outcomes (RUNNING,
- * PROGRESS) are acknowledged and dropped.
+ * records its email with it ({@link ReportMailer#record}) and publishes it for no durable
+ * queue; the other outcomes come here: those of owners with an endpoint, the failure
+ * after the last retry, cancellations, outcomes announced again or replayed, and those of
+ * workers before that. Events that are not outcomes (RUNNING, PROGRESS) are acknowledged
+ * and dropped.
  * <p>
  * Events come in batches of up to {@code EMAIL_BATCH}: one statement records a batch's
  * emails, and one acknowledgement covers it. The batch is settled as

@@ -88,8 +88,8 @@ class ReportMailer implements OutcomeEmails {
 				emails.add(email(event));
 			}
 			catch (RuntimeException ex) {
-				logger.warn("Could not write the {} email of report {}; its outcome is recorded without it: {}",
-						event.type(), event.reportId(), ex.toString());
+				logger.warn("Could not write the {} email of report {}; its outcome is recorded without it",
+						event.type(), event.reportId(), ex);
 			}
 		}
 		this.outbox.recordAll(emails);

@@ -45,11 +45,12 @@ public class WorkerMessagingConfiguration {
 
 	/**
 	 * The email listener records the emails of up to this many events at once (in one
-	 * statement, acknowledged with one frame): every report sends two or more events, so
-	 * one at a time it would be the busiest consumer of a worker building cheap reports.
-	 * As many as a task consumer builds together at the largest prefetch the broker's
-	 * consumer timeout allows short reports (figure 2): in batches of 10 the outbox's
-	 * statements and commits were most of PostgreSQL's transactions per report.
+	 * statement, acknowledged with one frame): one at a time it would be a busy consumer
+	 * of a worker building cheap reports for owners with webhook endpoints, whose
+	 * outcomes come this way. As many as a task consumer builds together at the largest
+	 * prefetch the broker's consumer timeout allows short reports (figure 2): in batches
+	 * of 10 the outbox's statements and commits were most of PostgreSQL's transactions
+	 * per report.
 	 */
 	private static final int EMAIL_BATCH = 40;
 

@@ -23,9 +23,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * {@code offload.reports.announced.again} and logged with the report id.
  * <p>
  * An outcome the worker recorded with its email (an owner without a webhook endpoint) is
- * never found here, as no durable queue needed its event; nor is one of an owner without
- * an address, who gets no email, nor one of a report in a batch, whose owner gets one
- * summary.
+ * never found here, as no durable queue needed its event; nor is one of a report in a
+ * batch, whose owner gets one summary, nor one of an owner with neither an address (who
+ * gets no email, so it would be found again every time) nor a webhook endpoint.
  */
 public class OutcomeAnnouncements {
 
@@ -84,7 +84,9 @@ public class OutcomeAnnouncements {
 		List<ReportEvent> unannounced = this.jdbc.sql("""
 				SELECT r.id, r.status, r.finished_at, r.owner_id, r.owner_email, r.type, r.format, r.file_size, r.error
 				  FROM reports r
-				 WHERE r.status IN ('SUCCEEDED', 'FAILED') AND r.batch_id IS NULL AND r.owner_email IS NOT NULL
+				 WHERE r.status IN ('SUCCEEDED', 'FAILED') AND r.batch_id IS NULL
+				   AND (r.owner_email IS NOT NULL
+				        OR EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.owner_id = r.owner_id))
 				   AND r.finished_at < now() - :graceMillis * interval '1 millisecond'
 				   AND r.finished_at > now() - :windowMillis * interval '1 millisecond'
 				   AND NOT EXISTS (SELECT 1 FROM sent_emails s WHERE s.report_id = r.id AND s.outcome = r.status)

@@ -18,9 +18,9 @@ public interface OutcomeEmails {
 	 * Records the emails of outcomes, joining the caller's transaction, as the email
 	 * queue's listener would: none for a report in a batch (its owner gets one summary),
 	 * an owner without an address, or an outcome recorded before. An email that cannot be
-	 * written is left out, not thrown: the outcome is recorded all the same, and the
-	 * announcement sweep, finding it without its email, announces it to the email queue
-	 * again, where it is dead-lettered as it would have been.
+	 * built (its text, its signed link) is left out, not thrown: the outcome is recorded
+	 * all the same, and the announcement sweep, finding it without its email, announces
+	 * it to the email queue again, where it is dead-lettered as it would have been.
 	 * @param outcomes outcome events (SUCCEEDED, FAILED), their reports recorded as such
 	 * in the caller's transaction
 	 */

@@ -2,7 +2,6 @@ package dev.offload.worker.pipeline;
 
 import dev.offload.model.ReportEvent;
 import dev.offload.model.Topology;
-import dev.offload.worker.WorkerProperties;
 
 import org.springframework.amqp.AmqpException;
 import org.springframework.stereotype.Component;
@@ -20,12 +19,9 @@ class ReportEventPublisher {
 
 	private final Topology topology;
 
-	private final boolean skipWebhooksQueue;
-
-	ReportEventPublisher(ConfirmedPublisher publisher, Topology topology, WorkerProperties properties) {
+	ReportEventPublisher(ConfirmedPublisher publisher, Topology topology) {
 		this.publisher = publisher;
 		this.topology = topology;
-		this.skipWebhooksQueue = properties.skipWebhooksQueue();
 	}
 
 	/**
@@ -51,36 +47,31 @@ class ReportEventPublisher {
 	}
 
 	/**
-	 * Publishes the outcome of a report this worker claimed and waits for the broker's
-	 * confirm: for the webhooks queue too only if the report's owner had a webhook
-	 * endpoint when it was claimed (or {@code offload.worker.skip-webhooks-queue} is
-	 * off), and for the email queue only if its email was not recorded with the outcome.
+	 * Publishes the outcome of a report this worker recorded and waits for the broker's
+	 * confirm: for the fanout's subscribers alone if its email was recorded with it
+	 * (whose owner had no webhook endpoint when the report was claimed), which no durable
+	 * queue then needs; for the email and webhooks queues too otherwise.
 	 * @param event the event
-	 * @param claim the report's claim
-	 * @param mailed whether the outcome's email was recorded in the transaction that
-	 * recorded the outcome ({@link OutcomeEmails})
+	 * @param mailedWithOutcome whether the outcome went with its email, in the
+	 * transaction that recorded it ({@link Reports#succeed}, {@link Reports#failAndMail})
 	 * @throws AmqpException if the broker did not confirm the event in time, refused it,
 	 * or could not route it to a queue that must have it
 	 */
-	void publish(ReportEvent event, Reports.Claim claim, boolean mailed) {
-		publishLater(event, claim, mailed).await();
+	void publish(ReportEvent event, boolean mailedWithOutcome) {
+		publishLater(event, mailedWithOutcome).await();
 	}
 
 	/**
-	 * {@link #publish(ReportEvent, Reports.Claim, boolean)} without waiting for the
-	 * confirm, as {@link #publishLater(ReportEvent)}.
+	 * {@link #publish(ReportEvent, boolean)} without waiting for the confirm, as
+	 * {@link #publishLater(ReportEvent)}.
 	 * @param event the event
-	 * @param claim the report's claim
-	 * @param mailed whether the outcome's email was recorded with the outcome
+	 * @param mailedWithOutcome whether the outcome went with its email
 	 * @return the publication, to await
 	 * @throws AmqpException if the event could not be sent
 	 */
-	ConfirmedPublisher.Publication publishLater(ReportEvent event, Reports.Claim claim, boolean mailed) {
-		if (!this.skipWebhooksQueue || !event.type().isOutcome() || claim.webhooks()) {
-			return publishLater(event, this.topology.eventRoutingKey(event.type()), true);
-		}
-		if (!mailed) {
-			return publishLater(event, this.topology.eventRoutingKeyWithoutWebhook(event.type()), true);
+	ConfirmedPublisher.Publication publishLater(ReportEvent event, boolean mailedWithOutcome) {
+		if (!mailedWithOutcome) {
+			return publishLater(event);
 		}
 		// No durable queue takes it: neither subscriber of outcomes has anything left to
 		// do. Live status and audit hear it if they are listening; none may be.

@@ -13,10 +13,12 @@ import dev.offload.model.files.StoredFile;
  * @param contentType its media type
  * @param file where it is stored, its size and SHA-256
  * @param outcome the report's SUCCEEDED event, to publish
- * @param mailed whether the email telling the report's owner was recorded with it (if
- * not, the event takes the outcome to the email queue)
+ * @param mailedWithOutcome whether it went with the email telling the report's owner, in
+ * its transaction (its owner had no webhook endpoint): then no durable queue needs its
+ * event
  */
-record ReportFile(String fileName, String contentType, StoredFile file, ReportEvent outcome, boolean mailed) {
+record ReportFile(String fileName, String contentType, StoredFile file, ReportEvent outcome,
+		boolean mailedWithOutcome) {
 
 	ReportFile {
 		Objects.requireNonNull(fileName, "fileName");

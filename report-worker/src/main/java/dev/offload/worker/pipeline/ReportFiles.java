@@ -252,7 +252,7 @@ class ReportFiles {
 
 		ReportFile recorded(Reports.Succeeded succeeded) {
 			return new ReportFile(this.fileName, this.contentType, succeeded.file(), succeeded.outcome(),
-					succeeded.mailed());
+					succeeded.mailedWithOutcome());
 		}
 
 		@Override

@@ -352,7 +352,7 @@ class ReportPipeline implements DisposableBean {
 		running.settle();
 		// Should this fail, the report is SUCCEEDED already: the retry finds it finished
 		// and announces it again (skip).
-		this.events.publish(recorded.get().outcome(), claim, recorded.get().mailed());
+		this.events.publish(recorded.get().outcome(), recorded.get().mailedWithOutcome());
 	}
 
 	/**
@@ -464,7 +464,7 @@ class ReportPipeline implements DisposableBean {
 			return;
 		}
 		this.meters.counter(PipelineMetrics.FAILED, "type", task.type(), "failure", failure.tag()).increment();
-		this.events.publish(outcome, claim, failed.mailed());
+		this.events.publish(outcome, failed.mailedWithOutcome());
 	}
 
 	/**
@@ -773,7 +773,7 @@ class ReportPipeline implements DisposableBean {
 					succeeded(task, file.get(), report.started());
 					try {
 						announced.put(report.index(), ReportPipeline.this.events.publishLater(file.get().outcome(),
-								report.written().claim(), file.get().mailed()));
+								file.get().mailedWithOutcome()));
 					}
 					catch (AmqpException ex) {
 						this.failures.put(report.index(), ex);

@@ -346,11 +346,11 @@ class Reports {
 				return new Succeeded(stored, false, null, false);
 			}
 			ReportEvent outcome = recording.outcome().apply(stored);
-			boolean mailed = mailWithOutcome(recording.claim());
-			if (mailed) {
+			boolean mailedWithOutcome = mailWithOutcome(recording.claim());
+			if (mailedWithOutcome) {
 				this.emails.record(List.of(outcome));
 			}
-			return new Succeeded(stored, true, outcome, mailed);
+			return new Succeeded(stored, true, outcome, mailedWithOutcome);
 		});
 	}
 
@@ -574,11 +574,12 @@ class Reports {
 	 * @param recorded whether the report was marked SUCCEEDED with it; {@code false} if
 	 * its claim was lost
 	 * @param outcome its SUCCEEDED event, once recorded; {@code null} if not
-	 * @param mailed whether the email telling its owner was recorded with it, as it is
-	 * for an owner without a webhook endpoint (if not, the event takes the outcome to the
-	 * email queue)
+	 * @param mailedWithOutcome whether it went with the email telling its owner, in its
+	 * transaction, as it does for an owner without a webhook endpoint (with none for a
+	 * report in a batch or an owner without an address): then no durable queue needs its
+	 * event, which otherwise takes the outcome to the email queue
 	 */
-	record Succeeded(StoredFile file, boolean recorded, ReportEvent outcome, boolean mailed) {
+	record Succeeded(StoredFile file, boolean recorded, ReportEvent outcome, boolean mailedWithOutcome) {
 
 	}
 
@@ -587,9 +588,10 @@ class Reports {
 	 *
 	 * @param recorded whether the report was marked FAILED; {@code false} if its claim
 	 * was lost
-	 * @param mailed whether the email telling its owner was recorded with it
+	 * @param mailedWithOutcome whether it went with the email telling its owner, as for
+	 * {@link Succeeded#mailedWithOutcome}
 	 */
-	record Failed(boolean recorded, boolean mailed) {
+	record Failed(boolean recorded, boolean mailedWithOutcome) {
 
 	}
 

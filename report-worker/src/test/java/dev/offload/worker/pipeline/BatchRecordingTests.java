@@ -110,8 +110,8 @@ class BatchRecordingTests {
 		List<Succeeded> outcomes = reports.succeedAll(recordings);
 
 		assertThat(outcomes).extracting(Succeeded::recorded).containsExactly(true, false, true);
-		assertThat(outcomes).as("each recorded report's email recorded with it")
-			.extracting(Succeeded::mailed)
+		assertThat(outcomes).as("each recorded report's outcome goes with its email")
+			.extracting(Succeeded::mailedWithOutcome)
 			.containsExactly(true, false, true);
 		assertThat(outcomes.get(0).outcome().fileSize()).isEqualTo(size(tasks.get(0), tasks));
 		assertThat(outcomes.get(2).outcome().fileSize()).isEqualTo(size(tasks.get(2), tasks));
@@ -148,8 +148,14 @@ class BatchRecordingTests {
 		OutcomeEmails recorded = worker.getBean(OutcomeEmails.class);
 		// The emails are written, then the transaction fails, as it would should the
 		// connection break before the commit.
+		List<Long> written = new ArrayList<>();
 		Reports failing = new Reports(jdbc, worker.getBean(PlatformTransactionManager.class), (outcomes) -> {
 			recorded.record(outcomes);
+			// Seen inside the transaction, which then fails.
+			written.add(jdbc.sql("SELECT count(*) FROM sent_emails WHERE report_id = ANY(:ids)")
+				.param("ids", outcomes.stream().map(ReportEvent::reportId).toArray(UUID[]::new))
+				.query(Long.class)
+				.single());
 			throw new IllegalStateException("the transaction fails after the emails");
 		}, worker.getBean(WorkerProperties.class));
 		List<Recording> recordings = tasks.stream()
@@ -160,6 +166,7 @@ class BatchRecordingTests {
 
 		assertThatIllegalStateException().isThrownBy(() -> failing.succeedAll(recordings));
 		assertThatIllegalStateException().isThrownBy(() -> failing.succeed(recordings.get(0)));
+		assertThat(written).as("emails written before each failure").containsExactly(2L, 1L);
 
 		for (ReportTask task : tasks) {
 			assertThat(row(task)).containsEntry("status", "RUNNING").containsEntry("file_key", null);

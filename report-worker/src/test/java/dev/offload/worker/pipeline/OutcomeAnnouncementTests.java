@@ -124,8 +124,9 @@ class OutcomeAnnouncementTests {
 			Workers.publish(worker, task);
 			await().atMost(Duration.ofSeconds(20))
 				.until(() -> Workers.status(jdbc, task.reportId()).equals("SUCCEEDED"));
-			Thread.sleep(1000);
-			assertThat(Workers.mailsAbout(greenMail, task.reportId())).isZero();
+			await().during(Duration.ofSeconds(1))
+				.atMost(Duration.ofSeconds(5))
+				.until(() -> Workers.mailsAbout(greenMail, task.reportId()) == 0);
 		});
 		// The delivery was kept: once the outcome can be published, it is, mailed, and
 		// the webhooks queue hears it.
