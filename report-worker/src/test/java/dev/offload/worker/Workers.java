@@ -126,6 +126,19 @@ public final class Workers {
 	}
 
 	/**
+	 * Gives an owner a webhook endpoint, the row api-service writes when one is created:
+	 * the worker then sends the outcomes of the owner's reports to the webhooks queue.
+	 * @param jdbc the database
+	 * @param ownerId the owner
+	 */
+	public static void addWebhookEndpoint(JdbcClient jdbc, String ownerId) {
+		jdbc.sql("""
+				INSERT INTO webhook_endpoints (id, owner_id, url, events, secret)
+				VALUES (:id, :owner, 'https://hooks.example.com/offload', ARRAY['report.succeeded'], 'whsec_dGVzdA==')
+				""").param("id", UUID.randomUUID()).param("owner", ownerId).update();
+	}
+
+	/**
 	 * Records a QUEUED report, as api-service does before publishing its task.
 	 * @param jdbc the database
 	 * @param task the report's task

@@ -112,10 +112,7 @@ class OutcomeAnnouncementTests {
 		// and
 		// its email is recorded from the email queue.
 		Owner watched = new Owner("user-watched-" + UUID.randomUUID(), "watched@example.com");
-		jdbc.sql("""
-				INSERT INTO webhook_endpoints (id, owner_id, url, events, secret)
-				VALUES (:id, :owner, 'https://hooks.example.com/offload', ARRAY['report.succeeded'], 'whsec_dGVzdA==')
-				""").param("id", UUID.randomUUID()).param("owner", watched.userId()).update();
+		Workers.addWebhookEndpoint(jdbc, watched.userId());
 		broker.purge(topology.webhooksQueue());
 		ReportTask task = new ReportTask(UUID.randomUUID(), "NO_OP", Map.of(), watched, Instant.now(),
 				ReportFormat.CSV);

@@ -69,10 +69,7 @@ class OutcomeEmailTests {
 				1, "offload.worker.report-timeout", "1m"));
 		jdbc = fixture.jdbc();
 		topology = fixture.topology();
-		jdbc.sql("""
-				INSERT INTO webhook_endpoints (id, owner_id, url, events, secret)
-				VALUES (:id, :owner, 'https://hooks.example.com/offload', ARRAY['report.succeeded'], 'whsec_dGVzdA==')
-				""").param("id", UUID.randomUUID()).param("owner", WATCHED.userId()).update();
+		Workers.addWebhookEndpoint(jdbc, WATCHED.userId());
 		// What reaches the email queue stays there for the test to read.
 		fixture.context().getBean(RabbitListenerEndpointRegistry.class).getListenerContainer("reportEmails").stop();
 	}

@@ -63,10 +63,7 @@ class WebhookCopyTests {
 				1, "offload.worker.report-timeout", "1m"));
 		jdbc = fixture.jdbc();
 		topology = fixture.topology();
-		jdbc.sql("""
-				INSERT INTO webhook_endpoints (id, owner_id, url, events, secret)
-				VALUES (:id, :owner, 'https://hooks.example.com/offload', ARRAY['report.succeeded'], 'whsec_dGVzdA==')
-				""").param("id", UUID.randomUUID()).param("owner", WATCHED.userId()).update();
+		Workers.addWebhookEndpoint(jdbc, WATCHED.userId());
 	}
 
 	@AfterAll
