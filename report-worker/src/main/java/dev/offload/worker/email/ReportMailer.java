@@ -54,7 +54,7 @@ class ReportMailer implements OutcomeEmails {
 	 * @param events outcome events (SUCCEEDED, FAILED or CANCELLED)
 	 */
 	void mailOutcomes(List<ReportEvent> events) {
-		List<OutcomeEmail> emails = emails(events);
+		List<OutcomeEmail> emails = emails(events, false);
 		Set<OutcomeEmail> recorded = this.outbox.recordAll(emails);
 		for (OutcomeEmail email : emails) {
 			try (MDC.MDCCloseable mdc = MDC.putCloseable("reportId", email.reportId().toString())) {
@@ -79,23 +79,14 @@ class ReportMailer implements OutcomeEmails {
 	 */
 	@Override
 	public void record(List<ReportEvent> outcomes) {
-		List<OutcomeEmail> emails = new ArrayList<>(outcomes.size());
-		for (ReportEvent event : outcomes) {
-			if (event.owner().email() == null) {
-				continue;
-			}
-			try {
-				emails.add(email(event));
-			}
-			catch (RuntimeException ex) {
-				logger.warn("Could not write the {} email of report {}; its outcome is recorded without it",
-						event.type(), event.reportId(), ex);
-			}
-		}
-		this.outbox.recordAll(emails);
+		this.outbox.recordAll(emails(outcomes, true));
 	}
 
-	private List<OutcomeEmail> emails(List<ReportEvent> events) {
+	/**
+	 * The emails of outcomes, none for an owner without an address; one that cannot be
+	 * built is thrown, or, {@code leftOut}, logged and left out.
+	 */
+	private List<OutcomeEmail> emails(List<ReportEvent> events, boolean leftOut) {
 		List<OutcomeEmail> emails = new ArrayList<>(events.size());
 		for (ReportEvent event : events) {
 			if (event.owner().email() == null) {
@@ -103,7 +94,16 @@ class ReportMailer implements OutcomeEmails {
 				logger.debug("Report {} has no owner email; no email for its outcome", event.reportId());
 				continue;
 			}
-			emails.add(email(event));
+			try {
+				emails.add(email(event));
+			}
+			catch (RuntimeException ex) {
+				if (!leftOut) {
+					throw ex;
+				}
+				logger.warn("Could not write the {} email of report {}; its outcome is recorded without it",
+						event.type(), event.reportId(), ex);
+			}
 		}
 		return emails;
 	}

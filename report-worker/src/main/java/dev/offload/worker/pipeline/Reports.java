@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -397,9 +396,8 @@ class Reports {
 				.query(UUID.class)
 				.list());
 			// Their emails in one more.
-			Map<UUID, ReportEvent> outcomes = new LinkedHashMap<>();
+			Map<UUID, ReportEvent> outcomes = new HashMap<>();
 			List<ReportEvent> mailing = new ArrayList<>();
-			Set<UUID> mailed = new HashSet<>();
 			for (int k = 0; k < recorded.size(); k++) {
 				Claim claim = recorded.get(k).claim();
 				if (succeeded.contains(claim.reportId())) {
@@ -407,7 +405,6 @@ class Reports {
 					outcomes.put(claim.reportId(), outcome);
 					if (mailWithOutcome(claim)) {
 						mailing.add(outcome);
-						mailed.add(claim.reportId());
 					}
 				}
 			}
@@ -419,7 +416,8 @@ class Reports {
 			for (Recording recording : recordings) {
 				UUID id = recording.claim().reportId();
 				results.add(held.contains(id)
-						? new Succeeded(files.get(k++), succeeded.contains(id), outcomes.get(id), mailed.contains(id))
+						? new Succeeded(files.get(k++), succeeded.contains(id), outcomes.get(id),
+								succeeded.contains(id) && mailWithOutcome(recording.claim()))
 						: new Succeeded(null, false, null, false));
 			}
 			return results;
