@@ -168,9 +168,14 @@ public record ApiProperties(@DefaultValue @Valid Relay relay, @DefaultValue @Val
 	 * (and catches up from the database), which spreads streams over replicas again
 	 * @param maxStreamsPerUser how many streams one user may hold open on one replica;
 	 * another is refused with 429
+	 * @param unbindAfter how long after its last stream closed a replica keeps taking
+	 * report events: its queue is bound to the events exchange only while a stream is
+	 * open on it and for this long after, so a browser that reconnects at once finds it
+	 * still bound, and a replica nobody watches takes no copy of any event
 	 */
 	public record Live(@DefaultValue("15s") @NotNull Duration heartbeatInterval,
-			@DefaultValue("30m") @NotNull Duration streamTimeout, @DefaultValue("10") @Min(1) int maxStreamsPerUser) {
+			@DefaultValue("30m") @NotNull Duration streamTimeout, @DefaultValue("10") @Min(1) int maxStreamsPerUser,
+			@DefaultValue("1m") @NotNull @DurationMin(millis = 0) Duration unbindAfter) {
 
 	}
 

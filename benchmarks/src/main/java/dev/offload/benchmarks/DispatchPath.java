@@ -158,22 +158,24 @@ final class DispatchPath {
 				// One of them, for the email floor.
 				sample = lastMailed(bench);
 				// api-service meanwhile: its relay idle (the backlog was topped up before
-				// the count), it consumes the outcomes' copies in its live status queue
-				// (the suite's owners have no webhook endpoint).
+				// the count), and it takes no events: no live status stream is open, so
+				// its live status queue is unbound (and the suite's owners have no
+				// webhook endpoint).
 				apiPerReport = apiUsed * 1000 / Math.max(1, done);
 				recordingPerReport = profile.stepMillis(CLAIM_STEP) + profile.stepMillis(FILE_STEP)
 						+ profile.stepMillis(SUCCEEDED_STEP);
 				smtpPerReport = profile.stepMillis(SMTP_STEP);
-				bench.bottlenecks
-					.put("Figure 2", profile.bottleneck("report-worker", "NO_OP report") + ". With prefetch " + PREFETCH
-							+ " the tasks a consumer holds reach the pipeline together: the NO_OP "
-							+ "reports among them are claimed in one statement and recorded (each file a large object "
-							+ "created with its bytes, and SUCCEEDED with it, and their emails in the outbox) in one "
-							+ "transaction, their events' confirms awaited together; each report still publishes its "
-							+ "SUCCEEDED event (its RUNNING event is held back while the run stays quick; its owner "
-							+ "has no webhook endpoint and its email is recorded, so no durable queue takes a copy), "
-							+ "and its email is sent (up to " + SENDER_BATCH + " per transaction, over up to "
-							+ EMAIL_CONNECTIONS + " SMTP connections); PerfTest only moves the message.");
+				bench.bottlenecks.put("Figure 2", profile.bottleneck("report-worker", "NO_OP report")
+						+ ". With prefetch " + PREFETCH
+						+ " the tasks a consumer holds reach the pipeline together: the NO_OP "
+						+ "reports among them are claimed in one statement and recorded (each file a large object "
+						+ "created with its bytes, and SUCCEEDED with it, and their emails in the outbox) in one "
+						+ "transaction, their events' confirms awaited together; each report still publishes its "
+						+ "SUCCEEDED event (its RUNNING event is held back while the run stays quick; its owner "
+						+ "has no webhook endpoint and its email is recorded, so no durable queue takes a copy, and "
+						+ "no browser watches api-service, so no queue at all), " + "and its email is sent (up to "
+						+ SENDER_BATCH + " per transaction, over up to " + EMAIL_CONNECTIONS
+						+ " SMTP connections); PerfTest only moves the message.");
 			}
 			bench.stopWorkers();
 			// Emails the worker left unsent, in its outbox or as outcomes its email
@@ -585,9 +587,8 @@ final class DispatchPath {
 	 * @param rabbit RabbitMQ
 	 * @param postgres PostgreSQL
 	 * @param sink the SMTP sink's process (Postfix's smtp-sink, which the worker mails)
-	 * @param api api-service (consuming the outcomes' copies in its live status queue;
-	 * the suite's owners have no webhook endpoint, so their outcomes skip the webhooks
-	 * queue)
+	 * @param api api-service (its live status queue unbound, no stream being open; the
+	 * suite's owners have no webhook endpoint, so their outcomes skip the webhooks queue)
 	 * @param recording the worker's claim, file and SUCCEEDED steps
 	 * @param smtp the worker's step building and sending the email (Angus Mail)
 	 */
@@ -651,9 +652,9 @@ final class DispatchPath {
 	 * same run; then what is left for a worker, batched or not, at JobRunr's rate. Per
 	 * NO_OP report, in the measured window, RabbitMQ delivers and settles the task, and
 	 * takes the SUCCEEDED event with a confirm (a RUNNING one only from a report still
-	 * unrecorded 250 ms after its claim) into api-service's live status queue alone: the
-	 * worker recorded its email with the outcome and the suite's owners have no webhook
-	 * endpoint, so no durable queue takes a copy.
+	 * unrecorded 250 ms after its claim), which reaches no queue: the worker recorded its
+	 * email with the outcome, the suite's owners have no webhook endpoint, and no browser
+	 * watches api-service, whose live status queue is bound only while a stream is open.
 	 */
 	private static void brokerFloor(Bench bench, int taskSize, int seconds, PerfTestRuns perfTest, double rate,
 			Measured measured, Ceilings ceilings, MailFloor.Result mail, MessageFloor.Result messages,
@@ -677,8 +678,8 @@ final class DispatchPath {
 		finally {
 			bench.broker.deleteQueues(queue);
 		}
-		// The task published and consumed; the event, which reaches no quorum queue, is
-		// left out, as its copy in the live status queue is.
+		// The task published and consumed; the event, which reaches no queue, is left
+		// out.
 		double streamed = perfTest.publishMillis() + perfTest.consumeMillis();
 		int cores = Runtime.getRuntime().availableProcessors();
 		bench.notes.put("Figure 2 broker", String.format(Locale.ROOT,
@@ -690,10 +691,10 @@ final class DispatchPath {
 						+ "figure 2's reports make (1 per report, the task: %d msg/s from 4 producers, one confirm "
 						+ "in flight each, to 4 consumers with prefetch " + PREFETCH
 						+ "), %.3f ms. A NO_OP report has RabbitMQ deliver and settle 1 quorum queue message (the "
-						+ "task) and take its SUCCEEDED event with a confirm into api-service's live status queue "
-						+ "alone, a transient delivery (the worker recorded its email with the outcome and its "
-						+ "owner has no webhook endpoint, so neither the email nor the webhooks queue takes a "
-						+ "copy). It took %.2f ms per report in figure 2; PerfTest's paced message alone cost it "
+						+ "task) and take its SUCCEEDED event with a confirm, which reaches no queue (the worker "
+						+ "recorded its email with the outcome, its owner has no webhook endpoint, and no browser "
+						+ "watches api-service, whose live status queue is bound only while a stream is open). "
+						+ "It took %.2f ms per report in figure 2; PerfTest's paced message alone cost it "
 						+ "%.2f ms. At a few hundred messages per second RabbitMQ spends "
 						+ "several times its streamed cost on each message, whoever sends it (a quorum queue "
 						+ "writes and syncs its log once per batch of what has arrived, and at this rate a batch "
@@ -721,19 +722,18 @@ final class DispatchPath {
 		StringBuilder verdict = new StringBuilder(String.format(Locale.ROOT,
 				" The least the machine takes per report, each part the smaller of what it took in the figure and "
 						+ "what it takes alone: RabbitMQ %.2f ms (%.2f in the figure, %.2f streamed: the task; the "
-						+ "event, which reaches only the live status queue, left out), PostgreSQL %.2f ms (%.2f in the figure, "
+						+ "event, which reaches no queue, left out), PostgreSQL %.2f ms (%.2f in the figure, "
 						+ "%.2f claiming and recording " + PREFETCH + " reports per transaction and mailing them in "
 						+ "pgbench, the email "
 						+ "outbox included; where the figure's went, by step, in the PostgreSQL profile note), "
 						+ "the SMTP sink %.2f ms (Postfix's smtp-sink, %.2f in the "
 						+ "figure; %.2f taking copies of the email alone, the email floor note), the services' "
 						+ "RabbitMQ clients %.2f ms (the message floor alone, which the profiles do not split out: "
-						+ "the event published with a confirm and the task consumed; the live status queue's copy "
-						+ "left out), the email built and "
+						+ "the event published with a confirm and the task consumed), the email built and "
 						+ "sent %.2f ms (%s in the worker's Angus Mail step, %.3f alone, the email floor note): "
-						+ "%.2f ms, before the report is claimed and recorded. api-service, whose share of this is "
-						+ "its live status queue's copy (the suite's owners have no webhook endpoint, so their "
-						+ "outcomes skip the webhooks queue), used %s per report in the figure. The least a claim "
+						+ "%.2f ms, before the report is claimed and recorded. api-service, which takes no copy of "
+						+ "an event here (no live status stream is open, so its queue is unbound; the suite's "
+						+ "owners have no webhook endpoint), used %s per report in the figure. The least a claim "
 						+ "and a recording take is the smaller of what "
 						+ "JobRunr's JVM spends per job and what the worker's claim, file and SUCCEEDED steps took "
 						+ "(%s); the rest of the worker's work (its listener container, JSON, logging, the events' "

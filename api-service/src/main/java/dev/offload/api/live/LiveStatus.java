@@ -45,16 +45,20 @@ class LiveStatus implements SmartLifecycle {
 
 	private final ApiProperties.Live properties;
 
+	private final LiveStatusSubscription subscription;
+
 	private ScheduledExecutorService heartbeats;
 
 	private volatile boolean running;
 
-	LiveStatus(ApiProperties properties) {
+	LiveStatus(ApiProperties properties, LiveStatusSubscription subscription) {
 		this.properties = properties.live();
+		this.subscription = subscription;
 	}
 
 	/**
-	 * Opens a stream for a user and sends its {@code ready} event.
+	 * Opens a stream for a user and sends its {@code ready} event, once this replica
+	 * takes report events ({@link LiveStatusSubscription}).
 	 * @param owner the user
 	 * @return the stream
 	 * @throws TooManyStreamsException if the user already holds the most streams allowed
@@ -71,6 +75,7 @@ class LiveStatus implements SmartLifecycle {
 			streams.add(emitter);
 			return streams;
 		});
+		this.subscription.opened();
 		Runnable remove = () -> remove(owner.userId(), emitter);
 		emitter.onCompletion(remove);
 		emitter.onTimeout(emitter::complete);
@@ -129,10 +134,16 @@ class LiveStatus implements SmartLifecycle {
 	}
 
 	private void remove(String userId, SseEmitter emitter) {
+		// Called once or more per stream (completed, failed, a send that failed): only
+		// the call that removes it counts.
+		boolean[] removed = { false };
 		this.streams.computeIfPresent(userId, (user, own) -> {
-			own.remove(emitter);
+			removed[0] = own.remove(emitter);
 			return own.isEmpty() ? null : own;
 		});
+		if (removed[0]) {
+			this.subscription.closed();
+		}
 	}
 
 	@Override

@@ -1,27 +1,35 @@
 package dev.offload.api.live;
 
 import dev.offload.model.ReportEvent;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.amqp.rabbit.annotation.RabbitListener;
 import org.springframework.stereotype.Component;
 
 /**
  * Receives every report event through this replica's own queue (see
- * {@code ApiMessagingConfiguration#liveStatusQueue}) and hands it to the live status
- * streams.
+ * {@code ApiMessagingConfiguration#liveStatusQueue}), while a stream is open
+ * ({@link LiveStatusSubscription}), and hands it to the live status streams.
  */
 @Component
 class ReportEventListener {
 
 	private final LiveStatus liveStatus;
 
-	ReportEventListener(LiveStatus liveStatus) {
+	private final Counter received;
+
+	ReportEventListener(LiveStatus liveStatus, MeterRegistry meters) {
 		this.liveStatus = liveStatus;
+		this.received = Counter.builder("offload.live.events")
+			.description("Report events this replica took for its live status streams (none while no stream is open)")
+			.register(meters);
 	}
 
 	@RabbitListener(id = "liveStatus", queues = "#{liveStatusQueue.name}",
 			containerFactory = "liveStatusContainerFactory")
 	void on(ReportEvent event) {
+		this.received.increment();
 		this.liveStatus.publish(event);
 	}
 

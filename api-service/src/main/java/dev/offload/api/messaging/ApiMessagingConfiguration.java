@@ -178,16 +178,21 @@ public class ApiMessagingConfiguration {
 	}
 
 	/**
-	 * Binds {@link #liveStatusQueue(Topology)} to the events fanout (declared with the
-	 * rest of the topology).
+	 * Binds {@link #liveStatusQueue(Topology)} to the events fanout, only while a browser
+	 * watches this replica: not declared with the rest of the topology, but by the live
+	 * status streams when the first one opens ({@code LiveStatusSubscription}), which
+	 * also lets RabbitAdmin declare it again after a reconnect, and removed a while after
+	 * the last one closed. A replica nobody watches takes no copy of any event.
 	 * @param topology the names
 	 * @param liveStatusQueue the queue
 	 * @return the binding
 	 */
 	@Bean
 	public Binding liveStatusBinding(Topology topology, Queue liveStatusQueue) {
-		return new Binding(liveStatusQueue.getName(), Binding.DestinationType.QUEUE, topology.eventsExchange(), "",
-				null);
+		Binding binding = new Binding(liveStatusQueue.getName(), Binding.DestinationType.QUEUE,
+				topology.eventsExchange(), "", null);
+		binding.setShouldDeclare(false);
+		return binding;
 	}
 
 	/**

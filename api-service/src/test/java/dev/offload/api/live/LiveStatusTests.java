@@ -26,6 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.core.RabbitOperations;
@@ -42,11 +43,12 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The live status stream against the real broker: an event published to the events fanout
- * reaches its owner's open streams on this replica, and only theirs.
+ * reaches its owner's open streams on this replica, and only theirs; the replica takes
+ * events only while a stream is open on it.
  */
 @DirtiesContext
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "offload.api.live.max-streams-per-user=2",
+		properties = { "offload.api.live.max-streams-per-user=2", "offload.api.live.unbind-after=200ms",
 				// Nothing is requested here: keep the relay idle, so it is not mid-query
 				// when the database is dropped.
 				"offload.api.relay.interval=1h" })
@@ -66,6 +68,8 @@ class LiveStatusTests {
 
 	private final List<SseClient> openStreams = new ArrayList<>();
 
+	private final List<List<String>> streamLines = new ArrayList<>();
+
 	@LocalServerPort
 	private int port;
 
@@ -77,6 +81,12 @@ class LiveStatusTests {
 
 	@Autowired
 	private LiveStatus liveStatus;
+
+	@Autowired
+	private LiveStatusSubscription subscription;
+
+	@Autowired
+	private MeterRegistry meters;
 
 	@DynamicPropertySource
 	static void infrastructure(DynamicPropertyRegistry registry) {
@@ -153,6 +163,54 @@ class LiveStatusTests {
 	}
 
 	@Test
+	void replicaTakesEventsOnlyWhileAStreamIsOpen() {
+		// Left by the tests before: their streams closed, so the queue is unbound soon
+		// after, and what they published has arrived.
+		await().atMost(TIMEOUT).until(() -> !this.subscription.bound());
+		double[] last = { received() };
+		await().pollInterval(Duration.ofMillis(250)).atMost(TIMEOUT).until(() -> {
+			double now = received();
+			boolean settled = now == last[0];
+			last[0] = now;
+			return settled;
+		});
+		double before = received();
+
+		// On one channel, so the broker takes them in this order: had the queue been
+		// bound
+		// before the stream opened, the first event would reach the replica before the
+		// second (one consumer, in order).
+		UUID watched = UUID.randomUUID();
+		inOrder((operations) -> {
+			publish(operations, event(UUID.randomUUID(), ReportEvent.Type.RUNNING, 0, ALICE));
+			openAndAwaitReady();
+			publish(operations, event(watched, ReportEvent.Type.RUNNING, 0, ALICE));
+		});
+		List<String> stream = this.streamLines.get(this.streamLines.size() - 1);
+		await().atMost(TIMEOUT).until(() -> dataLines(stream).size() == 1);
+		assertThat(dataLines(stream).get(0)).contains(watched.toString());
+		assertThat(received() - before).as("events taken by the replica").isEqualTo(1);
+
+		// The stream closes; a while after, the replica stops taking events again.
+		this.openStreams.remove(this.openStreams.size() - 1).close();
+		await().atMost(TIMEOUT).untilAsserted(() -> {
+			this.liveStatus.heartbeat();
+			assertThat(this.liveStatus.openStreams()).isZero();
+		});
+		await().atMost(TIMEOUT).until(() -> !this.subscription.bound());
+		UUID watchedAgain = UUID.randomUUID();
+		inOrder((operations) -> {
+			publish(operations, event(UUID.randomUUID(), ReportEvent.Type.RUNNING, 0, ALICE));
+			openAndAwaitReady();
+			publish(operations, event(watchedAgain, ReportEvent.Type.SUCCEEDED, 100, ALICE));
+		});
+		List<String> again = this.streamLines.get(this.streamLines.size() - 1);
+		await().atMost(TIMEOUT).until(() -> dataLines(again).size() == 1);
+		assertThat(dataLines(again).get(0)).contains(watchedAgain.toString());
+		assertThat(received() - before).as("events taken by the replica").isEqualTo(2);
+	}
+
+	@Test
 	void streamNeedsCredentials() throws Exception {
 		HttpResponse<Void> response = this.http.send(request(null).build(), HttpResponse.BodyHandlers.discarding());
 
@@ -183,6 +241,17 @@ class LiveStatusTests {
 			publish(event(UUID.randomUUID(), ReportEvent.Type.RUNNING, 0, ALICE));
 			assertThat(this.liveStatus.openStreams()).isZero();
 		});
+	}
+
+	private List<String> openAndAwaitReady() {
+		List<String> lines = open("alice", "alice-secret");
+		this.streamLines.add(lines);
+		await().atMost(TIMEOUT).until(() -> lines.contains("event:ready"));
+		return lines;
+	}
+
+	private double received() {
+		return this.meters.get("offload.live.events").counter().count();
 	}
 
 	private List<String> open(String user, String password) {

@@ -9,7 +9,8 @@ import org.springframework.stereotype.Component;
 /**
  * Publishes report events to the events fanout and waits until the broker has confirmed
  * each: an event counts as published only once the broker has taken it (and routed it to
- * at least one queue, unless no durable queue needs it: an outcome recorded with its
+ * at least one queue, unless no durable queue needs it: a RUNNING or PROGRESS event,
+ * which only live status and audit hear if they listen, and an outcome recorded with its
  * email whose owner has no webhook endpoint).
  */
 @Component
@@ -28,7 +29,8 @@ class ReportEventPublisher {
 	 * Publishes an event and waits for the broker's confirm.
 	 * @param event the event
 	 * @throws AmqpException if the broker did not confirm the event in time, refused it,
-	 * or could not route it
+	 * or could not route an outcome (a RUNNING or PROGRESS event may reach no queue: an
+	 * api-service replica binds its live status queue only while a browser watches it)
 	 */
 	void publish(ReportEvent event) {
 		publishLater(event).await();
@@ -43,7 +45,7 @@ class ReportEventPublisher {
 	 * @throws AmqpException if the event could not be sent
 	 */
 	ConfirmedPublisher.Publication publishLater(ReportEvent event) {
-		return publishLater(event, this.topology.eventRoutingKey(event.type()), true);
+		return publishLater(event, this.topology.eventRoutingKey(event.type()), event.type().isOutcome());
 	}
 
 	/**

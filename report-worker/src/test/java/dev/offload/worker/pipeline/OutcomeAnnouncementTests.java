@@ -8,6 +8,7 @@ import java.util.UUID;
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetup;
 import dev.offload.model.Owner;
+import dev.offload.model.ReportEvent;
 import dev.offload.model.ReportFormat;
 import dev.offload.model.ReportTask;
 import dev.offload.model.Topology;
@@ -20,12 +21,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.Binding;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -134,6 +137,33 @@ class OutcomeAnnouncementTests {
 			.until(() -> broker.messageCount(topology.generateQueue()) == 0
 					&& broker.messageCount(topology.generateDeadLetterQueue()) == 0);
 		assertThat(Workers.mailsAbout(greenMail, task.reportId())).isEqualTo(1);
+	}
+
+	@Test
+	void anEventInProgressMayReachNoQueueButAnOutcomeNotMailedWithItsRecordingMust() throws Exception {
+		// As when no browser watches any api-service replica (each binds its live status
+		// queue only then): RUNNING and PROGRESS events reach no queue, and that is no
+		// failure; an outcome whose email is not recorded yet must reach the email queue.
+		Topology topology = worker.getBean(Topology.class);
+		ReportEventPublisher events = worker.getBean(ReportEventPublisher.class);
+		UUID reportId = UUID.randomUUID();
+		whileNothingIsBound(topology, () -> {
+			events.publish(event(reportId, ReportEvent.Type.RUNNING));
+			events.publish(event(reportId, ReportEvent.Type.PROGRESS));
+			events.publish(event(reportId, ReportEvent.Type.SUCCEEDED), true);
+			assertThatThrownBy(() -> events.publish(event(reportId, ReportEvent.Type.SUCCEEDED)))
+				.isInstanceOf(AmqpException.class)
+				.hasMessageContaining("was not routed");
+			assertThatThrownBy(() -> events.publish(event(reportId, ReportEvent.Type.FAILED), false))
+				.isInstanceOf(AmqpException.class)
+				.hasMessageContaining("was not routed");
+		});
+	}
+
+	private static ReportEvent event(UUID reportId, ReportEvent.Type type) {
+		return new ReportEvent(reportId, type, (type == ReportEvent.Type.PROGRESS) ? 50 : 0, Instant.now(), OWNER,
+				"NO_OP", ReportFormat.CSV, (type == ReportEvent.Type.SUCCEEDED) ? 10L : null,
+				(type == ReportEvent.Type.FAILED) ? "It failed." : null);
 	}
 
 	@Test

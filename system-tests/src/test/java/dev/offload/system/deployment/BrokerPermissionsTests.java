@@ -155,6 +155,8 @@ class BrokerPermissionsTests {
 				channel.queueDeclare(own, false, true, true, Map.of());
 				channel.queueBind(own, topology.eventsExchange(), "");
 				channel.basicGet(own, true);
+				// Unbound again once no browser watches the replica.
+				channel.queueUnbind(own, topology.eventsExchange(), "");
 			});
 			expectAccessRefused(connection, (channel) -> channel.basicGet(topology.emailQueue(), true));
 			expectAccessRefused(connection, (channel) -> channel
