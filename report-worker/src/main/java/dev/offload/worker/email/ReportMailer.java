@@ -59,7 +59,8 @@ class ReportMailer implements OutcomeEmails {
 		for (OutcomeEmail email : emails) {
 			try (MDC.MDCCloseable mdc = MDC.putCloseable("reportId", email.reportId().toString())) {
 				if (recorded.contains(email)) {
-					// At debug: on the path of every report, and "Mailed" follows.
+					// At debug: on the path of every report; the outbox row says the
+					// rest.
 					logger.debug("Queued the {} email to the report's owner", email.outcome());
 				}
 				else {

@@ -3,7 +3,10 @@ package dev.offload.worker.pipeline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -179,7 +182,15 @@ class ReportFiles {
 		try {
 			List<Reports.Succeeded> recorded;
 			try {
-				recorded = this.reports.succeedAll(written.stream().map(WrittenFile::recording).toList());
+				Map<Reports.Recording, WrittenFile> files = new IdentityHashMap<>();
+				List<Reports.Recording> recordings = new ArrayList<>(written.size());
+				for (WrittenFile file : written) {
+					Reports.Recording recording = file.recording();
+					files.put(recording, file);
+					recordings.add(recording);
+				}
+				recorded = this.reports.succeedAll(recordings,
+						(held) -> complete(held.stream().map(files::get).toList()));
 			}
 			catch (RuntimeException ex) {
 				throw new RecordingFailedException(ex);
@@ -199,6 +210,25 @@ class ReportFiles {
 		finally {
 			written.forEach(WrittenFile::close);
 		}
+	}
+
+	/**
+	 * Completes written files inside the recording transaction: those the store has not
+	 * completed yet, together ({@link FileStore#completeAll}).
+	 */
+	private List<StoredFile> complete(List<WrittenFile> written) {
+		List<FileUpload> pending = new ArrayList<>();
+		for (WrittenFile file : written) {
+			if (file.completed() == null) {
+				pending.add(file.upload());
+			}
+		}
+		Iterator<StoredFile> completed = this.store.completeAll(pending).iterator();
+		List<StoredFile> files = new ArrayList<>(written.size());
+		for (WrittenFile file : written) {
+			files.add((file.completed() != null) ? file.completed() : completed.next());
+		}
+		return files;
 	}
 
 	/**

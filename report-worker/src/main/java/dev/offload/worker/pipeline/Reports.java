@@ -361,10 +361,13 @@ class Reports {
 	 * recorded, and a file the store was to create in this transaction is never created
 	 * for it.
 	 * @param recordings the reports and their files
+	 * @param complete completes the files of the recordings it is given (those still
+	 * held), in order, inside the transaction: the store may create them together
+	 * ({@code FileStore#completeAll}) rather than each with its {@link Recording#file()}
 	 * @return for each recording in order, its stored file, outcome and whether it was
 	 * recorded
 	 */
-	List<Succeeded> succeedAll(List<Recording> recordings) {
+	List<Succeeded> succeedAll(List<Recording> recordings, Function<List<Recording>, List<StoredFile>> complete) {
 		return this.separateTransactions.execute((status) -> {
 			// The reports still held by their claims, locked: only their files are
 			// created, so none is created for a report that will not be recorded.
@@ -375,13 +378,12 @@ class Reports {
 				.query(UUID.class)
 				.list());
 			List<Recording> recorded = new ArrayList<>(held.size());
-			List<StoredFile> files = new ArrayList<>(held.size());
 			for (Recording recording : recordings) {
 				if (held.contains(recording.claim().reportId())) {
 					recorded.add(recording);
-					files.add(recording.file().get());
 				}
 			}
+			List<StoredFile> files = recorded.isEmpty() ? List.of() : complete.apply(recorded);
 			// Their outcomes in one statement.
 			Set<UUID> succeeded = recorded.isEmpty() ? Set.of() : new HashSet<>(this.jdbc.sql(SUCCEED_ALL)
 				.param("ids", recorded.stream().map((recording) -> recording.claim().reportId()).toArray(UUID[]::new))

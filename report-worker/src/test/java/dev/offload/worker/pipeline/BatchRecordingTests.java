@@ -107,7 +107,7 @@ class BatchRecordingTests {
 					(stored) -> ReportPipeline.event(task, ReportEvent.Type.SUCCEEDED, 100, stored.size(), null));
 		}).toList();
 
-		List<Succeeded> outcomes = reports.succeedAll(recordings);
+		List<Succeeded> outcomes = reports.succeedAll(recordings, BatchRecordingTests::eachFile);
 
 		assertThat(outcomes).extracting(Succeeded::recorded).containsExactly(true, false, true);
 		assertThat(outcomes).as("each recorded report's outcome goes with its email")
@@ -164,7 +164,8 @@ class BatchRecordingTests {
 					(stored) -> ReportPipeline.event(task, ReportEvent.Type.SUCCEEDED, 100, stored.size(), null)))
 			.toList();
 
-		assertThatIllegalStateException().isThrownBy(() -> failing.succeedAll(recordings));
+		assertThatIllegalStateException()
+			.isThrownBy(() -> failing.succeedAll(recordings, BatchRecordingTests::eachFile));
 		assertThatIllegalStateException().isThrownBy(() -> failing.succeed(recordings.get(0)));
 		assertThat(written).as("emails written before each failure").containsExactly(2L, 1L);
 
@@ -247,6 +248,11 @@ class BatchRecordingTests {
 			.param("id", task.reportId())
 			.query(Long.class)
 			.single();
+	}
+
+	/** Completes each held report's file on its own, as a store does by default. */
+	private static List<StoredFile> eachFile(List<Recording> held) {
+		return held.stream().map((recording) -> recording.file().get()).toList();
 	}
 
 }

@@ -146,6 +146,51 @@ class PostgresLargeObjectStoreTests extends FileStoreContract {
 	}
 
 	/**
+	 * Completed together inside a transaction on the store's database (the worker's
+	 * recording of a batch of reports), the small new files are created with their bytes
+	 * there, unregistered, in the order given and beside a file that outgrew the buffer
+	 * and one already completed; they commit together, or roll back together.
+	 */
+	@Test
+	void smallNewFilesCompletedTogetherInATransactionAreCreatedInItInOrder() throws Exception {
+		Registrations registrations = new Registrations();
+		List<byte[]> contents = List.of(random(10, 31), random(0, 32), random(BUFFER + 5, 33), random(FIRST_BUFFER, 34),
+				random(BUFFER - 1, 35));
+		List<StoredFile> committed = transactions.execute((status) -> {
+			List<FileUpload> uploads = contents.stream().map(registrations::upload).toList();
+			try {
+				return store.completeAll(uploads);
+			}
+			finally {
+				uploads.forEach(FileUpload::close);
+			}
+		});
+		assertThat(registrations.keys).as("only the file that outgrew the buffer")
+			.hasSize(1)
+			.containsExactly(committed.get(2).key());
+		assertThat(committed).extracting(StoredFile::key).doesNotHaveDuplicates();
+		for (int i = 0; i < contents.size(); i++) {
+			assertThat(committed.get(i).size()).isEqualTo(contents.get(i).length);
+			assertThat(committed.get(i).sha256()).isEqualTo(sha256(contents.get(i)));
+			assertThat(range(committed.get(i).key(), 0, -1)).as("file %d", i).isEqualTo(contents.get(i));
+			store.delete(committed.get(i).key());
+		}
+
+		List<String> rolledBack = new ArrayList<>();
+		assertThatIllegalStateException().isThrownBy(() -> transactions.executeWithoutResult((status) -> {
+			List<FileUpload> uploads = List.of(registrations.upload(contents.get(0)),
+					registrations.upload(contents.get(3)));
+			store.completeAll(uploads).forEach((file) -> rolledBack.add(file.key()));
+			uploads.forEach(FileUpload::close);
+			throw new IllegalStateException("the reports were taken over");
+		}));
+		assertThat(rolledBack).hasSize(2);
+		for (String key : rolledBack) {
+			assertThat(store.size(key)).isEmpty();
+		}
+	}
+
+	/**
 	 * A new file the store writes outside the caller's transaction (completed without
 	 * one, or outgrowing the write buffer, whose bytes go to the object as they come) is
 	 * registered first, once, with the object its key names created in the registration's

@@ -3,6 +3,8 @@ package dev.offload.model.files;
 import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -70,6 +72,23 @@ public interface FileStore {
 			UploadRegistration registration) {
 		String key = registration.register(() -> allocate(reportId, attempt, extension));
 		return upload(key, contentType);
+	}
+
+	/**
+	 * Completes several uploads of this store ({@link FileUpload#complete()}), in order.
+	 * One after the other by default; a store that writes small files in the caller's
+	 * transaction may write them all with one statement.
+	 * @param uploads the uploads, each from this store
+	 * @return the stored files, in the same order
+	 * @throws java.io.UncheckedIOException if the store did not take one (a transient
+	 * failure); those completed before it may be kept
+	 */
+	default List<StoredFile> completeAll(List<FileUpload> uploads) {
+		List<StoredFile> stored = new ArrayList<>(uploads.size());
+		for (FileUpload upload : uploads) {
+			stored.add(upload.complete());
+		}
+		return stored;
 	}
 
 	/**
