@@ -169,9 +169,10 @@ public record Topology(String prefix) {
 
 	/**
 	 * The queue of one api-service replica's own that receives every event of
-	 * {@link #eventsExchange()} and pushes it to that replica's browsers (live status).
-	 * It is exclusive and auto-delete: it lives as long as the replica's connection, so
-	 * each replica sees every event and a stopped replica leaves nothing behind.
+	 * {@link #eventsExchange()} while a browser watches that replica, and pushes it to
+	 * the replica's browsers (live status): it is bound to the exchange only while a live
+	 * status stream is open there. It is exclusive and auto-delete: it lives as long as
+	 * the replica's connection, so a stopped replica leaves nothing behind.
 	 * @param replicaId a name unique to the replica, for example a random id
 	 * @return {@code reports.events.live.<replicaId>}
 	 */

@@ -27,10 +27,10 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * With two api-service replicas, a browser gets the live status of its reports whichever
- * replica it is connected to: each replica has its own queue on the events fanout. The
- * report is requested through the first replica (which publishes its task); the worker
- * publishes the events; a stream on the second replica, which published nothing, gets
- * them all.
+ * replica it is connected to: each replica has its own queue, bound to the events fanout
+ * while a stream is open on it. The report is requested through the first replica (which
+ * publishes its task); the worker publishes the events; a stream on the second replica,
+ * which published nothing, gets them all.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LiveStatusReachesEveryReplicaTests {

@@ -111,9 +111,11 @@ class LiveStatus implements SmartLifecycle {
 
 	/**
 	 * Writes a comment line to every open stream, which finds the streams whose browser
-	 * is gone.
+	 * is gone, after binding this replica's queue if that failed when a stream opened.
 	 */
 	void heartbeat() {
+		// Binds the queue if that failed when a stream opened.
+		this.subscription.retry();
 		this.streams.forEach((userId, own) -> {
 			for (SseEmitter emitter : own) {
 				send(userId, emitter, SseEmitter.event().comment("heartbeat"));

@@ -11,7 +11,6 @@ import org.slf4j.LoggerFactory;
 
 import dev.offload.api.ApiProperties;
 
-import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.Binding;
 import org.springframework.beans.factory.DisposableBean;
@@ -28,9 +27,15 @@ import org.springframework.stereotype.Component;
  * The binding is declared on the broker and marked to be declared again by RabbitAdmin
  * whenever the connection is made again (the queue is exclusive and goes with the
  * connection), so a replica that lost its broker while watched takes events again once it
- * is back. If the broker cannot be reached when the first stream opens, the stream opens
- * all the same and the binding comes with the reconnect; the page re-reads its reports on
- * every {@code ready} and every 30 s, as it does for any event it missed.
+ * is back. If the binding cannot be declared when a stream opens (the broker unreachable,
+ * or refusing it), the stream opens all the same, and the binding is tried again with the
+ * next stream and at every heartbeat ({@link #retry()}) while one is open; the page
+ * re-reads its reports on every {@code ready} and every 30 s, as it does for any event it
+ * missed.
+ * <p>
+ * The broker is called outside the lock that guards the count of streams, so closing a
+ * stream never waits on it; declaring and removing the binding take turns on a lock of
+ * their own, so they reach the broker in the order they were decided.
  */
 @Component
 class LiveStatusSubscription implements DisposableBean {
@@ -43,6 +48,9 @@ class LiveStatusSubscription implements DisposableBean {
 
 	private final Duration unbindAfter;
 
+	/** Held while the broker is told to declare or remove the binding. */
+	private final Object broker = new Object();
+
 	private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor((runnable) -> {
 		Thread thread = new Thread(runnable, "live-status-unbind");
 		thread.setDaemon(true);
@@ -52,7 +60,18 @@ class LiveStatusSubscription implements DisposableBean {
 	/** Guarded by this, as are the fields after it. */
 	private int streams;
 
-	private boolean bound;
+	/**
+	 * Whether the binding is wanted: a stream is open, or closed less than the delay ago.
+	 */
+	private boolean wanted;
+
+	/** Whether the broker took the binding since it was last wanted. */
+	private boolean declared;
+
+	/**
+	 * Counts the streams closed last: an unbinding scheduled before the last is stale.
+	 */
+	private long closings;
 
 	private ScheduledFuture<?> unbinding;
 
@@ -64,41 +83,33 @@ class LiveStatusSubscription implements DisposableBean {
 
 	/**
 	 * A stream opened: binds the queue if it is not bound, before returning, so the
-	 * stream's {@code ready} event comes only once the replica takes events.
+	 * stream's {@code ready} event comes once the replica takes events (unless the broker
+	 * cannot be told now).
 	 */
-	synchronized void opened() {
-		this.streams++;
-		if (this.unbinding != null) {
-			this.unbinding.cancel(false);
-			this.unbinding = null;
+	void opened() {
+		synchronized (this) {
+			this.streams++;
+			this.wanted = true;
+			if (this.unbinding != null) {
+				this.unbinding.cancel(false);
+				this.unbinding = null;
+			}
+			if (this.declared) {
+				return;
+			}
 		}
-		if (this.bound) {
-			return;
-		}
-		this.bound = true;
-		this.binding.setShouldDeclare(true);
-		try {
-			this.admin.declareBinding(this.binding);
-			logger.info("A live status stream opened: taking report events ({})", this.binding.getDestination());
-		}
-		catch (AmqpException ex) {
-			logger.warn("Could not bind the live status queue now; it is bound once the broker is reachable: {}",
-					ex.getMessage());
-		}
+		declare();
 	}
 
 	/** A stream closed: once none is open, unbinds the queue after the delay. */
 	synchronized void closed() {
 		this.streams--;
-		if (this.streams > 0 || !this.bound) {
+		if (this.streams > 0 || !this.wanted) {
 			return;
 		}
-		if (this.unbindAfter.isZero()) {
-			unbind();
-			return;
-		}
+		long closing = ++this.closings;
 		try {
-			this.unbinding = this.timer.schedule(this::unbindIfUnwatched, this.unbindAfter.toMillis(),
+			this.unbinding = this.timer.schedule(() -> unbindIfUnwatched(closing), this.unbindAfter.toMillis(),
 					TimeUnit.MILLISECONDS);
 		}
 		catch (RuntimeException ex) {
@@ -107,32 +118,66 @@ class LiveStatusSubscription implements DisposableBean {
 		}
 	}
 
+	/** Declares the binding again if it is wanted and the broker did not take it. */
+	void retry() {
+		synchronized (this) {
+			if (!this.wanted || this.declared) {
+				return;
+			}
+		}
+		declare();
+	}
+
 	/**
-	 * Whether the queue is bound (or is to be, once the broker is reachable).
+	 * Whether the queue is bound (or is to be, once the broker takes it).
 	 * @return whether this replica takes report events
 	 */
 	synchronized boolean bound() {
-		return this.bound;
+		return this.wanted;
 	}
 
-	private synchronized void unbindIfUnwatched() {
-		this.unbinding = null;
-		if (this.streams == 0 && this.bound) {
-			unbind();
+	private void declare() {
+		synchronized (this.broker) {
+			synchronized (this) {
+				if (!this.wanted || this.declared) {
+					return;
+				}
+				this.binding.setShouldDeclare(true);
+			}
+			try {
+				this.admin.declareBinding(this.binding);
+				synchronized (this) {
+					this.declared = true;
+				}
+				logger.info("A live status stream is open: taking report events ({})", this.binding.getDestination());
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Could not bind the live status queue; trying again with the next stream or heartbeat, "
+						+ "and after a reconnect: {}", ex.getMessage());
+			}
 		}
 	}
 
-	private void unbind() {
-		this.bound = false;
-		this.binding.setShouldDeclare(false);
-		try {
-			this.admin.removeBinding(this.binding);
-			logger.info("No live status stream open for {}: no longer taking report events", this.unbindAfter);
-		}
-		catch (AmqpException ex) {
-			// Still bound: the replica takes events it drops until the connection is made
-			// again, which declares no binding now.
-			logger.warn("Could not unbind the live status queue: {}", ex.getMessage());
+	private void unbindIfUnwatched(long closing) {
+		synchronized (this.broker) {
+			synchronized (this) {
+				if (closing != this.closings || this.streams > 0 || !this.wanted) {
+					return;
+				}
+				this.unbinding = null;
+				this.wanted = false;
+				this.declared = false;
+				this.binding.setShouldDeclare(false);
+			}
+			try {
+				this.admin.removeBinding(this.binding);
+				logger.info("No live status stream open for {}: no longer taking report events", this.unbindAfter);
+			}
+			catch (RuntimeException ex) {
+				// Left bound: the replica takes events it drops until the connection is
+				// made again, which declares no binding now.
+				logger.warn("Could not unbind the live status queue: {}", ex.getMessage());
+			}
 		}
 	}
 

@@ -22,7 +22,9 @@ class ReportEventListener {
 	ReportEventListener(LiveStatus liveStatus, MeterRegistry meters) {
 		this.liveStatus = liveStatus;
 		this.received = Counter.builder("offload.live.events")
-			.description("Report events this replica took for its live status streams (none while no stream is open)")
+			.description(
+					"Report events this replica took for its live status streams (none once no stream has been open for "
+							+ "offload.api.live.unbind-after)")
 			.register(meters);
 	}
 

@@ -156,8 +156,9 @@ public class ApiMessagingConfiguration {
 	}
 
 	/**
-	 * This replica's own queue of report events: every replica binds one to the events
-	 * fanout, so each receives every event and can push it to whichever browsers are
+	 * This replica's own queue of report events: every replica has one, bound to the
+	 * events fanout while a browser watches it ({@link #liveStatusBinding}), so each
+	 * watched replica receives every event and can push it to whichever browsers are
 	 * connected to it. Exclusive and auto-delete, so it lives exactly as long as the
 	 * replica's connection (Spring declares it again after a reconnect) and a stopped
 	 * replica leaves no queue behind. Events are notifications, and a replica that falls

@@ -23,7 +23,10 @@ import dev.offload.testsupport.AfterTheContext;
 import dev.offload.testsupport.TestBroker;
 import dev.offload.testsupport.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -47,6 +50,7 @@ import static org.awaitility.Awaitility.await;
  * events only while a stream is open on it.
  */
 @DirtiesContext
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "offload.api.live.max-streams-per-user=2", "offload.api.live.unbind-after=200ms",
 				// Nothing is requested here: keep the relay idle, so it is not mid-query
@@ -162,10 +166,13 @@ class LiveStatusTests {
 		assertThat(dataLines(alice).get(1)).contains(report.toString()).contains("\"status\":\"SUCCEEDED\"");
 	}
 
+	/**
+	 * First, so that the queue is known unbound from the start, not only once a test
+	 * before has closed its streams.
+	 */
 	@Test
+	@Order(1)
 	void replicaTakesEventsOnlyWhileAStreamIsOpen() {
-		// Left by the tests before: their streams closed, so the queue is unbound soon
-		// after, and what they published has arrived.
 		await().atMost(TIMEOUT).until(() -> !this.subscription.bound());
 		double[] last = { received() };
 		await().pollInterval(Duration.ofMillis(250)).atMost(TIMEOUT).until(() -> {
@@ -176,13 +183,13 @@ class LiveStatusTests {
 		});
 		double before = received();
 
-		// On one channel, so the broker takes them in this order: had the queue been
-		// bound
-		// before the stream opened, the first event would reach the replica before the
-		// second (one consumer, in order).
+		// The first confirmed before the stream opens, the second on the same channel
+		// after: had the queue been bound before the stream opened, the first event
+		// would reach the replica before the second (one consumer, in order).
 		UUID watched = UUID.randomUUID();
 		inOrder((operations) -> {
 			publish(operations, event(UUID.randomUUID(), ReportEvent.Type.RUNNING, 0, ALICE));
+			operations.waitForConfirmsOrDie(TIMEOUT.toMillis());
 			openAndAwaitReady();
 			publish(operations, event(watched, ReportEvent.Type.RUNNING, 0, ALICE));
 		});
@@ -201,6 +208,7 @@ class LiveStatusTests {
 		UUID watchedAgain = UUID.randomUUID();
 		inOrder((operations) -> {
 			publish(operations, event(UUID.randomUUID(), ReportEvent.Type.RUNNING, 0, ALICE));
+			operations.waitForConfirmsOrDie(TIMEOUT.toMillis());
 			openAndAwaitReady();
 			publish(operations, event(watchedAgain, ReportEvent.Type.SUCCEEDED, 100, ALICE));
 		});

@@ -29,6 +29,10 @@ import org.springframework.boot.amqp.autoconfigure.SimpleRabbitListenerContainer
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.expression.Expression;
+import org.springframework.expression.spel.SpelCompilerMode;
+import org.springframework.expression.spel.SpelParserConfiguration;
+import org.springframework.expression.spel.standard.SpelExpressionParser;
 import org.springframework.util.Assert;
 
 /**
@@ -42,6 +46,18 @@ import org.springframework.util.Assert;
 public class WorkerMessagingConfiguration {
 
 	private static final Logger logger = LoggerFactory.getLogger(WorkerMessagingConfiguration.class);
+
+	/**
+	 * A header a publisher sets on a message that may reach no queue (an event only live
+	 * status and audit hear, when they listen): it is published without
+	 * {@code mandatory}. Subscribers see it and may ignore it.
+	 */
+	public static final String MAY_REACH_NO_QUEUE = "x-offload-may-reach-no-queue";
+
+	/** {@code mandatory} unless the message is marked {@link #MAY_REACH_NO_QUEUE}. */
+	private static final Expression MANDATORY = new SpelExpressionParser(
+			new SpelParserConfiguration(SpelCompilerMode.IMMEDIATE, null))
+		.parseExpression("messageProperties.headers['" + MAY_REACH_NO_QUEUE + "'] == null");
 
 	/**
 	 * The email listener records the emails of up to this many events at once (in one
@@ -264,8 +280,10 @@ public class WorkerMessagingConfiguration {
 
 	/**
 	 * The template events are published with: the one converter, {@code mandatory} so an
-	 * unroutable event comes back instead of vanishing, and a connection factory with
-	 * correlated publisher confirms and returns
+	 * unroutable event comes back instead of vanishing (except a message whose publisher
+	 * marked it {@value #MAY_REACH_NO_QUEUE}: that it reaches no queue is no failure, and
+	 * the broker need not send it back whole), and a connection factory with correlated
+	 * publisher confirms and returns
 	 * ({@code spring.rabbitmq.publisher-confirm-type=correlated},
 	 * {@code spring.rabbitmq.publisher-returns=true}), so the publisher can wait until
 	 * the broker has taken an event.
@@ -283,7 +301,7 @@ public class WorkerMessagingConfiguration {
 		RabbitTemplate template = new RabbitTemplate();
 		configurer.configure(template, connectionFactory);
 		template.setMessageConverter(messageConverter);
-		template.setMandatory(true);
+		template.setMandatoryExpression(MANDATORY);
 		// The publisher reads a return from the publish's CorrelationData and decides
 		// there whether it is a failure (ConfirmedPublisher); this callback only keeps
 		// the template from warning that nobody listens, as api-service's does.

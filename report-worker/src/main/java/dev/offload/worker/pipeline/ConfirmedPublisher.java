@@ -6,8 +6,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import dev.offload.worker.WorkerProperties;
+import dev.offload.worker.messaging.WorkerMessagingConfiguration;
 
 import org.springframework.amqp.AmqpException;
+import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessagePostProcessor;
 import org.springframework.amqp.core.ReturnedMessage;
 import org.springframework.amqp.rabbit.connection.CorrelationData;
@@ -18,7 +20,7 @@ import org.springframework.stereotype.Component;
  * Publishes a message and waits until the broker has confirmed it: a message counts as
  * published only once the broker has taken it and routed it to at least one queue (the
  * template publishes with {@code mandatory}, so an unroutable message comes back), unless
- * its publisher says it need not reach one.
+ * its publisher says it need not reach one: then it goes without {@code mandatory}.
  */
 @Component
 class ConfirmedPublisher {
@@ -106,7 +108,14 @@ class ConfirmedPublisher {
 	Publication publishLater(String exchange, String routingKey, Object body, String id,
 			MessagePostProcessor postProcessor, boolean mustRoute) {
 		CorrelationData correlation = new CorrelationData(id);
-		this.rabbit.convertAndSend(exchange, routingKey, body, postProcessor, correlation);
+		// One that need not route goes without mandatory: the broker drops it if no
+		// queue takes it rather than sending it back.
+		MessagePostProcessor marked = mustRoute ? postProcessor : (message) -> {
+			Message processed = postProcessor.postProcessMessage(message);
+			processed.getMessageProperties().setHeader(WorkerMessagingConfiguration.MAY_REACH_NO_QUEUE, true);
+			return processed;
+		};
+		this.rabbit.convertAndSend(exchange, routingKey, body, marked, correlation);
 		return new Publication(correlation, exchange, mustRoute);
 	}
 
@@ -145,6 +154,15 @@ class ConfirmedPublisher {
 				throw new AmqpException("Message " + id + " was not routed to any queue of " + this.exchange + ": "
 						+ returned.getReplyCode() + " " + returned.getReplyText());
 			}
+		}
+
+		/**
+		 * Whether the broker sent the message back as unroutable, once confirmed: only
+		 * one published with {@code mandatory} (one that must route) can come back.
+		 * @return whether it came back
+		 */
+		boolean cameBack() {
+			return this.correlation.getReturned() != null;
 		}
 
 	}

@@ -363,7 +363,8 @@ class Reports {
 	 * @param recordings the reports and their files
 	 * @param complete completes the files of the recordings it is given (those still
 	 * held), in order, inside the transaction: the store may create them together
-	 * ({@code FileStore#completeAll}) rather than each with its {@link Recording#file()}
+	 * ({@link dev.offload.model.files.FileStore#completeAll}) rather than each with its
+	 * {@link Recording#file()}
 	 * @return for each recording in order, its stored file, outcome and whether it was
 	 * recorded
 	 */

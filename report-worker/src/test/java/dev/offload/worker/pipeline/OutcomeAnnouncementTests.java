@@ -2,6 +2,7 @@ package dev.offload.worker.pipeline;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -148,12 +149,17 @@ class OutcomeAnnouncementTests {
 		ReportEventPublisher events = worker.getBean(ReportEventPublisher.class);
 		UUID reportId = UUID.randomUUID();
 		whileNothingIsBound(topology, () -> {
-			events.publish(event(reportId, ReportEvent.Type.RUNNING));
-			events.publish(event(reportId, ReportEvent.Type.PROGRESS));
-			events.publish(event(reportId, ReportEvent.Type.SUCCEEDED), true);
-			assertThatThrownBy(() -> events.publish(event(reportId, ReportEvent.Type.SUCCEEDED)))
-				.isInstanceOf(AmqpException.class)
-				.hasMessageContaining("was not routed");
+			// Published without mandatory: the broker does not send them back.
+			for (ConfirmedPublisher.Publication published : List.of(
+					events.publishLater(event(reportId, ReportEvent.Type.RUNNING)),
+					events.publishLater(event(reportId, ReportEvent.Type.PROGRESS)),
+					events.publishLater(event(reportId, ReportEvent.Type.SUCCEEDED), true))) {
+				published.await();
+				assertThat(published.cameBack()).isFalse();
+			}
+			ConfirmedPublisher.Publication outcome = events.publishLater(event(reportId, ReportEvent.Type.SUCCEEDED));
+			assertThatThrownBy(outcome::await).isInstanceOf(AmqpException.class).hasMessageContaining("was not routed");
+			assertThat(outcome.cameBack()).isTrue();
 			assertThatThrownBy(() -> events.publish(event(reportId, ReportEvent.Type.FAILED), false))
 				.isInstanceOf(AmqpException.class)
 				.hasMessageContaining("was not routed");

@@ -2,11 +2,16 @@ package dev.offload.worker.storage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
@@ -187,6 +192,80 @@ class PostgresLargeObjectStoreTests extends FileStoreContract {
 		assertThat(rolledBack).hasSize(2);
 		for (String key : rolledBack) {
 			assertThat(store.size(key)).isEmpty();
+		}
+	}
+
+	/**
+	 * Small new files completed together are created by one statement per 64 of them
+	 * (counted as the statements the store prepares on its data source), each with its
+	 * own bytes, none registered.
+	 */
+	@Test
+	void smallNewFilesCompletedTogetherAreCreatedByOneStatementPerSixtyFour() throws Exception {
+		AtomicInteger creations = new AtomicInteger();
+		DataSource counted = countingCreations(dataSource, creations);
+		FileStore countedStore = new PostgresLargeObjectStore(counted);
+		TransactionTemplate countedTransactions = new TransactionTemplate(new DataSourceTransactionManager(counted));
+		List<byte[]> contents = new ArrayList<>();
+		for (int i = 0; i < 65; i++) {
+			contents.add(random(i + 1, 100 + i));
+		}
+		List<StoredFile> stored = countedTransactions.execute((status) -> {
+			List<FileUpload> uploads = new ArrayList<>();
+			for (byte[] bytes : contents) {
+				FileUpload upload = countedStore.upload(UUID.randomUUID(), 1, "csv", "text/csv", (allocate) -> {
+					throw new AssertionError("a small file completed in the transaction is not registered");
+				});
+				try {
+					upload.stream().write(bytes);
+				}
+				catch (IOException ex) {
+					throw new UncheckedIOException(ex);
+				}
+				uploads.add(upload);
+			}
+			try {
+				return countedStore.completeAll(uploads);
+			}
+			finally {
+				uploads.forEach(FileUpload::close);
+			}
+		});
+		assertThat(creations).as("statements creating objects with their bytes").hasValue(2);
+		for (int i = 0; i < contents.size(); i++) {
+			assertThat(range(stored.get(i).key(), 0, -1)).as("file %d", i).isEqualTo(contents.get(i));
+			store.delete(stored.get(i).key());
+		}
+	}
+
+	/**
+	 * The data source, with a count of the statements prepared on its connections that
+	 * create large objects with their bytes.
+	 */
+	private static DataSource countingCreations(DataSource target, AtomicInteger creations) {
+		return (DataSource) Proxy.newProxyInstance(PostgresLargeObjectStoreTests.class.getClassLoader(),
+				new Class<?>[] { DataSource.class }, (proxy, method, arguments) -> {
+					Object result = invoke(target, method, arguments);
+					if (!(result instanceof Connection connection)) {
+						return result;
+					}
+					return Proxy.newProxyInstance(PostgresLargeObjectStoreTests.class.getClassLoader(),
+							new Class<?>[] { Connection.class }, (connectionProxy, call, callArguments) -> {
+								if (call.getName().equals("prepareStatement") && callArguments != null
+										&& callArguments[0] instanceof String sql && sql.contains("lo_from_bytea")) {
+									creations.incrementAndGet();
+								}
+								return invoke(connection, call, callArguments);
+							});
+				});
+	}
+
+	private static Object invoke(Object target, Method method, Object[] arguments) throws Throwable {
+		try {
+			return method.invoke(target, arguments);
+		}
+		catch (InvocationTargetException ex) {
+			throw ex.getCause();
 		}
 	}
 

@@ -422,24 +422,9 @@ public final class PostgresLargeObjectStore implements FileStore {
 				throw new IllegalStateException("The upload of large object " + name() + " is over");
 			}
 			try {
-				Connection joined = (this.object == null && this.key == null) ? transactionConnection() : null;
-				if (this.created) {
-					// Created with its bytes already, with others (completeAll).
-				}
-				else if (joined != null) {
-					createWhole(joined);
-				}
-				else if (this.object == null) {
-					writeWhole();
-				}
-				else {
-					drain();
-					this.object.close();
-					this.connection.commit();
-					// Back to the pool at once: the caller may be about to take another
-					// connection to record the file (a pool as small as the number of
-					// files written at once would otherwise run dry).
-					release();
+				// One created with its bytes already, with others (completeAll), is done.
+				if (!this.created) {
+					store();
 				}
 				this.buffer = null;
 				return new StoredFile(NAME, this.key, this.stream.size(), this.stream.sha256());
@@ -449,6 +434,25 @@ public final class PostgresLargeObjectStore implements FileStore {
 			}
 			catch (SQLException ex) {
 				throw new UncheckedIOException(new IOException("Could not store large object " + name(), ex));
+			}
+		}
+
+		private void store() throws IOException, SQLException {
+			Connection joined = (this.object == null && this.key == null) ? transactionConnection() : null;
+			if (joined != null) {
+				createWhole(joined);
+			}
+			else if (this.object == null) {
+				writeWhole();
+			}
+			else {
+				drain();
+				this.object.close();
+				this.connection.commit();
+				// Back to the pool at once: the caller may be about to take another
+				// connection to record the file (a pool as small as the number of files
+				// written at once would otherwise run dry).
+				release();
 			}
 		}
 
