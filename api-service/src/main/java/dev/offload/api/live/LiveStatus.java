@@ -111,16 +111,16 @@ class LiveStatus implements SmartLifecycle {
 
 	/**
 	 * Writes a comment line to every open stream, which finds the streams whose browser
-	 * is gone, after binding this replica's queue if that failed when a stream opened.
+	 * is gone; then has this replica's queue bound if that failed when a stream opened.
 	 */
 	void heartbeat() {
-		// Binds the queue if that failed when a stream opened.
-		this.subscription.retry();
 		this.streams.forEach((userId, own) -> {
 			for (SseEmitter emitter : own) {
 				send(userId, emitter, SseEmitter.event().comment("heartbeat"));
 			}
 		});
+		// Binds the queue if that failed when a stream opened (on a thread of its own).
+		this.subscription.retry();
 	}
 
 	private void send(String userId, SseEmitter emitter, SseEmitter.SseEventBuilder event) {

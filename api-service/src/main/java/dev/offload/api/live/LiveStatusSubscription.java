@@ -28,10 +28,11 @@ import org.springframework.stereotype.Component;
  * whenever the connection is made again (the queue is exclusive and goes with the
  * connection), so a replica that lost its broker while watched takes events again once it
  * is back. If the binding cannot be declared when a stream opens (the broker unreachable,
- * or refusing it), the stream opens all the same, and the binding is tried again with the
- * next stream and at every heartbeat ({@link #retry()}) while one is open; the page
- * re-reads its reports on every {@code ready} and every 30 s, as it does for any event it
- * missed.
+ * or refusing it), the stream opens all the same; the streams that open in the next
+ * {@value #BACK_OFF_SECONDS} s do not try again (each try may wait out the connection
+ * timeout), and the heartbeat tries again on this class's own thread ({@link #retry()})
+ * while the binding is wanted. The page re-reads its reports on every {@code ready} and
+ * every 30 s, as it does for any event it missed.
  * <p>
  * The broker is called outside the lock that guards the count of streams, so closing a
  * stream never waits on it; declaring and removing the binding take turns on a lock of
@@ -41,6 +42,9 @@ import org.springframework.stereotype.Component;
 class LiveStatusSubscription implements DisposableBean {
 
 	private static final Logger logger = LoggerFactory.getLogger(LiveStatusSubscription.class);
+
+	/** How long after a failed declaration opening streams do not try again. */
+	private static final long BACK_OFF_SECONDS = 15;
 
 	private final AmqpAdmin admin;
 
@@ -73,6 +77,9 @@ class LiveStatusSubscription implements DisposableBean {
 	 */
 	private long closings;
 
+	/** When declaring the binding last failed ({@link System#nanoTime()}), if it did. */
+	private Long failedAt;
+
 	private ScheduledFuture<?> unbinding;
 
 	LiveStatusSubscription(AmqpAdmin admin, @Qualifier("liveStatusBinding") Binding binding, ApiProperties properties) {
@@ -98,7 +105,7 @@ class LiveStatusSubscription implements DisposableBean {
 				return;
 			}
 		}
-		declare();
+		declare(false);
 	}
 
 	/** A stream closed: once none is open, unbinds the queue after the delay. */
@@ -118,28 +125,47 @@ class LiveStatusSubscription implements DisposableBean {
 		}
 	}
 
-	/** Declares the binding again if it is wanted and the broker did not take it. */
+	/**
+	 * Declares the binding again, on this class's own thread, if it is wanted and the
+	 * broker did not take it; returns at once.
+	 */
 	void retry() {
 		synchronized (this) {
 			if (!this.wanted || this.declared) {
 				return;
 			}
 		}
-		declare();
+		try {
+			this.timer.execute(() -> declare(true));
+		}
+		catch (RuntimeException ex) {
+			// Stopping.
+			logger.debug("Could not retry binding the live status queue: {}", ex.getMessage());
+		}
 	}
 
 	/**
 	 * Whether the queue is bound (or is to be, once the broker takes it).
 	 * @return whether this replica takes report events
 	 */
-	synchronized boolean bound() {
-		return this.wanted;
-	}
-
-	private void declare() {
+	boolean bound() {
+		// Not while the binding is being declared or removed.
 		synchronized (this.broker) {
 			synchronized (this) {
-				if (!this.wanted || this.declared) {
+				return this.wanted;
+			}
+		}
+	}
+
+	/**
+	 * Declares the binding if it is wanted and not declared, unless a try failed less
+	 * than the back-off ago and this is not a retry.
+	 */
+	private void declare(boolean retry) {
+		synchronized (this.broker) {
+			synchronized (this) {
+				if (!this.wanted || this.declared || (!retry && this.failedAt != null
+						&& System.nanoTime() - this.failedAt < TimeUnit.SECONDS.toNanos(BACK_OFF_SECONDS))) {
 					return;
 				}
 				this.binding.setShouldDeclare(true);
@@ -148,12 +174,16 @@ class LiveStatusSubscription implements DisposableBean {
 				this.admin.declareBinding(this.binding);
 				synchronized (this) {
 					this.declared = true;
+					this.failedAt = null;
 				}
 				logger.info("A live status stream is open: taking report events ({})", this.binding.getDestination());
 			}
 			catch (RuntimeException ex) {
-				logger.warn("Could not bind the live status queue; trying again with the next stream or heartbeat, "
-						+ "and after a reconnect: {}", ex.getMessage());
+				synchronized (this) {
+					this.failedAt = System.nanoTime();
+				}
+				logger.warn("Could not bind the live status queue; trying again at the next heartbeat and after a "
+						+ "reconnect: {}", ex.getMessage());
 			}
 		}
 	}

@@ -56,7 +56,7 @@ public class WorkerMessagingConfiguration {
 
 	/** {@code mandatory} unless the message is marked {@link #MAY_REACH_NO_QUEUE}. */
 	private static final Expression MANDATORY = new SpelExpressionParser(
-			new SpelParserConfiguration(SpelCompilerMode.IMMEDIATE, null))
+			new SpelParserConfiguration(SpelCompilerMode.MIXED, null))
 		.parseExpression("messageProperties.headers['" + MAY_REACH_NO_QUEUE + "'] == null");
 
 	/**

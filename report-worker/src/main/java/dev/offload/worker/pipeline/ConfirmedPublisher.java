@@ -9,6 +9,7 @@ import dev.offload.worker.WorkerProperties;
 import dev.offload.worker.messaging.WorkerMessagingConfiguration;
 
 import org.springframework.amqp.AmqpException;
+import org.springframework.amqp.core.Correlation;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessagePostProcessor;
 import org.springframework.amqp.core.ReturnedMessage;
@@ -110,13 +111,27 @@ class ConfirmedPublisher {
 		CorrelationData correlation = new CorrelationData(id);
 		// One that need not route goes without mandatory: the broker drops it if no
 		// queue takes it rather than sending it back.
-		MessagePostProcessor marked = mustRoute ? postProcessor : (message) -> {
-			Message processed = postProcessor.postProcessMessage(message);
-			processed.getMessageProperties().setHeader(WorkerMessagingConfiguration.MAY_REACH_NO_QUEUE, true);
-			return processed;
+		MessagePostProcessor marked = mustRoute ? postProcessor : new MessagePostProcessor() {
+
+			@Override
+			public Message postProcessMessage(Message message) {
+				return mayReachNoQueue(postProcessor.postProcessMessage(message));
+			}
+
+			@Override
+			public Message postProcessMessage(Message message, Correlation correlation, String exchange,
+					String routingKey) {
+				return mayReachNoQueue(postProcessor.postProcessMessage(message, correlation, exchange, routingKey));
+			}
+
 		};
 		this.rabbit.convertAndSend(exchange, routingKey, body, marked, correlation);
 		return new Publication(correlation, exchange, mustRoute);
+	}
+
+	private static Message mayReachNoQueue(Message message) {
+		message.getMessageProperties().setHeader(WorkerMessagingConfiguration.MAY_REACH_NO_QUEUE, true);
+		return message;
 	}
 
 	/**
