@@ -183,19 +183,8 @@ class LiveStatusTests {
 		});
 		double before = received();
 
-		// The first confirmed before the stream opens, the second on the same channel
-		// after: had the queue been bound before the stream opened, the first event
-		// would reach the replica before the second (one consumer, in order).
-		UUID watched = UUID.randomUUID();
-		inOrder((operations) -> {
-			publish(operations, event(UUID.randomUUID(), ReportEvent.Type.RUNNING, 0, ALICE));
-			operations.waitForConfirmsOrDie(TIMEOUT.toMillis());
-			openAndAwaitReady();
-			publish(operations, event(watched, ReportEvent.Type.RUNNING, 0, ALICE));
-		});
-		List<String> stream = this.streamLines.get(this.streamLines.size() - 1);
-		await().atMost(TIMEOUT).until(() -> dataLines(stream).size() == 1);
-		assertThat(dataLines(stream).get(0)).contains(watched.toString());
+		// Unwatched, the replica took no event: only the one after the stream opened.
+		unwatchedThenWatched(ReportEvent.Type.RUNNING, 0);
 		assertThat(received() - before).as("events taken by the replica").isEqualTo(1);
 
 		// The stream closes; a while after, the replica stops taking events again.
@@ -205,17 +194,27 @@ class LiveStatusTests {
 			assertThat(this.liveStatus.openStreams()).isZero();
 		});
 		await().atMost(TIMEOUT).until(() -> !this.subscription.bound());
-		UUID watchedAgain = UUID.randomUUID();
+		unwatchedThenWatched(ReportEvent.Type.SUCCEEDED, 100);
+		assertThat(received() - before).as("events taken by the replica").isEqualTo(2);
+	}
+
+	/**
+	 * Publishes an event, confirmed before a stream opens, then another on the same
+	 * channel once the stream is ready, and waits until the stream has the second: had
+	 * the queue been bound before the stream opened, the first event would have reached
+	 * the replica before it (one consumer, in order).
+	 */
+	private void unwatchedThenWatched(ReportEvent.Type type, int progress) {
+		UUID watched = UUID.randomUUID();
 		inOrder((operations) -> {
-			publish(operations, event(UUID.randomUUID(), ReportEvent.Type.RUNNING, 0, ALICE));
+			publish(operations, event(UUID.randomUUID(), type, progress, ALICE));
 			operations.waitForConfirmsOrDie(TIMEOUT.toMillis());
 			openAndAwaitReady();
-			publish(operations, event(watchedAgain, ReportEvent.Type.SUCCEEDED, 100, ALICE));
+			publish(operations, event(watched, type, progress, ALICE));
 		});
-		List<String> again = this.streamLines.get(this.streamLines.size() - 1);
-		await().atMost(TIMEOUT).until(() -> dataLines(again).size() == 1);
-		assertThat(dataLines(again).get(0)).contains(watchedAgain.toString());
-		assertThat(received() - before).as("events taken by the replica").isEqualTo(2);
+		List<String> stream = this.streamLines.get(this.streamLines.size() - 1);
+		await().atMost(TIMEOUT).until(() -> dataLines(stream).size() == 1);
+		assertThat(dataLines(stream).get(0)).contains(watched.toString());
 	}
 
 	@Test
