@@ -184,7 +184,7 @@ public final class PostgresLargeObjectStore implements FileStore {
 						whole.add(own);
 					}
 				}
-				for (int from = 0; whole.size() > 1 && from < whole.size(); from += WHOLE_PER_STATEMENT) {
+				for (int from = 0; from < whole.size(); from += WHOLE_PER_STATEMENT) {
 					createWhole(joined, whole.subList(from, Math.min(whole.size(), from + WHOLE_PER_STATEMENT)));
 				}
 			}
@@ -195,6 +195,10 @@ public final class PostgresLargeObjectStore implements FileStore {
 		return FileStore.super.completeAll(uploads);
 	}
 
+	/**
+	 * Creates the objects of uploads that fit in one buffer, each with its bytes, in the
+	 * caller's transaction, by one statement.
+	 */
 	private static void createWhole(Connection joined, List<Upload> uploads) throws SQLException {
 		StringJoiner rows = new StringJoiner(", ", "SELECT v.n, lo_from_bytea(0, v.bytes) FROM (VALUES ",
 				") AS v (n, bytes)");
@@ -357,9 +361,6 @@ public final class PostgresLargeObjectStore implements FileStore {
 	private static final String WRITE_WHOLE = "SELECT lo_put(?::oid, 0, ?), lo_truncate64(lo_open(?::oid, "
 			+ LargeObjectManager.WRITE + "), ?)";
 
-	/** Creates an object holding a file that fits in one buffer, in one statement. */
-	private static final String CREATE_WHOLE = "SELECT lo_from_bytea(0, ?)";
-
 	/**
 	 * The most files that fit in one buffer {@link #completeAll} creates in one statement
 	 * (each up to {@value #BUFFER} bytes).
@@ -379,7 +380,10 @@ public final class PostgresLargeObjectStore implements FileStore {
 
 		private int buffered;
 
-		/** Created with its bytes by {@link #completeAll}: completing only ends it. */
+		/**
+		 * Created with its bytes (with others, by {@link #completeAll}): completing only
+		 * ends it.
+		 */
 		private boolean created;
 
 		/** Opened once the file is larger than the buffer at its largest. */
@@ -440,7 +444,8 @@ public final class PostgresLargeObjectStore implements FileStore {
 		private void store() throws IOException, SQLException {
 			Connection joined = (this.object == null && this.key == null) ? transactionConnection() : null;
 			if (joined != null) {
-				createWhole(joined);
+				// The object created with the whole file, in the caller's transaction.
+				createWhole(joined, List.of(this));
 			}
 			else if (this.object == null) {
 				writeWhole();
@@ -466,24 +471,10 @@ public final class PostgresLargeObjectStore implements FileStore {
 					&& this.key == null;
 		}
 
-		/**
-		 * Created with the whole file, in the caller's transaction, by
-		 * {@link #completeAll}.
-		 */
+		/** Created with the whole file, in the caller's transaction. */
 		void createdWhole(long oid) {
 			this.key = Long.toString(oid);
 			this.created = true;
-		}
-
-		/** Creates the object with the whole file, in the caller's transaction. */
-		private void createWhole(Connection joined) throws SQLException {
-			try (PreparedStatement create = joined.prepareStatement(CREATE_WHOLE)) {
-				create.setBinaryStream(1, new ByteArrayInputStream(this.buffer, 0, this.buffered), this.buffered);
-				try (ResultSet created = create.executeQuery()) {
-					created.next();
-					this.key = Long.toString(created.getLong(1));
-				}
-			}
 		}
 
 		private void writeWhole() throws SQLException {
